@@ -1,0 +1,15 @@
+"""koie: rule-based information extraction for Korean.
+
+>>> import koie
+>>> pack = koie.load("examples/hello.yaml")
+>>> [r.label for r in pack.extract("홍길동 사장이 김철수 대표와 만났다.")]
+['MEETING']
+"""
+
+from .api import Pack, load
+from .engine import Extraction, Mention, Record
+from .errors import Diagnostic, KoieError
+
+__version__ = "0.1.0"
+
+__all__ = ["Pack", "load", "Record", "Mention", "Extraction", "Diagnostic", "KoieError", "__version__"]

@@ -1,0 +1,183 @@
+"""The Kiwi adapter: the only module that imports :mod:`kiwipiepy`.
+
+Documents are analysed paragraph by paragraph (one line of the input at a
+time, long lines cut at whitespace into pieces under :data:`MAX_PIECE`
+characters), in one batched ``tokenize`` call with ``split_sents=True``.
+That unit is part of koie's contract: Kiwi is context-sensitive, so the same
+sentence may analyse differently inside another unit.
+
+Before analysis, characters that Kiwi mishandles are mapped one-for-one to
+ones it reads well (full-width Latin to ASCII, zero-width and control
+characters to spaces). The map never changes the length of the text, so every
+offset Kiwi reports is an offset into the document as read.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Sequence
+
+from .morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, assign_eojeols, base_tag
+
+#: The versions koie is tested against. Analyses change between releases, so
+#: outputs and cache keys record the versions actually in use.
+PINNED_KIWIPIEPY = "0.24.1"
+PINNED_MODEL = "0.24.0"
+
+#: Kiwi slows down super-linearly on very long strings; pieces stay below this.
+MAX_PIECE = 4000
+
+#: Lemmas are kept for predicates only: for other tags Kiwi's lemma is the form.
+_PREDICATE_TAGS = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
+
+
+def _build_char_map() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[code] = chr(code - 0xFEE0)
+    table[0x3000] = " "  # ideographic space
+    for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD):
+        table[code] = " "
+    for code in list(range(0x00, 0x20)) + [0x7F]:
+        if chr(code) not in "\n\t\r":
+            table[code] = " "
+    return table
+
+
+_CHAR_MAP = _build_char_map()
+
+
+def normalize_for_analysis(text: str) -> str:
+    """Map characters Kiwi mishandles, one for one, so offsets are unchanged.
+
+    >>> normalize_for_analysis("ＣＥＯ와\\u200b만나")
+    'CEO와 만나'
+    """
+    return text.translate(_CHAR_MAP)
+
+
+def split_into_pieces(text: str, max_piece: int = MAX_PIECE) -> list[tuple[int, str]]:
+    """Cut text into (offset, piece) units: lines, and long lines at whitespace.
+
+    >>> split_into_pieces("가나\\n\\n다라")
+    [(0, '가나'), (4, '다라')]
+    """
+    pieces: list[tuple[int, str]] = []
+    position = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        start = position
+        while len(body) > max_piece:
+            cut = max(body.rfind(" ", 0, max_piece), body.rfind("\n", 0, max_piece))
+            if cut <= 0:
+                cut = max_piece
+            pieces.append((start, body[:cut]))
+            body = body[cut:]
+            start += cut
+        if body.strip():
+            pieces.append((start, body))
+        position += len(line)
+    return pieces
+
+
+class KiwiAnalyzer:
+    """Kiwi with koie's options and a pack's user words.
+
+    The model is loaded lazily on first use, once per analyser (about 2 s and
+    0.5 GB), and never pickled: worker processes build their own from
+    :attr:`user_words`.
+    """
+
+    def __init__(self, user_words: Sequence[UserWord] = (), num_workers: int = -1) -> None:
+        self.user_words = tuple(user_words)
+        self.num_workers = num_workers
+        self._kiwi: Any = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"user_words": self.user_words, "num_workers": self.num_workers}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["user_words"], state["num_workers"])  # type: ignore[misc]
+
+    @property
+    def kiwi(self) -> Any:
+        if self._kiwi is None:
+            with self._lock:
+                if self._kiwi is None:
+                    from kiwipiepy import Kiwi
+
+                    kiwi = Kiwi(num_workers=self.num_workers)
+                    for entry in self.user_words:
+                        kiwi.add_user_word(entry.word, entry.tag, entry.score)
+                    kiwi.tokenize("")  # the first call finishes loading the model
+                    self._kiwi = kiwi
+        return self._kiwi
+
+    def versions(self) -> dict[str, str]:
+        """The analyser versions in use, recorded in outputs and cache keys."""
+        import kiwipiepy
+
+        try:
+            import kiwipiepy_model
+
+            model = str(getattr(kiwipiepy_model, "__version__", "unknown"))
+        except ImportError:  # pragma: no cover - the model ships with the dependency
+            model = "missing"
+        return {"kiwipiepy": str(kiwipiepy.__version__), "kiwipiepy_model": model}
+
+    def analyze(self, text: str) -> AnalyzedDocument:
+        return self.analyze_many([text])[0]
+
+    def analyze_many(self, texts: Sequence[str]) -> list[AnalyzedDocument]:
+        """Analyse documents in one batched call (Kiwi's fastest path)."""
+        pieces: list[str] = []
+        owners: list[tuple[int, int]] = []  # (document index, piece offset)
+        for index, text in enumerate(texts):
+            for offset, piece in split_into_pieces(normalize_for_analysis(text)):
+                pieces.append(piece)
+                owners.append((index, offset))
+        by_document: list[list[Sentence]] = [[] for _ in texts]
+        if pieces:
+            if self.num_workers == 0:
+                # Kiwi's batch call needs its thread pool; without one, piece by piece.
+                results = [self.kiwi.tokenize(piece, split_sents=True) for piece in pieces]
+            else:
+                results = self.kiwi.tokenize(pieces, split_sents=True)
+            for (index, offset), sentences in zip(owners, results):
+                for tokens in sentences:
+                    morphemes = [_morpheme(token, offset) for token in tokens]
+                    if morphemes:
+                        start = min(m.start for m in morphemes)
+                        end = max(m.end for m in morphemes)
+                        by_document[index].append(Sentence(start, end, tuple(morphemes)))
+        documents = []
+        for text, sentences in zip(texts, by_document):
+            documents.append(AnalyzedDocument(text, _number_eojeols(text, sentences)))
+        return documents
+
+    def analyze_fragment(self, text: str) -> tuple[Morpheme, ...]:
+        tokens = self.kiwi.tokenize(normalize_for_analysis(text))
+        return tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens]))
+
+    def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
+        results = self.kiwi.analyze(normalize_for_analysis(text), top_n=n)
+        return [tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens])) for tokens, _score in results]
+
+
+def _morpheme(token: Any, offset: int) -> Morpheme:
+    tag = base_tag(str(token.tag))
+    lemma = str(token.lemma) if tag in _PREDICATE_TAGS and token.lemma else None
+    start = offset + int(token.start)
+    return Morpheme(str(token.form), tag, start, start + int(token.len), 0, lemma)
+
+
+def _number_eojeols(text: str, sentences: list[Sentence]) -> tuple[Sentence, ...]:
+    numbered: list[Sentence] = []
+    next_eojeol = 0
+    for sentence in sentences:
+        morphemes = assign_eojeols(text, sentence.morphemes, next_eojeol)
+        if morphemes:
+            next_eojeol = morphemes[-1].eojeol + 1
+        numbered.append(Sentence(sentence.start, sentence.end, tuple(morphemes)))
+    return tuple(numbered)

@@ -1,0 +1,76 @@
+"""The Python API: load a pack once, extract from many texts.
+
+>>> import koie
+>>> pack = koie.load("examples/hello.yaml")
+>>> [(r.label, r.text) for r in pack.extract("홍길동 한빛전자 사장이 김철수 대표와 회동했다.")]
+[('MEETING', '홍길동 한빛전자 사장이 김철수 대표와 회동했다')]
+>>> record = pack.extract("홍길동 사장이 김철수 대표와 만났다.")[0]
+>>> {role: m.text for role, m in record.args.items()}
+{'subject': '홍길동', 'object': '김철수'}
+>>> print(pack.explain(record)["steps"][0]["element"])
+[PERSON:subject]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from .analysis import KiwiAnalyzer
+from .engine import CompiledPack, Extraction, Record, compile_pack, extract
+from .explain import explain_record
+from .load import load_pack
+from .morphemes import AnalyzedDocument, Analyzer
+from .resolve import resolve_pack, user_words_of
+
+_ANALYZERS: dict[tuple[Any, ...], KiwiAnalyzer] = {}
+
+
+def shared_analyzer(user_words: Sequence[Any]) -> KiwiAnalyzer:
+    """One Kiwi per set of user words per process (a model costs ~2 s and 0.5 GB)."""
+    key = tuple(user_words)
+    if key not in _ANALYZERS:
+        _ANALYZERS[key] = KiwiAnalyzer(user_words)
+    return _ANALYZERS[key]
+
+
+class Pack:
+    """A compiled rule pack bound to an analyser."""
+
+    def __init__(self, compiled: CompiledPack, analyzer: Analyzer) -> None:
+        self.compiled = compiled
+        self.analyzer = analyzer
+
+    @classmethod
+    def load(cls, path: str | Path, analyzer: Analyzer | None = None) -> "Pack":
+        spec = load_pack(path)
+        analyzer = analyzer or shared_analyzer(user_words_of(spec))
+        return cls(compile_pack(resolve_pack(spec, analyzer)), analyzer)
+
+    @property
+    def name(self) -> str:
+        return self.compiled.resolved.spec.name
+
+    @property
+    def warnings(self) -> tuple[Any, ...]:
+        return self.compiled.resolved.warnings
+
+    def analyze(self, text: str) -> AnalyzedDocument:
+        return self.analyzer.analyze(text)
+
+    def extract_document(self, text: str | AnalyzedDocument, doc_id: str = "") -> Extraction:
+        document = text if isinstance(text, AnalyzedDocument) else self.analyzer.analyze(text)
+        return extract(self.compiled, document, doc_id)
+
+    def extract(self, text: str, doc_id: str = "", include_hidden: bool = False) -> list[Record]:
+        """Records of output rules (all rules with ``include_hidden``), in output order."""
+        return self.extract_document(text, doc_id).output(include_hidden)
+
+    def explain(self, record: Record) -> dict[str, Any]:
+        """The explanation of one record (see docs/output.md)."""
+        return explain_record(self.compiled, record)
+
+
+def load(path: str | Path, analyzer: Analyzer | None = None) -> Pack:
+    """Load, resolve and compile a rule pack; raises :class:`koie.KoieError` on a bad pack."""
+    return Pack.load(path, analyzer)

@@ -1,0 +1,162 @@
+"""Resolved patterns → programs for the matcher's Pike VM.
+
+A program is a flat tuple of instructions (Thompson's construction, as
+Odin's ``Inst.scala`` and RE2 do). Counted repetitions are unrolled, so the
+program's size bounds the matcher's work per morpheme.
+
+>>> from koie.ir import RMorph, RSeq, MorphemeCheck
+>>> program = compile_pattern(RSeq((RMorph(MorphemeCheck(frozenset({"회장"})), 0),)))
+>>> [i.op for i in program.instructions]
+['morph', 'match']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .ir import (
+    MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Inst:
+    """One instruction. Fields other than ``op`` are used by some ops only."""
+
+    op: str  # morph | slot | lexicon | split | jmp | open | close | anchor | look | match
+    next: int = -1
+    alt: int = -1  # second branch of split
+    check: MorphemeCheck | None = None
+    labels: frozenset[str] = frozenset()
+    name: str | None = None  # capture name or lexicon name
+    capture: str | None = None
+    element: int = -1
+    at_end: bool = False
+    sub: "Program | None" = None
+    ahead: bool = True
+    negative: bool = False
+    max_length: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    instructions: tuple[Inst, ...]
+    #: Forms one of which the first consumed morpheme must have (None: anything
+    #: may start a match). Lets the matcher skip start positions cheaply.
+    first_forms: frozenset[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.instructions)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.code: list[Inst] = []
+
+    def emit(self, inst: Inst) -> int:
+        self.code.append(inst)
+        return len(self.code) - 1
+
+    def patch(self, index: int, **changes: object) -> None:
+        from dataclasses import replace
+
+        self.code[index] = replace(self.code[index], **changes)  # type: ignore[arg-type]
+
+    def here(self) -> int:
+        return len(self.code)
+
+    def node(self, node: RNode) -> None:
+        """Emit code for ``node``; control falls through to the next instruction."""
+        if isinstance(node, RMorph):
+            self.emit(Inst("morph", next=self.here() + 1, check=node.check, element=node.element))
+        elif isinstance(node, RSlot):
+            self.emit(Inst("slot", next=self.here() + 1, labels=node.labels, capture=node.capture,
+                           element=node.element))
+        elif isinstance(node, RLexicon):
+            self.emit(Inst("lexicon", next=self.here() + 1, name=node.name, capture=node.capture,
+                           element=node.element))
+        elif isinstance(node, RAnchor):
+            self.emit(Inst("anchor", next=self.here() + 1, at_end=node.at_end, element=node.element))
+        elif isinstance(node, RLook):
+            sub = compile_pattern(node.body)
+            self.emit(Inst("look", next=self.here() + 1, sub=sub, ahead=node.ahead, negative=node.negative,
+                           max_length=node.max_length, element=node.element))
+        elif isinstance(node, RGroup):
+            if node.capture:
+                self.emit(Inst("open", next=self.here() + 1, name=node.capture))
+            self.node(node.body)
+            if node.capture:
+                self.emit(Inst("close", next=self.here() + 1, name=node.capture))
+        elif isinstance(node, RSeq):
+            for item in node.items:
+                self.node(item)
+        elif isinstance(node, RAlt):
+            jumps: list[int] = []
+            for index, option in enumerate(node.options):
+                if index < len(node.options) - 1:
+                    split = self.emit(Inst("split"))
+                    self.node(option)
+                    jumps.append(self.emit(Inst("jmp")))
+                    self.patch(split, next=split + 1, alt=self.here())
+                else:
+                    self.node(option)
+            for jump in jumps:
+                self.patch(jump, next=self.here())
+        elif isinstance(node, RRepeat):
+            for _ in range(node.min):
+                self.node(node.body)
+            if node.max is None:
+                loop = self.emit(Inst("split"))
+                self.node(node.body)
+                self.emit(Inst("jmp", next=loop))
+                self._branch(loop, loop + 1, self.here(), node.greedy)
+            else:
+                splits: list[int] = []
+                for _ in range(node.max - node.min):
+                    splits.append(self.emit(Inst("split")))
+                    self.node(node.body)
+                end = self.here()
+                for split in splits:
+                    self._branch(split, split + 1, end, node.greedy)
+        else:  # pragma: no cover - the resolver produces only the nodes above
+            raise TypeError(f"cannot compile {node!r}")
+
+    def _branch(self, split: int, body: int, skip: int, greedy: bool) -> None:
+        if greedy:
+            self.patch(split, next=body, alt=skip)
+        else:
+            self.patch(split, next=skip, alt=body)
+
+
+def _first_forms(node: RNode) -> frozenset[str] | None:
+    """Forms the first consumed morpheme must have, if the pattern fixes them."""
+    if isinstance(node, RMorph):
+        check = node.check
+        return check.forms if check.forms and not check.negated and check.regex is None else None
+    if isinstance(node, (RSlot, RLexicon, RLook, RAnchor)):
+        return None
+    if isinstance(node, RGroup):
+        return _first_forms(node.body)
+    if isinstance(node, RRepeat):
+        return _first_forms(node.body) if node.min > 0 else None
+    if isinstance(node, RSeq):
+        for item in node.items:
+            if isinstance(item, (RLook, RAnchor)):
+                return None
+            return _first_forms(item)
+        return None
+    forms: set[str] = set()
+    for option in node.options:
+        sub = _first_forms(option)
+        if sub is None:
+            return None
+        forms |= sub
+    return frozenset(forms)
+
+
+def compile_pattern(node: RNode) -> Program:
+    """Compile one resolved pattern into a :class:`Program`."""
+    builder = _Builder()
+    builder.node(node)
+    builder.emit(Inst("match"))
+    return Program(tuple(builder.code), _first_forms(node))

@@ -1,0 +1,244 @@
+"""Applying a compiled pack to analysed documents, phase by phase.
+
+Rules run in phases: a rule whose pattern has a slot ``[PERSON]`` runs after
+every rule that produces PERSON. Once the last rule producing a label has
+run, the label's overlap policy picks which of its records stay:
+
+``longest``  (default) longer span first, then higher priority;
+``priority`` higher priority first, then longer span;
+``all``      every record stays.
+
+Ties are broken by earlier start, then rule id, then the captures' offsets,
+so the same input always gives the same records in the same order. A record
+that loses is kept aside with ``suppressed_by`` naming the winner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
+
+from .compile import Program, compile_pattern
+from .match import EntitySpan, MatchInput, RawMatch, find_matches
+from .morphemes import AnalyzedDocument, Sentence
+from .resolve import ResolvedPack, ResolvedRule
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An argument of a record: a span of the document, maybe filled by another record."""
+
+    text: str
+    start: int
+    end: int
+    label: str | None
+    filler: "Record | None" = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end, "label": self.label}
+        if self.filler is not None:
+            data["rule"] = self.filler.rule
+            for key, value in self.filler.attrs.items():
+                data.setdefault(key, value)
+            if self.filler.args:
+                data["args"] = {role: _args_json(value) for role, value in self.filler.args.items()}
+        return data
+
+
+def _args_json(value: "Mention | tuple[Mention, ...]") -> Any:
+    if isinstance(value, tuple):
+        return [mention.to_json() for mention in value]
+    return value.to_json()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One match of one rule, with offsets into the document as read."""
+
+    doc: str
+    rule: str
+    label: str
+    start: int
+    end: int
+    text: str
+    args: Mapping[str, "Mention | tuple[Mention, ...]"]
+    attrs: Mapping[str, Any]
+    sentence: int
+    first: int  # morpheme positions in the sentence, end exclusive
+    last: int
+    priority: int
+    output: bool
+    match: RawMatch = field(compare=False, repr=False)
+    document: AnalyzedDocument | None = field(default=None, compare=False, repr=False)
+    suppressed_by: "Record | None" = field(default=None, compare=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable output schema (docs/output.md)."""
+        return {
+            "doc": self.doc,
+            "rule": self.rule,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "args": {role: _args_json(value) for role, value in self.args.items()},
+            "attrs": dict(self.attrs),
+        }
+
+    @property
+    def sort_key(self) -> tuple[int, int, str, str]:
+        return (self.start, self.end, self.label, self.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    rule: ResolvedRule
+    program: Program
+    order: int
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPack:
+    """A resolved pack with one program per rule, grouped into phases."""
+
+    resolved: ResolvedPack
+    rules: tuple[CompiledRule, ...]
+    phases: tuple[tuple[CompiledRule, ...], ...]
+    #: label -> the phase after which its overlap policy is applied
+    settle_after: Mapping[str, int]
+
+    def rule(self, rule_id: str) -> CompiledRule:
+        for compiled in self.rules:
+            if compiled.rule.id == rule_id:
+                return compiled
+        raise KeyError(rule_id)
+
+
+def compile_pack(resolved: ResolvedPack) -> CompiledPack:
+    """Compile every rule once; the result is reused for every document."""
+    compiled = tuple(CompiledRule(rule, compile_pattern(rule.body), order) for order, rule in enumerate(resolved.rules))
+    phase_count = max((c.rule.phase for c in compiled), default=-1) + 1
+    phases = tuple(tuple(c for c in compiled if c.rule.phase == p) for p in range(phase_count))
+    settle: dict[str, int] = {}
+    for c in compiled:
+        settle[c.rule.label] = max(settle.get(c.rule.label, 0), c.rule.phase)
+    return CompiledPack(resolved, compiled, phases, settle)
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """Everything a pack found in one document."""
+
+    doc: str
+    document: AnalyzedDocument
+    records: tuple[Record, ...]  # kept records of every rule, in output order
+    suppressed: tuple[Record, ...]
+
+    def output(self, include_hidden: bool = False) -> list[Record]:
+        return [r for r in self.records if include_hidden or r.output]
+
+
+def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") -> Extraction:
+    """Run every phase of ``pack`` over one analysed document."""
+    kept: dict[str, list[Record]] = {}
+    unsettled: dict[str, list[Record]] = {}
+    suppressed: list[Record] = []
+    for phase_index, phase in enumerate(pack.phases):
+        for compiled in phase:
+            labels = compiled.rule.slot_labels
+            for sentence_index, sentence in enumerate(document.sentences):
+                spans = _spans_for(sentence_index, labels, kept)
+                if labels and not spans:
+                    continue
+                matches = find_matches(compiled.program, MatchInput(
+                    sentence.morphemes, document.text, spans, pack.resolved.lexicons))
+                for match in matches:
+                    record = _record(compiled, document, sentence, sentence_index, match, doc_id)
+                    unsettled.setdefault(record.label, []).append(record)
+        for label in [label for label, last in pack.settle_after.items() if last == phase_index]:
+            winners, losers = apply_overlap_policy(unsettled.pop(label, []), pack.resolved.overlap_policy(label),
+                                                   {c.rule.id: c.order for c in pack.rules})
+            kept[label] = winners
+            suppressed.extend(losers)
+    records = sorted((r for rs in kept.values() for r in rs), key=lambda r: (r.sort_key, _capture_key(r)))
+    suppressed.sort(key=lambda r: (r.sort_key, _capture_key(r)))
+    return Extraction(doc_id, document, tuple(records), tuple(suppressed))
+
+
+def _spans_for(sentence_index: int, labels: frozenset[str], kept: Mapping[str, list[Record]]) -> list[EntitySpan]:
+    spans: list[EntitySpan] = []
+    for label in labels:
+        for record in kept.get(label, ()):
+            if record.sentence == sentence_index:
+                spans.append(EntitySpan(record.first, record.last, record.label, record))
+    return spans
+
+
+def _char_span(sentence: Sentence, first: int, last: int) -> tuple[int, int]:
+    morphemes = sentence.morphemes[first:last]
+    if not morphemes:
+        position = sentence.morphemes[first].start if first < len(sentence.morphemes) else sentence.end
+        return position, position
+    return min(m.start for m in morphemes), max(m.end for m in morphemes)
+
+
+def _record(compiled: CompiledRule, document: AnalyzedDocument, sentence: Sentence, sentence_index: int,
+            match: RawMatch, doc_id: str) -> Record:
+    rule = compiled.rule
+    start, end = _char_span(sentence, match.start, match.end)
+    args: dict[str, Mention | tuple[Mention, ...]] = {}
+    for name in rule.captures:
+        values = match.captures.get(name)
+        if not values:
+            continue
+        mentions = []
+        for first, last, filler in values:
+            if filler is not None:
+                mentions.append(Mention(filler.text, filler.start, filler.end, filler.label, filler))
+            else:
+                m_start, m_end = _char_span(sentence, first, last)
+                element_label = None
+                mentions.append(Mention(document.text[m_start:m_end], m_start, m_end, element_label))
+        args[name] = tuple(mentions) if name in rule.list_captures else mentions[-1]
+    return Record(doc_id, rule.id, rule.label, start, end, document.text[start:end], args, dict(rule.spec.attrs),
+                  sentence_index, match.start, match.end, rule.spec.priority, rule.spec.output, match, document)
+
+
+def _capture_key(record: Record) -> tuple[Any, ...]:
+    key: list[Any] = []
+    for role in sorted(record.args):
+        value = record.args[role]
+        mentions = value if isinstance(value, tuple) else (value,)
+        key.append((role, tuple((m.start, m.end) for m in mentions)))
+    return tuple(key)
+
+
+def apply_overlap_policy(records: Iterable[Record], policy: str,
+                         rule_order: Mapping[str, int] | None = None) -> tuple[list[Record], list[Record]]:
+    """Split records of one label into (kept, suppressed) under ``policy``."""
+    candidates = list(records)
+    if policy == "all":
+        return candidates, []
+
+    def length(r: Record) -> int:
+        return r.end - r.start
+
+    if policy == "priority":
+        order = sorted(candidates, key=lambda r: (-r.priority, -length(r), r.start, r.rule, _capture_key(r)))
+    else:
+        order = sorted(candidates, key=lambda r: (-length(r), -r.priority, r.start, r.rule, _capture_key(r)))
+    kept: list[Record] = []
+    suppressed: list[Record] = []
+    for record in order:
+        winner = next((k for k in kept if k.sentence == record.sentence and _overlaps(k, record)), None)
+        if winner is None:
+            kept.append(record)
+        else:
+            suppressed.append(replace(record, suppressed_by=winner))
+    return kept, suppressed
+
+
+def _overlaps(a: Record, b: Record) -> bool:
+    if a.first == a.last or b.first == b.last:
+        return False
+    return a.first < b.last and b.first < a.last

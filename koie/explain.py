@@ -1,0 +1,136 @@
+"""Why a record matched, and why a rule did not: explanations as data.
+
+An explanation is a plain dict (the ``explanation`` field of ``--explain``
+output, docs/output.md); :func:`render_explanation` and :func:`render_why_not`
+are the text renderers for terminals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine import CompiledPack, Record
+from .match import MatchInput, Progress, find_matches
+from .engine import _spans_for  # noqa: F401  (shared with the engine on purpose)
+from .morphemes import AnalyzedDocument, Morpheme
+
+
+def _morpheme_json(morpheme: Morpheme) -> dict[str, Any]:
+    return {"form": morpheme.form, "tag": morpheme.tag, "start": morpheme.start, "end": morpheme.end}
+
+
+def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
+    """Which rule found ``record`` and which pattern element matched which morphemes."""
+    compiled = pack.rule(record.rule)
+    rule = compiled.rule
+    document = record.document
+    assert document is not None, "records carry their document"
+    sentence = document.sentences[record.sentence]
+    steps: list[dict[str, Any]] = []
+    for step in record.match.steps:
+        element = rule.elements[step.element]
+        morphemes = sentence.morphemes[step.start : step.end]
+        start = min((m.start for m in morphemes), default=record.start)
+        end = max((m.end for m in morphemes), default=start)
+        entry: dict[str, Any] = {
+            "element": element.text,
+            "kind": element.kind,
+            "where": element.where,
+            "analysis": element.analysis,
+            "morphemes": [_morpheme_json(m) for m in morphemes],
+            "text": document.text[start:end],
+            "start": start,
+            "end": end,
+        }
+        filler = step.filler
+        if isinstance(filler, Record):
+            entry["filled_by"] = {
+                "rule": filler.rule, "label": filler.label, "text": filler.text,
+                "start": filler.start, "end": filler.end, "where": pack.rule(filler.rule).rule.spec.where,
+            }
+        steps.append(entry)
+    explanation: dict[str, Any] = {
+        "rule": rule.id,
+        "label": rule.label,
+        "where": rule.spec.where,
+        "pattern": rule.spec.pattern.text.strip(),
+        "steps": steps,
+    }
+    if record.suppressed_by is not None:
+        winner = record.suppressed_by
+        explanation["suppressed_by"] = {"rule": winner.rule, "label": winner.label, "text": winner.text,
+                                        "start": winner.start, "end": winner.end,
+                                        "policy": pack.resolved.overlap_policy(record.label)}
+    return explanation
+
+
+def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
+            kept: dict[str, list[Record]]) -> list[dict[str, Any]]:
+    """For each sentence, how far ``rule_id`` got and which element failed on which morpheme."""
+    compiled = pack.rule(rule_id)
+    rule = compiled.rule
+    reports: list[dict[str, Any]] = []
+    for index, sentence in enumerate(document.sentences):
+        spans = _spans_for(index, rule.slot_labels, kept)
+        missing = sorted(label for label in rule.slot_labels if not any(s.label == label for s in spans))
+        progress = Progress()
+        find_matches(compiled.program, MatchInput(sentence.morphemes, document.text, spans,
+                                                  pack.resolved.lexicons), progress)
+        report: dict[str, Any] = {"rule": rule.id, "where": rule.spec.where, "sentence": index}
+        if progress.furthest < 0:
+            report["reason"] = "no element of the pattern matched anywhere in the sentence"
+        else:
+            morphemes = sentence.morphemes
+            got = morphemes[progress.start : progress.furthest]
+            report["matched"] = {
+                "text": document.text[min((m.start for m in got), default=0):max((m.end for m in got), default=0)],
+                "morphemes": [m.notation for m in got],
+            }
+            expected = [rule.elements[e] for e in sorted(progress.expected) if 0 <= e < len(rule.elements)]
+            report["expected"] = [{"element": e.text, "analysis": e.analysis, "where": e.where} for e in expected]
+            if progress.furthest < len(morphemes):
+                found = morphemes[progress.furthest]
+                report["found"] = _morpheme_json(found) | {"notation": found.notation}
+            else:
+                report["found"] = None
+        if missing:
+            report["missing_labels"] = missing
+        reports.append(report)
+    return reports
+
+
+def render_explanation(explanation: dict[str, Any]) -> str:
+    """Text form of :func:`explain_record`'s result."""
+    lines = [f"rule {explanation['rule']} ({explanation['label']}) at {explanation['where']}"]
+    lines.append(f"  pattern: {' '.join(explanation['pattern'].split())}")
+    for step in explanation["steps"]:
+        morphemes = " ".join(f"{m['form']}/{m['tag']}" for m in step["morphemes"])
+        line = f"  {step['element']:<20} -> {morphemes}  [{step['start']}:{step['end']}] {step['text']!r}"
+        if "filled_by" in step:
+            filler = step["filled_by"]
+            line += f"  (by {filler['rule']} {filler['label']})"
+        lines.append(line)
+    if "suppressed_by" in explanation:
+        winner = explanation["suppressed_by"]
+        lines.append(f"  suppressed by {winner['rule']} {winner['text']!r} [{winner['start']}:{winner['end']}]"
+                     f" under the {winner['policy']!r} policy")
+    return "\n".join(lines)
+
+
+def render_why_not(report: dict[str, Any]) -> str:
+    lines = [f"rule {report['rule']} at {report['where']}: no match in sentence {report['sentence'] + 1}"]
+    if "missing_labels" in report:
+        lines.append(f"  needs {', '.join('[' + l + ']' for l in report['missing_labels'])}, "
+                     "but no such span was found in the sentence")
+    if "reason" in report:
+        lines.append(f"  {report['reason']}")
+    if "matched" in report:
+        matched = report["matched"]
+        if matched["morphemes"]:
+            lines.append(f"  matched {matched['text']!r} ({' '.join(matched['morphemes'])})")
+        expected = ", ".join(f"{e['element']} ({e['analysis']})" if e["analysis"] else e["element"]
+                             for e in report["expected"])
+        found = report["found"]
+        where = f"{found['notation']} at {found['start']}" if found else "the end of the sentence"
+        lines.append(f"  then expected {expected} but found {where}")
+    return "\n".join(lines)

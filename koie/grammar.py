@@ -1,0 +1,29 @@
+"""Loading grammar/koie.lark: the one copy of the pattern grammar.
+
+In a wheel the file is at ``koie/grammar/koie.lark`` (hatchling maps it
+there); in a source checkout it is ``grammar/koie.lark`` beside the package.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark
+
+
+def grammar_text() -> str:
+    """The grammar source, from the installed package or the checkout."""
+    packaged = resources.files("koie").joinpath("grammar").joinpath("koie.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = Path(__file__).resolve().parent.parent / "grammar" / "koie.lark"
+    return checkout.read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=None)
+def pattern_parser() -> Lark:
+    """The LALR parser for patterns (built once per process)."""
+    return Lark(grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=False)

@@ -1,0 +1,293 @@
+"""The matcher: a Pike VM over one sentence's morphemes.
+
+Threads advance in lock step over morpheme positions; at each position at
+most one thread per instruction survives (the one that started earliest), so
+the work per position is bounded by the program's size, and a slot or
+lexicon entry simply schedules its thread at the position where the span
+ends. Matches are leftmost-longest and do not overlap within one rule, the
+semantics of Stanford TokensRegex's ``find`` and of POSIX regexes.
+
+The matcher knows nothing of YAML, Kiwi or records: it reads morphemes, the
+spans found by earlier rules (by label) and lexicons, and returns
+:class:`RawMatch` values with the element that consumed each morpheme.
+
+>>> from koie.morphemes import parse_notation
+>>> from koie.ir import RMorph, RSeq, MorphemeCheck
+>>> from koie.compile import compile_pattern
+>>> doc = parse_notation("최/NNP 회장/NNG+이/JKS")
+>>> program = compile_pattern(RSeq((RMorph(MorphemeCheck(frozenset({"회장"})), 0),
+...                                 RMorph(MorphemeCheck(frozenset({"이", "가"})), 1))))
+>>> [(m.start, m.end) for m in find_matches(program, MatchInput(doc.sentences[0].morphemes, doc.text))]
+[(1, 3)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from .compile import Inst, Program
+from .morphemes import Morpheme
+
+#: A thread's history: a cons list of events, shared between threads.
+Trail = tuple[Any, "Trail"] | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySpan:
+    """A span found by an earlier rule, in morpheme positions of the sentence."""
+
+    start: int
+    end: int
+    label: str
+    ref: Any = None
+
+
+@dataclass(slots=True)
+class MatchInput:
+    """What a sentence offers the matcher."""
+
+    morphemes: Sequence[Morpheme]
+    text: str
+    spans: Sequence[EntitySpan] = ()
+    lexicons: Mapping[str, Any] = field(default_factory=dict)
+    _by_start: dict[int, list[EntitySpan]] | None = None
+    _lexicon_cache: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
+    _forms: frozenset[str] | None = None
+    steps: int = 0
+
+    def spans_at(self, index: int) -> list[EntitySpan]:
+        if self._by_start is None:
+            by_start: dict[int, list[EntitySpan]] = {}
+            for span in self.spans:
+                by_start.setdefault(span.start, []).append(span)
+            self._by_start = by_start
+        return self._by_start.get(index, [])
+
+    @property
+    def forms(self) -> frozenset[str]:
+        if self._forms is None:
+            self._forms = frozenset(m.form for m in self.morphemes)
+        return self._forms
+
+    def lexicon_ends(self, name: str, index: int) -> tuple[int, ...]:
+        """Positions where an entry of lexicon ``name`` starting at ``index`` ends.
+
+        Entries match the surface text (spaces ignored, case-folded), and only
+        at morpheme boundaries, so they do not depend on how Kiwi split a name.
+        """
+        key = (name, index)
+        cached = self._lexicon_cache.get(key)
+        if cached is not None:
+            return cached
+        lexicon = self.lexicons.get(name)
+        ends: list[int] = []
+        if lexicon is not None and index < len(self.morphemes):
+            morphemes = self.morphemes
+            start_char = morphemes[index].start
+            end_char = start_char
+            for j in range(index, len(morphemes)):
+                end_char = max(end_char, morphemes[j].end)
+                surface = "".join(self.text[start_char:end_char].split()).casefold()
+                if surface and surface not in lexicon.prefixes:
+                    break
+                boundary = j + 1 == len(morphemes) or morphemes[j + 1].start >= end_char
+                if boundary and surface in lexicon.entries:
+                    ends.append(j + 1)
+                if len(surface) >= lexicon.longest:
+                    break
+        result = tuple(ends)
+        self._lexicon_cache[key] = result
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Element ``element`` consumed morphemes ``start``..``end`` (exclusive)."""
+
+    element: int
+    start: int
+    end: int
+    filler: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawMatch:
+    start: int
+    end: int
+    steps: tuple[Step, ...]
+    captures: dict[str, list[tuple[int, int, Any]]]
+
+
+@dataclass(slots=True)
+class Progress:
+    """How far a rule got, for "why not" explanations."""
+
+    start: int = -1
+    furthest: int = -1
+    expected: set[int] = field(default_factory=set)  # element ids waiting at ``furthest``
+
+
+def find_matches(program: Program, sentence: MatchInput, progress: Progress | None = None) -> list[RawMatch]:
+    """Every leftmost-longest, non-overlapping match of ``program`` in the sentence."""
+    if program.first_forms is not None and progress is None and not (program.first_forms & sentence.forms):
+        return []
+    matches: list[RawMatch] = []
+    position = 0
+    count = len(sentence.morphemes)
+    while position <= count:
+        found = _search(program, sentence, position, anchored=False, must_end=None, progress=progress)
+        if found is None:
+            break
+        matches.append(found)
+        position = found.end if found.end > found.start else found.start + 1
+    return matches
+
+
+def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool, must_end: int | None,
+            progress: Progress | None) -> RawMatch | None:
+    code = program.instructions
+    morphemes = sentence.morphemes
+    count = len(morphemes)
+    first_forms = program.first_forms
+    pending: dict[int, list[tuple[int, int, Trail]]] = {}
+    best: tuple[int, int, Trail] | None = None
+    position = origin
+    while position <= count:
+        threads = pending.pop(position, [])
+        if best is None and (not anchored or position == origin):
+            if first_forms is None or (position < count and morphemes[position].form in first_forms):
+                threads.append((0, position, None))
+        if not threads:
+            if anchored or best is not None:
+                if not pending:
+                    break
+                position = min(pending)
+                continue
+            position += 1
+            continue
+        threads.sort(key=lambda thread: thread[1])
+        seen: set[int] = set()
+        runnable: list[tuple[int, int, Trail]] = []
+        for pc, start, trail in threads:
+            if best is not None and start > best[0]:
+                continue
+            best = _closure(code, pc, start, trail, position, sentence, seen, runnable, best, must_end)
+        if progress is not None and runnable:
+            _note_progress(progress, code, runnable, position)
+        for pc, start, trail in runnable:
+            if best is not None and start > best[0]:
+                continue
+            inst = code[pc]
+            sentence.steps += 1
+            if inst.op == "morph":
+                assert inst.check is not None
+                if position < count and inst.check.accepts(morphemes, position):
+                    event = ("m", inst.element, position, position + 1, None, None)
+                    pending.setdefault(position + 1, []).append((inst.next, start, (event, trail)))
+            elif inst.op == "slot":
+                for span in sentence.spans_at(position):
+                    if span.label in inst.labels and span.end > position:
+                        event = ("m", inst.element, position, span.end, span.ref, inst.capture)
+                        pending.setdefault(span.end, []).append((inst.next, start, (event, trail)))
+            elif inst.op == "lexicon":
+                assert inst.name is not None
+                for end in sentence.lexicon_ends(inst.name, position):
+                    event = ("m", inst.element, position, end, None, inst.capture)
+                    pending.setdefault(end, []).append((inst.next, start, (event, trail)))
+        if best is not None and not any(t[1] <= best[0] for ts in pending.values() for t in ts):
+            break
+        position += 1
+    if best is None:
+        return None
+    return _build(best)
+
+
+def _closure(code: tuple[Inst, ...], pc: int, start: int, trail: Trail, position: int, sentence: MatchInput,
+             seen: set[int], runnable: list[tuple[int, int, Trail]], best: tuple[int, int, Trail] | None,
+             must_end: int | None) -> tuple[int, int, Trail] | None:
+    """Follow non-consuming instructions from ``pc``, in priority order."""
+    stack: list[tuple[int, Trail]] = [(pc, trail)]
+    count = len(sentence.morphemes)
+    while stack:
+        pc, trail = stack.pop()
+        if pc in seen:
+            continue
+        seen.add(pc)
+        inst = code[pc]
+        op = inst.op
+        if op == "jmp":
+            stack.append((inst.next, trail))
+        elif op == "split":
+            stack.append((inst.alt, trail))
+            stack.append((inst.next, trail))
+        elif op == "open" or op == "close":
+            stack.append((inst.next, ((op[0], inst.name, position), trail)))
+        elif op == "anchor":
+            if (position == count) if inst.at_end else (position == 0):
+                stack.append((inst.next, trail))
+        elif op == "look":
+            if _look(inst, sentence, position) != inst.negative:
+                stack.append((inst.next, trail))
+        elif op == "match":
+            if must_end is not None and position != must_end:
+                continue
+            if best is None or start < best[0] or (start == best[0] and position > best[1]):
+                best = (start, position, trail)
+        else:
+            runnable.append((pc, start, trail))
+    return best
+
+
+def _look(inst: Inst, sentence: MatchInput, position: int) -> bool:
+    """Whether the look-around's body matches at ``position`` (ahead) or ends there (behind)."""
+    assert inst.sub is not None
+    if inst.ahead:
+        return _search(inst.sub, sentence, position, anchored=True, must_end=None, progress=None) is not None
+    for origin in range(position, max(-1, position - inst.max_length - 1), -1):
+        if _search(inst.sub, sentence, origin, anchored=True, must_end=position, progress=None) is not None:
+            return True
+    return False
+
+
+def _note_progress(progress: Progress, code: tuple[Inst, ...], runnable: list[tuple[int, int, Trail]],
+                   position: int) -> None:
+    for pc, start, _trail in runnable:
+        if position > progress.furthest or (position == progress.furthest and start < progress.start):
+            progress.furthest = position
+            progress.start = start
+            progress.expected = set()
+        if position == progress.furthest and start == progress.start:
+            progress.expected.add(code[pc].element)
+
+
+def _build(best: tuple[int, int, Trail]) -> RawMatch:
+    start, end, trail = best
+    events: list[Any] = []
+    while trail is not None:
+        event, trail = trail
+        events.append(event)
+    events.reverse()
+    steps: list[Step] = []
+    captures: dict[str, list[tuple[int, int, Any]]] = {}
+    open_groups: dict[str, list[int]] = {}
+    for event in events:
+        kind = event[0]
+        if kind == "m":
+            _, element, first, last, filler, capture = event
+            previous = steps[-1] if steps else None
+            if previous and previous.element == element and previous.end == first and filler is None \
+                    and previous.filler is None and capture is None:
+                steps[-1] = Step(element, previous.start, last, None)
+            else:
+                steps.append(Step(element, first, last, filler))
+            if capture is not None:
+                captures.setdefault(capture, []).append((first, last, filler))
+        elif kind == "o":
+            open_groups.setdefault(event[1], []).append(event[2])
+        elif kind == "c":
+            opened = open_groups.get(event[1], [])
+            begin = opened.pop() if opened else event[2]
+            if event[2] > begin:
+                captures.setdefault(event[1], []).append((begin, event[2], None))
+    return RawMatch(start, end, tuple(steps), captures)

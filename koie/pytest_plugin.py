@@ -1,0 +1,1 @@
+"""pytest plugin: collects rule packs (filled in by koie.testing)."""
