@@ -78,7 +78,8 @@ def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
                                                   pack.resolved.lexicons), progress)
         report: dict[str, Any] = {"rule": rule.id, "where": rule.spec.where, "sentence": index}
         if progress.furthest < 0:
-            report["reason"] = "no element of the pattern matched anywhere in the sentence"
+            first = rule.elements[0].text if rule.elements else "?"
+            report["reason"] = f"the pattern's first element ({first}) matched nowhere in the sentence"
         else:
             morphemes = sentence.morphemes
             got = morphemes[progress.start : progress.furthest]

@@ -253,6 +253,8 @@ def _look(inst: Inst, sentence: MatchInput, position: int) -> bool:
 def _note_progress(progress: Progress, code: tuple[Inst, ...], runnable: list[tuple[int, int, Trail]],
                    position: int) -> None:
     for pc, start, _trail in runnable:
+        if position == start:
+            continue  # a thread that has consumed nothing has got nowhere
         if position > progress.furthest or (position == progress.furthest and start < progress.start):
             progress.furthest = position
             progress.start = start

@@ -1,0 +1,268 @@
+"""The ``koie`` command line: a thin layer over the API.
+
+Exit codes: 0 success, 1 user error (bad rule file, failed test, bad
+documents), 2 usage error (click). Results go to stdout, diagnostics to
+stderr, and a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from .errors import Diagnostic, KoieError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _echo_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.render(), err=True)
+
+
+def user_errors(function: F) -> F:
+    """Turn :class:`KoieError` into diagnostics on stderr and exit code 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        context = click.get_current_context()
+        debug = bool((context.obj or {}).get("debug"))
+        try:
+            return function(*args, **kwargs)
+        except KoieError as error:
+            if debug:
+                raise
+            _echo_diagnostics(error.diagnostics)
+            errors = len(error.errors)
+            click.echo(f"{errors} error{'s' * (errors != 1)}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback without --debug
+            if debug:
+                raise
+            click.echo(f"internal error: {error.__class__.__name__}: {error} (run with --debug for the traceback)",
+                       err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.version_option(package_name="koie")
+@click.pass_context
+def main(context: click.Context, debug: bool) -> None:
+    """koie: rule-based information extraction for Korean."""
+    context.ensure_object(dict)
+    context.obj["debug"] = debug
+
+
+def _load(rules: str) -> Any:
+    from .api import load
+
+    return load(rules)
+
+
+@main.command()
+@click.argument("rules", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write records here (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table", "csv"]), default="jsonl", show_default=True)
+@click.option("--explain", is_flag=True, help="Add each record's explanation (JSON Lines only).")
+@click.option("--all", "include_hidden", is_flag=True, help="Also output records of rules with output: false.")
+@click.option("--suppressed", is_flag=True, help="Also output records the overlap policy suppressed.")
+@click.option("--jsonl", "jsonl", is_flag=True, default=None, help="Read inputs as JSON Lines (id, text).")
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of input files.")
+@click.option("--lossy", is_flag=True, help="Replace undecodable bytes instead of skipping the document.")
+@click.option("--errors", "errors_file", type=click.Path(dir_okay=False), help="Write document problems here as JSON Lines.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@user_errors
+def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, explain: bool, include_hidden: bool,
+        suppressed: bool, jsonl: bool | None, encoding: str, lossy: bool, errors_file: str | None,
+        quiet: bool) -> None:
+    """Apply RULES to INPUT files, directories or - (stdin); print records."""
+    from .runner import run_corpus
+
+    pack = _load(rules)
+    summary = run_corpus(pack, inputs, output=output, fmt=fmt, explain=explain, include_hidden=include_hidden,
+                         include_suppressed=suppressed, jsonl=jsonl, encoding=encoding, lossy=lossy,
+                         errors_file=errors_file, quiet=quiet)
+    if summary.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("rules", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def check(rules: tuple[str, ...], strict: bool, fmt: str) -> None:
+    """Check rule packs: every problem at once, with file:line:col and a fix."""
+    from .check import check_pack
+
+    failed = False
+    all_diagnostics: list[Diagnostic] = []
+    for path in rules:
+        diagnostics = check_pack(path)
+        all_diagnostics.extend(diagnostics)
+        errors = [d for d in diagnostics if d.severity == "error" or strict]
+        failed = failed or bool(errors)
+        if fmt == "text":
+            _echo_diagnostics(diagnostics)
+            warnings = len(diagnostics) - len([d for d in diagnostics if d.severity == "error"])
+            click.echo(f"{path}: {len([d for d in diagnostics if d.severity == 'error'])} errors, "
+                       f"{warnings} warnings", err=True)
+    if fmt == "json":
+        click.echo(json.dumps([d.to_json() for d in all_diagnostics], ensure_ascii=False, indent=2))
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("rules", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--rule", "rule_ids", multiple=True, help="Only these rule ids.")
+@click.option("-v", "--verbose", is_flag=True, help="List passing examples too.")
+@click.option("--no-properties", is_flag=True, help="Run only the written examples, no generated sentences.")
+@click.option("--seed", type=int, default=None, help="Seed for generated sentences.")
+@click.option("--max-examples", type=int, default=None, help="Generated sentences per rule.")
+@user_errors
+def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_properties: bool,
+         seed: int | None, max_examples: int | None) -> None:
+    """Run every rule's examples (and generated properties); exit 1 on failure."""
+    from .examples import run_examples
+
+    failures = 0
+    total = 0
+    for path in rules:
+        pack = _load(path)
+        results = run_examples(pack, set(rule_ids) or None)
+        for result in results:
+            total += 1
+            if result.ok:
+                if verbose:
+                    click.echo(f"PASS {result.where} {result.rule} {result.kind}: {result.text}")
+                continue
+            failures += 1
+            click.echo(f"FAIL {result.where} {result.rule} {result.kind}: {result.text}")
+            for line in result.message.splitlines():
+                click.echo(f"     {line}")
+        if not no_properties:
+            try:
+                from .testing import run_properties
+            except ImportError:
+                run_properties = None  # type: ignore[assignment]
+            if run_properties is not None:
+                for result in run_properties(pack, set(rule_ids) or None, seed=seed, max_examples=max_examples):
+                    total += 1
+                    if result.ok:
+                        if verbose:
+                            click.echo(f"PASS {result.where} {result.rule} {result.kind}: {result.text}")
+                        continue
+                    failures += 1
+                    click.echo(f"FAIL {result.where} {result.rule} {result.kind}: {result.text}")
+                    for line in result.message.splitlines():
+                        click.echo(f"     {line}")
+    click.echo(f"{total - failures} passed, {failures} failed")
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("rules", type=click.Path(dir_okay=False))
+@click.argument("text")
+@click.option("--rule", "rule_ids", multiple=True, help="Explain only these rules.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str) -> None:
+    """Show the analysis of TEXT, every match with its trace, and why other rules did not match."""
+    from .explain import explain_record, render_explanation, render_why_not, why_not
+
+    pack = _load(rules)
+    extraction = pack.extract_document(text, "<text>")
+    kept: dict[str, list[Any]] = {}
+    for record in extraction.records:
+        kept.setdefault(record.label, []).append(record)
+    wanted = set(rule_ids) or {c.rule.id for c in pack.compiled.rules}
+    matched = [r for r in extraction.records if r.rule in wanted]
+    lost = [r for r in extraction.suppressed if r.rule in wanted]
+    unmatched = sorted(wanted - {r.rule for r in extraction.records} - {r.rule for r in lost})
+    if fmt == "json":
+        data = {
+            "analysis": [[m.notation for m in s.morphemes] for s in extraction.document.sentences],
+            "matches": [r.to_json() | {"explanation": explain_record(pack.compiled, r)} for r in matched],
+            "suppressed": [r.to_json() | {"explanation": explain_record(pack.compiled, r)} for r in lost],
+            "not_matched": {rule: why_not(pack.compiled, extraction.document, rule, kept) for rule in unmatched},
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo("analysis:")
+    for sentence in extraction.document.sentences:
+        click.echo("  " + " ".join(f"{m.notation}" for m in sentence.morphemes))
+    click.echo("")
+    click.echo(f"matches ({len(matched)}):")
+    for record in matched:
+        click.echo(f"- {record.label} {record.text!r} [{record.start}:{record.end}]")
+        click.echo(_indent(render_explanation(explain_record(pack.compiled, record)), "  "))
+    if lost:
+        click.echo("")
+        click.echo(f"suppressed ({len(lost)}):")
+        for record in lost:
+            click.echo(f"- {record.label} {record.text!r} [{record.start}:{record.end}]")
+            click.echo(_indent(render_explanation(explain_record(pack.compiled, record)), "  "))
+    if unmatched:
+        click.echo("")
+        click.echo("not matched:")
+        for rule_id in unmatched:
+            for report in why_not(pack.compiled, extraction.document, rule_id, kept):
+                click.echo(_indent(render_why_not(report), "  "))
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+@main.command()
+@click.argument("text")
+@click.option("--rules", type=click.Path(dir_okay=False), help="Use the user words this pack adds.")
+@click.option("--offsets", is_flag=True, help="Show character offsets.")
+@user_errors
+def tokenize(text: str, rules: str | None, offsets: bool) -> None:
+    """Show how Kiwi analyses TEXT, in the form/TAG notation patterns use."""
+    from .analysis import KiwiAnalyzer
+
+    if rules:
+        analyzer = _load(rules).analyzer
+    else:
+        analyzer = KiwiAnalyzer()
+    document = analyzer.analyze(text)
+    for sentence in document.sentences:
+        words: dict[int, list[str]] = {}
+        for m in sentence.morphemes:
+            words.setdefault(m.eojeol, []).append(m.notation + (f"@{m.start}-{m.end}" if offsets else ""))
+        click.echo(" ".join("+".join(parts) for parts in words.values()))
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to a file.")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of rule packs (for editors)."""
+    from .schema import pack_schema
+
+    text = json.dumps(pack_schema(), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,65 @@
+"""Writing records: JSON Lines (the stable schema), a table for terminals, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Iterable, TextIO
+
+from .errors import display_width
+
+FORMATS = ("jsonl", "table", "csv")
+
+
+def record_line(record: dict[str, Any]) -> str:
+    """One JSON Lines line; key order is the schema's, non-ASCII kept as is."""
+    return json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _args_text(args: dict[str, Any]) -> str:
+    parts = []
+    for role, value in args.items():
+        if isinstance(value, list):
+            parts.append(f"{role}=[{', '.join(v['text'] for v in value)}]")
+        else:
+            parts.append(f"{role}={value['text']}")
+    return "; ".join(parts)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - display_width(text), 0)
+
+
+def write_table(records: Iterable[dict[str, Any]], out: TextIO) -> None:
+    rows = [("doc", "label", "rule", "span", "text", "args")]
+    for r in records:
+        rows.append((r["doc"], r["label"], r["rule"], f"{r['start']}-{r['end']}", r["text"], _args_text(r["args"])))
+    widths = [min(max(display_width(row[i]) for row in rows), 60) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        out.write("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() + "\n")
+        if index == 0:
+            out.write("  ".join("-" * w for w in widths) + "\n")
+
+
+CSV_COLUMNS = ("doc", "rule", "label", "start", "end", "text", "args", "attrs")
+
+
+def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        writer.writerow([r["doc"], r["rule"], r["label"], r["start"], r["end"], r["text"],
+                         json.dumps(r["args"], ensure_ascii=False), json.dumps(r["attrs"], ensure_ascii=False)])
+
+
+def render(records: list[dict[str, Any]], fmt: str) -> str:
+    buffer = io.StringIO()
+    if fmt == "table":
+        write_table(records, buffer)
+    elif fmt == "csv":
+        write_csv(records, buffer)
+    else:
+        for record in records:
+            buffer.write(record_line(record) + "\n")
+    return buffer.getvalue()

@@ -1,0 +1,149 @@
+"""``koie run`` over a corpus: batches of documents, one bad document never stops the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, TextIO
+
+from .api import Pack
+from .explain import explain_record
+from .inputs import DocumentProblem, InputDocument, read_inputs
+from .output import CSV_COLUMNS, record_line, write_table
+
+#: Documents analysed per batched Kiwi call.
+BATCH = 32
+
+
+@dataclass(slots=True)
+class RunSummary:
+    documents: int = 0
+    records: int = 0
+    problems: list[DocumentProblem] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(p.code not in ("E402",) for p in self.problems)
+
+
+def _batches(items: Iterable[InputDocument | DocumentProblem], size: int) -> Iterator[list[InputDocument | DocumentProblem]]:
+    batch: list[InputDocument | DocumentProblem] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def document_records(pack: Pack, documents: list[InputDocument], explain: bool = False,
+                     include_hidden: bool = False, include_suppressed: bool = False) -> list[list[dict[str, Any]]]:
+    """Records (as JSON dicts) for each document of a batch, in input order."""
+    versions = pack.analyzer.versions()
+    analysed = pack.analyzer.analyze_many([d.text for d in documents])
+    out: list[list[dict[str, Any]]] = []
+    for document, analysis in zip(documents, analysed):
+        extraction = pack.extract_document(analysis, document.id)
+        chosen = extraction.output(include_hidden)
+        if include_suppressed:
+            chosen = sorted(chosen + [r for r in extraction.suppressed if include_hidden or r.output],
+                            key=lambda r: r.sort_key)
+        rows = []
+        for record in chosen:
+            row = record.to_json()
+            if record.suppressed_by is not None:
+                row["suppressed_by"] = {"rule": record.suppressed_by.rule, "start": record.suppressed_by.start,
+                                        "end": record.suppressed_by.end}
+            if explain:
+                row["explanation"] = explain_record(pack.compiled, record)
+            row["analyzer"] = versions
+            rows.append(row)
+        out.append(rows)
+    return out
+
+
+def _report(problem: DocumentProblem, errors_out: TextIO | None, quiet: bool) -> None:
+    if not quiet or problem.code != "E402":
+        print(f"{problem.id}: {problem.code} {problem.message}", file=sys.stderr)
+    if errors_out is not None:
+        errors_out.write(json.dumps(problem.to_json(), ensure_ascii=False) + "\n")
+
+
+def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, fmt: str = "jsonl",
+               explain: bool = False, include_hidden: bool = False, include_suppressed: bool = False,
+               jsonl: bool | None = None, encoding: str = "utf-8", lossy: bool = False,
+               errors_file: str | None = None, quiet: bool = False) -> RunSummary:
+    summary = RunSummary()
+    errors_out = open(errors_file, "w", encoding="utf-8") if errors_file else None
+    # -o FILE is written to a temporary file in the same directory and renamed
+    # at the end, so a killed run never leaves a half-written output.
+    if output:
+        directory = os.path.dirname(os.path.abspath(output))
+        handle, temporary = tempfile.mkstemp(prefix=".koie-", suffix=".part", dir=directory)
+        out: TextIO = os.fdopen(handle, "w", encoding="utf-8", newline="")
+    else:
+        out = sys.stdout
+        temporary = ""
+    table_rows: list[dict[str, Any]] = []
+    csv_writer = None
+    if fmt == "csv":
+        import csv
+
+        csv_writer = csv.writer(out, lineterminator="\n")
+        csv_writer.writerow(CSV_COLUMNS)
+    try:
+        for batch in _batches(read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl), BATCH):
+            documents = [item for item in batch if isinstance(item, InputDocument)]
+            for item in batch:
+                if isinstance(item, DocumentProblem):
+                    summary.problems.append(item)
+                    _report(item, errors_out, quiet)
+            try:
+                per_document = document_records(pack, documents, explain, include_hidden, include_suppressed)
+            except Exception:  # noqa: BLE001 - isolate the failing document, keep the others
+                per_document = []
+                for document in documents:
+                    try:
+                        per_document.extend(document_records(pack, [document], explain, include_hidden,
+                                                             include_suppressed))
+                    except Exception as error:  # noqa: BLE001
+                        problem = DocumentProblem(document.id, "E405", f"{error.__class__.__name__}: {error}")
+                        summary.problems.append(problem)
+                        _report(problem, errors_out, quiet)
+                        per_document.append([])
+            for rows in per_document:
+                summary.documents += 1
+                summary.records += len(rows)
+                for row in rows:
+                    if fmt == "jsonl":
+                        out.write(record_line(row) + "\n")
+                    elif fmt == "csv":
+                        assert csv_writer is not None
+                        csv_writer.writerow([row["doc"], row["rule"], row["label"], row["start"], row["end"],
+                                             row["text"], json.dumps(row["args"], ensure_ascii=False),
+                                             json.dumps(row["attrs"], ensure_ascii=False)])
+                    else:
+                        table_rows.append(row)
+            out.flush()
+        if fmt == "table":
+            write_table(table_rows, out)
+        if output:
+            out.close()
+            os.replace(temporary, output)
+    except BaseException:
+        if output:
+            out.close()
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        raise
+    finally:
+        if errors_out is not None:
+            errors_out.close()
+    if not quiet:
+        print(f"koie: {summary.documents} documents, {summary.records} records, "
+              f"{len(summary.problems)} problems", file=sys.stderr)
+    return summary

@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests that need the Kiwi model use ``kiwi``; matcher tests use notation only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def kiwi():
+    """One Kiwi analyser (no user words) for the whole test session."""
+    from koie.api import shared_analyzer
+
+    return shared_analyzer(())
+
+
+@pytest.fixture(scope="session")
+def hello_pack():
+    import koie
+
+    return koie.load(ROOT / "examples" / "hello.yaml")
+
+
+@pytest.fixture(scope="session")
+def meetings_pack():
+    import koie
+
+    return koie.load(ROOT / "rules" / "meetings.yaml")
+
+
+@pytest.fixture(autouse=True)
+def _run_from_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    os.environ.setdefault("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
