@@ -43,6 +43,9 @@ from .parse import PatternError, parse_pattern
 #: Look-behind searches at most this many morphemes back.
 MAX_LOOKAROUND = 32
 
+#: Most endings a stem-final literal takes after its stem (만나+시+었+겠+다…).
+MAX_ENDINGS = 8
+
 _CONSONANT_INITIAL_PARTICLES = ("이", "은", "을", "과", "으", "아")
 _NOUN_TAGS = frozenset(("NNG", "NNP", "NNB", "NR", "NP"))
 
@@ -415,7 +418,9 @@ class _Converter:
         items: list[RNode] = [RMorph(check, element) for check in checks]
         if stem_final:
             tail = MorphemeCheck(frozenset(), ENDING_TAGS, None, False, True, "ending")
-            items.append(RRepeat(RMorph(tail, element), 0, None))
+            # Bounded so literals may sit inside look-arounds; no eojeol
+            # stacks more endings than this.
+            items.append(RRepeat(RMorph(tail, element), 0, MAX_ENDINGS))
         return items[0] if len(items) == 1 else RSeq(tuple(items))
 
 
