@@ -16,7 +16,7 @@ import yaml
 from .errors import Diagnostic, KoieError, SourceText, did_you_mean
 
 PACK_KEYS = ("koie", "name", "version", "description", "imports", "overlap", "lexicons", "macros", "rules")
-RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description", "overlap")
+RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description")
 LEXICON_KEYS = ("entries", "file", "analyzer", "score")
 EXAMPLE_KEYS = ("match", "no_match")
 MATCH_EXAMPLE_KEYS = ("text", "captures", "match")
