@@ -85,7 +85,6 @@ def _check_brackets(text: str) -> None:
 SYNTAX_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
     ("E103", "quantifier with nothing to repeat", "put the quantifier after the element it repeats"): [
         "?", "*", "+ 회장", "{1,2}", "회장 | ?", "(? 회장)", "회장 ( + )", "[PERSON] ??", "회장 ++",
-        "~3 *", "^ ?",
     ],
     ("E101", "a slot is written [LABEL] or [LABEL:capture]", "write the slot as [PERSON] or [PERSON:subject]"): [
         "[]", "[회장 이]", "[PERSON:]", "[PERSON::a]", "[:a]", "[PERSON a]",
