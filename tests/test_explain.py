@@ -1,0 +1,41 @@
+"""Explanations: which element matched which morphemes, and why a rule did not match."""
+
+from __future__ import annotations
+
+from koie.explain import explain_record, render_explanation, render_why_not, why_not
+from tests.helpers import notation_pack
+
+RULES = [
+    {"id": "p", "label": "PERSON", "pattern": "/NNP", "output": False},
+    {"id": "m", "label": "MEETING", "pattern": "[PERSON:s] 이/JKS [PERSON:o] 와/JKB 만나/VV"},
+]
+
+
+def test_explain_record_aligns_elements_to_morphemes(tmp_path) -> None:
+    pack = notation_pack(tmp_path, RULES)
+    (record,) = pack.extract("A/NNP+이/JKS B/NNP+와/JKB 만나/VV+었/EP+다/EF")
+    explanation = explain_record(pack.compiled, record)
+    assert explanation["rule"] == "m" and explanation["where"].endswith(":7")
+    elements = [(s["element"], [f"{m['form']}/{m['tag']}" for m in s["morphemes"]]) for s in explanation["steps"]]
+    assert elements == [("[PERSON:s]", ["A/NNP"]), ("이/JKS", ["이/JKS"]), ("[PERSON:o]", ["B/NNP"]),
+                        ("와/JKB", ["와/JKB"]), ("만나/VV", ["만나/VV"])]
+    assert explanation["steps"][0]["filled_by"]["rule"] == "p"
+    text = render_explanation(explanation)
+    assert "[PERSON:s]" in text and "A/NNP" in text
+
+
+def test_explain_why_not_names_the_failing_element(tmp_path) -> None:
+    pack = notation_pack(tmp_path, RULES)
+    extraction = pack.extract_document("A/NNP+이/JKS B/NNP+와/JKB 통화/NNG")
+    kept = {"PERSON": [r for r in extraction.records if r.label == "PERSON"]}
+    (report,) = why_not(pack.compiled, extraction.document, "m", kept)
+    assert [e["element"] for e in report["expected"]] == ["만나/VV"]
+    assert report["found"]["notation"] == "통화/NNG"
+    assert "expected 만나/VV" in render_why_not(report)
+
+
+def test_explain_why_not_reports_missing_labels(tmp_path) -> None:
+    pack = notation_pack(tmp_path, RULES)
+    extraction = pack.extract_document("회사/NNG+이/JKS")
+    (report,) = why_not(pack.compiled, extraction.document, "m", {})
+    assert report["missing_labels"] == ["PERSON"]
