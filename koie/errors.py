@@ -140,7 +140,8 @@ class Diagnostic:
             if self.col is not None:
                 before = self.source_line[: self.col - 1]
                 marked = self.source_line[self.col - 1 : self.col - 1 + max(self.length, 1)]
-                pad = " " * display_width(before)
+                # a tab before the caret is copied, so the terminal expands both alike
+                pad = "".join("\t" if char == "\t" else " " * display_width(char) for char in before)
                 lines.append(pad + "^" * max(display_width(marked), 1))
         if self.value is not None:
             lines.append(f"  bad value: {self.value!r}")

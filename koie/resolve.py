@@ -236,12 +236,31 @@ def order_phases(context: _Context) -> None:
             work.phase = phase_of_rule(work)
         except _Cycle as cycle:
             visiting.clear()
-            context.report(work.spec.place.diagnostic(
-                "E206", "rules depend on each other in a cycle: " + " -> ".join(cycle.labels),
-                len(work.spec.id), value=work.spec.label, rule=work.spec.id,
-                suggestion="a label cannot be built from itself; give the inner span another label"))
+            context.report(_cycle_diagnostic(work, cycle.labels, producers))
             work.failed = True
             return
+
+
+def _cycle_diagnostic(work: _RuleWork, labels: list[str], producers: dict[str, list[_RuleWork]]) -> Diagnostic:
+    """E206 naming each rule of the cycle, the slot that closes it and where it is."""
+    steps: list[str] = []
+    related: list[Diagnostic] = []
+    for label, used in zip(labels, labels[1:]):
+        for other in producers.get(label, []):
+            if used in other.slot_labels:
+                steps.append(f"rule {other.spec.id!r} ({label}) uses [{used}]")
+                if other is not work:
+                    related.append(other.spec.place.diagnostic("E206", f"rule {other.spec.id!r} uses [{used}]",
+                                                               len(other.spec.id)))
+                break
+    if len(labels) == 2:
+        message = f"rule {work.spec.id!r} uses its own label [{labels[0]}] in its pattern"
+    else:
+        message = "rules depend on each other in a cycle: " + ", ".join(steps) \
+            + " (" + " -> ".join(labels) + ")"
+    return work.spec.place.diagnostic(
+        "E206", message, len(work.spec.id), value=" -> ".join(labels), rule=work.spec.id, related=tuple(related),
+        suggestion="a label cannot be built from itself: give the inner span another label")
 
 
 class _Cycle(Exception):
