@@ -13,13 +13,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
 from .analysis import KiwiAnalyzer
 from .engine import CompiledPack, Extraction, Record, compile_pack, extract
 from .explain import explain_record
+from .dates import parse_published
 from .load import load_pack
+from .mentions import check_pack_settings, complete_extraction
 from .morphemes import AnalyzedDocument, Analyzer
 from .resolve import resolve_pack, user_words_of
 
@@ -44,6 +47,7 @@ class Pack:
     @classmethod
     def load(cls, path: str | Path, analyzer: Analyzer | None = None) -> "Pack":
         spec = load_pack(path)
+        check_pack_settings(spec)
         analyzer = analyzer or shared_analyzer(user_words_of(spec))
         return cls(compile_pack(resolve_pack(spec, analyzer)), analyzer)
 
@@ -58,13 +62,20 @@ class Pack:
     def analyze(self, text: str) -> AnalyzedDocument:
         return self.analyzer.analyze(text)
 
-    def extract_document(self, text: str | AnalyzedDocument, doc_id: str = "") -> Extraction:
-        document = text if isinstance(text, AnalyzedDocument) else self.analyzer.analyze(text)
-        return extract(self.compiled, document, doc_id)
+    def extract_document(self, text: str | AnalyzedDocument, doc_id: str = "",
+                         published: str | date | None = None) -> Extraction:
+        """Match every rule, then complete the records document-wide (carried roles, names, dates).
 
-    def extract(self, text: str, doc_id: str = "", include_hidden: bool = False) -> list[Record]:
+        ``published`` (``YYYY-MM-DD``) is the publication date relative dates are read against.
+        """
+        document = text if isinstance(text, AnalyzedDocument) else self.analyzer.analyze(text)
+        return complete_extraction(self.compiled, extract(self.compiled, document, doc_id),
+                                   parse_published(published))
+
+    def extract(self, text: str, doc_id: str = "", include_hidden: bool = False,
+                published: str | date | None = None) -> list[Record]:
         """Records of output rules (all rules with ``include_hidden``), in output order."""
-        return self.extract_document(text, doc_id).output(include_hidden)
+        return self.extract_document(text, doc_id, published).output(include_hidden)
 
     def explain(self, record: Record) -> dict[str, Any]:
         """The explanation of one record (see docs/output.md)."""

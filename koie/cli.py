@@ -85,17 +85,19 @@ def _load(rules: str) -> Any:
 @click.option("--lossy", is_flag=True, help="Replace undecodable bytes instead of skipping the document.")
 @click.option("--errors", "errors_file", type=click.Path(dir_okay=False), help="Write document problems here as JSON Lines.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@click.option("--published", metavar="YYYY-MM-DD",
+              help="Publication date for relative dates (a JSON Lines 'published' field wins).")
 @user_errors
 def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, explain: bool, include_hidden: bool,
         suppressed: bool, jsonl: bool | None, encoding: str, lossy: bool, errors_file: str | None,
-        quiet: bool) -> None:
+        quiet: bool, published: str | None) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
     from .runner import run_corpus
 
     pack = _load(rules)
     summary = run_corpus(pack, inputs, output=output, fmt=fmt, explain=explain, include_hidden=include_hidden,
                          include_suppressed=suppressed, jsonl=jsonl, encoding=encoding, lossy=lossy,
-                         errors_file=errors_file, quiet=quiet)
+                         errors_file=errors_file, quiet=quiet, published=published)
     if summary.failed:
         sys.exit(1)
 

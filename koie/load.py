@@ -15,8 +15,13 @@ import yaml
 
 from .errors import Diagnostic, KoieError, SourceText, did_you_mean
 
-PACK_KEYS = ("koie", "name", "version", "description", "imports", "overlap", "lexicons", "macros", "rules")
-RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description")
+PACK_KEYS = ("koie", "name", "version", "description", "imports", "overlap", "lexicons", "macros", "rules",
+             "mentions", "dates")
+RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description", "carry")
+#: Keys of one label under the pack's ``mentions:`` (see koie/mentions.py).
+MENTION_KEYS = ("name", "attach")
+#: Keys of one role under a rule's ``carry:`` (see koie/mentions.py).
+CARRY_KEYS = ("from", "sentences")
 LEXICON_KEYS = ("entries", "file", "analyzer", "score")
 EXAMPLE_KEYS = ("match", "no_match")
 MATCH_EXAMPLE_KEYS = ("text", "captures", "match")
@@ -98,6 +103,8 @@ class RuleSpec:
     no_match_examples: tuple[tuple[str, Place], ...]
     place: Place
     description: str = ""
+    #: role -> {"from": (labels...), "sentences": n}: fill a missing role from earlier records
+    carry: dict[str, Any] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -117,6 +124,10 @@ class PackSpec:
     rules: tuple[RuleSpec, ...]
     overlap: dict[str, str] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    #: label -> {"name": "fullest", "attach": {attribute: label}} (koie/mentions.py)
+    mentions: dict[str, Any] = field(default_factory=dict)
+    #: labels whose records get a normalised date (koie/dates.py)
+    dates: tuple[str, ...] = ()
 
 
 class _Collector:
@@ -259,7 +270,8 @@ class _PackReader:
         return PatternText(node.value, self.place(node), _scalar_offsets(self.source, node))
 
     def read(self, root: yaml.Node) -> dict[str, Any]:
-        parts: dict[str, Any] = {"imports": [], "lexicons": [], "macros": [], "rules": [], "overlap": {}}
+        parts: dict[str, Any] = {"imports": [], "lexicons": [], "macros": [], "rules": [], "overlap": {},
+                                 "mentions": {}, "dates": []}
         if not self.expect(root, yaml.MappingNode, "a rule pack"):
             return parts
         assert isinstance(root, yaml.MappingNode)
@@ -290,9 +302,19 @@ class _PackReader:
                     text = self.pattern_text(value, f"macro {key.value}")
                     if text is not None:
                         parts["macros"].append(MacroSpec(str(key.value), text))
+        if "mentions" in keys:
+            parts["mentions"] = self.mentions(keys["mentions"][1])
+        if "dates" in keys:
+            node = keys["dates"][1]
+            if self.expect(node, yaml.SequenceNode, "dates"):
+                for item in node.value:
+                    value = self.scalar(item, "a label under dates")
+                    if value:
+                        parts["dates"].append(value)
         if "rules" in keys:
             node = keys["rules"][1]
             if self.expect(node, yaml.SequenceNode, "rules"):
+                self.rule_nodes += len(node.value)
                 for item in node.value:
                     rule = self.rule(item)
                     if rule is not None:
@@ -317,6 +339,68 @@ class _PackReader:
                 continue
             policies[label] = policy
         return policies
+
+    def mentions(self, node: yaml.Node) -> dict[str, Any]:
+        """``mentions: {LABEL: {name: fullest, attach: {attribute: LABEL}}}``."""
+        settings: dict[str, Any] = {}
+        if not self.expect(node, yaml.MappingNode, "mentions"):
+            return settings
+        for key, value in node.value:
+            label = str(key.value)
+            if not self.expect(value, yaml.MappingNode, f"mentions of {label}"):
+                continue
+            keys = self.keys(value, MENTION_KEYS, "mentions")
+            setting: dict[str, Any] = {"name": None, "attach": {}}
+            if "name" in keys:
+                how = self.scalar(keys["name"][1], "name")
+                if how not in ("fullest",):
+                    self.out.add(self.place(keys["name"][1]).diagnostic(
+                        "E213", f"unknown name resolution {how!r}", len(how or "?"), value=how,
+                        suggestion="use 'name: fullest'"))
+                else:
+                    setting["name"] = how
+            if "attach" in keys and self.expect(keys["attach"][1], yaml.MappingNode, "attach"):
+                for attribute, source in keys["attach"][1].value:
+                    source_label = self.scalar(source, f"the label attached as {attribute.value}")
+                    if source_label:
+                        setting["attach"][str(attribute.value)] = source_label
+            settings[label] = setting
+        return settings
+
+    def carry(self, node: yaml.Node, rule_id: str) -> dict[str, Any]:
+        """``carry: {role: {from: [LABEL, ...], sentences: n}}``."""
+        settings: dict[str, Any] = {}
+        if not self.expect(node, yaml.MappingNode, "carry"):
+            return settings
+        for key, value in node.value:
+            role = str(key.value)
+            if not self.expect(value, yaml.MappingNode, f"carry of {role}"):
+                continue
+            keys = self.keys(value, CARRY_KEYS, "carry")
+            labels: list[str] = []
+            if "from" in keys:
+                source = keys["from"][1]
+                items = source.value if isinstance(source, yaml.SequenceNode) else [source]
+                for item in items:
+                    label = self.scalar(item, "a label to carry from")
+                    if label:
+                        labels.append(label)
+            if not labels:
+                self.out.add(self.place(value).diagnostic(
+                    "E003", f"carry of {role!r} says nowhere to carry from", 1, value=role, rule=rule_id,
+                    suggestion="add 'from: [LABEL]': the labels whose latest record supplies the role"))
+                continue
+            sentences = 1
+            if "sentences" in keys:
+                raw = _plain(keys["sentences"][1])
+                if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
+                    sentences = raw
+                else:
+                    self.out.add(self.place(keys["sentences"][1]).diagnostic(
+                        "E213", "sentences must be a whole number, 0 or more", 1, value=str(raw), rule=rule_id,
+                        suggestion="how many sentences back to look: 0 means the same sentence only"))
+            settings[role] = {"from": tuple(labels), "sentences": sentences}
+        return settings
 
     def lexicon(self, name: str, key: yaml.Node, node: yaml.Node) -> LexiconSpec | None:
         entries: list[str] = []
@@ -422,8 +506,9 @@ class _PackReader:
                     if text:
                         no_match.append((text, self.place(item)))
         description = self.scalar(keys["description"][1], "description") if "description" in keys else ""
+        carry = self.carry(keys["carry"][1], rule_id) if "carry" in keys else {}
         return RuleSpec(rule_id, label, pattern, priority, output, attrs, tuple(match_examples), tuple(no_match),
-                        self.place(keys["id"][0]), description or "")
+                        self.place(keys["id"][0]), description or "", carry)
 
     def match_example(self, node: yaml.Node, rule_id: str) -> MatchExample | None:
         if isinstance(node, yaml.ScalarNode):
@@ -509,6 +594,8 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
     macros: list[MacroSpec] = []
     rules: list[RuleSpec] = []
     overlap: dict[str, str] = {}
+    mentions: dict[str, Any] = {}
+    dates: list[str] = []
     files: list[str] = []
     for relative, import_place in parts["imports"]:
         imported = _load(path.parent / relative, out, chain + (resolved,), import_place)
@@ -517,11 +604,15 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
             macros.extend(imported.macros)
             rules.extend(imported.rules)
             overlap.update(imported.overlap)
+            mentions.update(imported.mentions)
+            dates.extend(imported.dates)
             files.extend(imported.files)
     lexicons.extend(parts["lexicons"])
     macros.extend(parts["macros"])
     rules.extend(parts["rules"])
     overlap.update(parts["overlap"])
+    mentions.update(parts["mentions"])
+    dates.extend(parts["dates"])
     files.append(str(path))
     if not rules and not chain:
         out.add(Diagnostic("E009", "the rule pack has no rules", file=str(path), line=1, col=1,
@@ -538,4 +629,5 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
             seen[rule.id] = rule
     unique_rules = tuple(seen.values()) if not chain else tuple(rules)
     return PackSpec(parts.get("name") or path.stem, parts.get("version") or "0", parts.get("description") or "",
-                    str(path), tuple(lexicons), tuple(macros), unique_rules, overlap, tuple(dict.fromkeys(files)))
+                    str(path), tuple(lexicons), tuple(macros), unique_rules, overlap, tuple(dict.fromkeys(files)),
+                    mentions, tuple(dict.fromkeys(dates)))

@@ -41,13 +41,15 @@ def _batches(items: Iterable[InputDocument | DocumentProblem], size: int) -> Ite
 
 
 def document_records(pack: Pack, documents: list[InputDocument], explain: bool = False,
-                     include_hidden: bool = False, include_suppressed: bool = False) -> list[list[dict[str, Any]]]:
+                     include_hidden: bool = False, include_suppressed: bool = False,
+                     published: str | None = None) -> list[list[dict[str, Any]]]:
     """Records (as JSON dicts) for each document of a batch, in input order."""
     versions = pack.analyzer.versions()
     analysed = pack.analyzer.analyze_many([d.text for d in documents])
     out: list[list[dict[str, Any]]] = []
     for document, analysis in zip(documents, analysed):
-        extraction = pack.extract_document(analysis, document.id)
+        # a document's own publication date (JSON Lines field "published") wins over --published
+        extraction = pack.extract_document(analysis, document.id, document.meta.get("published") or published)
         chosen = extraction.output(include_hidden)
         if include_suppressed:
             chosen = sorted(chosen + [r for r in extraction.suppressed if include_hidden or r.output],
@@ -76,7 +78,7 @@ def _report(problem: DocumentProblem, errors_out: TextIO | None, quiet: bool) ->
 def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, fmt: str = "jsonl",
                explain: bool = False, include_hidden: bool = False, include_suppressed: bool = False,
                jsonl: bool | None = None, encoding: str = "utf-8", lossy: bool = False,
-               errors_file: str | None = None, quiet: bool = False) -> RunSummary:
+               errors_file: str | None = None, quiet: bool = False, published: str | None = None) -> RunSummary:
     summary = RunSummary()
     errors_out = open(errors_file, "w", encoding="utf-8") if errors_file else None
     # -o FILE is written to a temporary file in the same directory and renamed
@@ -103,13 +105,14 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
                     summary.problems.append(item)
                     _report(item, errors_out, quiet)
             try:
-                per_document = document_records(pack, documents, explain, include_hidden, include_suppressed)
+                per_document = document_records(pack, documents, explain, include_hidden, include_suppressed,
+                                                 published)
             except Exception:  # noqa: BLE001 - isolate the failing document, keep the others
                 per_document = []
                 for document in documents:
                     try:
                         per_document.extend(document_records(pack, [document], explain, include_hidden,
-                                                             include_suppressed))
+                                                             include_suppressed, published))
                     except Exception as error:  # noqa: BLE001
                         problem = DocumentProblem(document.id, "E405", f"{error.__class__.__name__}: {error}")
                         summary.problems.append(problem)
