@@ -7,6 +7,7 @@ refused (E008). Imports are resolved relative to the importing file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ class Place:
 
     source: SourceText
     offset: int
+    #: characters the value takes in the file (for the caret)
+    length: int = 1
 
     def diagnostic(self, code: str, message: str, length: int = 1, **extra: Any) -> Diagnostic:
         return self.source.diagnostic(code, message, self.offset, length, **extra)
@@ -208,22 +211,85 @@ def _plain(node: yaml.Node) -> Any:
 _CONSTRUCTOR = yaml.SafeLoader("")
 
 
+#: Characters that YAML reads specially at the start of a plain value.
+_YAML_INDICATORS = "[]{}@`!&*|>%"
+_KEY_LINE = re.compile(r"^(?P<indent>[ ]*)(?P<dash>-[ ]+)?(?P<key>[^\s:#'\"][^:#]*?):(?:[ ]+(?P<value>\S.*))?$")
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _previous_line(source: SourceText, line: int) -> tuple[int, str] | None:
+    """The nearest line above 1-based ``line`` that holds something."""
+    for number in range(line - 1, 0, -1):
+        text = source.line(number)
+        if text.strip() and not text.strip().startswith("#"):
+            return number, text
+    return None
+
+
 def _yaml_error(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    """A YAML syntax error in words a rule writer can act on, with the caret on the cause.
+
+    PyYAML reports where it gave up, which is often after the cause: the end
+    of the file for an unclosed quote, a ':' for a line indented too far.
+    The common mistakes are recognised and pointed at where they were made.
+    """
+    problem_mark = getattr(error, "problem_mark", None)
+    context_mark = getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None)
+    context = getattr(error, "context", None) or ""
+    mark = problem_mark or context_mark
+    if mark is None:
+        return Diagnostic("E001", f"YAML syntax error: {problem}", file=source.name,
+                          suggestion="check the indentation and quotes")
+    offset = min(mark.index, len(source.text))
+    line_number, col = source.position(offset)
+    line = source.line(line_number)
+    length = 1
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     hint = "check the indentation and quotes on this line and the one above"
-    if "\t" in problem or "tab" in problem.lower():
-        hint = "YAML indentation must use spaces, not tabs"
-    elif "found unexpected end of stream" in problem or "while scanning a quoted scalar" in (context or ""):
-        hint = "a quote is opened and never closed"
-    elif "mapping values are not allowed" in problem:
-        hint = "quote values that contain ': ' (for example patterns with captures)"
-    if mark is None:
-        return Diagnostic("E001", message, file=source.name, suggestion=hint)
-    offset = min(mark.index, len(source.text))
-    return source.diagnostic("E001", message, offset, 1, suggestion=hint)
+    key_match = _KEY_LINE.match(line)
+    value = key_match.group("value") if key_match else None
+    if "end of stream" in problem and "quoted scalar" in context and context_mark is not None:
+        offset = context_mark.index
+        quote = source.text[offset:offset + 1]
+        message = f"YAML syntax error: the quote {quote} opened here is never closed"
+        hint = (f"add the closing {quote} at the end of the value, or write a long pattern as a block: "
+                "'pattern: |' with the pattern on the lines below")
+    elif "'\\t'" in problem or source.text[offset:offset + 1] == "\t":
+        message = "YAML syntax error: a tab character where YAML expects spaces"
+        hint = "YAML indentation must use spaces, not tabs: replace the tab with spaces"
+    elif value and value[0] in _YAML_INDICATORS and mark.line + 1 == line_number:
+        assert key_match is not None
+        offset = source.line_starts[line_number - 1] + key_match.start("value")
+        length = len(value.rstrip())
+        key = key_match.group("key")
+        what = {"[": "a list", "{": "a mapping", "|": "a block", ">": "a block", "!": "a tag", "&": "an anchor",
+                "*": "an alias", "%": "a directive"}.get(value[0], "a reserved character")
+        message = f"YAML syntax error: the value of {key!r} starts with {value[0]!r}, which YAML reads as {what}"
+        hint = f"quote the whole value: {key}: '{value.rstrip()}'" if "'" not in value else \
+            f'quote the whole value: {key}: "{value.rstrip()}"'
+    elif ("mapping values are not allowed" in problem or "expected <block end>" in problem) and key_match:
+        colon = source.line_starts[line_number - 1] + key_match.end("key")
+        previous = _previous_line(source, line_number)
+        if previous is not None and (offset <= colon or "expected <block end>" in problem) \
+                and _indent_of(line) != _indent_of(previous[1]) and not previous[1].rstrip().endswith(":"):
+            indent, before = _indent_of(line), _indent_of(previous[1])
+            offset = source.line_starts[line_number - 1] + (len(key_match.group("dash") or "") + indent)
+            length = len(key_match.group("key"))
+            key = key_match.group("key")
+            spaces = lambda n: f"{n} space{'s' * (n != 1)}"  # noqa: E731
+            message = (f"YAML syntax error: {key!r} is indented by {spaces(indent)}, "
+                       f"but the line above by {spaces(before)}")
+            above = _KEY_LINE.match(previous[1])
+            hint = (f"align {key + ':'!r} with {above.group('key') + ':'!r} on line {previous[0]}" if above
+                    else f"indent {key + ':'!r} like line {previous[0]}")
+        elif "mapping values are not allowed" in problem:
+            message = "YAML syntax error: a value contains ': ', which YAML reads as a new key"
+            hint = "quote the whole value (patterns with captures often need quotes), or use 'pattern: |'"
+    return source.diagnostic("E001", message, offset, max(length, 1), suggestion=hint)
 
 
 class _PackReader:
@@ -232,6 +298,7 @@ class _PackReader:
     def __init__(self, source: SourceText, out: _Collector) -> None:
         self.source = source
         self.out = out
+        self.rule_nodes = 0  # rules written, whether or not they were read without error
 
     def place(self, node: yaml.Node) -> Place:
         return Place(self.source, node.start_mark.index)
@@ -264,6 +331,14 @@ class _PackReader:
         return "" if value is None else str(value)
 
     def pattern_text(self, node: yaml.Node, what: str) -> PatternText | None:
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and node.flow_style:
+            # pattern: [PERSON] is a YAML list: the slot needs quotes
+            raw = self.source.text[node.start_mark.index:node.end_mark.index]
+            self.out.add(self.place(node).diagnostic(
+                "E004", f"{what} must be text, but YAML read {raw!r} as a "
+                f"{'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}", len(raw), value=raw,
+                suggestion=f"quote the whole pattern: '{raw} ...', or write it as a block with '|'"))
+            return None
         if not self.expect(node, yaml.ScalarNode, what):
             return None
         assert isinstance(node, yaml.ScalarNode)
@@ -285,7 +360,8 @@ class _PackReader:
                 for item in node.value:
                     value = self.scalar(item, "an import")
                     if value is not None:
-                        parts["imports"].append((value, self.place(item)))
+                        span = item.end_mark.index - item.start_mark.index
+                        parts["imports"].append((value, Place(self.source, item.start_mark.index, span)))
         if "overlap" in keys:
             parts["overlap"] = self.overlap(keys["overlap"][1])
         if "lexicons" in keys:
@@ -456,9 +532,12 @@ class _PackReader:
         keys = self.keys(node, RULE_KEYS, "rule")
         missing = [name for name in ("id", "label", "pattern") if name not in keys]
         rule_id = self.scalar(keys["id"][1], "id") if "id" in keys else None
+        unknown = [str(k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value not in RULE_KEYS]
         for name in missing:
+            if any(did_you_mean(key, (name,)) for key in unknown):
+                continue  # the E002 for the misspelt key already says what to write
             self.out.add(self.place(node).diagnostic(
-                "E003", f"rule {rule_id or '(no id)'} has no {name!r}", 1, value=None,
+                "E003", f"rule {rule_id or '(no id)'!r} has no {name!r}", 1, value=None,
                 suggestion=f"add '{name}:' to the rule", rule=rule_id))
         if missing:
             return None
@@ -535,8 +614,11 @@ def _read_file(path: Path, out: _Collector, place: Place | None) -> tuple[Source
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if place is not None:
-            out.add(place.diagnostic("E006", f"imported pack {str(path)!r} does not exist", 1, value=str(path),
-                                     suggestion="imports are relative to the importing file"))
+            written = place.source.text[place.offset:place.offset + place.length]
+            out.add(place.diagnostic("E006", f"imported pack {str(path)!r} does not exist", place.length,
+                                     value=written.strip("'\""),
+                                     suggestion="imports are relative to the importing file, not to the "
+                                                "current directory"))
         else:
             out.add(Diagnostic("E404", f"rule file {str(path)!r} does not exist", file=str(path),
                                suggestion="check the path"))
@@ -583,13 +665,15 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
     if resolved in chain:
         cycle = " -> ".join(p.name for p in chain + (resolved,))
         assert place is not None
-        out.add(place.diagnostic("E007", f"import cycle: {cycle}", 1, value=str(path),
+        written = place.source.text[place.offset:place.offset + place.length]
+        out.add(place.diagnostic("E007", f"import cycle: {cycle}", place.length, value=written.strip("'\""),
                                  suggestion="move what both packs need into a third pack that neither imports"))
         return None
     source, root = _read_file(path, out, place)
     if source is None or root is None:
         return None
-    parts = _PackReader(source, out).read(root)
+    reader = _PackReader(source, out)
+    parts = reader.read(root)
     lexicons: list[LexiconSpec] = []
     macros: list[MacroSpec] = []
     rules: list[RuleSpec] = []
@@ -614,7 +698,7 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
     mentions.update(parts["mentions"])
     dates.extend(parts["dates"])
     files.append(str(path))
-    if not rules and not chain:
+    if not rules and not chain and not reader.rule_nodes:
         out.add(Diagnostic("E009", "the rule pack has no rules", file=str(path), line=1, col=1,
                            source_line=source.line(1), suggestion="add 'rules:' with at least one rule"))
     seen: dict[str, RuleSpec] = {}

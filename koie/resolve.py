@@ -354,7 +354,10 @@ class _Converter:
         if isinstance(node, ast.Slot):
             for label in node.labels:
                 if label not in self.labels:
-                    self.report(pattern, "E201", f"unknown label {label!r}", node.span, value=label,
+                    # Point the caret at the label itself, not the whole slot.
+                    at = pattern.text.find(label, node.span[0], node.span[1])
+                    label_span = (at, at + len(label)) if at >= 0 else node.span
+                    self.report(pattern, "E201", f"unknown label {label!r}", label_span, value=label,
                                 suggestion=did_you_mean(label, self.labels)
                                 or f"no rule has label {label!r}; known labels: {', '.join(sorted(self.labels))}")
             self.work.slot_labels.update(node.labels)

@@ -1,0 +1,61 @@
+"""The Kiwi adapter: offsets into the document as read, sentences, versions (needs the model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from koie.analysis import PINNED_KIWIPIEPY, PINNED_MODEL, normalize_for_analysis, split_into_pieces
+
+
+@pytest.mark.parametrize("text", [
+    "이재용 삼성전자 회장이 젠슨 황 엔비디아 CEO와 만났다.",
+    "ＣＥＯ와 만났다.\u200b둘째 문장이다.",       # full-width Latin and a zero-width space
+    "😀 이모지 뒤에도 회장이 만났다. 漢字 表記도 있다.",
+    "첫 줄이다.\r\n\r\n둘째 줄이다.\n",
+    "CEO다. 만났다. 회동했다.",                      # zero-length and overlapping morphemes
+])
+def test_analysis_offsets_slice_the_original_text(kiwi, text: str) -> None:
+    document = kiwi.analyze(text)
+    assert document.text == text
+    previous_start = -1
+    for sentence in document.sentences:
+        assert 0 <= sentence.start <= sentence.end <= len(text)
+        for morpheme in sentence.morphemes:
+            assert 0 <= morpheme.start <= morpheme.end <= len(text)
+            assert morpheme.start >= previous_start
+            previous_start = morpheme.start
+            surface = text[morpheme.start:morpheme.end]
+            assert not surface.isspace()
+
+
+def test_analysis_splits_sentences_and_numbers_eojeols(kiwi) -> None:
+    document = kiwi.analyze("홍길동 사장이 왔다. 김철수 대표가 떠났다.")
+    assert len(document.sentences) == 2
+    first = document.sentences[0].morphemes
+    assert [m.eojeol for m in first] == [0, 1, 1, 2, 2, 2, 2]
+
+
+def test_analysis_normalisation_keeps_length() -> None:
+    text = "ＡＢＣ\u200b\u00a0가\x00나"
+    assert len(normalize_for_analysis(text)) == len(text)
+
+
+def test_analysis_pieces_cover_long_lines() -> None:
+    text = ("가나다 " * 5000).strip()
+    pieces = split_into_pieces(text, max_piece=1000)
+    assert all(len(p) <= 1000 for _, p in pieces)
+    for offset, piece in pieces:
+        assert text[offset:offset + len(piece)] == piece
+
+
+def test_analysis_versions_are_the_pinned_ones(kiwi) -> None:
+    assert kiwi.versions() == {"kiwipiepy": PINNED_KIWIPIEPY, "kiwipiepy_model": PINNED_MODEL}
+
+
+def test_analysis_user_words_keep_names_whole() -> None:
+    from koie.analysis import KiwiAnalyzer
+    from koie.morphemes import UserWord
+
+    analyzer = KiwiAnalyzer([UserWord("크리스티아노 아몬", "NNP")])
+    forms = [m.notation for s in analyzer.analyze("크리스티아노 아몬 퀄컴 CEO가 왔다.").sentences for m in s.morphemes]
+    assert forms[0] == "크리스티아노 아몬/NNP"

@@ -1,0 +1,141 @@
+"""The command line, end to end (needs the Kiwi model)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from koie.cli import main
+
+SENTENCE = "이재용 삼성전자 회장이 젠슨 황 엔비디아 CEO와 지난해 미국 실리콘밸리 일식집에서 만났다."
+
+
+def invoke(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_cli_run_finds_the_meeting_with_both_people(tmp_path) -> None:
+    source = tmp_path / "doc.txt"
+    source.write_text(SENTENCE, encoding="utf-8")
+    result = invoke("run", "rules/meetings.yaml", str(source))
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    meetings = [r for r in records if r["label"] == "MEETING"]
+    assert len(meetings) == 1
+    meeting = meetings[0]
+    assert SENTENCE[meeting["start"]:meeting["end"]] == meeting["text"]
+    people = {}
+    for role in ("subject", "object"):
+        value = meeting["args"][role]
+        mention = value[0] if isinstance(value, list) else value
+        assert mention["label"] == "PERSON"
+        assert SENTENCE[mention["start"]:mention["end"]] == mention["text"]
+        people[role] = mention["text"]
+    assert people == {"subject": "이재용", "object": "젠슨 황"}
+    assert meeting["analyzer"]["kiwipiepy"] == "0.24.1"
+
+
+def test_cli_run_explain_shows_the_trace(tmp_path) -> None:
+    result = invoke("run", "rules/meetings.yaml", "--explain", "-", input=SENTENCE)
+    meeting = next(json.loads(l) for l in result.stdout.splitlines() if '"MEETING"' in l)
+    explanation = meeting["explanation"]
+    assert explanation["where"].startswith("rules/meetings.yaml:")
+    notations = [f"{m['form']}/{m['tag']}" for step in explanation["steps"] for m in step["morphemes"]]
+    assert "만나/VV" in notations
+    assert any("filled_by" in step for step in explanation["steps"])
+
+
+def test_cli_check_reports_unknown_label_with_caret() -> None:
+    result = invoke("check", "tests/packs/persn.yaml")
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "tests/packs/persn.yaml:8:16: E201 unknown label 'PERSN'" in err
+    assert "Did you mean 'PERSON'?" in err
+    lines = err.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith('    pattern: "[PERSN'))
+    assert lines[index + 1] == " " * 15 + "^" * 5
+    assert "Traceback" not in result.output
+
+
+def test_cli_run_with_bad_pack_exits_1_without_traceback() -> None:
+    completed = subprocess.run([sys.executable, "-m", "koie", "run", "tests/packs/persn.yaml", "-"],
+                               input="홍길동", capture_output=True, text=True)
+    assert completed.returncode == 1
+    assert "E201" in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_cli_debug_shows_traceback() -> None:
+    completed = subprocess.run([sys.executable, "-m", "koie", "--debug", "check", "tests/packs/persn.yaml"],
+                               capture_output=True, text=True)
+    assert completed.returncode == 1
+
+
+def test_cli_usage_error_exits_2() -> None:
+    assert invoke("run").exit_code == 2
+    assert invoke("frobnicate").exit_code == 2
+
+
+def test_cli_test_passes_and_fails(tmp_path) -> None:
+    assert invoke("test", "--no-properties", "examples/hello.yaml").exit_code == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text((open("examples/hello.yaml", encoding="utf-8").read()
+                       .replace("(만나 | 회동하)", "(회동하)")), encoding="utf-8")
+    result = invoke("test", "--no-properties", str(broken))
+    assert result.exit_code == 1
+    assert "FAIL" in result.stdout and "met match" in result.stdout
+
+
+def test_cli_explain_shows_analysis_matches_and_why_not() -> None:
+    result = invoke("explain", "examples/hello.yaml", "홍길동 사장이 김철수 대표와 통화했다.")
+    assert result.exit_code == 0
+    assert "홍길동/NNP" in result.stdout
+    assert "not matched:" in result.stdout and "rule met" in result.stdout
+    assert "expected" in result.stdout
+
+
+def test_cli_tokenize() -> None:
+    result = invoke("tokenize", "회장이 만났다")
+    assert result.stdout.strip() == "회장/NNG+이/JKS 만나/VV+었/EP+다/EF"
+
+
+def test_cli_formats(tmp_path) -> None:
+    text = "홍길동 사장이 김철수 대표와 만났다."
+    table = invoke("run", "examples/hello.yaml", "--format", "table", "-", input=text)
+    assert "MEETING" in table.stdout and "subject=홍길동" in table.stdout
+    rows = list(csv.DictReader(io.StringIO(invoke("run", "examples/hello.yaml", "--format", "csv", "-",
+                                                   input=text).stdout)))
+    assert rows[0]["label"] == "MEETING" and json.loads(rows[0]["args"])["object"]["text"] == "김철수"
+    out = tmp_path / "out.jsonl"
+    assert invoke("run", "examples/hello.yaml", "-o", str(out), "-", input=text).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["label"] == "MEETING"
+
+
+def test_cli_jsonl_input_and_directories(tmp_path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "a.txt").write_text("홍길동 사장이 김철수 대표와 만났다.", encoding="utf-8")
+    (corpus / "b.jsonl").write_text(json.dumps({"id": "doc-b", "text": "이영희 회장이 박민수 대표와 만났다."},
+                                               ensure_ascii=False) + "\n", encoding="utf-8")
+    result = invoke("run", "examples/hello.yaml", str(corpus))
+    docs = [json.loads(line)["doc"] for line in result.stdout.splitlines()]
+    assert docs == ["doc-b", str(corpus / "sub" / "a.txt")]
+
+
+def test_cli_bad_documents_are_reported_and_skipped(tmp_path) -> None:
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\xfa broken")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("홍길동 사장이 김철수 대표와 만났다.", encoding="utf-8")
+    result = invoke("run", "examples/hello.yaml", str(tmp_path))
+    assert result.exit_code == 1
+    assert "E401" in result.stderr and "byte 0" in result.stderr
+    assert [json.loads(l)["label"] for l in result.stdout.splitlines()] == ["MEETING"]
+
+
+def test_cli_python_m_koie() -> None:
+    completed = subprocess.run([sys.executable, "-m", "koie", "--help"], capture_output=True, text=True)
+    assert completed.returncode == 0 and "tokenize" in completed.stdout
