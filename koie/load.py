@@ -587,7 +587,7 @@ class _PackReader:
         description = self.scalar(keys["description"][1], "description") if "description" in keys else ""
         carry = self.carry(keys["carry"][1], rule_id) if "carry" in keys else {}
         return RuleSpec(rule_id, label, pattern, priority, output, attrs, tuple(match_examples), tuple(no_match),
-                        self.place(keys["id"][0]), description or "", carry)
+                        self.place(keys["id"][1]), description or "", carry)
 
     def match_example(self, node: yaml.Node, rule_id: str) -> MatchExample | None:
         if isinstance(node, yaml.ScalarNode):
