@@ -102,6 +102,39 @@ def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, expla
         sys.exit(1)
 
 
+@main.command(name="eval")
+@click.argument("rules", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False),
+              help="Gold pairs, JSON Lines: {doc, published, meetings: [[A, B]], optional: [[A, B]]}.")
+@click.option("--names", "names_path", type=click.Path(dir_okay=False),
+              help="JSON {canonical name: [aliases]} used to compare names.")
+@click.option("--label", default="MEETING", show_default=True, help="The relation label to grade.")
+@click.option("--roles", default="subject,object", show_default=True, help="The two roles that form a pair.")
+@click.option("--gold-key", default="meetings", show_default=True, help="The gold field holding the pairs.")
+@click.option("--status", default="asserted", show_default=True,
+              help="Only records whose attrs.status is this count (records without a status count too).")
+@click.option("--published", metavar="YYYY-MM-DD", help="Publication date when neither input nor gold gives one.")
+@click.option("--jsonl", "jsonl", is_flag=True, default=None, help="Read inputs as JSON Lines (id, text).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def evaluate_command(rules: str, inputs: tuple[str, ...], gold_path: str, names_path: str | None, label: str,
+                     roles: str, gold_key: str, status: str, published: str | None, jsonl: bool | None,
+                     fmt: str) -> None:
+    """Grade RULES' relation records on INPUT documents against gold pairs: precision, recall, F1, misses."""
+    from .evaluate import evaluate, read_gold, read_names, render_report
+
+    role_names = tuple(r.strip() for r in roles.split(","))
+    if len(role_names) != 2 or not all(role_names):
+        raise click.BadParameter("give two roles separated by a comma, e.g. subject,object", param_hint="--roles")
+    report = evaluate(_load(rules), read_gold(gold_path, gold_key), inputs, read_names(names_path), label,
+                      (role_names[0], role_names[1]), status=status, published=published, jsonl=jsonl)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_report(report))
+
+
 @main.command()
 @click.argument("rules", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")

@@ -71,6 +71,7 @@ CODES: dict[str, str] = {
     "E403": "document took too long",
     "E404": "input not found",
     "E405": "document failed",
+    "E406": "gold or names file for koie eval is invalid",
     # W: warnings (never fail `koie check` unless --strict)
     "W101": "literal is ambiguous out of context",
     "W102": "literal analysed differently out of context",
