@@ -420,8 +420,13 @@ class _Converter:
             self.context.literal_cache[key] = analyse_literal(self.context.analyzer, node.text, node.glued)
         morphemes, warning = self.context.literal_cache[key]
         if not morphemes:
+            invisible = [c for c in node.text if not c.isprintable() or c.isspace()]
+            hint = "write the morphemes out: form/TAG"
+            if len(invisible) == len(node.text):
+                codes = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in invisible))
+                hint = f"the literal holds only invisible characters ({codes}): delete it, or write form/TAG"
             self.report(pattern, "E208", f"the analyser finds no morphemes in {node.text!r}", node.span,
-                        value=node.text, suggestion="write the morphemes out: form/TAG")
+                        value=node.text, suggestion=hint)
         if warning:
             self.report(pattern, "W101", warning, node.span, value=node.text,
                         suggestion="write form/TAG to say which reading you mean")
