@@ -4,8 +4,8 @@
 come out as :class:`PatternError` with an offset into the pattern, which the
 loader turns into ``file:line:col``.
 
->>> parse_pattern("[PERSON:subject] 회장이")
-Sequence(items=(Slot(labels=('PERSON',), capture='subject'), Literal(text='회장이', quoted=False, glued=False)))
+>>> parse_pattern("[PERSON:subject] 회장이") == ast.Sequence((ast.Slot(("PERSON",), "subject"), ast.Literal("회장이")))
+True
 >>> format_pattern(parse_pattern("( 만나/VV | 회동하 )+ ~3"))
 '(만나/VV | 회동하)+ ~3'
 """
