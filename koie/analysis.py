@@ -160,6 +160,12 @@ class KiwiAnalyzer:
         tokens = self.kiwi.tokenize(normalize_for_analysis(text))
         return tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens]))
 
+    def scored_alternatives(self, text: str, n: int) -> list[tuple[tuple[Morpheme, ...], float]]:
+        """The ``n`` best analyses of a fragment with Kiwi's scores (log-probabilities)."""
+        results = self.kiwi.analyze(normalize_for_analysis(text), top_n=n)
+        return [(tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens])), float(score))
+                for tokens, score in results]
+
     def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
         results = self.kiwi.analyze(normalize_for_analysis(text), top_n=n)
         return [tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens])) for tokens, _score in results]

@@ -28,7 +28,7 @@ Literal analysis (see docs/patterns.md, "How literals are analysed"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from . import ast
 from .errors import Diagnostic, KoieError, did_you_mean
@@ -513,7 +513,36 @@ def analyse_literal(analyzer: Analyzer, text: str, glued: bool) -> tuple[tuple[M
                 warning = (f"{text!r} reads as {' '.join(m.notation for m in morphemes)} alone and as "
                            f"{' '.join(m.notation for m in inside)} before an ending; koie uses the second")
             morphemes = inside
+    if warning is None and not glued and morphemes == _drop_phantom_endings(alone):
+        warning = _close_reading(analyzer, text, morphemes)
     return tuple(morphemes), warning
+
+
+#: Readings whose scores are closer than this (log-probability) count as ambiguous.
+AMBIGUITY_MARGIN = 2.0
+
+
+def _signature(morphemes: Sequence[Morpheme]) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((m.form, _tag_class(m.tag)) for m in morphemes)
+
+
+def _close_reading(analyzer: Analyzer, text: str, chosen: list[Morpheme]) -> str | None:
+    """A warning when Kiwi finds another reading of ``text`` about as likely as the chosen one."""
+    scored = getattr(analyzer, "scored_alternatives", None)
+    if scored is None:
+        return None
+    readings = scored(text, 3)
+    if not readings:
+        return None
+    best_score = readings[0][1]
+    mine = _signature(chosen)
+    for reading, score in readings[1:]:
+        other = _drop_phantom_endings(list(reading))
+        if best_score - score <= AMBIGUITY_MARGIN and other and _signature(other) != mine:
+            return (f"{text!r} is ambiguous out of context: Kiwi reads it as "
+                    f"{' '.join(m.notation for m in chosen)} or {' '.join(m.notation for m in other)}; "
+                    f"koie uses the first")
+    return None
 
 
 def _framed(analyzer: Analyzer, carrier: str, text: str) -> list[Morpheme]:
