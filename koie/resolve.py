@@ -538,6 +538,8 @@ def _close_reading(analyzer: Analyzer, text: str, chosen: list[Morpheme]) -> str
     mine = _signature(chosen)
     for reading, score in readings[1:]:
         other = _drop_phantom_endings(list(reading))
+        if chosen[-1].tag in STEM_TAGS and [m.form for m in other] == [m.form for m in chosen]:
+            continue  # 면담하 as 면담/NNG 하/NNG: a stem-final literal is meant as a predicate
         if best_score - score <= AMBIGUITY_MARGIN and other and _signature(other) != mine:
             return (f"{text!r} is ambiguous out of context: Kiwi reads it as "
                     f"{' '.join(m.notation for m in chosen)} or {' '.join(m.notation for m in other)}; "
