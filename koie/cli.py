@@ -87,17 +87,28 @@ def _load(rules: str) -> Any:
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.option("--published", metavar="YYYY-MM-DD",
               help="Publication date for relative dates (a JSON Lines 'published' field wins).")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Worker processes (default: 1 on machines with up to 2 cores, else the number of cores; "
+                   "0 = the number of cores). Output is identical for any N.")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False),
+              help="Analysis cache file (default: $XDG_CACHE_HOME/koie/analyses.sqlite).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the analysis cache.")
 @user_errors
 def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, explain: bool, include_hidden: bool,
         suppressed: bool, jsonl: bool | None, encoding: str, lossy: bool, errors_file: str | None,
-        quiet: bool, published: str | None) -> None:
+        quiet: bool, published: str | None, workers: int | None, cache_path: str | None, no_cache: bool) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
+    from .cache import default_cache_path, load_cached_pack
+    from .parallel import choose_workers
+    from .progress import Progress, count_documents, wanted
     from .runner import run_corpus
 
-    pack = _load(rules)
+    pack = load_cached_pack(rules, None if no_cache else (cache_path or default_cache_path()))
+    progress = Progress(count_documents(inputs, jsonl)) if wanted(quiet) else None
     summary = run_corpus(pack, inputs, output=output, fmt=fmt, explain=explain, include_hidden=include_hidden,
                          include_suppressed=suppressed, jsonl=jsonl, encoding=encoding, lossy=lossy,
-                         errors_file=errors_file, quiet=quiet, published=published)
+                         errors_file=errors_file, quiet=quiet, published=published,
+                         workers=choose_workers(workers), progress=progress)
     if summary.failed:
         sys.exit(1)
 
@@ -284,6 +295,39 @@ def tokenize(text: str, rules: str | None, offsets: bool) -> None:
         for m in sentence.morphemes:
             words.setdefault(m.eojeol, []).append(m.notation + (f"@{m.start}-{m.end}" if offsets else ""))
         click.echo(" ".join("+".join(parts) for parts in words.values()))
+
+
+@main.group()
+def cache() -> None:
+    """The analysis cache: Kiwi's results kept between runs (docs/performance.md)."""
+
+
+@cache.command("info")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), help="The cache file (default: the user's).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def cache_info(cache_path: str | None, fmt: str) -> None:
+    """Where the cache is, how many analyses it holds, and whether it checks out."""
+    from .cache import AnalysisCache, default_cache_path
+
+    info = AnalysisCache(cache_path or default_cache_path()).info()
+    if fmt == "json":
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    for key, value in info.items():
+        click.echo(f"{key}: {value}")
+
+
+@cache.command("clear")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), help="The cache file (default: the user's).")
+@user_errors
+def cache_clear(cache_path: str | None) -> None:
+    """Delete every cached analysis."""
+    from .cache import AnalysisCache, default_cache_path
+
+    store = AnalysisCache(cache_path or default_cache_path())
+    removed = store.clear()
+    click.echo(f"removed {removed} cached analyses from {store.path}")
 
 
 @main.command()

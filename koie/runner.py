@@ -68,6 +68,39 @@ def document_records(pack: Pack, documents: list[InputDocument], explain: bool =
     return out
 
 
+def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any, ...]
+                  ) -> tuple[list[list[dict[str, Any]]], list[DocumentProblem]]:
+    """Records for each document of a batch, and the documents that failed (E405) with empty records.
+
+    A pure function of its arguments, so worker processes (koie.parallel) run it as is.
+    """
+    problems: list[DocumentProblem] = []
+    try:
+        return document_records(pack, documents, *options), problems
+    except Exception:  # noqa: BLE001 - isolate the failing document, keep the others
+        per_document: list[list[dict[str, Any]]] = []
+        for document in documents:
+            try:
+                per_document.extend(document_records(pack, [document], *options))
+            except Exception as error:  # noqa: BLE001
+                problems.append(DocumentProblem(document.id, "E405", f"{error.__class__.__name__}: {error}"))
+                per_document.append([])
+        return per_document, problems
+
+
+def computed_batches(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
+                     workers: int = 1) -> Iterator[tuple[list[InputDocument | DocumentProblem],
+                                                         tuple[list[list[dict[str, Any]]], list[DocumentProblem]]]]:
+    """Each batch with its records, in input order: here, or in ``workers`` processes (koie.parallel)."""
+    if workers > 1:
+        from .parallel import parallel_batches
+
+        yield from parallel_batches(pack, batches, options, workers)
+        return
+    for batch in batches:
+        yield batch, batch_records(pack, [d for d in batch if isinstance(d, InputDocument)], options)
+
+
 def _report(problem: DocumentProblem, errors_out: TextIO | None, quiet: bool) -> None:
     if not quiet or problem.code != "E402":
         print(f"{problem.id}: {problem.code} {problem.message}", file=sys.stderr)
@@ -78,7 +111,8 @@ def _report(problem: DocumentProblem, errors_out: TextIO | None, quiet: bool) ->
 def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, fmt: str = "jsonl",
                explain: bool = False, include_hidden: bool = False, include_suppressed: bool = False,
                jsonl: bool | None = None, encoding: str = "utf-8", lossy: bool = False,
-               errors_file: str | None = None, quiet: bool = False, published: str | None = None) -> RunSummary:
+               errors_file: str | None = None, quiet: bool = False, published: str | None = None,
+               workers: int = 1, progress: Any = None) -> RunSummary:
     summary = RunSummary()
     errors_out = open(errors_file, "w", encoding="utf-8") if errors_file else None
     # -o FILE is written to a temporary file in the same directory and renamed
@@ -98,26 +132,18 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
         csv_writer = csv.writer(out, lineterminator="\n")
         csv_writer.writerow(CSV_COLUMNS)
     try:
-        for batch in _batches(read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl), BATCH):
-            documents = [item for item in batch if isinstance(item, InputDocument)]
+        options = (explain, include_hidden, include_suppressed, published)
+        batches = _batches(read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl), BATCH)
+        for batch, (per_document, failures) in computed_batches(pack, batches, options, workers):
             for item in batch:
                 if isinstance(item, DocumentProblem):
                     summary.problems.append(item)
                     _report(item, errors_out, quiet)
-            try:
-                per_document = document_records(pack, documents, explain, include_hidden, include_suppressed,
-                                                 published)
-            except Exception:  # noqa: BLE001 - isolate the failing document, keep the others
-                per_document = []
-                for document in documents:
-                    try:
-                        per_document.extend(document_records(pack, [document], explain, include_hidden,
-                                                             include_suppressed, published))
-                    except Exception as error:  # noqa: BLE001
-                        problem = DocumentProblem(document.id, "E405", f"{error.__class__.__name__}: {error}")
-                        summary.problems.append(problem)
-                        _report(problem, errors_out, quiet)
-                        per_document.append([])
+            for problem in failures:
+                summary.problems.append(problem)
+                _report(problem, errors_out, quiet)
+            if progress is not None:
+                progress.advance(len(per_document))
             for rows in per_document:
                 summary.documents += 1
                 summary.records += len(rows)
@@ -146,6 +172,8 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
     finally:
         if errors_out is not None:
             errors_out.close()
+    if progress is not None:
+        progress.close()
     if not quiet:
         print(f"koie: {summary.documents} documents, {summary.records} records, "
               f"{len(summary.problems)} problems", file=sys.stderr)
