@@ -143,7 +143,9 @@ class _Context:
     literal_cache: dict[tuple[str, bool], tuple[tuple[Morpheme, ...], str | None]] = field(default_factory=dict)
 
     def report(self, diagnostic: Diagnostic) -> None:
-        self.diagnostics.append(diagnostic)
+        # A macro used by several rules would repeat its diagnostics otherwise.
+        if diagnostic not in self.diagnostics:
+            self.diagnostics.append(diagnostic)
 
 
 def _pattern_error(pattern: PatternText, error: PatternError, rule: str | None) -> Diagnostic:
@@ -504,11 +506,15 @@ def analyse_literal(analyzer: Analyzer, text: str, glued: bool) -> tuple[tuple[M
             morphemes = framed
             break
     morphemes = _drop_phantom_endings(morphemes)
-    if morphemes and not _ends_grammatically(morphemes) and text[-1:].isalpha():
+    # Retry with 다 when the literal does not end grammatically, or ends in an
+    # ending that may really be part of a stem (가지 alone is 가/VV + 지/EF).
+    if morphemes and (not _ends_grammatically(morphemes) or morphemes[-1].tag in ENDING_TAGS) \
+            and text[-1:].isalpha():
         with_ending = list(analyzer.analyze_fragment(text + "다"))
         inside = [m for m in with_ending if m.start < len(text)]
         if inside and all(m.end <= len(text) for m in inside) and inside[-1].tag in STEM_TAGS:
-            if (len(inside) == len(morphemes) and morphemes[-1].form == inside[-1].form
+            if morphemes[-1].tag in ENDING_TAGS or (
+                    len(inside) == len(morphemes) and morphemes[-1].form == inside[-1].form
                     and morphemes[-1].tag in _NOUN_TAGS and len(morphemes[-1].form) > 1):
                 warning = (f"{text!r} reads as {' '.join(m.notation for m in morphemes)} alone and as "
                            f"{' '.join(m.notation for m in inside)} before an ending; koie uses the second")
@@ -538,6 +544,8 @@ def _close_reading(analyzer: Analyzer, text: str, chosen: list[Morpheme]) -> str
     mine = _signature(chosen)
     for reading, score in readings[1:]:
         other = _drop_phantom_endings(list(reading))
+        if any(m.tag in ("Z_CODA", "Z_SIOT", "UN") for m in other):
+            continue  # readings that need an orphan coda are artefacts, not alternatives
         if chosen[-1].tag in STEM_TAGS and [m.form for m in other] == [m.form for m in chosen]:
             continue  # 면담하 as 면담/NNG 하/NNG: a stem-final literal is meant as a predicate
         if best_score - score <= AMBIGUITY_MARGIN and other and _signature(other) != mine:
