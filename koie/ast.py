@@ -14,7 +14,7 @@ Span = tuple[int, int]
 
 
 def _span() -> Span:
-    return field(default=(0, 0), compare=False)  # type: ignore[return-value]
+    return field(default=(0, 0), compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Sequence, Union
 
 from .morphemes import Morpheme
 
@@ -70,7 +70,7 @@ class MorphemeCheck:
     description: str = "."
     _compiled: "re.Pattern[str] | None" = field(default=None, compare=False, repr=False)
 
-    def accepts(self, morphemes: "tuple[Morpheme, ...] | list[Morpheme]", index: int) -> bool:
+    def accepts(self, morphemes: "Sequence[Morpheme]", index: int) -> bool:
         morpheme = morphemes[index]
         ok = True
         if self.forms and morpheme.form not in self.forms:

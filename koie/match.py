@@ -23,10 +23,11 @@ spans found by earlier rules (by label) and lexicons, and returns
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from .compile import Inst, Program
+from .compile import Inst, Program, StartFilter
 from .morphemes import Morpheme
 
 #: A thread's history: a cons list of events, shared between threads.
@@ -55,6 +56,13 @@ class MatchInput:
     _lexicon_cache: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
     _forms: frozenset[str] | None = None
     steps: int = 0
+    #: Per-sentence indexes shared by every rule run over this sentence (the engine passes one).
+    index: "SentenceIndex | None" = None
+
+    def __post_init__(self) -> None:
+        if self.index is None:
+            self.index = SentenceIndex(self.morphemes)
+        self._lexicon_cache = self.index.lexicon_cache
 
     def spans_at(self, index: int) -> list[EntitySpan]:
         if self._by_start is None:
@@ -101,6 +109,83 @@ class MatchInput:
         return result
 
 
+class SentenceIndex:
+    """Where each form and tag occurs in a sentence, and the lexicon entries found so far.
+
+    Built once per sentence and shared by every rule, so finding a rule's
+    possible start positions costs a few dictionary lookups, not a scan.
+    """
+
+    __slots__ = ("morphemes", "_by_form", "_by_tag", "lexicon_cache")
+
+    def __init__(self, morphemes: Sequence[Morpheme]) -> None:
+        self.morphemes = morphemes
+        self._by_form: dict[str, list[int]] | None = None
+        self._by_tag: dict[str, list[int]] | None = None
+        self.lexicon_cache: dict[tuple[str, int], tuple[int, ...]] = {}
+
+    def _build(self) -> None:
+        by_form: dict[str, list[int]] = {}
+        by_tag: dict[str, list[int]] = {}
+        for position, morpheme in enumerate(self.morphemes):
+            by_form.setdefault(morpheme.form, []).append(position)
+            by_tag.setdefault(morpheme.tag, []).append(position)
+        self._by_form = by_form
+        self._by_tag = by_tag
+
+    def by_form(self) -> dict[str, list[int]]:
+        if self._by_form is None:
+            self._build()
+        assert self._by_form is not None
+        return self._by_form
+
+    def by_tag(self) -> dict[str, list[int]]:
+        if self._by_tag is None:
+            self._build()
+        assert self._by_tag is not None
+        return self._by_tag
+
+
+def start_positions(start: StartFilter, sentence: MatchInput) -> list[int]:
+    """Positions where the first consuming element of a program can succeed, in order."""
+    morphemes = sentence.morphemes
+    index = sentence.index
+    assert index is not None
+    positions: set[int] = set()
+    for check in start.checks:
+        simple = not check.negated and check.regex is None and not check.same_eojeol
+        if simple and check.forms:
+            by_form = index.by_form()
+            for form in check.forms:
+                for position in by_form.get(form, ()):
+                    if check.accepts(morphemes, position):
+                        positions.add(position)
+        elif simple and check.tags:
+            by_tag = index.by_tag()
+            for tag in check.tags:
+                positions.update(by_tag.get(tag, ()))
+        else:
+            positions.update(p for p in range(len(morphemes)) if check.accepts(morphemes, p))
+    if start.labels:
+        positions.update(span.start for span in sentence.spans if span.label in start.labels and span.end > span.start)
+    for name in start.lexicons:
+        lexicon = sentence.lexicons.get(name)
+        if lexicon is None:
+            continue
+        text = sentence.text
+        for position, morpheme in enumerate(morphemes):
+            if position in positions:
+                continue
+            # An entry's surface starts with this morpheme's first character:
+            # skip the morpheme unless that character begins some entry.
+            if morpheme.end > morpheme.start and not text[morpheme.start].isspace() \
+                    and text[morpheme.start].casefold() not in lexicon.prefixes:
+                continue
+            if sentence.lexicon_ends(name, position):
+                positions.add(position)
+    return sorted(positions)
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """Element ``element`` consumed morphemes ``start``..``end`` (exclusive)."""
@@ -132,11 +217,17 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
     """Every leftmost-longest, non-overlapping match of ``program`` in the sentence."""
     if program.first_forms is not None and progress is None and not (program.first_forms & sentence.forms):
         return []
+    starts: list[int] | None = None
+    if program.start is not None:
+        starts = start_positions(program.start, sentence)
+        if not starts:
+            return []
     matches: list[RawMatch] = []
     position = 0
     count = len(sentence.morphemes)
     while position <= count:
-        found = _search(program, sentence, position, anchored=False, must_end=None, progress=progress)
+        found = _search(program, sentence, position, anchored=False, must_end=None, progress=progress,
+                        starts=starts)
         if found is None:
             break
         matches.append(found)
@@ -145,7 +236,7 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
 
 
 def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool, must_end: int | None,
-            progress: Progress | None) -> RawMatch | None:
+            progress: Progress | None, starts: list[int] | None = None) -> RawMatch | None:
     code = program.instructions
     morphemes = sentence.morphemes
     count = len(morphemes)
@@ -153,16 +244,31 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
     pending: dict[int, list[tuple[int, int, Trail]]] = {}
     best: tuple[int, int, Trail] | None = None
     position = origin
+    # With ``starts`` (unanchored only), threads start at those positions
+    # alone: a thread started elsewhere would die at its first consuming
+    # instruction without reaching a match or a "why not" note.
+    next_start = bisect_left(starts, origin) if starts is not None else 0
     while position <= count:
         threads = pending.pop(position, [])
         if best is None and (not anchored or position == origin):
-            if first_forms is None or (position < count and morphemes[position].form in first_forms):
+            if starts is not None:
+                while next_start < len(starts) and starts[next_start] < position:
+                    next_start += 1
+                if next_start < len(starts) and starts[next_start] == position:
+                    threads.append((0, position, None))
+            elif first_forms is None or (position < count and morphemes[position].form in first_forms):
                 threads.append((0, position, None))
         if not threads:
             if anchored or best is not None:
                 if not pending:
                     break
                 position = min(pending)
+                continue
+            if starts is not None:
+                upcoming = starts[next_start] if next_start < len(starts) else count + 1
+                if pending:
+                    upcoming = min(upcoming, min(pending))
+                position = upcoming
                 continue
             position += 1
             continue
@@ -183,7 +289,7 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
             if inst.op == "morph":
                 assert inst.check is not None
                 if position < count and inst.check.accepts(morphemes, position):
-                    event = ("m", inst.element, position, position + 1, None, None)
+                    event: tuple[Any, ...] = ("m", inst.element, position, position + 1, None, None)
                     pending.setdefault(position + 1, []).append((inst.next, start, (event, trail)))
             elif inst.op == "slot":
                 for span in sentence.spans_at(position):

@@ -107,7 +107,8 @@ def _translate(error: UnexpectedInput, text: str) -> PatternError:
     def parse_for_examples(sample: str) -> Any:
         return pattern_parser().parse(sample)
 
-    position = error.pos_in_stream if getattr(error, "pos_in_stream", None) is not None else len(text)
+    found = getattr(error, "pos_in_stream", None)
+    position: int = found if isinstance(found, int) else len(text)
     if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
         position = len(text.rstrip())
     label = None

@@ -28,7 +28,7 @@ Literal analysis (see docs/patterns.md, "How literals are analysed"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from . import ast
 from .errors import Diagnostic, KoieError, did_you_mean
@@ -300,9 +300,9 @@ class _Converter:
         self.errors = 0
         self.repeat_depth = 0
 
-    def report(self, pattern: PatternText, code: str, message: str, span: ast.Span, **extra: object) -> None:
+    def report(self, pattern: PatternText, code: str, message: str, span: ast.Span, **extra: Any) -> None:
         self.context.report(pattern.diagnostic(code, message, span[0], max(span[1] - span[0], 1),
-                                               rule=self.work.spec.id, **extra))  # type: ignore[arg-type]
+                                               rule=self.work.spec.id, **extra))
         if not code.startswith("W"):
             self.errors += 1
 
