@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from .compile import Inst, Program, StartFilter
+from . import limits
 from .morphemes import Morpheme
 
 #: A thread's history: a cons list of events, shared between threads.
@@ -56,6 +57,10 @@ class MatchInput:
     _lexicon_cache: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
     _forms: frozenset[str] | None = None
     steps: int = 0
+    #: The document's deadline (koie.limits), read when the input is made.
+    deadline: float | None = field(default_factory=limits.current_deadline)
+    _next_check: int = limits.CHECK_EVERY
+    _step_limit: int = 1 << 62
     #: Per-sentence indexes shared by every rule run over this sentence (the engine passes one).
     index: "SentenceIndex | None" = None
 
@@ -63,6 +68,15 @@ class MatchInput:
         if self.index is None:
             self.index = SentenceIndex(self.morphemes)
         self._lexicon_cache = self.index.lexicon_cache
+
+    def check_limits(self) -> None:
+        """Every CHECK_EVERY steps: stop a runaway rule (step budget) or document (deadline)."""
+        if self.steps > self._step_limit:
+            raise limits.DocumentTimeout(
+                f"a rule needs more than {self._step_limit:,} matcher steps on one sentence of "
+                f"{len(self.morphemes)} morphemes (see koie.limits: a pattern that rescans after each match)")
+        limits.check_deadline(self.deadline)
+        self._next_check = self.steps + limits.CHECK_EVERY
 
     def spans_at(self, index: int) -> list[EntitySpan]:
         if self._by_start is None:
@@ -214,7 +228,12 @@ class Progress:
 
 
 def find_matches(program: Program, sentence: MatchInput, progress: Progress | None = None) -> list[RawMatch]:
-    """Every leftmost-longest, non-overlapping match of ``program`` in the sentence."""
+    """Every leftmost-longest, non-overlapping match of ``program`` in the sentence.
+
+    Work is bounded: see :mod:`koie.limits` for the step budget and the deadline.
+    """
+    limits.check_deadline(sentence.deadline)
+    sentence._step_limit = sentence.steps + limits.step_budget(len(program), len(sentence.morphemes))
     if program.first_forms is not None and progress is None and not (program.first_forms & sentence.forms):
         return []
     starts: list[int] | None = None
@@ -249,6 +268,8 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
     # instruction without reaching a match or a "why not" note.
     next_start = bisect_left(starts, origin) if starts is not None else 0
     while position <= count:
+        if sentence.steps >= sentence._next_check:
+            sentence.check_limits()
         threads = pending.pop(position, [])
         if best is None and (not anchored or position == origin):
             if starts is not None:
