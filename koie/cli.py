@@ -76,7 +76,8 @@ def _load(rules: str) -> Any:
 @click.argument("rules", type=click.Path(dir_okay=False))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write records here (default: stdout).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "table", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table", "csv", "html"]), default="jsonl",
+              show_default=True, help="html: one self-contained page with every record and its explanation.")
 @click.option("--explain", is_flag=True, help="Add each record's explanation (JSON Lines only).")
 @click.option("--all", "include_hidden", is_flag=True, help="Also output records of rules with output: false.")
 @click.option("--suppressed", is_flag=True, help="Also output records the overlap policy suppressed.")
@@ -227,8 +228,11 @@ def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_pr
 @click.argument("text")
 @click.option("--rule", "rule_ids", multiple=True, help="Explain only these rules.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--html", "html_page", is_flag=True, help="Write one self-contained HTML page instead (see -o).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="With --html: write the page here.")
 @user_errors
-def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str) -> None:
+def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_page: bool = False,
+            output: str | None = None) -> None:
     """Show the analysis of TEXT, every match with its trace, and why other rules did not match."""
     from .explain import explain_record, render_explanation, render_why_not, why_not
 
@@ -241,6 +245,14 @@ def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str) -> None:
     matched = [r for r in extraction.records if r.rule in wanted]
     lost = [r for r in extraction.suppressed if r.rule in wanted]
     unmatched = sorted(wanted - {r.rule for r in extraction.records} - {r.rule for r in lost})
+    if html_page:
+        from .report import write_explain_page
+
+        write_explain_page(pack, extraction, lost, {rule: why_not(pack.compiled, extraction.document, rule, kept)
+                                                    for rule in unmatched}, output)
+        return
+    if output:
+        raise click.UsageError("-o/--output is for the --html page")
     if fmt == "json":
         data = {
             "analysis": [[m.notation for m in s.morphemes] for s in extraction.document.sentences],

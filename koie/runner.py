@@ -113,6 +113,12 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
                jsonl: bool | None = None, encoding: str = "utf-8", lossy: bool = False,
                errors_file: str | None = None, quiet: bool = False, published: str | None = None,
                workers: int = 1, progress: Any = None) -> RunSummary:
+    if fmt == "html":
+        # one page needs every record of every document, hidden ones too: koie.report builds it
+        from .report import run_report
+
+        return run_report(pack, inputs, output, encoding=encoding, lossy=lossy, jsonl=jsonl,
+                          errors_file=errors_file, quiet=quiet, published=published, progress=progress)
     summary = RunSummary()
     errors_out = open(errors_file, "w", encoding="utf-8") if errors_file else None
     # -o FILE is written to a temporary file in the same directory and renamed
