@@ -203,12 +203,14 @@ def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_pr
             for line in result.message.splitlines():
                 click.echo(f"     {line}")
         if not no_properties:
-            try:
-                from .testing import run_properties
-            except ImportError:
-                run_properties = None  # type: ignore[assignment]
+            from .testing import run_properties
+
             if run_properties is not None:
                 for result in run_properties(pack, set(rule_ids) or None, seed=seed, max_examples=max_examples):
+                    if result.ok and result.message.startswith("skipped"):
+                        if verbose:
+                            click.echo(f"SKIP {result.where} {result.rule} {result.kind}: {result.message}")
+                        continue
                     total += 1
                     if result.ok:
                         if verbose:
