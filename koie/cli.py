@@ -94,24 +94,45 @@ def _load(rules: str) -> Any:
 @click.option("--cache", "cache_path", type=click.Path(dir_okay=False),
               help="Analysis cache file (default: $XDG_CACHE_HOME/koie/analyses.sqlite).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the analysis cache.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Skip (and report, E403) a document whose matching takes longer than this.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command with -o FILE.")
 @user_errors
 def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, explain: bool, include_hidden: bool,
         suppressed: bool, jsonl: bool | None, encoding: str, lossy: bool, errors_file: str | None,
-        quiet: bool, published: str | None, workers: int | None, cache_path: str | None, no_cache: bool) -> None:
+        quiet: bool, published: str | None, workers: int | None, cache_path: str | None, no_cache: bool,
+        timeout: float | None, resume: bool) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
     from .cache import default_cache_path, load_cached_pack
     from .parallel import choose_workers
     from .progress import Progress, count_documents, wanted
     from .runner import run_corpus
 
+    if resume and (not output or fmt in ("table", "html")):
+        raise click.UsageError("--resume continues a run written with -o FILE in jsonl or csv format")
     pack = load_cached_pack(rules, None if no_cache else (cache_path or default_cache_path()))
     progress = Progress(count_documents(inputs, jsonl)) if wanted(quiet) else None
     summary = run_corpus(pack, inputs, output=output, fmt=fmt, explain=explain, include_hidden=include_hidden,
                          include_suppressed=suppressed, jsonl=jsonl, encoding=encoding, lossy=lossy,
                          errors_file=errors_file, quiet=quiet, published=published,
-                         workers=choose_workers(workers), progress=progress)
+                         workers=choose_workers(workers), progress=progress, timeout=timeout, resume=resume,
+                         run_key=_run_key(rules, pack))
     if summary.failed:
         sys.exit(1)
+
+
+def _run_key(rules: str, pack: Any) -> dict[str, Any]:
+    """What a resumed run must share with the interrupted one: the rule files, byte for byte."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    files = getattr(getattr(getattr(pack, "compiled", None), "resolved", None), "spec", None)
+    for name in getattr(files, "files", None) or (rules,):
+        try:
+            digest.update(Path(name).read_bytes())
+        except OSError:
+            digest.update(name.encode("utf-8"))
+    return {"rules": str(Path(rules).resolve()), "rules_sha1": digest.hexdigest()}
 
 
 @main.command(name="eval")

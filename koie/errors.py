@@ -71,12 +71,14 @@ CODES: dict[str, str] = {
     "E403": "document took too long",
     "E404": "input not found",
     "E405": "document failed",
+    "E406": "cannot resume the interrupted run",
     "E406": "gold or names file for koie eval is invalid",
     # W: warnings (never fail `koie check` unless --strict)
     "W101": "literal is ambiguous out of context",
     "W102": "literal analysed differently out of context",
     "W103": "rule has no examples",
     "W104": "lexicon entry repeated",
+    "W401": "document had undecodable bytes, replaced (--lossy)",
 }
 
 

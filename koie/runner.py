@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, TextIO
 
 from .api import Pack
 from .explain import explain_record
 from .inputs import DocumentProblem, InputDocument, read_inputs
+from .limits import DocumentTimeout, document_deadline
+from .resume import ResumableOutput
 from .output import CSV_COLUMNS, record_line, write_table
 
 #: Documents analysed per batched Kiwi call.
@@ -42,14 +42,18 @@ def _batches(items: Iterable[InputDocument | DocumentProblem], size: int) -> Ite
 
 def document_records(pack: Pack, documents: list[InputDocument], explain: bool = False,
                      include_hidden: bool = False, include_suppressed: bool = False,
-                     published: str | None = None) -> list[list[dict[str, Any]]]:
-    """Records (as JSON dicts) for each document of a batch, in input order."""
+                     published: str | None = None, timeout: float | None = None) -> list[list[dict[str, Any]]]:
+    """Records (as JSON dicts) for each document of a batch, in input order.
+
+    ``timeout``: seconds each document's matching may take (koie.limits); past it, DocumentTimeout.
+    """
     versions = pack.analyzer.versions()
     analysed = pack.analyzer.analyze_many([d.text for d in documents])
     out: list[list[dict[str, Any]]] = []
     for document, analysis in zip(documents, analysed):
         # a document's own publication date (JSON Lines field "published") wins over --published
-        extraction = pack.extract_document(analysis, document.id, document.meta.get("published") or published)
+        with document_deadline(timeout):
+            extraction = pack.extract_document(analysis, document.id, document.meta.get("published") or published)
         chosen = extraction.output(include_hidden)
         if include_suppressed:
             chosen = sorted(chosen + [r for r in extraction.suppressed if include_hidden or r.output],
@@ -82,6 +86,9 @@ def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any
         for document in documents:
             try:
                 per_document.extend(document_records(pack, [document], *options))
+            except DocumentTimeout as error:
+                problems.append(DocumentProblem(document.id, "E403", error.reason))
+                per_document.append([])
             except Exception as error:  # noqa: BLE001
                 problems.append(DocumentProblem(document.id, "E405", f"{error.__class__.__name__}: {error}"))
                 per_document.append([])
@@ -112,7 +119,8 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
                explain: bool = False, include_hidden: bool = False, include_suppressed: bool = False,
                jsonl: bool | None = None, encoding: str = "utf-8", lossy: bool = False,
                errors_file: str | None = None, quiet: bool = False, published: str | None = None,
-               workers: int = 1, progress: Any = None) -> RunSummary:
+               workers: int = 1, progress: Any = None, timeout: float | None = None,
+               resume: bool = False, run_key: dict[str, Any] | None = None) -> RunSummary:
     if fmt == "html":
         # one page needs every record of every document, hidden ones too: koie.report builds it
         from .report import run_report
@@ -120,27 +128,36 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
         return run_report(pack, inputs, output, encoding=encoding, lossy=lossy, jsonl=jsonl,
                           errors_file=errors_file, quiet=quiet, published=published, progress=progress)
     summary = RunSummary()
-    errors_out = open(errors_file, "w", encoding="utf-8") if errors_file else None
-    # -o FILE is written to a temporary file in the same directory and renamed
-    # at the end, so a killed run never leaves a half-written output.
+    # -o FILE is written to FILE.part with a journal of finished batches and
+    # renamed at the end (koie.resume): a killed run never leaves a
+    # half-written FILE, and --resume continues it.
+    journal: ResumableOutput | None = None
     if output:
-        directory = os.path.dirname(os.path.abspath(output))
-        handle, temporary = tempfile.mkstemp(prefix=".koie-", suffix=".part", dir=directory)
-        out: TextIO = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        key = dict(run_key or {}, inputs=list(inputs), format=fmt, explain=explain, all=include_hidden,
+                   suppressed=include_suppressed, encoding=encoding, lossy=lossy, published=published)
+        journal = ResumableOutput(output, errors_file, key, resume)
+        out: TextIO = journal.out
+        errors_out = journal.errors_out
+        summary = RunSummary(journal.state.documents, journal.state.records, journal.problems)
     else:
         out = sys.stdout
-        temporary = ""
+        errors_out = open(errors_file, "w", encoding="utf-8") if errors_file else None
     table_rows: list[dict[str, Any]] = []
     csv_writer = None
     if fmt == "csv":
         import csv
 
         csv_writer = csv.writer(out, lineterminator="\n")
-        csv_writer.writerow(CSV_COLUMNS)
+        if journal is None or not journal.resumed:
+            csv_writer.writerow(CSV_COLUMNS)
     try:
-        options = (explain, include_hidden, include_suppressed, published)
-        batches = _batches(read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl), BATCH)
+        options = (explain, include_hidden, include_suppressed, published, timeout)
+        items = read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl)
+        if journal is not None:
+            items = journal.skip_done(items)
+        batches = _batches(items, BATCH)
         for batch, (per_document, failures) in computed_batches(pack, batches, options, workers):
+            problems_before = len(summary.problems)
             for item in batch:
                 if isinstance(item, DocumentProblem):
                     summary.problems.append(item)
@@ -164,19 +181,22 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
                     else:
                         table_rows.append(row)
             out.flush()
+            if journal is not None and fmt != "table":
+                journal.commit(batch, summary.documents, summary.records, summary.problems[problems_before:])
         if fmt == "table":
             write_table(table_rows, out)
-        if output:
-            out.close()
-            os.replace(temporary, output)
-    except BaseException:
-        if output:
-            out.close()
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        if journal is not None:
+            journal.finish()
+    except BaseException as error:
+        if journal is not None:
+            journal.keep()
+        if isinstance(error, KeyboardInterrupt):
+            where = f"; what is done is in {output}.part: continue with --resume" if output else ""
+            print(f"koie: interrupted after {summary.documents} documents, {summary.records} records{where}",
+                  file=sys.stderr)
         raise
     finally:
-        if errors_out is not None:
+        if errors_out is not None and not errors_out.closed:
             errors_out.close()
     if progress is not None:
         progress.close()
