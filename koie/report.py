@@ -10,8 +10,8 @@ it in a ``<script type="application/json">`` parsed only when shown.
 >>> import koie
 >>> pack = koie.load("examples/hello.yaml")
 >>> document = report_document(pack.compiled, pack.extract_document("홍길동 사장이 김철수 대표와 만났다.", "a"))
->>> [(r["label"], r["text"], r["output"]) for r in document.records][-1]
-('MEETING', '홍길동 사장이 김철수 대표와 만났다', True)
+>>> [(r["label"], r["text"], r["output"]) for r in document.records]
+[('PERSON', '홍길동', False), ('MEETING', '홍길동 사장이 김철수 대표와 만났다', True), ('PERSON', '김철수', False)]
 >>> page = render_report([document], pack.compiled, title="hello")
 >>> page.startswith("<!doctype html>") and "http://" not in page
 True
@@ -194,17 +194,20 @@ def _keep_most_connected(graph: MeetingGraph, limit: int) -> MeetingGraph:
     return MeetingGraph([graph.nodes[i] for i in chosen], edges, len(connected) - len(chosen))
 
 
-def layout_graph(graph: MeetingGraph, width: float, height: float, margin: float = 60) -> list[tuple[float, float]]:
-    """Deterministic force-directed positions (Fruchterman-Reingold from a circle)."""
-    n = len(graph.nodes)
-    if n == 0:
-        return []
-    cx, cy = width / 2, height / 2
-    radius = min(width, height) / 2 - margin
-    xs = [cx + radius * math.cos(2 * math.pi * i / n) for i in range(n)]
-    ys = [cy + radius * math.sin(2 * math.pi * i / n) for i in range(n)]
+def _layout_component(nodes: Sequence[int], edges: Sequence[tuple[int, int]], size: float,
+                      margin: float) -> dict[int, tuple[float, float]]:
+    """Deterministic force-directed positions (Fruchterman-Reingold from a circle) in a ``size`` square."""
+    n = len(nodes)
+    if n == 1:
+        return {nodes[0]: (size / 2, size / 2)}
+    local = {node: i for i, node in enumerate(nodes)}
+    links = [(local[a], local[b]) for a, b in edges]
+    centre = size / 2
+    radius = size / 2 - margin
+    xs = [centre + radius * math.cos(2 * math.pi * i / n) for i in range(n)]
+    ys = [centre + radius * math.sin(2 * math.pi * i / n) for i in range(n)]
     if n > 2:
-        k = math.sqrt((width - 2 * margin) * (height - 2 * margin) / n)
+        k = (size - 2 * margin) / math.sqrt(n)
         iterations = 80 if n <= 40 else max(12, 4000 // n)
         temperature = radius / 4
         for _ in range(iterations):
@@ -214,53 +217,82 @@ def layout_graph(graph: MeetingGraph, width: float, height: float, margin: float
                 for j in range(i + 1, n):
                     ddx, ddy = xs[i] - xs[j], ys[i] - ys[j]
                     distance = max(math.hypot(ddx, ddy), 0.01)
-                    force = k * k / distance
-                    dx[i] += ddx / distance * force
-                    dy[i] += ddy / distance * force
-                    dx[j] -= ddx / distance * force
-                    dy[j] -= ddy / distance * force
-            for edge in graph.edges:
-                ddx, ddy = xs[edge.a] - xs[edge.b], ys[edge.a] - ys[edge.b]
-                distance = max(math.hypot(ddx, ddy), 0.01)
-                force = distance * distance / k
-                dx[edge.a] -= ddx / distance * force
-                dy[edge.a] -= ddy / distance * force
-                dx[edge.b] += ddx / distance * force
-                dy[edge.b] += ddy / distance * force
+                    push = k * k / distance / distance
+                    dx[i] += ddx * push
+                    dy[i] += ddy * push
+                    dx[j] -= ddx * push
+                    dy[j] -= ddy * push
+            for a, b in links:
+                ddx, ddy = xs[a] - xs[b], ys[a] - ys[b]
+                pull = math.hypot(ddx, ddy) / k
+                dx[a] -= ddx * pull
+                dy[a] -= ddy * pull
+                dx[b] += ddx * pull
+                dy[b] += ddy * pull
             for i in range(n):
-                # a weak pull to the centre keeps unconnected pairs on the canvas
-                dx[i] += (cx - xs[i]) * 0.05
-                dy[i] += (cy - ys[i]) * 0.05
                 length = max(math.hypot(dx[i], dy[i]), 0.01)
                 xs[i] += dx[i] / length * min(length, temperature)
                 ys[i] += dy[i] / length * min(length, temperature)
             temperature *= 0.95
-    low_x, high_x, low_y, high_y = min(xs), max(xs), min(ys), max(ys)
-    span_x, span_y = max(high_x - low_x, 1e-9), max(high_y - low_y, 1e-9)
+    low_x, low_y = min(xs), min(ys)
+    span = max(max(xs) - low_x, max(ys) - low_y, 1e-9)
+    # one scale for both axes keeps the drawing's proportions; centre it in the square
+    offset_x = (size - 2 * margin - (max(xs) - low_x) / span * (size - 2 * margin)) / 2
+    offset_y = (size - 2 * margin - (max(ys) - low_y) / span * (size - 2 * margin)) / 2
+    return {node: (margin + offset_x + (xs[i] - low_x) / span * (size - 2 * margin),
+                   margin + offset_y + (ys[i] - low_y) / span * (size - 2 * margin)) for node, i in local.items()}
 
-    def scale(value: float, low: float, span: float, size: float) -> float:
-        return margin + (value - low) / span * (size - 2 * margin) if span > 1e-6 else size / 2
 
-    return [(round(scale(x, low_x, span_x, width), 1), round(scale(y, low_y, span_y, height), 1))
-            for x, y in zip(xs, ys)]
+def layout_graph(graph: MeetingGraph, min_width: float = 640) -> tuple[list[tuple[float, float]], float, float]:
+    """Positions of the nodes and the canvas size: each group of connected people laid out on its own,
+    the groups packed in rows, biggest first, so that small pairs do not drift to the corners."""
+    parent = list(range(len(graph.nodes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for edge in graph.edges:
+        parent[root(edge.a)] = root(edge.b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(graph.nodes)):
+        groups.setdefault(root(i), []).append(i)
+    components = sorted(groups.values(), key=lambda nodes: (-len(nodes), nodes[0]))
+    sizes = [max(170.0, 130 * math.sqrt(len(nodes))) for nodes in components]
+    width = max(min_width, max(sizes, default=0), math.sqrt(sum(s * s for s in sizes)) * 1.4)
+    positions: dict[int, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for nodes, size in zip(components, sizes):
+        if x + size > width and x > 0:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        members = set(nodes)
+        edges = [(e.a, e.b) for e in graph.edges if e.a in members]
+        for node, (px, py) in _layout_component(nodes, edges, size, 45).items():
+            positions[node] = (round(x + px, 1), round(y + py, 1))
+        x += size
+        row_height = max(row_height, size)
+    height = max(y + row_height, 200.0)
+    return [positions[i] for i in range(len(graph.nodes))], round(width), round(height)
 
 
 def graph_svg(graph: MeetingGraph) -> str:
     """The graph as an inline SVG: ``g.edge[data-e]`` and ``g.node[data-n]`` elements."""
-    n = len(graph.nodes)
-    width = max(640, int(160 * math.sqrt(max(n, 1))))
-    height = max(440, int(width * 0.7))
-    positions = layout_graph(graph, width, height)
-    parts = [f'<svg class="graph" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+    positions, width, height = layout_graph(graph)
+    parts = [f'<svg class="graph" viewBox="0 0 {width} {height}" '
              f'width="{width}" height="{height}" role="img" aria-label="who met whom">']
     for index, edge in enumerate(graph.edges):
         (x1, y1), (x2, y2) = positions[edge.a], positions[edge.b]
         count = len(edge.evidence)
-        title = (f"{graph.nodes[edge.a].name} — {graph.nodes[edge.b].name}: "
-                 f"{count} meeting{'s' * (count != 1)}")
+        statuses = Counter(status or "?" for _, _, status, _ in edge.evidence)
+        title = (f"{graph.nodes[edge.a].name} — {graph.nodes[edge.b].name}: {count} record{'s' * (count != 1)}"
+                 f" ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))})")
         mx, my = round((x1 + x2) / 2, 1), round((y1 + y2) / 2, 1)
         # the badge in the middle shows the number of meetings and is an easy target for a click
-        parts.append(f'<g class="edge" data-e="{index}"><title>{html.escape(title)}</title>'
+        # an edge whose every record is planned or denied is drawn dashed: they have not met (yet)
+        tentative = " tentative" * all(status not in ("", "asserted") for _, _, status, _ in edge.evidence)
+        parts.append(f'<g class="edge{tentative}" data-e="{index}"><title>{html.escape(title)}</title>'
                      f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
                      f'stroke-width="{1.5 + 1.5 * math.log2(count):.1f}"/>'
                      f'<circle class="badge" cx="{mx}" cy="{my}" r="9"/>'
@@ -495,7 +527,8 @@ def write_report(out: TextIO, documents: Sequence[ReportDocument], pack: Compile
                        if graph.hidden_nodes else "")
         empty = "" if graph.nodes else f'<p class="muted">No {html.escape(graph_label)} records.</p>'
         write(f'<section id="graph-view" hidden><h2>Who met whom</h2><p class="muted">People are nodes, '
-              f'{html.escape(graph_label)} records are edges; click an edge or a person for the evidence.</p>'
+              f'{html.escape(graph_label)} records are edges (dashed when every record is planned or denied); '
+              f'click an edge or a person for the evidence.</p>'
               f'{hidden_note}{empty}<div class="graphbox">{graph_svg(graph)}</div></section>\n')
     if notes:
         write('<section id="notes-view" hidden>')

@@ -1,0 +1,290 @@
+"""The HTML report without a browser: escaping, offsets, size, self-containment, the who-met-whom graph."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from koie.cli import main
+from koie.report import (
+    ReportDocument,
+    graph_svg,
+    highlight_html,
+    layout_graph,
+    meeting_graph,
+    person_key,
+    render_report,
+    report_document,
+    script_json,
+)
+
+MEETING = "홍길동 사장이 김철수 대표와 만났다."
+TRICKY = ('<script>alert("x")</script> & \'따옴표\' "q" &amp; 😀 a<b>c\r\n'
+          "홍길동 사장이 김철수 대표와 만났다. </template><!-- 끝 -->")
+
+
+class _Pieces(HTMLParser):
+    """Collects, per template, the text of the highlighted document and its pieces (span.s)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.docs: dict[str, dict[str, object]] = {}
+        self.scripts: dict[str, str] = {}
+        self._template: str | None = None
+        self._script: str | None = None
+        self._in_text = 0
+        self._piece: dict[str, object] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "template":
+            self._template = attr["id"]
+            self.docs[self._template] = {"text": "", "pieces": []}
+        elif tag == "script" and attr.get("type") == "application/json":
+            self._script = attr["id"]
+            self.scripts[self._script] = ""
+        elif tag == "div" and attr.get("class") == "text" and self._template:
+            self._in_text = 1
+        elif self._in_text:
+            self._in_text += 1
+            if tag == "span" and attr.get("class") == "s":
+                self._piece = {"s": int(attr["data-s"] or 0), "e": int(attr["data-e"] or 0), "text": "",
+                               "r": [int(x) for x in (attr["data-r"] or "").split()]}
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template":
+            self._template = None
+        elif tag == "script":
+            self._script = None
+        elif self._in_text:
+            self._in_text -= 1
+            if tag == "span" and self._piece is not None:
+                self.docs[self._template]["pieces"].append(self._piece)  # type: ignore[union-attr, index]
+                self._piece = None
+
+    def handle_data(self, data: str) -> None:
+        if self._script:
+            self.scripts[self._script] += data
+        if self._in_text and self._template:
+            self.docs[self._template]["text"] += data  # type: ignore[operator]
+            if self._piece is not None:
+                self._piece["text"] += data  # type: ignore[operator]
+
+
+def _parse(page: str) -> _Pieces:
+    parser = _Pieces()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def _documents(pack, texts: list[str]) -> list[ReportDocument]:
+    return [report_document(pack.compiled, pack.extract_document(text, f"doc-{i}")) for i, text in enumerate(texts)]
+
+
+def test_report_document_keeps_hidden_records_with_explanations(hello_pack) -> None:
+    (document,) = _documents(hello_pack, [MEETING])
+    by_label = {r["label"]: r for r in document.records}
+    assert by_label["PERSON"]["output"] is False
+    assert by_label["MEETING"]["output"] is True
+    meeting = by_label["MEETING"]
+    subject = meeting["args"]["subject"]
+    assert subject["text"] == "홍길동"
+    filler = document.records[subject["ref"]]
+    assert (filler["label"], filler["start"], filler["end"]) == ("PERSON", 0, 3)
+    steps = meeting["explanation"]["steps"]
+    assert steps[0]["element"] == "[PERSON:subject]"
+    assert steps[0]["filled_by"]["ref"] == subject["ref"]
+    assert [f"{m['form']}/{m['tag']}" for m in steps[0]["morphemes"]] == ["홍길동/NNP"]
+
+
+def test_report_escapes_html_special_characters(hello_pack) -> None:
+    documents = _documents(hello_pack, [TRICKY])
+    page = render_report(documents, hello_pack.compiled)
+    assert '<script>alert("x")</script>' not in page
+    assert "</template><!-- 끝" not in page
+    parsed = _parse(page)
+    assert parsed.docs["t0"]["text"] == TRICKY
+    records = json.loads(parsed.scripts["j0"])
+    assert [r["text"] for r in records if r["label"] == "MEETING"] == ["홍길동 사장이 김철수 대표와 만났다"]
+
+
+def test_report_highlighted_pieces_line_up_with_offsets(hello_pack) -> None:
+    texts = [TRICKY, "😀😀 " + MEETING + "\n\n" + MEETING, "아무 일도 없었다."]
+    documents = _documents(hello_pack, texts)
+    parsed = _parse(render_report(documents, hello_pack.compiled))
+    checked = 0
+    for index, document in enumerate(documents):
+        shown = parsed.docs[f"t{index}"]
+        assert shown["text"] == document.text
+        pieces = shown["pieces"]
+        for piece in pieces:
+            assert piece["text"] == document.text[piece["s"]:piece["e"]]
+        for record in document.records:
+            covered = [p for p in pieces if record["id"] in p["r"]]
+            assert covered, record
+            assert covered[0]["s"] == record["start"] and covered[-1]["e"] == record["end"]
+            assert "".join(p["text"] for p in covered) == document.text[record["start"]:record["end"]] == record["text"]
+            checked += 1
+    assert checked >= 6  # two PERSON and one MEETING per sentence with a meeting
+
+
+def test_highlight_puts_overlapping_records_on_different_tracks() -> None:
+    text = "가나다 라마바"
+    records = [
+        {"id": 0, "rule": "r", "label": "A", "start": 0, "end": 3, "text": "가나다", "args": {}},
+        {"id": 1, "rule": "r", "label": "A", "start": 0, "end": 7, "text": text, "args": {}},
+        {"id": 2, "rule": "r", "label": "A", "start": 4, "end": 7, "text": "라마바", "args": {}},
+    ]
+    body, tracks = highlight_html(text, records, {"r": 0}, {"A": 0})
+    assert tracks == 2
+    assert re.findall(r'data-r="(\d)" style="--t:(\d)"', body).count(("1", "1")) == 3  # the long one, below
+    assert ("0", "0") in re.findall(r'data-r="(\d)" style="--t:(\d)"', body)
+    assert ("2", "0") in re.findall(r'data-r="(\d)" style="--t:(\d)"', body)
+    assert 'data-r="0 1"' in body  # innermost first
+
+
+def test_script_json_cannot_end_its_script() -> None:
+    data = {"id": "</script><script>alert(1)</script>", "t": "a & b <!--"}
+    text = script_json(data)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == data
+
+
+def _synthetic(count: int) -> list[ReportDocument]:
+    """Documents built as data: five kinds, so 10 and 100 documents differ only in number."""
+    documents = []
+    people = ["홍길동", "김철수", "이영희", "박민수", "최지우"]
+    for i in range(count):
+        a, b = people[i % 5], people[(i + 1) % 5]
+        text = f"{a} 사장이 {b} 대표와 만났다. <{i % 5}> & 기타."
+        subject = {"text": a, "start": 0, "end": 3, "label": "PERSON", "rule": "p", "ref": 0}
+        obj = {"text": b, "start": 7, "end": 10, "label": "PERSON", "rule": "p", "ref": 1}
+        step = {"element": "/NNP", "kind": "morpheme", "where": "x.yaml:1:1", "analysis": "/NNP", "text": a,
+                "start": 0, "end": 3, "morphemes": [{"form": a, "tag": "NNP", "start": 0, "end": 3}]}
+        records = (
+            {"id": 0, "rule": "p", "label": "PERSON", "start": 0, "end": 3, "text": a, "args": {}, "attrs": {},
+             "output": False, "explanation": {"rule": "p", "label": "PERSON", "steps": [step]}},
+            {"id": 1, "rule": "p", "label": "PERSON", "start": 7, "end": 10, "text": b, "args": {}, "attrs": {},
+             "output": False, "explanation": {"rule": "p", "label": "PERSON", "steps": [step]}},
+            {"id": 2, "rule": "m", "label": "MEETING", "start": 0, "end": 20, "text": text[:20],
+             "args": {"subject": subject, "object": obj}, "attrs": {"status": "asserted"}, "output": True,
+             "explanation": {"rule": "m", "label": "MEETING", "steps": [step]}},
+        )
+        documents.append(ReportDocument(f"doc-{i:04d}", text, records))
+    return documents
+
+
+def test_report_size_grows_linearly() -> None:
+    from koie.report import RuleInfo
+
+    rules = [RuleInfo("p", "PERSON", "x.yaml:1", False, "/NNP"), RuleInfo("m", "MEETING", "x.yaml:2", True, "...")]
+    empty, ten, hundred = (len(render_report(_synthetic(n), rules).encode()) for n in (0, 10, 100))
+    per_document_10 = (ten - empty) / 10
+    per_document_100 = (hundred - empty) / 100
+    assert 0.9 < per_document_100 / per_document_10 < 1.1, (empty, ten, hundred)
+
+
+def test_report_is_self_contained(hello_pack) -> None:
+    page = render_report(_documents(hello_pack, [MEETING, TRICKY]), hello_pack.compiled)
+    assert "<link" not in page and "@import" not in page
+    assert not re.search(r"""\b(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    # the one URL in the page is the SVG namespace the script creates elements in, never fetched
+    assert set(re.findall(r"https?://[^\s\"'<>)]+", page)) <= {"http://www.w3.org/2000/svg"}
+
+
+def test_person_key_prefers_a_resolved_name() -> None:
+    assert person_key({"text": "젠슨 황"}) == person_key({"text": "젠슨황"}) == "젠슨황"
+    assert person_key({"text": "이 회장", "name": "이도윤"}) == "이도윤"
+
+
+def test_meeting_graph_groups_people_and_keeps_evidence() -> None:
+    def meeting(rid: int, subject: dict, obj: dict, status: str = "asserted") -> dict:
+        return {"id": rid, "rule": "m", "label": "MEETING", "start": 0, "end": 1, "text": "x",
+                "args": {"subject": subject, "object": obj}, "attrs": {"status": status}}
+
+    documents = [
+        ReportDocument("a", "x", (meeting(0, {"text": "이도윤"}, {"text": "라진 메타"}),)),
+        ReportDocument("b", "x", (
+            meeting(0, {"text": "이 회장", "name": "이도윤"}, {"text": "라진메타"}, "planned"),
+            meeting(1, {"text": "이도윤"}, {"text": "정유진"}),
+            meeting(2, {"text": "이도윤"}, {"text": "이도윤"}),  # nobody meets themselves
+        )),
+    ]
+    graph = meeting_graph(documents)
+    names = [node.name for node in graph.nodes]
+    assert sorted(names) == ["라진 메타", "이도윤", "정유진"]
+    edges = {frozenset((graph.nodes[e.a].key, graph.nodes[e.b].key)): e.evidence for e in graph.edges}
+    assert edges == {
+        frozenset(("이도윤", "라진메타")): [(0, 0, "asserted", ""), (1, 0, "planned", "")],
+        frozenset(("이도윤", "정유진")): [(1, 1, "asserted", "")],
+    }
+    svg = graph_svg(graph)
+    assert svg.count('class="node"') == 3 and svg.count('<g class="edge') == 2
+    assert "라진 메타" in svg and "정유진" in svg
+    positions, width, height = layout_graph(graph)
+    assert layout_graph(graph) == (positions, width, height)  # deterministic
+    assert all(0 <= x <= width and 0 <= y <= height for x, y in positions)
+    assert len(set(positions)) == 3
+
+
+def test_meeting_graph_keeps_the_most_connected_people(monkeypatch) -> None:
+    import koie.report as report
+
+    monkeypatch.setattr(report, "GRAPH_MAX_NODES", 3)
+    records = tuple(
+        {"id": i, "rule": "m", "label": "MEETING", "start": 0, "end": 1, "text": "x", "attrs": {},
+         "args": {"subject": {"text": "허브"}, "object": {"text": f"사람{i}"}}} for i in range(6))
+    graph = report.meeting_graph([ReportDocument("a", "x", records)])
+    assert len(graph.nodes) == 3 and graph.hidden_nodes == 4
+    assert "허브" in [node.name for node in graph.nodes]
+
+
+def test_cli_run_format_html_writes_one_page(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps({"id": f"d{i}", "text": t}, ensure_ascii=False)
+                                for i, t in enumerate([MEETING, TRICKY, "  "])) + "\n", encoding="utf-8")
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["run", "examples/hello.yaml", str(corpus), "--format", "html",
+                                       "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    parsed = _parse(page)
+    assert [parsed.docs[k]["text"] for k in sorted(parsed.docs)] == [MEETING, TRICKY]
+    index = json.loads(parsed.scripts["koie-index"])
+    assert [doc[0] for doc in index["docs"]] == ["d0", "d1"]
+    assert {node["name"] for node in index["graph"]["nodes"]} == {"홍길동", "김철수"}
+    assert sum(len(edge["evidence"]) for edge in index["graph"]["edges"]) == 2
+
+
+def test_cli_explain_html(tmp_path: Path) -> None:
+    out = tmp_path / "explain.html"
+    result = CliRunner().invoke(main, ["explain", "examples/hello.yaml", MEETING, "--html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    parsed = _parse(page)
+    assert parsed.docs["t0"]["text"] == MEETING
+    index = json.loads(parsed.scripts["koie-index"])
+    records = json.loads(parsed.scripts["j0"])
+    assert records[index["open"][1]]["label"] == "MEETING"
+    assert "Analysis" in page and "홍길동/NNP" in page
+
+
+def test_cli_explain_output_needs_html(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["explain", "examples/hello.yaml", MEETING, "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "--html" in result.output
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_report_renders_empty_corpora(count: int, hello_pack) -> None:
+    page = render_report(_documents(hello_pack, ["아무 일도 없었다."] * count), hello_pack.compiled)
+    index = json.loads(_parse(page).scripts["koie-index"])
+    assert len(index["docs"]) == count
+    assert index["graph"] == {"nodes": [], "edges": [], "hidden": 0}
