@@ -838,15 +838,20 @@ class Case:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """A match example as the pack reads it now: the record that satisfies it."""
+    """A match example as the pack reads it now: the record that satisfies it, if any.
+
+    Failing examples stay in (with the captures they declare), so a broken
+    rule fails every property built on them, each with its smallest variant.
+    """
 
     text: str
-    record: Record
+    record: Record | None
     captures: dict[str, str]
+    record_text: str | None = None
 
 
 def baselines(pack: Pack, rule_id: str) -> list[Baseline]:
-    """The rule's match examples that pass today, with the record that makes them pass."""
+    """The rule's match examples, with the record that makes each pass (None when it fails)."""
     from .examples import captures_agree
 
     spec = pack.compiled.rule(rule_id).rule.spec
@@ -861,7 +866,11 @@ def baselines(pack: Pack, rule_id: str) -> list[Baseline]:
         if records:
             record = records[0]
             captures = {role: _mention_text(value) for role, value in record.args.items()}
-            out.append(Baseline(example.text, record, captures))
+            out.append(Baseline(example.text, record, captures, record.text))
+        else:
+            declared = {role: _strip(" ".join(v) if isinstance(v, list) else str(v))
+                        for role, v in (example.captures or {}).items()}
+            out.append(Baseline(example.text, None, declared, example.expected_text))
     return out
 
 
@@ -874,8 +883,10 @@ def surround(draw: Callable[[Any], Any], text: str) -> tuple[str, str]:
 
 def predicate_sites(pack: Pack, baseline: Baseline) -> list[tuple[int, int, str]]:
     """(start, end, stem) of stem-final literals that end the match and can be re-inflected."""
-    compiled = pack.compiled.rule(baseline.record.rule)
     record = baseline.record
+    if record is None:
+        return []
+    compiled = pack.compiled.rule(record.rule)
     document = record.document
     assert document is not None
     sentence = document.sentences[record.sentence]
@@ -1083,7 +1094,7 @@ def _properties(pack: Pack, generator: Generator, pools: NamePools, seen: dict[s
         def surrounded(draw: Callable[[Any], Any]) -> Case:
             base = draw(st.sampled_from(bases))
             text, change = surround(draw, base.text)
-            return Case(text, base.captures, base.record.text, change)
+            return Case(text, base.captures, base.record_text, change)
 
         yield ("surround", surrounded(), lambda c: check_match(pack, rule_id, c.text, c.captures, c.record_text),
                None)
@@ -1103,7 +1114,7 @@ def _properties(pack: Pack, generator: Generator, pools: NamePools, seen: dict[s
 
         swaps = []
         for base in bases:
-            for role, value in base.record.args.items():
+            for role, value in (base.record.args.items() if base.record is not None else ()):
                 if isinstance(value, tuple) or value.filler is None:
                     continue
                 names = replacements(pools, value.label, value.text, seen)
