@@ -6,6 +6,7 @@ values; the caller reports problems and goes on with the other documents.
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from dataclasses import dataclass, field
@@ -33,22 +34,86 @@ class DocumentProblem:
         return {"doc": self.id, "code": self.code, "message": self.message}
 
 
-def decode(data: bytes, doc_id: str, encoding: str = "utf-8", errors: str = "strict") -> InputDocument | DocumentProblem:
-    """Bytes → text, or a problem saying why not (with the byte offset)."""
-    if data.startswith(b"\xef\xbb\xbf") and encoding.replace("-", "").lower() == "utf8":
-        data = data[3:]
-    if b"\x00" in data[:8192] and encoding.replace("-", "").lower() == "utf8" and errors == "strict":
-        return DocumentProblem(doc_id, "E401", f"looks binary: NUL byte at offset {data.index(0)}")
+def _replace_each_byte(error: UnicodeError) -> tuple[str, int]:
+    """--lossy: one U+FFFD per undecodable byte, so the text keeps one character per bad byte."""
+    assert isinstance(error, UnicodeDecodeError)
+    return "\ufffd" * (error.end - error.start), error.end
+
+
+codecs.register_error("koie-replace", _replace_each_byte)
+
+_UTF8_NAMES = ("utf8", "utf8sig", "cp65001")
+
+
+def _is_utf8(encoding: str) -> bool:
+    return encoding.replace("-", "").replace("_", "").lower() in _UTF8_NAMES
+
+
+def _looks_binary(data: bytes) -> int | None:
+    """The offset of the first NUL if the data looks binary, else None.
+
+    A stray NUL in otherwise valid text is kept (the analyser reads it as a
+    space, offsets unchanged); many NULs, or NULs in bytes that are not
+    UTF-8, mean a binary file.
+    """
+    sample = data[:8192]
+    nuls = sample.count(0)
+    if not nuls:
+        return None
     try:
-        text = data.decode(encoding, errors=errors)
+        sample.decode("utf-8")
+        valid = True
     except UnicodeDecodeError as error:
-        return DocumentProblem(doc_id, "E401", f"not valid {encoding} at byte {error.start}: {error.reason}"
-                               " (use --encoding, or --lossy to replace bad bytes)")
+        valid = error.start >= len(sample) - 3  # only a character cut by the sample's end
+    return sample.index(0) if (nuls > 1 and nuls * 32 > len(sample)) or not valid else None
+
+
+def decode_items(data: bytes, doc_id: str, encoding: str = "utf-8",
+                 errors: str = "strict") -> list[InputDocument | DocumentProblem]:
+    """Bytes → the document, or the problem that keeps it out, or (--lossy) a warning and the document.
+
+    Offsets in koie's output count characters of the decoded text. A UTF-8
+    byte order mark is not part of the text (as Python's ``utf-8-sig``), so
+    offset 0 is the first character after it. CRLF line ends are kept: each
+    of \\r and \\n counts one. With ``errors="replace"`` (``--lossy``) each
+    undecodable byte becomes one U+FFFD.
+    """
+    utf8 = _is_utf8(encoding)
+    if utf8 and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if utf8:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return [DocumentProblem(doc_id, "E401", "looks like UTF-16 (it starts with a UTF-16 byte order mark)"
+                                    ": use --encoding utf-16")]
+        nul = _looks_binary(data)
+        if nul is not None:
+            return [DocumentProblem(doc_id, "E401", f"looks binary: NUL byte at byte {nul}; not a text document")]
+    try:
+        text = data.decode(encoding, errors="strict")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        bad = data[error.start:error.end].hex(" ")
+        where = f"at byte {error.start} (line {line}): {error.reason} ({bad})"
+        if errors == "strict":
+            return [DocumentProblem(doc_id, "E401", f"not valid {encoding} {where}; use --encoding if the file "
+                                    "is in another encoding (e.g. cp949), or --lossy to replace bad bytes")]
+        text = data.decode(encoding, errors="koie-replace")
+        replaced = text.count("\ufffd") - data.decode(encoding, errors="ignore").count("\ufffd")
+        warning = DocumentProblem(doc_id, "W401", f"{replaced} undecodable byte{'s' * (replaced != 1)} replaced by "
+                                  f"U+FFFD, the first {where}; each bad byte is one character in offsets")
+        if not text.strip():
+            return [warning, DocumentProblem(doc_id, "E402", "the document is empty")]
+        return [warning, InputDocument(doc_id, text)]
     except LookupError:
-        return DocumentProblem(doc_id, "E401", f"unknown encoding {encoding!r}")
+        return [DocumentProblem(doc_id, "E401", f"unknown encoding {encoding!r}")]
     if not text.strip():
-        return DocumentProblem(doc_id, "E402", "the document is empty")
-    return InputDocument(doc_id, text)
+        return [DocumentProblem(doc_id, "E402", "the document is empty")]
+    return [InputDocument(doc_id, text)]
+
+
+def decode(data: bytes, doc_id: str, encoding: str = "utf-8", errors: str = "strict") -> InputDocument | DocumentProblem:
+    """Bytes → text, or a problem saying why not (with the byte offset). See :func:`decode_items`."""
+    return decode_items(data, doc_id, encoding, errors)[-1]
 
 
 def _jsonl(lines: Iterator[bytes], source: str, encoding: str, errors: str) -> Iterator[InputDocument | DocumentProblem]:
@@ -56,9 +121,15 @@ def _jsonl(lines: Iterator[bytes], source: str, encoding: str, errors: str) -> I
         if not raw.strip():
             continue
         fallback_id = f"{source}:{number}"
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf") and _is_utf8(encoding):
+            raw = raw[3:]
         try:
-            item = json.loads(raw.decode(encoding, errors=errors))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            item = json.loads(raw.decode(encoding, errors="strict" if errors == "strict" else "koie-replace"))
+        except UnicodeDecodeError as error:
+            yield DocumentProblem(fallback_id, "E401", f"line {number} is not valid {encoding} at byte {error.start} "
+                                  f"of the line: {error.reason}; use --encoding, or --lossy to replace bad bytes")
+            continue
+        except json.JSONDecodeError as error:
             yield DocumentProblem(fallback_id, "E401", f"line {number} is not a JSON object: {error}")
             continue
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
@@ -82,7 +153,7 @@ def read_inputs(paths: tuple[str, ...], encoding: str = "utf-8", lossy: bool = F
             if jsonl:
                 yield from _jsonl(iter(data.splitlines()), "<stdin>", encoding, errors)
             else:
-                yield decode(data, "<stdin>", encoding, errors)
+                yield from decode_items(data, "<stdin>", encoding, errors)
             continue
         path = Path(given)
         if path.is_dir():
@@ -106,4 +177,4 @@ def read_inputs(paths: tuple[str, ...], encoding: str = "utf-8", lossy: bool = F
             except OSError as error:
                 yield DocumentProblem(doc_id, "E404", f"cannot read: {error.strerror}")
                 continue
-            yield decode(data, doc_id, encoding, errors)
+            yield from decode_items(data, doc_id, encoding, errors)

@@ -26,7 +26,8 @@ class RunSummary:
 
     @property
     def failed(self) -> bool:
-        return any(p.code not in ("E402",) for p in self.problems)
+        # an empty document (E402) or replaced bytes (W401, --lossy) is reported but is not a failure
+        return any(p.code.startswith("E") and p.code != "E402" for p in self.problems)
 
 
 def _batches(items: Iterable[InputDocument | DocumentProblem], size: int) -> Iterator[list[InputDocument | DocumentProblem]]:
