@@ -540,7 +540,7 @@ def write_report(out: TextIO, documents: Sequence[ReportDocument], pack: Compile
     for i, document in enumerate(documents):
         body, tracks = highlight_html(document.text, document.records, rule_index, label_index)
         write(f'<template id="t{i}"><article class="doc" data-d="{i}"><h2 class="docid">'
-              f'{html.escape(document.id)}</h2><div class="text" style="--tracks:{tracks}">{body}</div>'
+              f'{html.escape(document.id)}</h2><div class="tw"><div class="text" style="--tracks:{tracks}">{body}</div></div>'
               f"{_records_table(document, rule_index, label_index)}</article></template>\n")
         write(f'<script type="application/json" id="j{i}">'
               f"{script_json([_compact(r) for r in document.records])}</script>\n")

@@ -54,8 +54,10 @@
   function pieceAt(text, offset) { return text.querySelector('.s[data-s="' + offset + '"]'); }
 
   function drawArcs(article) {
+    // the arcs sit next to the text, not in it, so that the text's textContent stays the document
+    var wrap = article.querySelector(".tw");
     var text = article.querySelector(".text");
-    var old = text.querySelector("svg.arcs");
+    var old = wrap.querySelector("svg.arcs");
     if (old) { old.remove(); }
     var d = +article.dataset.d;
     var base = text.getBoundingClientRect();
@@ -106,7 +108,7 @@
         });
       });
     });
-    text.appendChild(svg);
+    wrap.appendChild(svg);
   }
 
   function renderPage(p, force) {
