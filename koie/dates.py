@@ -135,7 +135,8 @@ def normalize_date(text: str, published: date | None) -> NormalDate | None:
             if month < published.month or (month == published.month and found[3]
                                            and int(found[3]) < published.day):
                 year += 1
-        elif month > published.month or (direction == "지난" and month == published.month and not found[3]):
+        elif (month > published.month or (direction == "지난" and month == published.month and not found[3])
+              or (month == published.month and found[3] and int(found[3]) > published.day)):
             year -= 1
         if found[3]:
             return _day(year, month, int(found[3]))
