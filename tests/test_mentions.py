@@ -1,0 +1,95 @@
+"""Document-level completion: carried roles, fullest names, attachments, dates (koie/mentions.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from koie.engine import Mention
+from koie.mentions import mention_name, shorter_form_of
+
+
+@pytest.mark.parametrize("short, full, expected", [
+    ("저커버그", "마크 저커버그", True),
+    ("젠슨", "젠슨 황", True),
+    ("최", "최태원", True),
+    ("이", "이재용", True),
+    ("최", "박최민", False),          # a surname begins the name
+    ("황", "젠슨황", False),          # unspaced foreign names are not split
+    ("최태원", "최태원", False),       # not shorter
+    ("회장", "최고경영자 겸 회장", True),
+])
+def test_mentions_shorter_form_of(short: str, full: str, expected: bool) -> None:
+    assert shorter_form_of(short, full) is expected
+
+
+def _meetings(pack, text: str, published: str | None = None):
+    return [r for r in pack.extract(text, published=published) if r.label == "MEETING"]
+
+
+def _people(value) -> list[str]:
+    mentions = value if isinstance(value, tuple) else (value,)
+    return [mention_name(m) for m in mentions]
+
+
+def test_mentions_surname_and_title_resolve_to_full_name(meetings_pack) -> None:
+    text = ("한도윤 미르전자 회장은 지난 2일 출장길에 올랐다. "
+            "한 회장은 데이비드 워커 블루웨이브 CEO와 회동했다.")
+    [record] = _meetings(meetings_pack, text)
+    subject = record.args["subject"]
+    mention = subject[0] if isinstance(subject, tuple) else subject
+    assert mention.text == "한"  # offsets stay on what the text says
+    assert text[mention.start:mention.end] == "한"
+    assert mention.filler.attrs["name"] == "한도윤"
+    assert mention.filler.attrs["title"] == "회장"
+    assert mention.filler.attrs["org"] == "미르전자"  # inherited from the introduction
+
+
+def test_mentions_last_word_resolves_to_earlier_full_name(meetings_pack) -> None:
+    text = ("엘레나 로시 라임스톤 대표가 방한했다. "
+            "서도현 해솔건설 회장은 로시 대표와 만났다.")
+    [record] = _meetings(meetings_pack, text)
+    assert _people(record.args["object"]) == ["엘레나 로시"]
+    assert _people(record.args["subject"]) == ["서도현"]
+
+
+def test_mentions_attach_title_and_org_next_to_the_name(meetings_pack) -> None:
+    [record] = _meetings(meetings_pack, "서도현 해솔건설 회장은 데이비드 워커 블루웨이브 CEO와 만났다.")
+    obj = record.args["object"]
+    obj = obj[0] if isinstance(obj, tuple) else obj
+    assert obj.filler.attrs["title"] == "CEO"
+    assert obj.filler.attrs["org"] == "블루웨이브"
+    data = record.to_json()
+    object_json = data["args"]["object"][0] if isinstance(data["args"]["object"], list) else data["args"]["object"]
+    assert object_json["name"] == "데이비드 워커"
+
+
+def test_mentions_subject_carried_from_previous_sentence(meetings_pack) -> None:
+    text = ("권태오 미르전자 회장은 지난 5일 미국으로 출국했다. "
+            "이어 마이클 브라운 비트솔 CEO와 회동했다.")
+    [record] = _meetings(meetings_pack, text)
+    assert record.attrs["carried"] == ["subject"]
+    assert _people(record.args["subject"]) == ["권태오"]
+    assert _people(record.args["object"]) == ["마이클 브라운"]
+
+
+def test_mentions_subject_not_carried_beyond_the_window(meetings_pack) -> None:
+    text = ("권태오 미르전자 회장은 지난 5일 미국으로 출국했다. "
+            "현지 공장은 올해 완공됐다. 시장은 빠르게 커지고 있다. 투자도 늘었다. "
+            "이어 마이클 브라운 비트솔 CEO와 회동했다.")
+    records = _meetings(meetings_pack, text)
+    assert records and all("subject" not in r.args for r in records)
+
+
+def test_mentions_date_normalised_with_publication_date(meetings_pack) -> None:
+    text = "서도현 해솔건설 회장은 지난달 27일 데이비드 워커 블루웨이브 CEO와 만났다."
+    [record] = _meetings(meetings_pack, text, published="2024-07-01")
+    date = record.args["date"]
+    assert text[date.start:date.end] == "지난달 27일"
+    assert date.filler.attrs["value"] == "2024-06-27"
+    assert date.filler.attrs["precision"] == "day"
+    [undated] = _meetings(meetings_pack, text)
+    assert "value" not in undated.args["date"].filler.attrs
+
+
+def test_mentions_name_without_filler_is_its_text() -> None:
+    assert mention_name(Mention("젠슨  황", 0, 5, None)) == "젠슨 황"
