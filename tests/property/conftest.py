@@ -1,0 +1,12 @@
+"""The property tier: hypothesis profiles (``ci`` derandomised) and pytester for the plugin tests."""
+
+from __future__ import annotations
+
+from hypothesis import settings
+
+from koie.testing import current_profile
+
+pytest_plugins = ["pytester"]
+
+# koie.testing registers "ci" and "dev"; the tier loads the one CI or the developer asks for.
+settings.load_profile(current_profile())
