@@ -1,0 +1,94 @@
+"""The meetings pack on sentences written for these tests: people, companies and titles it has never seen."""
+
+from __future__ import annotations
+
+import pytest
+
+from koie.mentions import mention_name
+
+
+def _pairs(pack, text: str, status: str = "asserted") -> set[frozenset[str]]:
+    pairs = set()
+    for record in pack.extract(text):
+        if record.label != "MEETING" or record.attrs.get("status") != status:
+            continue
+        subjects = record.args.get("subject")
+        objects = record.args.get("object")
+        for s in subjects if isinstance(subjects, tuple) else (subjects,) if subjects else ():
+            for o in objects if isinstance(objects, tuple) else (objects,) if objects else ():
+                pairs.add(frozenset((mention_name(s).replace(" ", ""), mention_name(o).replace(" ", ""))))
+    return pairs
+
+
+def P(a: str, b: str) -> frozenset[str]:
+    return frozenset((a.replace(" ", ""), b.replace(" ", "")))
+
+
+ASSERTED = [
+    ("한도윤 미르전자 회장이 데이비드 워커 블루웨이브 CEO와 만났다.", {P("한도윤", "데이비드 워커")}),
+    ("서도현 해솔건설 회장은 엘레나 로시 라임스톤 대표와 회동했다.", {P("서도현", "엘레나 로시")}),
+    ("서도현 해솔건설 회장은 엘레나 로시 라임스톤 대표와 면담했다.", {P("서도현", "엘레나 로시")}),
+    ("서도현 해솔건설 회장은 엘레나 로시 라임스톤 대표와 단독 미팅을 가졌다.", {P("서도현", "엘레나 로시")}),
+    ("권태오 미르전자 회장은 마이클 브라운 비트솔 CEO를 만나 협력 방안을 논의했다.", {P("권태오", "마이클 브라운")}),
+    ("권태오 미르전자 회장은 서울 본사에서 마이클 브라운 비트솔 CEO를 접견했다.", {P("권태오", "마이클 브라운")}),
+    ("한지우 가온바이오 대표와 오세린 가온바이오 부사장이 제임스 밀러 노바젠 CEO와 면담했다.",
+     {P("한지우", "제임스 밀러"), P("오세린", "제임스 밀러")}),
+    ("서도현 해솔건설 회장은 데이비드 워커 블루웨이브 CEO, 엘레나 로시 라임스톤 대표 등과 잇달아 만났다.",
+     {P("서도현", "데이비드 워커"), P("서도현", "엘레나 로시")}),
+    ("권태오 미르전자 회장은 마이클 브라운 비트솔 CEO를 시작으로 안나 슈미트 젠테크 CEO와 로버트 하퍼 큐브랩 대표를 만났다.",
+     {P("권태오", "마이클 브라운"), P("권태오", "안나 슈미트"), P("권태오", "로버트 하퍼")}),
+    ("네모랩은 고은별 창업자와 백지호 대표가 토마스 뮐러 디렉트AI CEO와 다정하게 찍은 사진을 공개했다.",
+     {P("고은별", "토마스 뮐러"), P("백지호", "토마스 뮐러")}),
+    ("남궁현 태산그룹 회장이 토마스 뮐러 디렉트AI CEO와 만나 악수하고 있다.", {P("남궁현", "토마스 뮐러")}),
+    ("도하람 누리소프트 대표와 카를로스 멘도사 벨라 CEO가 서울에서 만났다.", {P("도하람", "카를로스 멘도사")}),
+    ("도하람 누리소프트 대표와 카를로스 멘도사 벨라 CEO의 만남은 비공개로 진행됐다.", {P("도하람", "카를로스 멘도사")}),
+    ("권태오 미르전자 회장은 지난 5일 출국했다. 이어 블루웨이브 본사를 찾아 데이비드 워커 CEO와 회동했다.",
+     {P("권태오", "데이비드 워커")}),
+]
+
+
+@pytest.mark.parametrize("text, expected", ASSERTED)
+def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set) -> None:
+    assert _pairs(meetings_pack, text) == expected
+
+
+@pytest.mark.parametrize("text, status", [
+    ("박서준 누리소프트 대표는 다음 달 데이비드 워커 블루웨이브 CEO와 만날 예정이다.", "planned"),
+    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만날 계획이다.", "planned"),
+    ("오민재 태평양중공업 사장은 한스 볼크 노르덴 CEO와 회동할 것으로 보인다.", "planned"),
+    ("진하율 새벽식품 대표는 카를로스 멘도사 벨라 CEO와의 만남을 추진하고 있다.", "planned"),
+    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나지 않았다.", "negated"),
+])
+def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, status: str) -> None:
+    assert _pairs(meetings_pack, text) == set()
+    assert _pairs(meetings_pack, text, status), f"expected a {status} record"
+
+
+@pytest.mark.parametrize("text", [
+    # travel companions
+    "전날 출국한 한 회장은 오세린 가온바이오 부사장, 백지호 네모랩 대표 등과 함께 출장길에 올랐다.",
+    # named in the same sentence for other reasons
+    "한도윤 미르전자 회장과 서도현 해솔건설 회장이 각각 실리콘밸리를 방문했다.",
+    # a quote about someone
+    "서도현 해솔건설 회장은 \"데이비드 워커 CEO는 훌륭한 경영자\"라고 말했다.",
+    # a byline
+    "[가람일보 윤하준 기자] 미르전자가 신제품을 공개했다.",
+])
+def test_meetings_not_meetings(meetings_pack, text: str) -> None:
+    assert _pairs(meetings_pack, text) == set()
+
+
+def test_meetings_offsets_are_sacred(meetings_pack) -> None:
+    text = "최근 한도윤(왼쪽) 미르전자 회장이 데이비드 워커 블루웨이브 최고경영자(CEO)와 만나 악수하고 있다."
+    for record in meetings_pack.extract(text, include_hidden=True):
+        assert text[record.start:record.end] == record.text
+        for value in record.args.values():
+            for mention in value if isinstance(value, tuple) else (value,):
+                assert text[mention.start:mention.end] == mention.text
+
+
+def test_meetings_pack_examples_pass(meetings_pack) -> None:
+    from koie.examples import run_examples
+
+    failures = [r for r in run_examples(meetings_pack) if not r.ok]
+    assert not failures, "\n".join(f"{r.rule}: {r.text}: {r.message}" for r in failures)
