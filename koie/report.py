@@ -260,7 +260,7 @@ def layout_graph(graph: MeetingGraph, min_width: float = 640) -> tuple[list[tupl
     for i in range(len(graph.nodes)):
         groups.setdefault(root(i), []).append(i)
     components = sorted(groups.values(), key=lambda nodes: (-len(nodes), nodes[0]))
-    sizes = [max(170.0, 130 * math.sqrt(len(nodes))) for nodes in components]
+    sizes = [max(170.0, 170 * math.sqrt(len(nodes))) for nodes in components]
     width = max(min_width, max(sizes, default=0), math.sqrt(sum(s * s for s in sizes)) * 1.4)
     positions: dict[int, tuple[float, float]] = {}
     x = y = row_height = 0.0
@@ -294,12 +294,12 @@ def graph_svg(graph: MeetingGraph) -> str:
         tentative = " tentative" * all(status not in ("", "asserted") for _, _, status, _ in edge.evidence)
         parts.append(f'<g class="edge{tentative}" data-e="{index}"><title>{html.escape(title)}</title>'
                      f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
-                     f'stroke-width="{1.5 + 1.5 * math.log2(count):.1f}"/>'
+                     f'stroke-width="{min(1.5 + 1.2 * math.log2(count), 8):.1f}"/>'
                      f'<circle class="badge" cx="{mx}" cy="{my}" r="9"/>'
                      f'<text class="count" x="{mx}" y="{my + 4}">{count}</text></g>')
     for index, node in enumerate(graph.nodes):
         x, y = positions[index]
-        r = 6 + 2 * math.sqrt(node.meetings)
+        r = min(6 + 2.5 * math.log2(node.meetings), 20)
         name = html.escape(node.name)
         parts.append(f'<g class="node" data-n="{index}"><title>{name}: {node.meetings} meeting'
                      f'{"s" * (node.meetings != 1)}</title><circle cx="{x}" cy="{y}" r="{r:.1f}"/>'

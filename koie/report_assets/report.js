@@ -348,11 +348,15 @@
     box.appendChild(el("div", {"class": "quote"}, graph.nodes[edge.a].name + " — " + graph.nodes[edge.b].name));
     box.appendChild(el("p", {"class": "muted"}, edge.evidence.length + " " + INDEX.graphLabel + " record" +
       (edge.evidence.length === 1 ? "" : "s") + " as evidence:"));
-    box.appendChild(el("ul", {"class": "evidence"}, edge.evidence.map(function (ev) {
+    var shown = edge.evidence.slice(0, 200);
+    box.appendChild(el("ul", {"class": "evidence"}, shown.map(function (ev) {
       var rec = records(ev[0])[ev[1]];
       return el("li", {}, [el("a", {"class": "link", onclick: function () { go(ev[0], ev[1]); }}, INDEX.docs[ev[0]][0]),
         el("div", {}, rec.text), el("div", {"class": "muted"}, [ev[2] ? "status: " + ev[2] : "", ev[3] ? " · date: " + ev[3] : ""])]);
     })));
+    if (edge.evidence.length > shown.length) {
+      box.appendChild(el("p", {"class": "muted"}, "and " + (edge.evidence.length - shown.length) + " more"));
+    }
   }
 
   function showNode(n) {
