@@ -25,7 +25,7 @@ file to its canonical name::
 >>> key("젠슨황") == key("젠슨") == key("젠슨 황")
 True
 >>> score_pairs({frozenset({"a", "b"})}, {frozenset({"a", "b"}), frozenset({"a", "c"})}, set())
-(1, 1, 0)
+(1, 0, 1)
 """
 
 from __future__ import annotations
