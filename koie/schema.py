@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from .ir import KNOWN_TAGS
-from .load import EXAMPLE_KEYS, LEXICON_KEYS, MATCH_EXAMPLE_KEYS, OVERLAP_POLICIES, PACK_KEYS, RULE_KEYS
+from .load import (
+    CARRY_KEYS, EXAMPLE_KEYS, LEXICON_KEYS, MATCH_EXAMPLE_KEYS, MENTION_KEYS, OVERLAP_POLICIES, PACK_KEYS, RULE_KEYS,
+)
 
 _DESCRIPTIONS: dict[str, str] = {
     "koie": "Rule-file format version.",
@@ -38,6 +40,11 @@ _DESCRIPTIONS: dict[str, str] = {
     "no_match": "Sentences the rule must not match.",
     "text": "The example sentence.",
     "captures": "Expected captures: role -> text, or a list of texts for a repeated capture.",
+    "mentions": "Per label: resolve each mention's 'name' to the fullest mention of the same entity in the "
+                "document (name: fullest) and attach attributes from records of other labels (attach).",
+    "dates": "Labels whose records are dates to normalise against the publication date.",
+    "carry": "Roles a rule's records take from an earlier record when the clause has none: "
+             "role -> {from: [LABEL, ...], sentences: N}.",
 }
 
 
@@ -74,6 +81,16 @@ def pack_schema() -> dict[str, Any]:
         "output": {"type": "boolean"},
         "attrs": {"type": "object"},
         "description": {"type": "string"},
+        "carry": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object", "additionalProperties": False, "required": ["from"],
+                "properties": {
+                    "from": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                    "sentences": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
         "examples": {
             "type": "object",
             "additionalProperties": False,
@@ -106,6 +123,17 @@ def pack_schema() -> dict[str, Any]:
             },
         },
         "macros": {"type": "object", "additionalProperties": {"type": "string"}},
+        "mentions": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object", "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "enum": ["fullest"]},
+                    "attach": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+        },
+        "dates": {"type": "array", "items": {"type": "string"}},
         "rules": {
             "type": "array",
             "items": {
@@ -123,6 +151,8 @@ def pack_schema() -> dict[str, Any]:
             if key in _DESCRIPTIONS:
                 table[key].setdefault("description", _DESCRIPTIONS[key])
     assert set(rule_properties["examples"]["properties"]) == set(EXAMPLE_KEYS)
+    assert set(rule_properties["carry"]["additionalProperties"]["properties"]) == set(CARRY_KEYS)
+    assert set(pack_properties["mentions"]["additionalProperties"]["properties"]) == set(MENTION_KEYS)
     assert set(match_example["oneOf"][1]["properties"]) == set(MATCH_EXAMPLE_KEYS)  # type: ignore[index]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
