@@ -242,6 +242,7 @@ _WORDS_BY_TAG = {
     "VV": ("만나",), "VA": ("크",), "SF": (".",),
 }
 _COMPANY_LABEL = re.compile(r"ORG|COMP|CORP|FIRM|BRAND|회사|기업", re.IGNORECASE)
+_PERSON_LABEL = re.compile(r"PER|NAME|WHO|HUMAN|인물|사람", re.IGNORECASE)
 
 
 def name_kind(label: str | None) -> str:
@@ -952,6 +953,8 @@ def replacements(pools: NamePools, label: str | None, original: str, seen: dict[
     """Names of the same kind and shape as ``original`` (a mention of ``label``)."""
     stripped = original.strip()
     kind = name_kind(label)
+    if label is not None and kind == "person" and not _PERSON_LABEL.search(label):
+        kind = "other"  # a DATE or TITLE is swapped only for texts the examples declare
     tokens = len(stripped.split())
     hangul = all(_syllable(c) is not None or c.isspace() for c in stripped)
     candidates: list[str] = []
