@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from .compile import Program, compile_pattern
-from .match import EntitySpan, MatchInput, RawMatch, find_matches
+from .match import EntitySpan, MatchInput, RawMatch, SentenceIndex, find_matches
 from .morphemes import AnalyzedDocument, Sentence
 from .resolve import ResolvedPack, ResolvedRule
 
@@ -143,15 +143,20 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     kept: dict[str, list[Record]] = {}
     unsettled: dict[str, list[Record]] = {}
     suppressed: list[Record] = []
+    # Shared by every rule: form/tag positions and lexicon hits per sentence,
+    # and each label's kept records by sentence (so slots cost no document scan).
+    indexes = [SentenceIndex(sentence.morphemes) for sentence in document.sentences]
+    kept_by_sentence: dict[str, dict[int, list[Record]]] = {}
     for phase_index, phase in enumerate(pack.phases):
         for compiled in phase:
             labels = compiled.rule.slot_labels
             for sentence_index, sentence in enumerate(document.sentences):
-                spans = _spans_for(sentence_index, labels, kept)
+                spans = _sentence_spans(sentence_index, labels, kept_by_sentence)
                 if labels and not spans:
                     continue
                 matches = find_matches(compiled.program, MatchInput(
-                    sentence.morphemes, document.text, spans, pack.resolved.lexicons))
+                    sentence.morphemes, document.text, spans, pack.resolved.lexicons,
+                    index=indexes[sentence_index]))
                 for match in matches:
                     record = _record(compiled, document, sentence, sentence_index, match, doc_id)
                     unsettled.setdefault(record.label, []).append(record)
@@ -159,10 +164,24 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
             winners, losers = apply_overlap_policy(unsettled.pop(label, []), pack.resolved.overlap_policy(label),
                                                    {c.rule.id: c.order for c in pack.rules})
             kept[label] = winners
+            grouped: dict[int, list[Record]] = {}
+            for record in winners:
+                grouped.setdefault(record.sentence, []).append(record)
+            kept_by_sentence[label] = grouped
             suppressed.extend(losers)
     records = sorted((r for rs in kept.values() for r in rs), key=lambda r: (r.sort_key, _capture_key(r)))
     suppressed.sort(key=lambda r: (r.sort_key, _capture_key(r)))
     return Extraction(doc_id, document, tuple(records), tuple(suppressed))
+
+
+def _sentence_spans(sentence_index: int, labels: frozenset[str],
+                    kept_by_sentence: Mapping[str, Mapping[int, list[Record]]]) -> list[EntitySpan]:
+    """:func:`_spans_for` over records already grouped by sentence (same spans, same order)."""
+    spans: list[EntitySpan] = []
+    for label in labels:
+        for record in kept_by_sentence.get(label, {}).get(sentence_index, ()):
+            spans.append(EntitySpan(record.first, record.last, record.label, record))
+    return spans
 
 
 def _spans_for(sentence_index: int, labels: frozenset[str], kept: Mapping[str, list[Record]]) -> list[EntitySpan]:

@@ -63,6 +63,8 @@ class MatchInput:
     _step_limit: int = 1 << 62
     #: Per-sentence indexes shared by every rule run over this sentence (the engine passes one).
     index: "SentenceIndex | None" = None
+    #: Look-around results by (instruction, position): they depend on nothing else.
+    _looks: dict[tuple[int, int], bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.index is None:
@@ -368,6 +370,14 @@ def _closure(code: tuple[Inst, ...], pc: int, start: int, trail: Trail, position
 
 def _look(inst: Inst, sentence: MatchInput, position: int) -> bool:
     """Whether the look-around's body matches at ``position`` (ahead) or ends there (behind)."""
+    key = (id(inst), position)
+    known = sentence._looks.get(key)
+    if known is None:
+        known = sentence._looks[key] = _look_uncached(inst, sentence, position)
+    return known
+
+
+def _look_uncached(inst: Inst, sentence: MatchInput, position: int) -> bool:
     assert inst.sub is not None
     if inst.ahead:
         return _search(inst.sub, sentence, position, anchored=True, must_end=None, progress=None) is not None
