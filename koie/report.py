@@ -27,9 +27,11 @@ import re
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence, TextIO
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .engine import CompiledPack, Extraction, Mention, Record
 from .explain import explain_record
@@ -280,8 +282,8 @@ def layout_graph(graph: MeetingGraph, min_width: float = 640) -> tuple[list[tupl
 def graph_svg(graph: MeetingGraph) -> str:
     """The graph as an inline SVG: ``g.edge[data-e]`` and ``g.node[data-n]`` elements."""
     positions, width, height = layout_graph(graph)
-    parts = [f'<svg class="graph" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" role="img" aria-label="who met whom">']
+    parts = [(f'<svg class="graph" viewBox="0 0 {width} {height}" '
+              f'width="{width}" height="{height}" role="img" aria-label="who met whom">')]
     for index, edge in enumerate(graph.edges):
         (x1, y1), (x2, y2) = positions[edge.a], positions[edge.b]
         count = len(edge.evidence)
@@ -372,7 +374,7 @@ def highlight_html(text: str, records: Sequence[dict[str, Any]], rule_index: dic
     active: list[dict[str, Any]] = []
     next_record = 0
     out: list[str] = []
-    for a, b in zip(points, points[1:]):
+    for a, b in pairwise(points):
         while next_record < len(by_start) and by_start[next_record]["start"] <= a:
             active.append(by_start[next_record])
             next_record += 1
@@ -603,7 +605,7 @@ def render_report(documents: Sequence[ReportDocument], pack: CompiledPack | Sequ
     return buffer.getvalue()
 
 
-def write_explain_page(pack: "Pack", extraction: Extraction, suppressed: Sequence[Record] = (),
+def write_explain_page(pack: Pack, extraction: Extraction, suppressed: Sequence[Record] = (),
                        not_matched: dict[str, list[dict[str, Any]]] | None = None,
                        output: str | None = None) -> None:
     """``koie explain --html``: the sentence's page, with its analysis and why other rules did not match."""
@@ -633,7 +635,7 @@ def write_explain_page(pack: "Pack", extraction: Extraction, suppressed: Sequenc
 # -- from the command line ----------------------------------------------------------------------------------
 
 
-def report_documents(pack: "Pack", documents: Sequence[Any], published: str | None = None) -> list[ReportDocument]:
+def report_documents(pack: Pack, documents: Sequence[Any], published: str | None = None) -> list[ReportDocument]:
     """Analyse and extract a batch of :class:`koie.inputs.InputDocument`, in one Kiwi call."""
     analysed = pack.analyzer.analyze_many([d.text for d in documents])
     # a document's own publication date (JSON Lines field "published") wins over --published
@@ -653,10 +655,10 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def run_report(pack: "Pack", inputs: tuple[str, ...], output: str | None = None, encoding: str = "utf-8",
+def run_report(pack: Pack, inputs: tuple[str, ...], output: str | None = None, encoding: str = "utf-8",
                lossy: bool = False, jsonl: bool | None = None, errors_file: str | None = None,
                quiet: bool = False, published: str | None = None, progress: Any = None,
-               title: str | None = None) -> "RunSummary":
+               title: str | None = None) -> RunSummary:
     """``koie run --format html``: read a corpus, write one report page; a bad document never stops it."""
     from .inputs import DocumentProblem, InputDocument, read_inputs
     from .runner import RunSummary

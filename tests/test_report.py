@@ -235,7 +235,7 @@ def test_meeting_graph_groups_people_and_keeps_evidence() -> None:
 
 
 def test_meeting_graph_keeps_the_most_connected_people(monkeypatch) -> None:
-    import koie.report as report
+    from koie import report
 
     monkeypatch.setattr(report, "GRAPH_MAX_NODES", 3)
     records = tuple(
