@@ -18,8 +18,9 @@ Options: ``--koie-no-properties`` (examples only), ``--koie-max-examples N``,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def _listed_packs(config: pytest.Config) -> list[Path]:
     return paths
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> "RulePack | None":
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RulePack | None:
     if file_path.name.endswith(_SUFFIXES):
         return RulePack.from_parent(parent, path=file_path)
     return None
@@ -70,7 +71,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 class RulePack(pytest.File):
     """A rule pack file: one :class:`RuleItem` per rule."""
 
-    def collect(self) -> Iterator["RuleItem"]:
+    def collect(self) -> Iterator[RuleItem]:
         from .errors import KoieError
         from .load import load_pack
 

@@ -35,8 +35,9 @@ from __future__ import annotations
 import os
 import random
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -221,14 +222,13 @@ def inflect(stem: str, ending: str) -> str:
 
 # ------------------------------------------------------------- name pools
 
-_SURNAMES = "김 이 박 최 정 강 조 장 임 한 오 서 신 권 황 안 송 류 홍 전 고 문 양 배 백 허 노".split()
-_GIVEN = ("민수 서연 지훈 수빈 현우 지민 예준 도윤 지우 윤서 채원 준호 영호 경수 은지 혜진 동현 "
-          "재원 태희 유진 정훈 보람 소영 진혁 가은 주원 시우 건우 수아 나연").split()
+_SURNAMES = ["김", "이", "박", "최", "정", "강", "조", "장", "임", "한", "오", "서", "신", "권", "황", "안", "송", "류", "홍", "전", "고", "문", "양", "배", "백", "허", "노"]
+_GIVEN = ["민수", "서연", "지훈", "수빈", "현우", "지민", "예준", "도윤", "지우", "윤서", "채원", "준호", "영호", "경수", "은지", "혜진", "동현", "재원", "태희", "유진", "정훈", "보람", "소영", "진혁", "가은", "주원", "시우", "건우", "수아", "나연"]
 _FOREIGN = ("마리아 로페즈", "앤드루 첸", "젠슨 황", "샘 올트먼", "사티아 나델라", "일론 머스크", "빌 게이츠",
             "마크 저커버그", "제프 베이조스", "순다르 피차이", "팀 쿡", "리사 수", "안나 슈미트", "피터 존슨",
             "에밀리 브라운", "토마스 뮐러", "루카스 실바", "올리비아 마틴")
-_COMPANY_HEADS = "한빛 누리 새봄 푸른 대한 미래 하늘 온새 바른 별빛 퀀텀 스텔라 나래 다온".split()
-_COMPANY_TAILS = "전자 소프트 바이오 화학 제약 통신 물산 에너지 링크 모터스".split()
+_COMPANY_HEADS = ["한빛", "누리", "새봄", "푸른", "대한", "미래", "하늘", "온새", "바른", "별빛", "퀀텀", "스텔라", "나래", "다온"]
+_COMPANY_TAILS = ["전자", "소프트", "바이오", "화학", "제약", "통신", "물산", "에너지", "링크", "모터스"]
 _LATIN_WORDS = ("SK", "LG", "KT", "AI", "IT")
 
 #: Plain words for gaps and ``.``: each one morpheme, none a name or title.
@@ -604,7 +604,6 @@ class Generator:
                 frame: bool = True) -> Sentence:
         flat: list[tuple[Term, tuple[Group, ...]]] = []
         _flatten(items, (), flat)
-        pieces: list[str] = []
         glue_next = False
         text = ""
         spans: dict[int, list[int]] = {}  # id(group) -> [start, end] of its own (non-context) text
@@ -967,7 +966,7 @@ def replacements(pools: NamePools, label: str | None, original: str, seen: dict[
         candidates = list(pools.company)
     if label is not None:
         candidates += sorted(t for t in seen.get(label, ()) if len(t.split()) == tokens and t != stripped)
-    return sorted(set(c for c in candidates if c != stripped))
+    return sorted({c for c in candidates if c != stripped})
 
 
 def texts_by_label(pack: Pack) -> dict[str, set[str]]:
@@ -1165,6 +1164,22 @@ def _properties(pack: Pack, generator: Generator, pools: NamePools, seen: dict[s
                    lambda c: check_no_match(pack, rule_id, c.text, c.names), None)
 
 
-__all__ = ["run_properties", "sentences_for", "Generator", "Sentence", "inflect", "attach_particle",
-           "particle_after", "has_final_consonant", "swap_name", "reinflect", "name_pools", "NamePools",
-           "check_match", "check_no_match", "offsets_problem", "current_profile", "Unsupported"]
+__all__ = [
+    "Generator",
+    "NamePools",
+    "Sentence",
+    "Unsupported",
+    "attach_particle",
+    "check_match",
+    "check_no_match",
+    "current_profile",
+    "has_final_consonant",
+    "inflect",
+    "name_pools",
+    "offsets_problem",
+    "particle_after",
+    "reinflect",
+    "run_properties",
+    "sentences_for",
+    "swap_name",
+]

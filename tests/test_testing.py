@@ -11,8 +11,15 @@ from hypothesis import given, settings
 import koie
 from koie.cli import main
 from koie.testing import (
-    ENDINGS, Generator, attach_particle, has_final_consonant, inflect, particle_after, reinflect,
-    run_properties, swap_name,
+    ENDINGS,
+    Generator,
+    attach_particle,
+    has_final_consonant,
+    inflect,
+    particle_after,
+    reinflect,
+    run_properties,
+    swap_name,
 )
 
 PACK = Path(__file__).parent / "property" / "packs" / "visits.koie.yaml"
@@ -105,9 +112,9 @@ def test_testing_cli_fails_a_broken_rule_with_a_shrunk_counterexample(tmp_path: 
     assert result.exit_code == 1, result.output
     assert "FAIL" in result.output and "visit surround:" in result.output
     # shrunk: the smallest failing variant is an example with nothing added around it
-    surround = [line for line in result.output.splitlines() if " visit surround: " in line][0]
+    surround = next(line for line in result.output.splitlines() if " visit surround: " in line)
     assert surround.split(" visit surround: ")[1] in ("홍길동 사장이 부산을 방문했다.", "김철수 대표는 도쿄를 방문하고 돌아왔다.")
-    assert f"broken.koie.yaml:20" in result.output  # the rule's file:line
+    assert "broken.koie.yaml:20" in result.output  # the rule's file:line
     assert "reproduce: koie test" in result.output and "--seed 1" in result.output
     assert "then expected" in result.output  # why it did not match
 

@@ -10,7 +10,7 @@ from lark import Lark
 from koie.compile import compile_pattern
 from koie.errors import SourceText
 from koie.grammar import grammar_text
-from koie.load import LexiconSpec, PackSpec, PatternText, Place, RuleSpec, MacroSpec
+from koie.load import LexiconSpec, MacroSpec, PackSpec, PatternText, Place, RuleSpec
 from koie.morphemes import NotationAnalyzer
 from koie.parse import PatternError, format_pattern, parse_pattern
 from koie.resolve import check_resolve
