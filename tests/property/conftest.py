@@ -1,12 +1,10 @@
-"""The property tier: hypothesis profiles (``ci`` derandomised) and pytester for the plugin tests."""
+"""The property tier: hypothesis profiles (``ci`` derandomised) (pytester is enabled in pyproject's addopts)."""
 
 from __future__ import annotations
 
 from hypothesis import settings
 
 from koie.testing import current_profile
-
-pytest_plugins = ["pytester"]
 
 # koie.testing registers "ci" and "dev"; the tier loads the one CI or the developer asks for.
 settings.load_profile(current_profile())
