@@ -79,7 +79,7 @@ def decode_morphemes(columns: list[Any]) -> tuple[Morpheme, ...]:
     return tuple(map(Morpheme, forms, tags, starts, ends, eojeols, lemmas))
 
 
-def encode_document(document: AnalyzedDocument) -> bytes:
+def encode_document(document: AnalyzedDocument, source: str | None = None) -> bytes:
     """The analysis of a document (not its text) as compact JSON bytes.
 
     >>> from koie.morphemes import parse_notation
@@ -87,12 +87,16 @@ def encode_document(document: AnalyzedDocument) -> bytes:
     >>> decode_document(doc.text, encode_document(doc)) == doc
     True
     """
-    data = [[s.start, s.end, encode_morphemes(s.morphemes)] for s in document.sentences]
+    data: Any = [[s.start, s.end, encode_morphemes(s.morphemes)] for s in document.sentences]
+    if source is not None and source != document.text:
+        data = {"text": document.text, "sentences": data}  # an analyser that rewrites its input
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def decode_document(text: str, payload: bytes) -> AnalyzedDocument:
     data = json.loads(payload)
+    if isinstance(data, dict):
+        text, data = data["text"], data["sentences"]
     return AnalyzedDocument(text, tuple(Sentence(start, end, decode_morphemes(columns))
                                         for start, end, columns in data))
 
@@ -240,8 +244,8 @@ class AnalysisCache:
                 marks = ",".join("?" * len(chunk))
                 for key, crc, data in connection.execute(
                         f"SELECT key, crc, data FROM analyses WHERE key IN ({marks})", chunk):
-                    data = bytes(data)
-                    if zlib.crc32(data) == crc:
+                    if isinstance(data, (bytes, memoryview)) and zlib.crc32(data) == crc:
+                        data = bytes(data)
                         found[bytes(key)] = data
                     else:
                         bad.append(bytes(key))
@@ -408,7 +412,7 @@ class CachedAnalyzer:
             writes = []
             for index, document in zip(missing, fresh):
                 results[index] = document
-                writes.append((keys[index], encode_document(document)))
+                writes.append((keys[index], encode_document(document, texts[index])))
             self.stats.writes += self.cache.put_many(writes)
         return [r for r in results if r is not None]
 

@@ -1,0 +1,142 @@
+"""The analysis cache: hits, keys, corruption, concurrency, and the CLI. Notation analyser except where marked."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from koie.cache import AnalysisCache, CachedAnalyzer, decode_document, default_cache_path, encode_document
+from koie.cli import main
+from koie.morphemes import NotationAnalyzer, UserWord, parse_notation
+
+DOC = "이재용/NNP 회장/NNG+이/JKS 만나/VV+었/EP+다/EF+./SF || 둘째/NNG 문장/NNG"
+
+
+class CountingAnalyzer(NotationAnalyzer):
+    def __init__(self, user_words: tuple[UserWord, ...] = (), version: str = "1") -> None:
+        super().__init__()
+        self.user_words = user_words
+        self.version = version
+        self.calls = 0
+
+    def analyze_many(self, texts):
+        self.calls += len(texts)
+        return super().analyze_many(texts)
+
+    def versions(self) -> dict[str, str]:
+        return {"analyzer": self.version}
+
+
+def test_cache_roundtrip_keeps_every_field() -> None:
+    document = parse_notation(DOC)
+    assert decode_document(document.text, encode_document(document)) == document
+
+
+def test_cache_second_analysis_is_a_hit(tmp_path: Path) -> None:
+    inner = CountingAnalyzer()
+    cached = CachedAnalyzer(inner, tmp_path / "c.sqlite")
+    first = cached.analyze_many([DOC, "가/NNG"])
+    again = CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite")
+    assert again.analyze_many([DOC, "가/NNG"]) == first
+    assert inner.calls == 2 and again.stats.hits == 2 and again.inner.calls == 0
+
+
+@pytest.mark.parametrize("changed", [
+    {"user_words": (UserWord("젠슨 황", "NNP", 0.0),)},
+    {"version": "2"},
+])
+def test_cache_key_includes_user_words_and_versions(tmp_path: Path, changed: dict) -> None:
+    CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite").analyze(DOC)
+    other = CachedAnalyzer(CountingAnalyzer(**changed), tmp_path / "c.sqlite")
+    other.analyze(DOC)
+    assert other.stats.misses == 1 and other.stats.hits == 0
+
+
+def test_cache_fragments_and_alternatives_are_cached(tmp_path: Path) -> None:
+    cached = CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite")
+    fragment = cached.analyze_fragment("회장 이")
+    options = cached.alternatives("회장", 2)
+    again = CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite")
+    assert again.analyze_fragment("회장 이") == fragment and again.alternatives("회장", 2) == options
+
+
+def test_cache_garbage_file_is_reported_and_rebuilt(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    cached = CachedAnalyzer(CountingAnalyzer(), path)
+    assert cached.analyze(DOC) == parse_notation(DOC)
+    assert "corrupt" in capsys.readouterr().err
+    assert list(tmp_path.glob("c.sqlite.corrupt-*"))
+    assert CachedAnalyzer(CountingAnalyzer(), path).analyze(DOC) == parse_notation(DOC)
+
+
+def test_cache_damaged_entry_is_never_trusted(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "c.sqlite"
+    CachedAnalyzer(CountingAnalyzer(), path).analyze(DOC)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE analyses SET data = CAST(replace(CAST(data AS TEXT), '회장', '사장') AS BLOB)")
+    fresh = CachedAnalyzer(CountingAnalyzer(), path)
+    assert fresh.analyze(DOC) == parse_notation(DOC)
+    assert fresh.inner.calls == 1 and "damaged" in capsys.readouterr().err
+
+
+def test_cache_foreign_sqlite_file_is_not_used(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "c.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE other (x)")
+    assert CachedAnalyzer(CountingAnalyzer(), path).analyze(DOC) == parse_notation(DOC)
+    assert "corrupt" in capsys.readouterr().err
+
+
+def _write_many(path: str, worker: int) -> int:
+    cached = CachedAnalyzer(CountingAnalyzer(), path)
+    for index in range(30):
+        cached.analyze_many([f"문장{worker}x{index}/NNG", f"공유{index}/NNG"])
+    return cached.stats.writes
+
+
+def test_cache_concurrent_writers(tmp_path: Path) -> None:
+    path = str(tmp_path / "c.sqlite")
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        writes = pool.starmap(_write_many, [(path, w) for w in range(3)])
+    assert all(writes)
+    info = AnalysisCache(path).info()
+    assert info["integrity"] == "ok" and info["entries"] == 3 * 30 + 30
+
+
+def test_cache_cli_info_and_clear(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    CachedAnalyzer(CountingAnalyzer(), path).analyze_many([DOC, "가/NNG"])
+    runner = CliRunner()
+    info = runner.invoke(main, ["cache", "info", "--cache", str(path)])
+    assert info.exit_code == 0 and "entries: 2" in info.output
+    cleared = runner.invoke(main, ["cache", "clear", "--cache", str(path)])
+    assert cleared.exit_code == 0 and "removed 2" in cleared.output
+    assert AnalysisCache(path).info()["entries"] == 0
+
+
+def test_cache_default_path_follows_xdg(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_cache_path() == tmp_path / "koie" / "analyses.sqlite"
+
+
+@pytest.mark.usefixtures("kiwi")
+def test_cache_warm_run_is_byte_identical(tmp_path: Path) -> None:
+    """Real Kiwi: cold run, warm run (no model needed), and --no-cache give the same bytes."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.\n둘째 문단이다.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("이재용 삼성전자 회장은 젠슨 황 엔비디아 CEO와 회동했다.\n", encoding="utf-8")
+    runner = CliRunner()
+    outputs = []
+    for extra in (["--cache", str(tmp_path / "c.sqlite")], ["--cache", str(tmp_path / "c.sqlite")], ["--no-cache"]):
+        out = tmp_path / f"out{len(outputs)}.jsonl"
+        result = runner.invoke(main, ["run", "examples/hello.yaml", str(corpus), "-o", str(out), "-q", *extra])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2] and outputs[0]
+    assert AnalysisCache(tmp_path / "c.sqlite").info()["entries"] >= 2

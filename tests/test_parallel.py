@@ -1,0 +1,68 @@
+"""--workers: output byte-identical to one worker, in input order; progress line only on terminals."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from koie.cli import main
+from koie.parallel import choose_workers, default_workers
+from koie.progress import Progress, count_documents
+
+
+def _corpus(directory: Path) -> Path:
+    directory.mkdir()
+    sentences = ["홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.", "이재용 삼성전자 회장은 젠슨 황 엔비디아 CEO와 회동했다.",
+                 "최태원 회장이 샘 올트먼 오픈AI CEO와 만났다.", "오늘은 비가 온다."]
+    for index in range(40):  # more than one batch, so order across workers is tested
+        text = "\n".join(sentences[(index + k) % len(sentences)] for k in range(3)) + f"\n문서 {index}번.\n"
+        (directory / f"d{index:03d}.txt").write_text(text, encoding="utf-8")
+    (directory / "empty.txt").write_text("", encoding="utf-8")
+    return directory
+
+
+@pytest.mark.usefixtures("kiwi")
+def test_parallel_two_workers_byte_identical(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in")
+    runner = CliRunner()
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}.jsonl"
+        result = runner.invoke(main, ["run", "examples/hello.yaml", str(corpus), "-o", str(out), "-q", "--no-cache",
+                                      "--workers", workers])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") >= 40
+
+
+def test_parallel_choose_workers() -> None:
+    assert choose_workers(3) == 3
+    assert choose_workers(0) == default_workers()
+    assert choose_workers(None) == (1 if default_workers() <= 2 else default_workers())
+
+
+def test_progress_line_shows_rate_and_eta() -> None:
+    stream = io.StringIO()
+    bar = Progress(total=100, stream=stream, force=True, interval=0)
+    bar.advance(50)
+    bar.close()
+    text = stream.getvalue()
+    assert "50/100 documents" in text and "docs/s" in text and "ETA" in text and text.endswith("\n")
+
+
+def test_progress_silent_when_not_a_terminal() -> None:
+    stream = io.StringIO()
+    bar = Progress(total=10, stream=stream)
+    bar.advance(10)
+    bar.close()
+    assert stream.getvalue() == ""
+
+
+def test_progress_counts_documents(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("가", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"text": "가"}\n\n{"text": "나"}\n', encoding="utf-8")
+    assert count_documents((str(tmp_path),)) == 3
+    assert count_documents(("-",)) is None
