@@ -146,11 +146,22 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     # Shared by every rule: form/tag positions and lexicon hits per sentence,
     # and each label's kept records by sentence (so slots cost no document scan).
     indexes = [SentenceIndex(sentence.morphemes) for sentence in document.sentences]
+    # Rules whose first morpheme is a literal run only in sentences holding
+    # one of its forms (found through one form -> sentences index), so a
+    # thousand literal-led rules cost little more than ten.
+    form_sentences: dict[str, list[int]] | None = None
     kept_by_sentence: dict[str, dict[int, list[Record]]] = {}
     for phase_index, phase in enumerate(pack.phases):
         for compiled in phase:
             labels = compiled.rule.slot_labels
-            for sentence_index, sentence in enumerate(document.sentences):
+            sentences: Iterable[tuple[int, Sentence]] = enumerate(document.sentences)
+            forms = _start_forms(compiled.program)
+            if forms is not None:
+                if form_sentences is None:
+                    form_sentences = _form_sentences(document)
+                chosen = sorted({i for form in forms for i in form_sentences.get(form, ())})
+                sentences = [(i, document.sentences[i]) for i in chosen]
+            for sentence_index, sentence in sentences:
                 spans = _sentence_spans(sentence_index, labels, kept_by_sentence)
                 if labels and not spans:
                     continue
@@ -172,6 +183,27 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     records = sorted((r for rs in kept.values() for r in rs), key=lambda r: (r.sort_key, _capture_key(r)))
     suppressed.sort(key=lambda r: (r.sort_key, _capture_key(r)))
     return Extraction(doc_id, document, tuple(records), tuple(suppressed))
+
+
+def _start_forms(program: Program) -> frozenset[str] | None:
+    """The forms one of which a match's first morpheme has, when the start filter says so exactly."""
+    start = program.start
+    if start is None or start.labels or start.lexicons or not start.checks:
+        return None
+    forms: set[str] = set()
+    for check in start.checks:
+        if not check.forms or check.negated:
+            return None
+        forms |= check.forms
+    return frozenset(forms)
+
+
+def _form_sentences(document: AnalyzedDocument) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for number, sentence in enumerate(document.sentences):
+        for form in {m.form for m in sentence.morphemes}:
+            index.setdefault(form, []).append(number)
+    return index
 
 
 def _sentence_spans(sentence_index: int, labels: frozenset[str],
