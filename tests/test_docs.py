@@ -3,8 +3,9 @@
 - docs/errors.md has one ``### CODE`` section per code in CODES, no more, no
   less, and each section's ``yaml`` example still produces its code.
 - Every rule pack in docs/tutorial/ and every complete pack (a fenced
-  ``yaml`` block with a top-level ``rules:`` key) in the rule writers' pages
-  passes ``koie check`` without errors.
+  ``yaml`` block with top-level ``name:`` and ``rules:`` keys; fragments
+  have no ``name:``) in the rule writers' pages passes ``koie check``
+  without errors.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _complete_packs() -> list[tuple[str, str]]:
         if not path.exists():
             continue
         for index, block in enumerate(_FENCE.findall(path.read_text(encoding="utf-8"))):
-            if re.search(r"^rules:", block, re.M):
+            if re.search(r"^rules:", block, re.M) and re.search(r"^name:", block, re.M):
                 packs.append((f"{page}#{index + 1}", block))
     return packs
 
