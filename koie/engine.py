@@ -150,6 +150,7 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     # one of its forms (found through one form -> sentences index), so a
     # thousand literal-led rules cost little more than ten.
     form_sentences: dict[str, list[int]] | None = None
+    rule_order: dict[str, int] | None = None
     kept_by_sentence: dict[str, dict[int, list[Record]]] = {}
     for phase_index, phase in enumerate(pack.phases):
         for compiled in phase:
@@ -171,9 +172,15 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
                 for match in matches:
                     record = _record(compiled, document, sentence, sentence_index, match, doc_id)
                     unsettled.setdefault(record.label, []).append(record)
+        if rule_order is None:
+            rule_order = {c.rule.id: c.order for c in pack.rules}
         for label in [label for label, last in pack.settle_after.items() if last == phase_index]:
+            if label not in unsettled:  # no record of this label in this document: nothing to settle
+                kept[label] = []
+                kept_by_sentence[label] = {}
+                continue
             winners, losers = apply_overlap_policy(unsettled.pop(label, []), pack.resolved.overlap_policy(label),
-                                                   {c.rule.id: c.order for c in pack.rules})
+                                                   rule_order)
             kept[label] = winners
             grouped: dict[int, list[Record]] = {}
             for record in winners:

@@ -91,7 +91,8 @@ class MatchInput:
     @property
     def forms(self) -> frozenset[str]:
         if self._forms is None:
-            self._forms = frozenset(m.form for m in self.morphemes)
+            assert self.index is not None
+            self._forms = self.index.forms()
         return self._forms
 
     def lexicon_ends(self, name: str, index: int) -> tuple[int, ...]:
@@ -132,12 +133,13 @@ class SentenceIndex:
     possible start positions costs a few dictionary lookups, not a scan.
     """
 
-    __slots__ = ("morphemes", "_by_form", "_by_tag", "lexicon_cache")
+    __slots__ = ("morphemes", "_by_form", "_by_tag", "_forms", "lexicon_cache")
 
     def __init__(self, morphemes: Sequence[Morpheme]) -> None:
         self.morphemes = morphemes
         self._by_form: dict[str, list[int]] | None = None
         self._by_tag: dict[str, list[int]] | None = None
+        self._forms: frozenset[str] | None = None
         self.lexicon_cache: dict[tuple[str, int], tuple[int, ...]] = {}
 
     def _build(self) -> None:
@@ -148,6 +150,12 @@ class SentenceIndex:
             by_tag.setdefault(morpheme.tag, []).append(position)
         self._by_form = by_form
         self._by_tag = by_tag
+
+    def forms(self) -> frozenset[str]:
+        """Every form in the sentence (built once, shared by every rule)."""
+        if self._forms is None:
+            self._forms = frozenset(self.by_form())
+        return self._forms
 
     def by_form(self) -> dict[str, list[int]]:
         if self._by_form is None:

@@ -1,0 +1,270 @@
+"""koie's benchmark: every figure of docs/performance.md in one run, as ratios against bare Kiwi.
+
+    python bench/run.py                 # 1 MB corpus, rules/meetings.yaml
+    python bench/run.py --mb 2 --rules examples/hello.yaml --skip-large
+
+Timings are wall-clock seconds of whole processes (model load included) for
+the end-to-end figures, and of in-process loops for matching. Every figure is
+measured in this run, on this machine, against a baseline measured in the
+same run: absolute times on a shared machine mean little, ratios do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus as generated  # noqa: E402
+
+BARE_KIWI = r"""
+import sys, time
+from pathlib import Path
+from kiwipiepy import Kiwi
+kiwi = Kiwi(num_workers=-1)
+kiwi.tokenize("")
+lines = []
+for path in sorted(Path(sys.argv[1]).glob("*.txt")):
+    lines.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+tokens = 0
+for sentences in kiwi.tokenize(lines, split_sents=True):
+    for sentence in sentences:
+        tokens += len(sentence)
+print(tokens)
+"""
+
+
+def timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def run_process(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                   env={**os.environ, "KOIE_NO_PROGRESS": "1"})
+    return time.perf_counter() - start
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, load average {load:.1f} at start"
+
+
+# -- peers: the same patterns for koie, spaCy's Matcher and re over form/TAG strings --------------------
+
+TITLES = ["회장", "사장", "대표", "부회장", "CEO"]
+PEER_PATTERNS: list[dict[str, Any]] = [
+    {"koie": "/NNP{1,2} (" + " | ".join(TITLES) + ")",
+     "spacy": [{"TAG": "NNP", "OP": "{1,2}"}, {"ORTH": {"IN": TITLES}}],
+     "re": r"(?:\S+/NNP ){1,2}(?:" + "|".join(TITLES) + r")/\S+"},
+    {"koie": "(만나 | 회동하) 었/EP",
+     "spacy": [{"ORTH": {"IN": ["만나", "회동하"]}}, {"ORTH": "었", "TAG": "EP"}],
+     "re": r"(?:만나|회동하)/\S+ 었/EP"},
+    {"koie": "/SN 억/NR (/SN 만/NR)? 원/NNB",
+     "spacy": [{"TAG": "SN"}, {"ORTH": "억", "TAG": "NR"}, {"TAG": "SN", "OP": "?"}, {"ORTH": "만", "TAG": "NR",
+                                                                                     "OP": "?"},
+               {"ORTH": "원", "TAG": "NNB"}],
+     "re": r"\S+/SN 억/NR (?:\S+/SN 만/NR )?원/NNB"},
+    {"koie": "/SN 일/NNB", "spacy": [{"TAG": "SN"}, {"ORTH": "일", "TAG": "NNB"}], "re": r"\S+/SN 일/NNB"},
+    {"koie": "/NNG 와/JKB ~3 만나",
+     "spacy": [{"TAG": "NNG"}, {"ORTH": "와", "TAG": "JKB"}, {"OP": "{0,3}"}, {"ORTH": "만나"}],
+     "re": r"\S+/NNG 와/JKB (?:\S+ ){0,3}만나/\S+"},
+]
+
+
+def peer_pack(directory: Path, patterns: list[str], lexicons: dict[str, list[str]] | None = None) -> Path:
+    import yaml
+
+    rules = [{"id": f"r{index}", "label": f"L{index}", "pattern": pattern} for index, pattern in enumerate(patterns)]
+    path = directory / f"pack{len(patterns)}-{random.random():.6f}.yaml"
+    body: dict[str, Any] = {"name": "bench", "rules": rules}
+    if lexicons:
+        body["lexicons"] = lexicons
+    path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def load_quiet(path: Path, analyzer: Any) -> Any:
+    import koie
+
+    return koie.load(path, analyzer)
+
+
+def koie_matching(pack: Any, documents: list[Any]) -> tuple[float, int]:
+    from koie.engine import extract
+
+    def go() -> int:
+        return sum(len(extract(pack.compiled, d).records) for d in documents)
+
+    return timed(go)
+
+
+def peers(documents: list[Any], analyzer: Any, workdir: Path) -> dict[str, Any]:
+    import spacy
+    from spacy.matcher import Matcher
+    from spacy.tokens import Doc
+
+    sentences = [s.morphemes for d in documents for s in d.sentences]
+    vocab = spacy.blank("xx").vocab
+    docs = [Doc(vocab, words=[m.form for m in ms], spaces=[False] * len(ms), tags=[m.tag for m in ms])
+            for ms in sentences]
+    matcher = Matcher(vocab)
+    for index, peer in enumerate(PEER_PATTERNS):
+        matcher.add(f"p{index}", [peer["spacy"]], greedy="LONGEST")
+    spacy_time, spacy_count = timed(lambda: sum(len(matcher(doc)) for doc in docs))
+    strings = [" ".join(f"{m.form}/{m.tag}" for m in ms) + " " for ms in sentences]
+    compiled = [re.compile(r"(?<!\S)" + peer["re"]) for peer in PEER_PATTERNS]
+    re_time, re_count = timed(lambda: sum(1 for s in strings for rx in compiled for _ in rx.finditer(s)))
+    pack = load_quiet(peer_pack(workdir, [p["koie"] for p in PEER_PATTERNS]), analyzer)
+    koie_time, koie_count = koie_matching(pack, documents)
+    return {"spacy": (spacy_time, spacy_count), "re": (re_time, re_count), "koie": (koie_time, koie_count),
+            "sentences": len(sentences)}
+
+
+# -- generated rule sets for the rule-count scaling -----------------------------------------------------
+
+
+def generated_rules(count: int, documents: list[Any], seed: int = 7) -> list[str]:
+    """Realistic rules: a literal noun or verb, lexicon slots, gaps, particles (forms drawn from the corpus)."""
+    rng = random.Random(seed)
+    nouns = sorted({m.form for d in documents for s in d.sentences for m in s.morphemes if m.tag == "NNG"})
+    verbs = sorted({m.form for d in documents for s in d.sentences for m in s.morphemes if m.tag in ("VV", "XSV")})
+    shapes = [
+        lambda: f"{rng.choice(nouns)}/NNG (이 | 을) ~3 {rng.choice(verbs)}",
+        lambda: f"{rng.choice(nouns)}/NNG ~2 @TITLE",
+        lambda: f"{rng.choice(nouns)}/NNG 의/JKG ~2 /NNG",
+        lambda: f"{rng.choice(verbs)} 었/EP ~2 /EF",
+        lambda: f"{rng.choice(nouns)}/NNG /SN (억 | 만)?",
+    ]
+    return [shapes[index % len(shapes)]() for index in range(count)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=1.0, help="corpus size in MB of UTF-8 text")
+    parser.add_argument("--rules", default="rules/meetings.yaml")
+    parser.add_argument("--skip-large", action="store_true", help="skip the 10 MB document")
+    parser.add_argument("--json", help="also write the figures here")
+    args = parser.parse_args()
+
+    figures: dict[str, Any] = {"machine": machine(), "corpus_mb": args.mb, "rules": args.rules}
+    print(f"machine: {figures['machine']}")
+    work = Path(tempfile.mkdtemp(prefix="koie-bench-"))
+    documents = generated.make_documents(int(args.mb * 1_000_000))
+    corpus_dir = generated.write_corpus(work / "corpus", documents)
+    characters = sum(len(d) for d in documents)
+    print(f"corpus: {len(documents)} documents, {characters} characters, {args.mb} MB, every sentence distinct")
+
+    # 1-2: bare Kiwi, koie cold, warm, and workers, as whole processes.
+    edited = work / "edited.yaml"
+    text = (ROOT / args.rules).read_text(encoding="utf-8")
+    edited.write_text(re.sub(r"(?m)^version: *(.*)$", r"version: \1-edited", text, count=1)
+                      + "\n# edited after the cold run\n", encoding="utf-8")
+    shutil_cache = work / "cache.sqlite"
+    bare_script = work / "bare.py"
+    bare_script.write_text(BARE_KIWI, encoding="utf-8")
+    out = {name: work / f"{name}.jsonl" for name in ("cold", "warm", "nocache", "workers2")}
+    bare = run_process([sys.executable, str(bare_script), str(corpus_dir)])
+    cold = run_process([sys.executable, "-m", "koie", "run", args.rules, str(corpus_dir), "-q", "--workers", "1",
+                        "--cache", str(shutil_cache), "-o", str(out["cold"])])
+    warm = run_process([sys.executable, "-m", "koie", "run", str(edited), str(corpus_dir), "-q", "--workers", "1",
+                        "--cache", str(shutil_cache), "-o", str(out["warm"])])
+    nocache = run_process([sys.executable, "-m", "koie", "run", args.rules, str(corpus_dir), "-q", "--workers", "1",
+                           "--no-cache", "-o", str(out["nocache"])])
+    workers2 = run_process([sys.executable, "-m", "koie", "run", args.rules, str(corpus_dir), "-q", "--workers", "2",
+                            "--no-cache", "-o", str(out["workers2"])])
+    bare_again = run_process([sys.executable, str(bare_script), str(corpus_dir)])
+    baseline = (bare + bare_again) / 2
+    same = {name: out[name].read_bytes() == out["cold"].read_bytes() for name in ("warm", "nocache", "workers2")}
+    figures.update({"bare_kiwi_s": baseline, "bare_kiwi_runs_s": [bare, bare_again], "cold_s": cold, "warm_s": warm,
+                    "no_cache_s": nocache, "workers2_s": workers2, "identical_to_cold": same,
+                    "records": out["cold"].read_bytes().count(b"\n")})
+    print("\nend to end (whole processes, model load included)")
+    print(f"  bare Kiwi (batch tokenize, all cores)   {baseline:7.2f} s   1.00   (runs: {bare:.2f}, {bare_again:.2f})")
+    print(f"  koie run, cold (empty cache)            {cold:7.2f} s   {cold / baseline:.2f} x bare Kiwi   target <= 1.15")
+    print(f"  koie run, --no-cache                    {nocache:7.2f} s   {nocache / baseline:.2f} x bare Kiwi")
+    print(f"  koie run, warm (pack edited)            {warm:7.2f} s   {warm / cold:.2f} x cold   target <= 0.20")
+    print(f"  koie run, --workers 2, no cache         {workers2:7.2f} s   {workers2 / nocache:.2f} x one worker")
+    print(f"  output identical to cold: {same}   ({figures['records']} records)")
+
+    # 3-4: matching only, in this process, on the same morpheme streams.
+    from koie.analysis import KiwiAnalyzer
+
+    analyzer = KiwiAnalyzer()
+    analysis_time, analysed = timed(lambda: [d for i in range(0, len(documents), 32)
+                                             for d in analyzer.analyze_many(documents[i:i + 32])])
+    pack = load_quiet(ROOT / args.rules, analyzer)
+    pack_time, pack_records = koie_matching(pack, analysed)
+    morphemes = sum(d.morpheme_count for d in analysed)
+    print(f"\nmatching only ({morphemes} morphemes; koie's analysis step in-process took {analysis_time:.2f} s)")
+    print(f"  {args.rules}: {pack_time:.2f} s = {pack_time / analysis_time:.2f} x analysis, "
+          f"{pack_time / morphemes * 1e6:.1f} us per morpheme, {pack_records} records")
+    figures.update({"analysis_in_process_s": analysis_time, "pack_matching_s": pack_time, "morphemes": morphemes})
+
+    peer = peers(analysed, analyzer, work)
+    figures["peers"] = peer
+    print(f"  peers, {len(PEER_PATTERNS)} equivalent patterns over {peer['sentences']} sentences:")
+    for name in ("koie", "spacy", "re"):
+        seconds, count = peer[name]
+        print(f"    {name:6s} {seconds:7.3f} s   {seconds / peer['spacy'][0]:.2f} x spaCy   ({count} matches)")
+
+    lexicons = {"TITLE": TITLES + ["부사장", "대표이사", "의장"]}
+    scaling: dict[str, float] = {}
+    for count in (10, 100, 1000):
+        rule_pack = load_quiet(peer_pack(work, generated_rules(count, analysed), lexicons), analyzer)
+        scaling[str(count)], _ = koie_matching(rule_pack, analysed)
+    figures["rule_scaling_s"] = scaling
+    print("  rule count (generated rules: literals, lexicon slots, gaps):")
+    for count, seconds in scaling.items():
+        print(f"    {count:>5} rules {seconds:7.3f} s   {seconds / scaling['10']:.2f} x 10 rules")
+    print(f"    target: 1000 rules <= 3 x 10 rules: {scaling['1000'] / scaling['10']:.2f}")
+
+    sizes = [1_000, 100_000] + ([] if args.skip_large else [10_000_000])
+    length: dict[str, tuple[float, float]] = {}
+    import resource
+
+    for size in sizes:
+        text = generated.make_document(size, seed=size)
+        a_time, [doc] = timed(lambda: analyzer.analyze_many([text]))
+        m_time, _ = koie_matching(pack, [doc])
+        length[str(size)] = (a_time, m_time)
+    figures["document_length_s"] = length
+    figures["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  document length ({args.rules}):")
+    smallest = min(length)
+    for size, (a_time, m_time) in length.items():
+        per_kb_a = a_time / (int(size) / 1000)
+        per_kb_m = m_time / (int(size) / 1000)
+        print(f"    {int(size):>10} bytes: analysis {a_time:7.3f} s ({per_kb_a * 1000:.2f} ms/KB), "
+              f"matching {m_time:7.3f} s ({per_kb_m * 1000:.2f} ms/KB)")
+    del smallest
+    print(f"  peak RSS of this process: {figures['max_rss_mb']:.0f} MB")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
