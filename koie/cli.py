@@ -208,39 +208,29 @@ def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_pr
     """Run every rule's examples (and generated properties); exit 1 on failure."""
     from .examples import run_examples
 
-    failures = 0
-    total = 0
+    results: list[Any] = []
     for path in rules:
         pack = _load(path)
-        results = run_examples(pack, set(rule_ids) or None)
-        for result in results:
-            total += 1
-            if result.ok:
-                if verbose:
-                    click.echo(f"PASS {result.where} {result.rule} {result.kind}: {result.text}")
-                continue
-            failures += 1
-            click.echo(f"FAIL {result.where} {result.rule} {result.kind}: {result.text}")
-            for line in result.message.splitlines():
-                click.echo(f"     {line}")
+        results.extend(run_examples(pack, set(rule_ids) or None))
         if not no_properties:
             from .testing import run_properties
 
-            if run_properties is not None:
-                for result in run_properties(pack, set(rule_ids) or None, seed=seed, max_examples=max_examples):
-                    if result.ok and result.message.startswith("skipped"):
-                        if verbose:
-                            click.echo(f"SKIP {result.where} {result.rule} {result.kind}: {result.message}")
-                        continue
-                    total += 1
-                    if result.ok:
-                        if verbose:
-                            click.echo(f"PASS {result.where} {result.rule} {result.kind}: {result.text}")
-                        continue
-                    failures += 1
-                    click.echo(f"FAIL {result.where} {result.rule} {result.kind}: {result.text}")
-                    for line in result.message.splitlines():
-                        click.echo(f"     {line}")
+            results.extend(run_properties(pack, set(rule_ids) or None, seed=seed, max_examples=max_examples))
+    failures = total = 0
+    for result in results:
+        skipped = result.ok and result.message.startswith("skipped")
+        if not skipped:
+            total += 1
+            failures += not result.ok
+        if result.ok and not verbose:
+            continue
+        status = "SKIP" if skipped else "PASS" if result.ok else "FAIL"
+        code = f" {result.code}" if getattr(result, "code", "") and not result.ok else ""
+        detail = result.message if skipped else result.text
+        click.echo(f"{status}{code} {result.where} {result.rule} {result.kind}: {detail}")
+        if not result.ok:
+            for line in result.message.splitlines():
+                click.echo(f"     {line}")
     click.echo(f"{total - failures} passed, {failures} failed")
     if failures:
         sys.exit(1)

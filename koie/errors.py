@@ -57,7 +57,6 @@ CODES: dict[str, str] = {
     "E207": "pattern matches the empty sequence",
     "E208": "literal the analyser cannot analyse",
     "E209": "look-around must have a bounded length",
-    "E210": "capture name used twice with different shapes",
     "E211": "repetition bound too large",
     "E212": "quantifier on something that cannot repeat",
     "E213": "invalid attribute or option value",
@@ -72,12 +71,12 @@ CODES: dict[str, str] = {
     "E404": "input not found",
     "E405": "document failed",
     "E406": "cannot resume the interrupted run",
-    "E406": "gold or names file for koie eval is invalid",
+    "E407": "gold or names file for koie eval is invalid",
     # W: warnings (never fail `koie check` unless --strict)
     "W101": "literal is ambiguous out of context",
     "W102": "literal analysed differently out of context",
     "W103": "rule has no examples",
-    "W104": "lexicon entry repeated",
+    "W104": "lexicon has no entries",
     "W401": "document had undecodable bytes, replaced (--lossy)",
 }
 

@@ -75,7 +75,7 @@ class GoldDocument:
 
 
 def _problem(path: str, line: int, message: str, hint: str) -> Diagnostic:
-    return Diagnostic("E406", message, file=path, line=line, suggestion=hint)
+    return Diagnostic("E407", message, file=path, line=line, suggestion=hint)
 
 
 def read_gold(path: str | Path, key: str = "meetings", optional_key: str = "optional") -> dict[str, GoldDocument]:
@@ -124,10 +124,10 @@ def read_names(path: str | Path | None) -> NameKey:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise KoieError([Diagnostic("E406", f"cannot read names file: {error}", file=str(path),
+        raise KoieError([Diagnostic("E407", f"cannot read names file: {error}", file=str(path),
                                     suggestion='a JSON object: {"canonical name": ["alias", ...]}')]) from None
     if not isinstance(data, dict):
-        raise KoieError([Diagnostic("E406", "the names file is not a JSON object", file=str(path),
+        raise KoieError([Diagnostic("E407", "the names file is not a JSON object", file=str(path),
                                     suggestion='a JSON object: {"canonical name": ["alias", ...]}')])
     return NameKey(data)
 

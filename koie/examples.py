@@ -24,6 +24,7 @@ class ExampleResult:
     text: str
     ok: bool
     message: str = ""
+    code: str = ""  # E301 did not match, E302 other captures, E303 no_match matched
 
 
 def _mention_texts(value: Mention | tuple[Mention, ...]) -> list[str]:
@@ -86,12 +87,12 @@ def run_examples(pack: Pack, rule_ids: set[str] | None = None) -> list[ExampleRe
                     message = "did not match\n" + _why_not_text(pack, extraction, spec.id)
                 if example.expected_text is not None:
                     message = f"expected a match on {example.expected_text!r}; " + message
-                results.append(ExampleResult(spec.id, where, "match", example.text, False, message))
+                results.append(ExampleResult(spec.id, where, "match", example.text, False, message, "E301"))
                 continue
             if example.captures and not any(captures_agree(r, example.captures) for r in mine):
                 got = "; ".join(_describe(r) for r in mine)
                 message = f"expected captures {example.captures}, got {got}"
-                results.append(ExampleResult(spec.id, where, "match", example.text, False, message))
+                results.append(ExampleResult(spec.id, where, "match", example.text, False, message, "E302"))
                 continue
             results.append(ExampleResult(spec.id, where, "match", example.text, True))
         for text, place in spec.no_match_examples:
@@ -99,7 +100,8 @@ def run_examples(pack: Pack, rule_ids: set[str] | None = None) -> list[ExampleRe
             mine = [r for r in extraction.records if r.rule == spec.id]
             if mine:
                 results.append(ExampleResult(spec.id, place.where, "no_match", text, False,
-                                             "matched but should not: " + "; ".join(_describe(r) for r in mine)))
+                                             "matched but should not: " + "; ".join(_describe(r) for r in mine),
+                                             "E303"))
             else:
                 results.append(ExampleResult(spec.id, place.where, "no_match", text, True))
     return results

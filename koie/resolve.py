@@ -430,7 +430,10 @@ class _Converter:
             self.report(pattern, "E208", f"the analyser finds no morphemes in {node.text!r}", node.span,
                         value=node.text, suggestion=hint)
         if warning:
-            self.report(pattern, "W101", warning, node.span, value=node.text,
+            # W102: the literal reads one way alone and another before an ending;
+            # W101: Kiwi finds another reading about as likely.
+            code = "W102" if "before an ending" in warning else "W101"
+            self.report(pattern, code, warning, node.span, value=node.text,
                         suggestion="write form/TAG to say which reading you mean")
         return morphemes
 

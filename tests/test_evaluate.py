@@ -73,7 +73,7 @@ def test_evaluate_bad_gold_lines_are_errors(tmp_path: Path, line: str, fragment:
     gold = _write(tmp_path, "gold.jsonl", line + "\n")
     with pytest.raises(KoieError) as caught:
         read_gold(gold)
-    assert caught.value.diagnostics[0].code == "E406"
+    assert caught.value.diagnostics[0].code == "E407"
     assert fragment in caught.value.diagnostics[0].message
 
 
