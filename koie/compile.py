@@ -118,6 +118,9 @@ class _Builder:
                     self.node(option)
             for jump in jumps:
                 self.patch(jump, next=self.here())
+        elif isinstance(node, RRepeat) and node.possessive and isinstance(node.body, RMorph) and node.min == 0:
+            self.emit(Inst("tail", next=self.here() + 1, check=node.body.check, element=node.body.element,
+                           max_length=node.max or 0))
         elif isinstance(node, RRepeat):
             for _ in range(node.min):
                 self.node(node.body)

@@ -146,6 +146,9 @@ class RRepeat:
     min: int
     max: int | None
     greedy: bool = True
+    #: Take every repetition there is, never fewer (used for inflection tails
+    #: before a look-ahead, so ``만나 (?! 예정)`` cannot stop short of 만날).
+    possessive: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -327,6 +327,14 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
                     if span.label in inst.labels and span.end > position:
                         event = ("m", inst.element, position, span.end, span.ref, inst.capture)
                         pending.setdefault(span.end, []).append((inst.next, start, (event, trail)))
+            elif inst.op == "tail":
+                assert inst.check is not None
+                end = position
+                limit = min(count, position + (inst.max_length or count))
+                while end < limit and inst.check.accepts(morphemes, end):
+                    end += 1
+                event = ("m", inst.element, position, end, None, None)
+                pending.setdefault(end, []).append((inst.next, start, (event, trail)))
             elif inst.op == "lexicon":
                 assert inst.name is not None
                 for end in sentence.lexicon_ends(inst.name, position):
@@ -365,6 +373,13 @@ def _closure(code: tuple[Inst, ...], pc: int, start: int, trail: Trail, position
                 stack.append((inst.next, trail))
         elif op == "look":
             if _look(inst, sentence, position) != inst.negative:
+                stack.append((inst.next, trail))
+        elif op == "tail":
+            # A possessive run of endings: with none here, go straight on.
+            assert inst.check is not None
+            if position < count and inst.check.accepts(sentence.morphemes, position):
+                runnable.append((pc, start, trail))
+            else:
                 stack.append((inst.next, trail))
         elif op == "match":
             if must_end is not None and position != must_end:

@@ -324,7 +324,14 @@ class _Converter:
 
     def convert(self, node: ast.Node, pattern: PatternText, macro_chain: tuple[str, ...]) -> RNode:
         if isinstance(node, ast.Sequence):
-            return RSeq(tuple(self.convert(item, pattern, macro_chain) for item in node.items))
+            items: list[RNode] = []
+            for index, item in enumerate(node.items):
+                following = node.items[index + 1] if index + 1 < len(node.items) else None
+                if isinstance(item, ast.Literal) and isinstance(following, ast.Lookaround) and following.ahead:
+                    items.append(self.literal(item, pattern, possessive=True))
+                else:
+                    items.append(self.convert(item, pattern, macro_chain))
+            return RSeq(tuple(items))
         if isinstance(node, ast.Alternation):
             return RAlt(tuple(self.convert(option, pattern, macro_chain) for option in node.options))
         if isinstance(node, ast.Group):
@@ -437,7 +444,7 @@ class _Converter:
                         suggestion="write form/TAG to say which reading you mean")
         return morphemes
 
-    def literal(self, node: ast.Literal, pattern: PatternText) -> RNode:
+    def literal(self, node: ast.Literal, pattern: PatternText, possessive: bool = False) -> RNode:
         morphemes = self.analyse(node, pattern)
         if not morphemes:
             return RSeq(())
@@ -452,7 +459,9 @@ class _Converter:
             tail = MorphemeCheck(frozenset(), ENDING_TAGS, None, False, True, "ending")
             # Bounded so literals may sit inside look-arounds; no eojeol
             # stacks more endings than this.
-            items.append(RRepeat(RMorph(tail, element), 0, MAX_ENDINGS))
+            # Before a look-ahead the tail takes every ending, so the look-ahead
+            # sees what follows the word (만나 (?! 예정) must not stop at 만나 in 만날).
+            items.append(RRepeat(RMorph(tail, element), 0, MAX_ENDINGS, possessive=possessive))
         return items[0] if len(items) == 1 else RSeq(tuple(items))
 
 

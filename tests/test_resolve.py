@@ -102,3 +102,16 @@ def test_resolve_reports_every_error_at_once(tmp_path) -> None:
     with pytest.raises(KoieError) as caught:
         notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": "[X] @Y $Z"}])
     assert sorted(d.code for d in caught.value.errors) == ["E201", "E202", "E203"]
+
+
+def test_resolve_stem_literal_before_negative_lookahead_takes_every_ending(tmp_path, kiwi) -> None:
+    from koie.api import Pack
+    from koie.engine import compile_pack
+    from koie.load import load_pack
+    from koie.resolve import resolve_pack
+
+    path = tmp_path / "p.yaml"
+    path.write_text("rules:\n  - {id: m, label: M, pattern: '만나 (?! 예정)'}\n", encoding="utf-8")
+    pack = Pack(compile_pack(resolve_pack(load_pack(path), kiwi)), kiwi)
+    assert pack.extract("두 사람은 다음 달 만날 예정이다.") == []
+    assert [r.text for r in pack.extract("두 사람은 어제 만났다.")] == ["만났다"]
