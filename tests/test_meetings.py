@@ -44,6 +44,15 @@ ASSERTED = [
     ("도하람 누리소프트 대표와 카를로스 멘도사 벨라 CEO의 만남은 비공개로 진행됐다.", {P("도하람", "카를로스 멘도사")}),
     ("권태오 미르전자 회장은 지난 5일 출국했다. 이어 블루웨이브 본사를 찾아 데이비드 워커 CEO와 회동했다.",
      {P("권태오", "데이비드 워커")}),
+    # Kiwi reads some well-known names as one proper noun with a space (순다르 피차이/NNP):
+    # the company after it is not part of the name, nor a Korean name of its own (노스팩).
+    ("도하람 누리소프트 대표와 제프 베이조스 노스팩 CEO가 서울에서 만났다.", {P("도하람", "제프 베이조스")}),
+    ("한도윤 미르전자 회장이 순다르 피차이 노스팩 CEO와 만났다.", {P("한도윤", "순다르 피차이")}),
+    ("가온그룹은 문태양 회장과 업계의 전설로 불리는 순다르 피차이 모노웨이브 CEO의 사진을 공개했다.",
+     {P("문태양", "순다르 피차이")}),
+    # a company Kiwi splits into an adverb and a noun (한결/MAG 제약/NNG); the subject is carried
+    ("강재원 한결제약 회장은 해외 출장을 떠났다. 이어 데이비드 워커 바이오젠트 CEO와 회동했다.",
+     {P("강재원", "데이비드 워커")}),
 ]
 
 
@@ -76,6 +85,18 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
 ])
 def test_meetings_not_meetings(meetings_pack, text: str) -> None:
     assert _pairs(meetings_pack, text) == set()
+
+
+def test_meetings_spaced_name_is_one_person(meetings_pack) -> None:
+    text = "한도윤 미르전자 회장이 순다르 피차이 노스팩 CEO와 만났다."
+    people = [r.text for r in meetings_pack.extract(text) if r.label == "PERSON"]
+    assert people == ["한도윤", "순다르 피차이"]
+
+
+@pytest.mark.parametrize("text", ["이달 10일 행사가 열렸다.", "이달이 가기 전에 만났다."])
+def test_meetings_this_month_is_a_date_in_either_analysis(meetings_pack, text: str) -> None:
+    dates = [r.text for r in meetings_pack.extract(text) if r.label == "DATE"]
+    assert dates and dates[0].startswith("이달")
 
 
 def test_meetings_offsets_are_sacred(meetings_pack) -> None:
