@@ -73,7 +73,7 @@ def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
     for index, sentence in enumerate(document.sentences):
         spans = _spans_for(index, rule.slot_labels, kept)
         missing = sorted(label for label in rule.slot_labels if not any(s.label == label for s in spans))
-        progress = Progress()
+        progress = Progress(ignore=frozenset(e.id for e in rule.elements if e.kind in ("gap", "any")))
         find_matches(compiled.program, MatchInput(sentence.morphemes, document.text, spans,
                                                   pack.resolved.lexicons), progress)
         report: dict[str, Any] = {"rule": rule.id, "where": rule.spec.where, "sentence": index}
@@ -88,7 +88,8 @@ def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
                 "morphemes": [m.notation for m in got],
             }
             expected = [rule.elements[e] for e in sorted(progress.expected) if 0 <= e < len(rule.elements)]
-            report["expected"] = [{"element": e.text, "analysis": e.analysis, "where": e.where} for e in expected]
+            report["expected"] = [{"element": e.text, "kind": e.kind, "analysis": e.analysis, "where": e.where}
+                                  for e in expected]
             if progress.furthest < len(morphemes):
                 found = morphemes[progress.furthest]
                 report["found"] = _morpheme_json(found) | {"notation": found.notation}
@@ -103,7 +104,8 @@ def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
 def render_explanation(explanation: dict[str, Any]) -> str:
     """Text form of :func:`explain_record`'s result."""
     lines = [f"rule {explanation['rule']} ({explanation['label']}) at {explanation['where']}"]
-    lines.append(f"  pattern: {' '.join(explanation['pattern'].split())}")
+    pattern = " ".join(line.split("#", 1)[0].strip() for line in explanation["pattern"].splitlines())
+    lines.append(f"  pattern: {' '.join(pattern.split())}")
     for step in explanation["steps"]:
         morphemes = " ".join(f"{m['form']}/{m['tag']}" for m in step["morphemes"])
         line = f"  {step['element']:<20} -> {morphemes}  [{step['start']}:{step['end']}] {step['text']!r}"
@@ -129,9 +131,14 @@ def render_why_not(report: dict[str, Any]) -> str:
         matched = report["matched"]
         if matched["morphemes"]:
             lines.append(f"  matched {matched['text']!r} ({' '.join(matched['morphemes'])})")
-        expected = ", ".join(f"{e['element']} ({e['analysis']})" if e["analysis"] else e["element"]
-                             for e in report["expected"])
+        conditions = [e for e in report["expected"] if e.get("kind") in ("lookaround", "anchor")]
+        elements = [e for e in report["expected"] if e.get("kind") not in ("lookaround", "anchor")]
         found = report["found"]
         where = f"{found['notation']} at {found['start']}" if found else "the end of the sentence"
-        lines.append(f"  then expected {expected} but found {where}")
+        if elements:
+            expected = ", ".join(f"{e['element']} ({e['analysis']})" if e["analysis"] else e["element"]
+                                 for e in elements)
+            lines.append(f"  then expected {expected} but found {where}")
+        for condition in conditions:
+            lines.append(f"  then the condition {condition['element']} failed before {where}")
     return "\n".join(lines)

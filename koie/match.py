@@ -235,6 +235,12 @@ class Progress:
     start: int = -1
     furthest: int = -1
     expected: set[int] = field(default_factory=set)  # element ids waiting at ``furthest``
+    #: How many pattern elements the best attempt had matched: attempts are
+    #: ranked by this first, so the report follows the attempt that got
+    #: furthest into the pattern, not merely into the sentence.
+    elements: int = -1
+    #: Elements that do not count as progress (gaps and '.': they match anything).
+    ignore: frozenset[int] = frozenset()
 
 
 def find_matches(program: Program, sentence: MatchInput, progress: Progress | None = None) -> list[RawMatch]:
@@ -306,12 +312,15 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
         threads.sort(key=lambda thread: thread[1])
         seen: set[int] = set()
         runnable: list[tuple[int, int, Trail]] = []
+        blocked: list[tuple[int, int, Trail]] = []  # threads stopped by a look-around or anchor
         for pc, start, trail in threads:
             if best is not None and start > best[0]:
                 continue
-            best = _closure(code, pc, start, trail, position, sentence, seen, runnable, best, must_end)
-        if progress is not None and runnable:
-            _note_progress(progress, code, runnable, position)
+            best = _closure(code, pc, start, trail, position, sentence, seen, runnable, best, must_end,
+                            blocked if progress is not None else None)
+        if progress is not None and (runnable or blocked):
+            _note_progress(progress, code, runnable + blocked, position)
+            blocked.clear()
         for pc, start, trail in runnable:
             if best is not None and start > best[0]:
                 continue
@@ -350,7 +359,8 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
 
 def _closure(code: tuple[Inst, ...], pc: int, start: int, trail: Trail, position: int, sentence: MatchInput,
              seen: set[int], runnable: list[tuple[int, int, Trail]], best: tuple[int, int, Trail] | None,
-             must_end: int | None) -> tuple[int, int, Trail] | None:
+             must_end: int | None, blocked: list[tuple[int, int, Trail]] | None = None
+             ) -> tuple[int, int, Trail] | None:
     """Follow non-consuming instructions from ``pc``, in priority order."""
     stack: list[tuple[int, Trail]] = [(pc, trail)]
     count = len(sentence.morphemes)
@@ -371,9 +381,13 @@ def _closure(code: tuple[Inst, ...], pc: int, start: int, trail: Trail, position
         elif op == "anchor":
             if (position == count) if inst.at_end else (position == 0):
                 stack.append((inst.next, trail))
+            elif blocked is not None:
+                blocked.append((pc, start, trail))
         elif op == "look":
             if _look(inst, sentence, position) != inst.negative:
                 stack.append((inst.next, trail))
+            elif blocked is not None:
+                blocked.append((pc, start, trail))
         elif op == "tail":
             # A possessive run of endings: with none here, go straight on.
             assert inst.check is not None
@@ -412,15 +426,26 @@ def _look_uncached(inst: Inst, sentence: MatchInput, position: int) -> bool:
 
 def _note_progress(progress: Progress, code: tuple[Inst, ...], runnable: list[tuple[int, int, Trail]],
                    position: int) -> None:
-    for pc, start, _trail in runnable:
+    for pc, start, trail in runnable:
         if position == start:
             continue  # a thread that has consumed nothing has got nowhere
-        if position > progress.furthest or (position == progress.furthest and start < progress.start):
-            progress.furthest = position
-            progress.start = start
+        elements = _elements_matched(trail, progress.ignore)
+        rank = (elements, position, -start)
+        best = (progress.elements, progress.furthest, -progress.start)
+        if rank > best:
+            progress.elements, progress.furthest, progress.start = elements, position, start
             progress.expected = set()
-        if position == progress.furthest and start == progress.start:
+        if rank >= best or (elements, position, start) == (progress.elements, progress.furthest, progress.start):
             progress.expected.add(code[pc].element)
+
+
+def _elements_matched(trail: Trail, ignore: frozenset[int]) -> int:
+    elements: set[int] = set()
+    while trail is not None:
+        event, trail = trail
+        if event[0] == "m" and event[1] not in ignore:
+            elements.add(event[1])
+    return len(elements)
 
 
 def _build(best: tuple[int, int, Trail]) -> RawMatch:
