@@ -354,6 +354,13 @@ class _PackReader:
         for name in ("name", "version", "description"):
             if name in keys:
                 parts[name] = self.scalar(keys[name][1], name) or ""
+        if "koie" in keys:
+            # The rule-file format version: only format 1 exists so far.
+            version_node = keys["koie"][1]
+            if _plain(version_node) not in (1, "1"):
+                self.out.add(self.place(version_node).diagnostic(
+                    "E213", f"unknown rule-file format {_plain(version_node)!r}", 1,
+                    value=str(_plain(version_node)), suggestion="write 'koie: 1' or leave the key out"))
         if "imports" in keys:
             node = keys["imports"][1]
             if self.expect(node, yaml.SequenceNode, "imports"):
