@@ -287,10 +287,15 @@ def apply_overlap_policy(records: Iterable[Record], policy: str,
         order = sorted(candidates, key=lambda r: (-length(r), -r.priority, r.start, r.rule, _capture_key(r)))
     kept: list[Record] = []
     suppressed: list[Record] = []
+    # Records only compete within their sentence: indexing the winners by
+    # sentence keeps a document of 100,000 sentences linear, not quadratic.
+    kept_in: dict[int, list[Record]] = {}
     for record in order:
-        winner = next((k for k in kept if k.sentence == record.sentence and _overlaps(k, record)), None)
+        same_sentence = kept_in.setdefault(record.sentence, [])
+        winner = next((k for k in same_sentence if _overlaps(k, record)), None)
         if winner is None:
             kept.append(record)
+            same_sentence.append(record)
         else:
             suppressed.append(replace(record, suppressed_by=winner))
     return kept, suppressed
