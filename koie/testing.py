@@ -965,7 +965,10 @@ def replacements(pools: NamePools, label: str | None, original: str, seen: dict[
     elif hangul and kind == "company":
         candidates = list(pools.company)
     if label is not None:
-        candidates += sorted(t for t in seen.get(label, ()) if len(t.split()) == tokens and t != stripped)
+        # a bare surname (최 회장) and a full name (최태원 회장) are different shapes
+        surname = hangul and len(stripped) == 1
+        candidates += sorted(t for t in seen.get(label, ()) if len(t.split()) == tokens and t != stripped
+                             and (len(t) == 1) == surname)
     return sorted({c for c in candidates if c != stripped})
 
 

@@ -50,6 +50,8 @@ ASSERTED = [
     ("한도윤 미르전자 회장이 순다르 피차이 노스팩 CEO와 만났다.", {P("한도윤", "순다르 피차이")}),
     ("가온그룹은 문태양 회장과 업계의 전설로 불리는 순다르 피차이 모노웨이브 CEO의 사진을 공개했다.",
      {P("문태양", "순다르 피차이")}),
+    # one foreign name word before a company that ends like one (누리소프트)
+    ("버핏 누리소프트 대표와 칼 베르그 노스팩 CEO가 서울에서 만났다.", {P("버핏", "칼 베르그")}),
     # a company Kiwi splits into an adverb and a noun (한결/MAG 제약/NNG); the subject is carried
     ("강재원 한결제약 회장은 해외 출장을 떠났다. 이어 데이비드 워커 바이오젠트 CEO와 회동했다.",
      {P("강재원", "데이비드 워커")}),

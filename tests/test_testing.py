@@ -13,11 +13,13 @@ from koie.cli import main
 from koie.testing import (
     ENDINGS,
     Generator,
+    NamePools,
     attach_particle,
     has_final_consonant,
     inflect,
     particle_after,
     reinflect,
+    replacements,
     run_properties,
     swap_name,
 )
@@ -122,3 +124,12 @@ def test_testing_cli_fails_a_broken_rule_with_a_shrunk_counterexample(tmp_path: 
 def test_testing_cli_passes_a_sound_pack() -> None:
     result = CliRunner().invoke(main, ["test", str(PACK), "--seed", "2", "--max-examples", "5"])
     assert result.exit_code == 0, result.output
+
+
+def test_testing_swap_keeps_a_bare_surname_apart_from_full_names() -> None:
+    # 최 (최 회장) swapped into 강재원's place gives 최 한결제약 회장, which no news writes
+    pools = NamePools({1: ("김민수", "박서연")}, (), {})
+    seen = {"PERSON": {"최", "이", "버핏", "강재원"}}
+    assert "최" not in replacements(pools, "PERSON", "강재원", seen)
+    assert "버핏" in replacements(pools, "PERSON", "강재원", seen)
+    assert replacements(pools, "PERSON", "최", seen) == ["이"]
