@@ -1,0 +1,175 @@
+"""Interrupted and repeated runs: -o FILE is atomic, --resume loses and duplicates nothing.
+
+The in-process tests interrupt a run deterministically (an analyser that
+raises KeyboardInterrupt on its n-th batch, as Ctrl-C would) and tear the
+last lines of the output and the journal as a kill mid-write would. One
+test SIGKILLs a real ``koie run`` twice and resumes it with real Kiwi.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+import pytest
+
+from koie.api import Pack
+from koie.errors import KoieError
+from koie.morphemes import AnalyzedDocument
+from koie.runner import BATCH, run_corpus
+
+from word_analyzer import WordAnalyzer
+
+ROOT = Path(__file__).resolve().parent.parent
+PACK = """\
+rules:
+  - id: chair
+    label: CHAIR
+    pattern: . 회장/NNG
+"""
+
+
+class InterruptingAnalyzer(WordAnalyzer):
+    """Ctrl-C arrives while batch number ``at`` (1-based) is being analysed."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+        self.calls = 0
+
+    def analyze_many(self, texts: Sequence[str]) -> list[AnalyzedDocument]:
+        self.calls += 1
+        if self.calls == self.at:
+            raise KeyboardInterrupt
+        return super().analyze_many(texts)
+
+
+def _pack(tmp_path: Path, analyzer: WordAnalyzer) -> Pack:
+    path = tmp_path / "pack.yaml"
+    path.write_text(PACK, encoding="utf-8")
+    return Pack.load(path, analyzer)
+
+
+def _corpus(tmp_path: Path, count: int = 5 * BATCH + 7) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for index in range(count):
+        if index % 23 == 5:
+            (corpus / f"{index:04d}.txt").write_bytes(b"\xff broken")  # a problem in many batches
+        else:
+            (corpus / f"{index:04d}.txt").write_text(f"사람{index} 회장 만남\n이{index} 회장", encoding="utf-8")
+    return corpus
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path: Path, fmt: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = _corpus(tmp_path)
+    reference, reference_errors = tmp_path / f"reference.{fmt}", tmp_path / "reference-errors.jsonl"
+    expected = run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(reference), fmt=fmt,
+                          errors_file=str(reference_errors), quiet=True)
+
+    out, errors = tmp_path / f"out.{fmt}", tmp_path / "errors.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_corpus(_pack(tmp_path, InterruptingAnalyzer(at=4)), (str(corpus),), output=str(out), fmt=fmt,
+                   errors_file=str(errors))
+    message = capsys.readouterr().err
+    good = sum(1 for index in range(3 * BATCH) if index % 23 != 5)  # three batches were committed
+    assert f"interrupted after {good} documents, {2 * good} records" in message
+    assert "--resume" in message
+    assert not out.exists()  # never a half-written FILE
+    part, journal = Path(f"{out}.part"), Path(f"{out}.journal")
+    assert part.exists() and journal.exists()
+    # a kill mid-write leaves a torn record and a torn journal line: both must be dropped
+    with part.open("a", encoding="utf-8") as handle:
+        handle.write('{"doc": "torn", "rul')
+    with errors.open("a", encoding="utf-8") as handle:
+        handle.write('{"doc": "torn"')
+    with journal.open("a", encoding="utf-8") as handle:
+        handle.write('{"items": 999, "ids"')
+
+    summary = run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), fmt=fmt,
+                         errors_file=str(errors), resume=True, quiet=True)
+    assert out.read_bytes() == reference.read_bytes()
+    assert errors.read_bytes() == reference_errors.read_bytes()
+    assert (summary.documents, summary.records, summary.problems) == \
+        (expected.documents, expected.records, expected.problems)
+    assert not part.exists() and not journal.exists()
+
+
+def test_resume_refuses_changed_inputs_or_options(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_corpus(_pack(tmp_path, InterruptingAnalyzer(at=3)), (str(corpus),), output=str(out), quiet=True)
+    with pytest.raises(KoieError) as caught:
+        run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True,
+                   explain=True)
+    assert caught.value.diagnostics[0].code == "E406" and "explain" in caught.value.diagnostics[0].message
+    (corpus / "0000.txt").unlink()
+    with pytest.raises(KoieError) as caught:
+        run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True)
+    assert "inputs changed" in caught.value.diagnostics[0].message
+    with pytest.raises(KoieError):
+        run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(tmp_path / "never.jsonl"),
+                   resume=True, quiet=True)
+
+
+def test_resume_same_run_twice_is_byte_identical(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
+    run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(first), quiet=True)
+    run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(second), quiet=True)
+    assert first.read_bytes() == second.read_bytes() and first.stat().st_size > 0
+
+
+def _wait_for_entries(journal: Path, entries: int, process: subprocess.Popen[bytes], limit: float = 120) -> None:
+    """Until the journal has ``entries`` committed batches after its header."""
+    deadline = time.monotonic() + limit  # a safety net against a hung test, not a measurement
+    while time.monotonic() < deadline:
+        if journal.exists() and journal.read_bytes().count(b"\n") >= entries + 1:
+            return
+        if process.poll() is not None:
+            pytest.fail(f"the run ended before it could be killed: {process.stderr.read()!r}")  # type: ignore[union-attr]
+        time.sleep(0.02)
+    pytest.fail("the journal did not grow")
+
+
+def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    """Kill a real run twice with SIGKILL, resume it, and compare with an uninterrupted run."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = ["홍길동", "김철수", "이영희", "박민수", "최지훈", "정수진"]
+    for index in range(12 * BATCH):
+        a, b = names[index % 6], names[(index + 1 + index // 6) % 6]
+        body = f"{a} 사장이 {b} 대표와 만났다. 두 사람은 오늘 협력 방안을 논의했다.\n" * 25
+        (corpus / f"{index:04d}.txt").write_text(body, encoding="utf-8")
+    command = [sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache", "-q",
+               "--workers", "1"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    reference = tmp_path / "reference.jsonl"
+    subprocess.run(command + ["-o", str(reference)], cwd=ROOT, env=env, check=True, timeout=600)
+
+    out = tmp_path / "out.jsonl"
+    journal = Path(f"{out}.journal")
+    for resume, entries in (([], 2), (["--resume"], 6)):
+        process = subprocess.Popen(command + ["-o", str(out)] + resume, cwd=ROOT, env=env,
+                                   stderr=subprocess.PIPE)
+        _wait_for_entries(journal, entries, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        assert not out.exists()
+    done = subprocess.run(command + ["-o", str(out), "--resume"], cwd=ROOT, env=env, timeout=600,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == reference.read_bytes()
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    per_document = Counter(r["doc"] for r in records)
+    assert len(per_document) == 12 * BATCH  # no document lost
+    assert set(per_document.values()) == {25}  # none duplicated: one meeting per line, 25 lines each
