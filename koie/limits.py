@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from .errors import Diagnostic, KoieError
 

@@ -229,6 +229,10 @@ def _previous_line(source: SourceText, line: int) -> tuple[int, str] | None:
     return None
 
 
+def _spaces(count: int) -> str:
+    return f"{count} space{'s' * (count != 1)}"
+
+
 def _yaml_error(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
     """A YAML syntax error in words a rule writer can act on, with the caret on the cause.
 
@@ -245,7 +249,7 @@ def _yaml_error(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
         return Diagnostic("E001", f"YAML syntax error: {problem}", file=source.name,
                           suggestion="check the indentation and quotes")
     offset = min(mark.index, len(source.text))
-    line_number, col = source.position(offset)
+    line_number, _col = source.position(offset)
     line = source.line(line_number)
     length = 1
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
@@ -280,9 +284,8 @@ def _yaml_error(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
             offset = source.line_starts[line_number - 1] + (len(key_match.group("dash") or "") + indent)
             length = len(key_match.group("key"))
             key = key_match.group("key")
-            spaces = lambda n: f"{n} space{'s' * (n != 1)}"  # noqa: E731
-            message = (f"YAML syntax error: {key!r} is indented by {spaces(indent)}, "
-                       f"but the line above by {spaces(before)}")
+            message = (f"YAML syntax error: {key!r} is indented by {_spaces(indent)}, "
+                       f"but the line above by {_spaces(before)}")
             above = _KEY_LINE.match(previous[1])
             hint = (f"align {key + ':'!r} with {above.group('key') + ':'!r} on line {previous[0]}" if above
                     else f"indent {key + ':'!r} like line {previous[0]}")

@@ -22,8 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
 from .errors import Diagnostic, KoieError
 from .inputs import DocumentProblem, InputDocument
@@ -116,11 +117,12 @@ class ResumableOutput:
                 data = handle.read()
             with open(self.journal_path, "wb") as handle:
                 handle.write(data[: data.rfind(b"\n") + 1])
-            self.journal: TextIO = open(self.journal_path, "a", encoding="utf-8")
+            self.journal: TextIO = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
         else:
-            self.out = open(self.part, "w", encoding="utf-8", newline="")
-            self.errors_out = open(errors_file, "w", encoding="utf-8", newline="") if errors_file else None
-            self.journal = open(self.journal_path, "w", encoding="utf-8")
+            # these stay open for the whole run; finish() or keep() closes them
+            self.out = open(self.part, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self.errors_out = open(errors_file, "w", encoding="utf-8", newline="") if errors_file else None  # noqa: SIM115
+            self.journal = open(self.journal_path, "w", encoding="utf-8")  # noqa: SIM115
             self.journal.write(json.dumps({"koie-journal": JOURNAL_VERSION, "key": key}, ensure_ascii=False) + "\n")
             _fsync(self.journal)
         self._items = self.state.items

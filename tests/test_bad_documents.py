@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from word_analyzer import WordAnalyzer
 
 from koie.api import Pack
 from koie.inputs import decode_items, read_inputs
 from koie.runner import run_corpus
-
-from word_analyzer import WordAnalyzer
 
 PACK = """\
 rules:

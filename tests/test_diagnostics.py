@@ -131,13 +131,13 @@ def test_diagnostics_cli_exit_1_without_traceback() -> None:
     """The real process: exit 1, a diagnostic on stderr, nothing on stdout, no traceback."""
     for case in ("yaml_tab", "unsafe_tag"):
         done = subprocess.run([sys.executable, "-m", "koie", "check", f"tests/bad_rules/{case}.yaml"],
-                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+                              cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 1
         assert done.stdout == ""
         assert "Traceback" not in done.stderr
-        assert re.search(r"^tests/bad_rules/" + case + r"\.yaml:\d+:\d+: E0\d\d ", done.stderr, re.M)
+        assert re.search(r"^tests/bad_rules/" + case + r"\.yaml:\d+:\d+: E0\d\d ", done.stderr, re.MULTILINE)
     done = subprocess.run([sys.executable, "-m", "koie", "run", "tests/bad_rules/yaml_tab.yaml", "-"],
-                          cwd=ROOT, capture_output=True, text=True, input="x", timeout=120)
+                          cwd=ROOT, capture_output=True, text=True, input="x", timeout=120, check=False)
     assert done.returncode == 1 and "E001" in done.stderr and "Traceback" not in done.stderr
 
 
