@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -172,3 +173,24 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path) -> No
     per_document = Counter(r["doc"] for r in records)
     assert len(per_document) == 12 * BATCH  # no document lost
     assert set(per_document.values()) == {25}  # none duplicated: one meeting per line, 25 lines each
+
+
+def test_resume_ctrl_c_stops_cleanly_and_says_how_far(tmp_path: Path) -> None:
+    """SIGINT (Ctrl-C) to a real run: exit 130, no traceback, a message with the count and --resume."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for index in range(40 * BATCH):
+        (corpus / f"{index:04d}.txt").write_text("홍길동 사장이 김철수 대표와 만났다.\n" * 20, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache", "-q",
+               "--workers", "1", "-o", str(out)]
+    process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                               stderr=subprocess.PIPE, text=True)
+    _wait_for_entries(Path(f"{out}.journal"), 1, process)
+    process.send_signal(signal.SIGINT)
+    _stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert re.search(r"interrupted after \d+ documents, \d+ records; what is done is in .*out\.jsonl\.part: "
+                     r"continue with --resume", stderr), stderr
+    assert not out.exists() and Path(f"{out}.part").exists()
