@@ -619,9 +619,31 @@ class _PackReader:
         return MatchExample(text, captures, expected, self.place(node))
 
 
+def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> Diagnostic:
+    """A rule file that is not UTF-8: where the first bad byte is, and what the file may be instead."""
+    line_start = data.rfind(b"\n", 0, error.start) + 1
+    line_end = data.find(b"\n", error.start)
+    raw_line = data[line_start:] if line_end < 0 else data[line_start:line_end]
+    col = len(data[line_start:error.start].decode("utf-8", errors="replace")) + 1
+    hint = "save the rule file as UTF-8"
+    try:
+        data.decode("cp949")
+        hint = "the file reads as cp949 (EUC-KR): save it as UTF-8"
+    except UnicodeDecodeError:
+        pass
+    return Diagnostic("E001", f"the rule file is not valid UTF-8 at byte {error.start}: {error.reason}", file=name,
+                      line=data.count(b"\n", 0, error.start) + 1, col=col,
+                      source_line=raw_line.decode("utf-8", errors="replace").rstrip("\r"), length=1,
+                      value=data[error.start:error.end].hex(" "), suggestion=hint)
+
+
 def _read_file(path: Path, out: _Collector, place: Place | None) -> tuple[SourceText | None, yaml.Node | None]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        out.add(_not_utf8(str(path), data, error))
+        return None, None
     except FileNotFoundError:
         if place is not None:
             written = place.source.text[place.offset:place.offset + place.length]
