@@ -83,8 +83,8 @@ def decode_items(data: bytes, doc_id: str, encoding: str = "utf-8",
         data = data[3:]
     if utf8:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return [DocumentProblem(doc_id, "E401", "looks like UTF-16 (it starts with a UTF-16 byte order mark)"
-                                    ": use --encoding utf-16")]
+            return [DocumentProblem(doc_id, "E401", f"not valid {encoding} at byte 0: it starts with a UTF-16 byte "
+                                    f"order mark ({data[:2].hex(' ')}); use --encoding utf-16 if it is UTF-16")]
         nul = _looks_binary(data)
         if nul is not None:
             return [DocumentProblem(doc_id, "E401", f"looks binary: NUL byte at byte {nul}; not a text document")]
