@@ -11,8 +11,8 @@ from .api import Pack
 from .explain import explain_record
 from .inputs import DocumentProblem, InputDocument, read_inputs
 from .limits import DocumentTimeout, document_deadline
-from .resume import ResumableOutput
 from .output import CSV_COLUMNS, record_line, write_table
+from .resume import ResumableOutput
 
 #: Documents analysed per batched Kiwi call.
 BATCH = 32
