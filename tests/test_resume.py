@@ -194,3 +194,16 @@ def test_resume_ctrl_c_stops_cleanly_and_says_how_far(tmp_path: Path) -> None:
     assert re.search(r"interrupted after \d+ documents, \d+ records; what is done is in .*out\.jsonl\.part: "
                      r"continue with --resume", stderr), stderr
     assert not out.exists() and Path(f"{out}.part").exists()
+
+
+def test_resume_with_other_worker_count_is_byte_identical(tmp_path: Path) -> None:
+    """A run interrupted with one worker and resumed with two gives the one-worker output."""
+    corpus = _corpus(tmp_path)
+    reference = tmp_path / "reference.jsonl"
+    run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(reference), quiet=True)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_corpus(_pack(tmp_path, InterruptingAnalyzer(at=3)), (str(corpus),), output=str(out), quiet=True)
+    run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True,
+               workers=2)
+    assert out.read_bytes() == reference.read_bytes()
