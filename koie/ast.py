@@ -112,10 +112,14 @@ class Lookaround:
 
 @dataclass(frozen=True, slots=True)
 class Anchor:
-    """``^`` (sentence start) or ``$`` (sentence end)."""
+    """``^`` (sentence start), ``$`` (sentence end), ``_`` (between two eojeols) or ``!_`` (inside one).
+
+    ``spacing`` is "" for the sentence anchors, "space" for ``_`` and "join" for ``!_``.
+    """
 
     at_end: bool
     span: Span = _span()
+    spacing: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,8 @@ class _Builder:
             self.emit(Inst("lexicon", next=self.here() + 1, name=node.name, capture=node.capture,
                            element=node.element))
         elif isinstance(node, RAnchor):
-            self.emit(Inst("anchor", next=self.here() + 1, at_end=node.at_end, element=node.element))
+            self.emit(Inst("anchor", next=self.here() + 1, at_end=node.at_end, element=node.element,
+                           name=node.spacing or None))
         elif isinstance(node, RLook):
             sub = compile_pattern(node.body)
             self.emit(Inst("look", next=self.here() + 1, sub=sub, ahead=node.ahead, negative=node.negative,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from .compile import Program, compile_pattern
-from .match import EntitySpan, MatchInput, RawMatch, SentenceIndex, find_matches
+from .match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches
 from .morphemes import AnalyzedDocument, Sentence
 from .resolve import ResolvedPack, ResolvedRule
 
@@ -181,6 +181,9 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
                 continue
             winners, losers = apply_overlap_policy(unsettled.pop(label, []), pack.resolved.overlap_policy(label),
                                                    rule_order)
+            repeat = pack.resolved.spec.mentions.get(label, {}).get("repeat")
+            if repeat and winners:
+                winners = winners + _repeated_records(winners, document, doc_id)
             kept[label] = winners
             grouped: dict[int, list[Record]] = {}
             for record in winners:
@@ -190,6 +193,24 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     records = sorted((r for rs in kept.values() for r in rs), key=lambda r: (r.sort_key, _capture_key(r)))
     suppressed.sort(key=lambda r: (r.sort_key, _capture_key(r)))
     return Extraction(doc_id, document, tuple(records), tuple(suppressed))
+
+
+def _repeated_records(records: list[Record], document: AnalyzedDocument, doc_id: str) -> list[Record]:
+    """Records for other mentions of the same texts (``mentions: {LABEL: {repeat: true}}``)."""
+    from .propagate import repeated_spans
+
+    ordered = sorted(records, key=lambda r: (r.start, r.end, r.rule))
+    sources = [(r.text, r.sentence, r.first, r.last) for r in ordered]
+    out: list[Record] = []
+    for sentence_index, first, last, source_index in repeated_spans(document, sources):
+        source = ordered[source_index]
+        sentence = document.sentences[sentence_index]
+        start, end = _char_span(sentence, first, last)
+        attrs = dict(source.attrs) | {"repeat_of": {"text": source.text, "start": source.start, "end": source.end}}
+        match = RawMatch(first, last, (Step(-1, first, last, None),), {})
+        out.append(Record(doc_id, f"repeat:{source.label}", source.label, start, end, document.text[start:end], {},
+                          attrs, sentence_index, first, last, source.priority, source.output, match, document))
+    return out
 
 
 def _start_forms(program: Program) -> frozenset[str] | None:

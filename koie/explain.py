@@ -21,11 +21,13 @@ def _morpheme_json(morpheme: Morpheme) -> dict[str, Any]:
 
 def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
     """Which rule found ``record`` and which pattern element matched which morphemes."""
-    compiled = pack.rule(record.rule)
-    rule = compiled.rule
     document = record.document
     assert document is not None, "records carry their document"
     sentence = document.sentences[record.sentence]
+    if record.rule.startswith("repeat:"):
+        return _explain_repeat(pack, record, sentence.morphemes[record.first:record.last])
+    compiled = pack.rule(record.rule)
+    rule = compiled.rule
     steps: list[dict[str, Any]] = []
     for step in record.match.steps:
         element = rule.elements[step.element]
@@ -62,6 +64,24 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
                                         "start": winner.start, "end": winner.end,
                                         "policy": pack.resolved.overlap_policy(record.label)}
     return explanation
+
+
+def _explain_repeat(pack: CompiledPack, record: Record, morphemes: Any) -> dict[str, Any]:
+    source = record.attrs.get("repeat_of", {})
+    where = pack.resolved.spec.file
+    return {
+        "rule": record.rule,
+        "label": record.label,
+        "where": where,
+        "pattern": f"another mention of {source.get('text')!r} (mentions: {{{record.label}: {{repeat: true}}}})",
+        "steps": [{
+            "element": f"= {source.get('text')!r}", "kind": "repeat", "where": where, "analysis": "",
+            "morphemes": [_morpheme_json(m) for m in morphemes], "text": record.text,
+            "start": record.start, "end": record.end,
+            "filled_by": {"rule": "", "label": record.label, "text": source.get("text"),
+                          "start": source.get("start"), "end": source.get("end"), "where": where},
+        }],
+    }
 
 
 def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,

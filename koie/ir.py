@@ -138,6 +138,7 @@ class RLook:
 class RAnchor:
     at_end: bool
     element: int
+    spacing: str = ""  # "space" (_), "join" (!_) or "" (^ and $)
 
 
 @dataclass(frozen=True, slots=True)

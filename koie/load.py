@@ -20,7 +20,7 @@ PACK_KEYS = ("koie", "name", "version", "description", "imports", "overlap", "le
              "mentions", "dates")
 RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description", "carry")
 #: Keys of one label under the pack's ``mentions:`` (see koie/mentions.py).
-MENTION_KEYS = ("name", "attach")
+MENTION_KEYS = ("name", "attach", "repeat")
 #: Keys of one role under a rule's ``carry:`` (see koie/mentions.py).
 CARRY_KEYS = ("from", "sentences")
 LEXICON_KEYS = ("entries", "file", "analyzer", "score")
@@ -436,7 +436,15 @@ class _PackReader:
             if not self.expect(value, yaml.MappingNode, f"mentions of {label}"):
                 continue
             keys = self.keys(value, MENTION_KEYS, "mentions")
-            setting: dict[str, Any] = {"name": None, "attach": {}}
+            setting: dict[str, Any] = {"name": None, "attach": {}, "repeat": False}
+            if "repeat" in keys:
+                repeat = _plain(keys["repeat"][1])
+                if isinstance(repeat, bool):
+                    setting["repeat"] = repeat
+                else:
+                    self.out.add(self.place(keys["repeat"][1]).diagnostic(
+                        "E004", "repeat must be true or false", 1, value=str(repeat),
+                        suggestion="write 'repeat: true' to count other mentions of a found entity"))
             if "name" in keys:
                 how = self.scalar(keys["name"][1], "name")
                 if how not in ("fullest",):

@@ -379,7 +379,7 @@ def _closure(code: tuple[Inst, ...], pc: int, start: int, trail: Trail, position
         elif op == "open" or op == "close":
             stack.append((inst.next, ((op[0], inst.name, position), trail)))
         elif op == "anchor":
-            if (position == count) if inst.at_end else (position == 0):
+            if _anchor_holds(inst, sentence.morphemes, position):
                 stack.append((inst.next, trail))
             elif blocked is not None:
                 blocked.append((pc, start, trail))
@@ -403,6 +403,15 @@ def _closure(code: tuple[Inst, ...], pc: int, start: int, trail: Trail, position
         else:
             runnable.append((pc, start, trail))
     return best
+
+
+def _anchor_holds(inst: Inst, morphemes: Sequence[Morpheme], position: int) -> bool:
+    """^ and $ at the sentence's ends; _ between eojeols; !_ inside one."""
+    count = len(morphemes)
+    if inst.name is None:
+        return position == count if inst.at_end else position == 0
+    between = position == 0 or position == count or morphemes[position - 1].eojeol != morphemes[position].eojeol
+    return between if inst.name == "space" else not between
 
 
 def _look(inst: Inst, sentence: MatchInput, position: int) -> bool:

@@ -287,6 +287,12 @@ class _ToAst(Transformer[Token, ast.Node]):
     def sent_end(self, meta: Any) -> ast.Node:
         return ast.Anchor(True, _span(meta))
 
+    def space(self, meta: Any) -> ast.Node:
+        return ast.Anchor(False, _span(meta), "space")
+
+    def no_space(self, meta: Any, _token: Token) -> ast.Node:
+        return ast.Anchor(False, _span(meta), "join")
+
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
@@ -323,7 +329,7 @@ def format_pattern(node: ast.Node) -> str:
 
 def _format(node: ast.Node, top: bool = False) -> str:
     if isinstance(node, ast.Literal):
-        if node.quoted or not re.fullmatch(r'[^\s\[\]()|?*+{}/@$^~!."#<>:=\\]+', node.text):
+        if node.quoted or not re.fullmatch(r'[^\s\[\]()|?*+{}/@$^~!."#<>:=\\_]+', node.text):
             return '"' + node.text.replace("\\", "\\\\").replace('"', '\\"') + '"'
         return node.text
     if isinstance(node, ast.MorphTest):
@@ -350,6 +356,8 @@ def _format(node: ast.Node, top: bool = False) -> str:
         marker = ("(?" + ("" if node.ahead else "<") + ("!" if node.negative else "="))
         return f"{marker} {_format(node.body, top=True)})"
     if isinstance(node, ast.Anchor):
+        if node.spacing:
+            return "_" if node.spacing == "space" else "!_"
         return "$" if node.at_end else "^"
     if isinstance(node, ast.Repeat):
         inner = _format(node.body)

@@ -354,7 +354,7 @@ class _Converter:
                 bound = MAX_LOOKAROUND
             return RLook(body, node.ahead, node.negative, bound, element)
         if isinstance(node, ast.Anchor):
-            return RAnchor(node.at_end, self.element("anchor", node, pattern))
+            return RAnchor(node.at_end, self.element("anchor", node, pattern), node.spacing)
         if isinstance(node, ast.AnyMorpheme):
             return RMorph(MorphemeCheck(description="."), self.element("any", node, pattern, "."))
         if isinstance(node, ast.Gap):

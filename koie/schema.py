@@ -130,6 +130,7 @@ def pack_schema() -> dict[str, Any]:
                 "properties": {
                     "name": {"type": "string", "enum": ["fullest"]},
                     "attach": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "repeat": {"type": "boolean"},
                 },
             },
         },

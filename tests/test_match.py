@@ -33,6 +33,9 @@ DOC = "이재용/NNP 삼성전자/NNP 회장/NNG+이/JKS 젠슨황/NNP 엔비디
     ("(가/NNG | 가/NNG 나/NNG)", "가/NNG 나/NNG", ["가 나"]),  # longest, not first alternative
     ("(a/SL b/SL)+", "a/SL b/SL a/SL b/SL a/SL", ["a b a b"]),
     ("x/SL?  y/SL", "y/SL x/SL y/SL", ["y", "x y"]),
+    ("/NNP !_ /NNG", "한빛/NNP+전자/NNG 홍길동/NNP 사장/NNG", ["한빛전자"]),     # inside one eojeol
+    ("/NNP _ /NNG", "한빛/NNP+전자/NNG 홍길동/NNP 사장/NNG", ["홍길동 사장"]),  # across a space
+    ("/NNP (?! !_ /NNG)", "한빛/NNP+전자/NNG 홍길동/NNP 사장/NNG", ["홍길동"]),
 ])
 def test_match_constructs(tmp_path, pattern, document, expected) -> None:
     pack = notation_pack(tmp_path, [{"id": "r", "label": "X", "pattern": pattern}])

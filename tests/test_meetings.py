@@ -115,3 +115,28 @@ def test_meetings_pack_examples_pass(meetings_pack) -> None:
 
     failures = [r for r in run_examples(meetings_pack) if not r.ok]
     assert not failures, "\n".join(f"{r.rule}: {r.text}: {r.message}" for r in failures)
+
+
+def test_meetings_repeated_mentions_are_people_again(meetings_pack) -> None:
+    """mentions: {PERSON: {repeat: true}}: a later bare 로페즈 is the 마리아 로페즈 found earlier."""
+    text = "홍길동 한빛전자 사장은 마리아 로페즈 스텔라바이오 CEO와 만났다. 홍길동과 로페즈가 함께 앉은 모습도 공개됐다."
+    extraction = meetings_pack.extract_document(text)
+    repeated = [r for r in extraction.records if r.rule == "repeat:PERSON"]
+    assert {r.text for r in repeated} == {"홍길동", "로페즈"}
+    assert all(text[r.start:r.end] == r.text for r in repeated)
+    second = [r for r in extraction.records if r.label == "MEETING" and r.start > text.index(".")]
+    assert len(second) == 1
+    names = {m.to_json().get("name") for m in (second[0].args["object"] if isinstance(second[0].args["object"], tuple)
+                                               else (second[0].args["object"],))}
+    assert names == {"마리아 로페즈"}
+    explanation = meetings_pack.explain(repeated[0])
+    assert explanation["rule"] == "repeat:PERSON" and "another mention" in explanation["pattern"]
+
+
+def test_meetings_korean_name_regex_does_not_take_a_foreign_surname(meetings_pack) -> None:
+    text = "한빛전자 홍길동 사장과 로버트 하퍼 CEO가 나란히 선 사진이 공개됐다."
+    assert _pairs(meetings_pack, text) == {P("홍길동", "로버트 하퍼")}
+
+
+def test_meetings_two_syllable_given_name_before_a_surname(meetings_pack) -> None:
+    assert _pairs(meetings_pack, "홍길동 사장이 안나 슈미트 CEO와 만났다.") == {P("홍길동", "안나 슈미트")}

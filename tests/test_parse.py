@@ -16,6 +16,7 @@ from koie.parse import SYNTAX_EXAMPLES, PatternError, format_pattern, parse_patt
     "[PERSON|ORG:who]와 ~5 (만나/VV | 회동하) (?! 예정) $",
     "(?<= /NNP) /N* (?<! 씨)",
     '"젠슨 황" x{2,} y{3} z{0,4}',
+    "/NNP !_ /NNG _ 회장",
 ])
 def test_parse_format_round_trip(pattern: str) -> None:
     tree = parse_pattern(pattern)

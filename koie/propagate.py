@@ -1,0 +1,94 @@
+"""Other mentions of a known entity: ``mentions: {PERSON: {repeat: true}}``.
+
+Once the rules have found 젠슨 황 as a PERSON in a document, a later bare
+``젠슨`` or a ``젠슨 황`` that Kiwi read as two common nouns is the same
+person, though no pattern matches it there (GATE's orthomatcher does the
+same). When a label settles, every record's text, and each word of two or
+more syllables of a multi-word text, is looked for elsewhere in the
+document: at the start of a spacing unit, ending at a morpheme boundary
+before a particle, an ending, punctuation or a space. Such a place becomes a
+record of the same label (rule ``repeat:LABEL``), unless a record of the
+label already covers it. Later phases then use it like any other record.
+
+>>> from koie.morphemes import parse_notation
+>>> document = parse_notation("젠슨황/NNP 대표/NNG || 젠슨/NNG+과/JKB 만났다/VV")
+>>> spans = repeated_spans(document, [("젠슨 황", 0, 0, 1)])
+>>> [(document.text[document.sentences[s].morphemes[a].start:document.sentences[s].morphemes[b - 1].end], source)
+...  for s, a, b, source in spans]
+[('젠슨', 0)]
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from .morphemes import AnalyzedDocument, Morpheme
+
+#: Tags that may follow a repeated mention inside its spacing unit.
+_FOLLOWERS = ("J", "E", "S", "VCP", "XSN")
+
+
+def _keys(text: str) -> list[str]:
+    words = text.split()
+    keys = ["".join(words)]
+    if len(words) > 1:
+        keys.extend(word for word in words if len(word) >= 2)
+    return [key for key in keys if len(key) >= 2]
+
+
+def _starts_unit(morphemes: Sequence[Morpheme], index: int) -> bool:
+    return index == 0 or morphemes[index - 1].eojeol != morphemes[index].eojeol or \
+        morphemes[index - 1].tag.startswith("S")
+
+
+def _ends_unit(morphemes: Sequence[Morpheme], end_index: int, end_char: int) -> bool:
+    if end_index == len(morphemes):
+        return True
+    following = morphemes[end_index]
+    if following.start < end_char:
+        return False  # the span would cut a morpheme that overlaps it
+    return following.eojeol != morphemes[end_index - 1].eojeol or following.tag.startswith(_FOLLOWERS)
+
+
+def repeated_spans(document: AnalyzedDocument, sources: Sequence[tuple[str, int, int, int]]
+                   ) -> list[tuple[int, int, int, int]]:
+    """Places where a source text occurs again, as (sentence, first, last, source index).
+
+    ``sources`` are (text, sentence, first, last) of the records found by
+    rules; places they already cover are not returned.
+    """
+    keys: dict[str, int] = {}
+    for number, (text, *_rest) in enumerate(sources):
+        for key in _keys(text):
+            keys.setdefault(key.casefold(), number)
+    if not keys:
+        return []
+    prefixes = {key[:i] for key in keys for i in range(1, len(key) + 1)}
+    longest = max(len(key) for key in keys)
+    covered = {(sentence, i) for _text, sentence, first, last in sources for i in range(first, last)}
+    found: list[tuple[int, int, int, int]] = []
+    for sentence_number, sentence in enumerate(document.sentences):
+        morphemes = sentence.morphemes
+        index = 0
+        while index < len(morphemes):
+            best: tuple[int, int] | None = None
+            if _starts_unit(morphemes, index) and (sentence_number, index) not in covered:
+                start_char = morphemes[index].start
+                end_char = start_char
+                for end in range(index, len(morphemes)):
+                    if (sentence_number, end) in covered:
+                        break
+                    end_char = max(end_char, morphemes[end].end)
+                    surface = "".join(document.text[start_char:end_char].split()).casefold()
+                    if surface not in prefixes:
+                        break
+                    if surface in keys and _ends_unit(morphemes, end + 1, end_char):
+                        best = (end + 1, keys[surface])
+                    if len(surface) >= longest:
+                        break
+            if best is not None:
+                found.append((sentence_number, index, best[0], best[1]))
+                index = best[0]
+            else:
+                index += 1
+    return found
