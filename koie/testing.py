@@ -48,6 +48,7 @@ from . import ast
 from .api import Pack
 from .engine import Extraction, Mention, Record
 from .examples import ExampleResult, _why_not_text
+from .explain import why_not
 from .ir import ALLOMORPH_SETS, STEM_TAGS
 from .morphemes import Morpheme
 from .parse import PatternError, parse_pattern
@@ -410,15 +411,24 @@ class Generator:
 
     # -- what can be generated
 
-    def obstacle(self, rule_id: str, seen: tuple[str, ...] = ()) -> str | None:
-        """Why sentences cannot be generated for ``rule_id`` (None: they can)."""
-        if rule_id not in self._support:
-            self._support[rule_id] = self._obstacle(self.trees[rule_id], seen + (rule_id,))
-        return self._support[rule_id]
+    def obstacle(self, rule_id: str, seen: tuple[str, ...] = (), filler: bool = False) -> str | None:
+        """Why sentences cannot be generated for ``rule_id`` (None: they can).
 
-    def _obstacle(self, node: ast.Node, seen: tuple[str, ...]) -> str | None:
+        Regex tests are filled from the name pools only in a rule's own
+        sentences, not when the rule fills another rule's slot (``filler``):
+        a pool name that fits a regex need not be what the entity rule finds
+        in the context the outer rule builds around it.
+        """
+        key = f"{rule_id}\0{filler}"
+        if key not in self._support:
+            self._support[key] = self._obstacle(self.trees[rule_id], seen + (rule_id,), filler)
+        return self._support[key]
+
+    def _obstacle(self, node: ast.Node, seen: tuple[str, ...], filler: bool = False) -> str | None:
         if isinstance(node, ast.MorphTest):
             if node.regex is not None:
+                if not filler and self._regex_names(node, None):
+                    return None
                 return f"regular expression r{node.regex!r}"
             if node.form is None and not any(self._word_tag(t) for t in node.tags):
                 return f"bare tag /{','.join(node.tags)}"
@@ -431,7 +441,7 @@ class Generator:
                 for producer in self.producers.get(label, []):
                     if producer in seen:
                         continue
-                    reason = self.obstacle(producer, seen)
+                    reason = self.obstacle(producer, seen, filler=True)
                     if reason is None:
                         return None
                     reasons.append(reason)
@@ -439,14 +449,14 @@ class Generator:
         if isinstance(node, ast.LexiconRef):
             return None if self.lexicons.get(node.name) else f"empty lexicon @{node.name}"
         if isinstance(node, ast.Alternation):
-            reasons = [self._obstacle(o, seen) for o in node.options]
+            reasons = [self._obstacle(o, seen, filler) for o in node.options]
             return None if any(r is None for r in reasons) else reasons[0]
         if isinstance(node, ast.Lookaround) and node.negative:
             return None
         for child in ast.children(node):
             if isinstance(node, ast.Negated):
                 return None
-            reason = self._obstacle(child, seen)
+            reason = self._obstacle(child, seen, filler)
             if reason is not None:
                 return reason
         return None
@@ -475,7 +485,7 @@ class Generator:
                 out.extend(self.plan(draw, item, label, depth))
             return out
         if isinstance(node, ast.Alternation):
-            options = [o for o in node.options if self._obstacle(o, ()) is None] or list(node.options)
+            options = [o for o in node.options if self._obstacle(o, (), depth > 0) is None] or list(node.options)
             return self.plan(draw, options[draw(st.integers(0, len(options) - 1))], label, depth)
         if isinstance(node, ast.Group):
             body = self.plan(draw, node.body, label, depth)
@@ -501,7 +511,7 @@ class Generator:
             return [Look(tuple(self.plan(draw, node.body, label, depth)), node.ahead)]
         if isinstance(node, ast.Slot):
             choices = [(lab, rid) for lab in node.labels for rid in self.producers.get(lab, [])
-                       if self.obstacle(rid) is None]
+                       if self.obstacle(rid, filler=True) is None]
             if not choices:
                 raise Unsupported(f"no rule produces [{'|'.join(node.labels)}] in a way koie can generate")
             chosen_label, rule_id = choices[draw(st.integers(0, len(choices) - 1))]
@@ -531,7 +541,25 @@ class Generator:
             raise Unsupported(f"no {kind} names Kiwi reads as proper nouns")
         return Term("text", draw(st.sampled_from(names)), sig=("tags", frozenset(("NNP",))))
 
+    def _regex_names(self, node: ast.MorphTest, label: str | None) -> tuple[str, ...]:
+        """Pool names (one proper noun each) that a regex test on a proper noun accepts."""
+        if node.regex is None or (node.tags and "NNP" not in node.tags and not any(
+                t.endswith("*") and "NNP".startswith(t[:-1]) for t in node.tags)):
+            return ()
+        pattern = re.compile(node.regex)
+        kinds = [name_kind(label)] + [k for k in ("person", "company") if k != name_kind(label)]
+        for kind in kinds:
+            names = tuple(n for n in self.pools.names(kind, 1) if pattern.search(n))
+            if names:
+                return names
+        return ()
+
     def _morph(self, draw: Callable[[Any], Any], node: ast.MorphTest, label: str | None) -> Term:
+        if node.regex is not None:
+            names = self._regex_names(node, label)
+            if not names:
+                raise Unsupported(f"no generated name matches r{node.regex!r}")
+            return Term("text", draw(st.sampled_from(names)), sig=("tags", frozenset(("NNP",))))
         tags = list(node.tags)
         if node.form is not None:
             if any(t.startswith("J") for t in tags):
@@ -776,10 +804,12 @@ def misread_names(extraction: Extraction, names: Sequence[tuple[int, int]]) -> l
 
 
 def check_match(pack: Pack, rule_id: str, text: str, captures: dict[str, str],
-                record_text: str | None = None, names: Sequence[tuple[int, int]] = ()) -> str | None:
+                record_text: str | None = None, names: Sequence[tuple[int, int]] = (),
+                generated: bool = False) -> str | None:
     """None when ``rule_id`` matches ``text`` with ``captures``; otherwise what went wrong.
 
-    Raises :class:`Inconclusive` when the rule fails but Kiwi misread one of ``names``.
+    Raises :class:`Inconclusive` when the rule fails but Kiwi misread one of ``names``, and,
+    for ``generated`` sentences, when the sentence is one the generator cannot vouch for.
     """
     extraction = pack.extract_document(text, "generated")
     problem = offsets_problem(extraction)
@@ -788,7 +818,36 @@ def check_match(pack: Pack, rule_id: str, text: str, captures: dict[str, str],
     problem = _match_problem(pack, extraction, rule_id, captures, record_text)
     if problem is not None and misread_names(extraction, names):
         raise Inconclusive(", ".join(misread_names(extraction, names)))
+    if problem is not None and generated:
+        doubt = _generator_doubt(pack, extraction, rule_id, captures)
+        if doubt:
+            raise Inconclusive(doubt)
     return problem
+
+
+def _generator_doubt(pack: Pack, extraction: Extraction, rule_id: str, captures: dict[str, str]) -> str | None:
+    """Why a failing generated sentence may be the generator's fault, not the rule's.
+
+    The generator honours positive look-arounds but not negative ones or
+    anchors, and fills slots with what the entity rules should find; when a
+    condition failed, or the entity rules read a filler otherwise (their own
+    generated cases test them), the case says nothing about this rule.
+    """
+    kept: dict[str, list[Record]] = {}
+    for record in extraction.records:
+        kept.setdefault(record.label, []).append(record)
+    for report in why_not(pack.compiled, extraction.document, rule_id, kept):
+        if report.get("missing_labels"):
+            return "the entity rules found no " + ", ".join(report["missing_labels"])
+        if any(e.get("kind") in ("lookaround", "anchor") for e in report.get("expected", ())):
+            return "a look-around or anchor the generator does not model failed"
+    rule = pack.compiled.rule(rule_id).rule
+    if rule.slot_labels:
+        found = {_strip(r.text) for r in extraction.records if r.label in rule.slot_labels}
+        for value in captures.values():
+            if _strip(value) not in found:
+                return f"the entity rules did not read {value!r} as one span"
+    return None
 
 
 def _match_problem(pack: Pack, extraction: Extraction, rule_id: str, captures: dict[str, str],
@@ -1087,7 +1146,8 @@ def _properties(pack: Pack, generator: Generator, pools: NamePools, seen: dict[s
     spec = pack.compiled.rule(rule_id).rule.spec
     try:
         strategy: st.SearchStrategy[Any] | None = generator.sentences(rule_id)
-        yield ("generated", strategy, lambda s: check_match(pack, rule_id, s.text, s.captures, names=s.names), None)
+        yield ("generated", strategy,
+               lambda s: check_match(pack, rule_id, s.text, s.captures, names=s.names, generated=True), None)
     except Unsupported as error:
         yield ("generated", None, None, f"cannot generate sentences: {error}")
     except PatternError as error:  # pragma: no cover - the pack compiled, so its patterns parse

@@ -133,3 +133,20 @@ def test_testing_swap_keeps_a_bare_surname_apart_from_full_names() -> None:
     assert "최" not in replacements(pools, "PERSON", "강재원", seen)
     assert "버핏" in replacements(pools, "PERSON", "강재원", seen)
     assert replacements(pools, "PERSON", "최", seen) == ["이"]
+
+
+def test_testing_regex_tests_are_generated_from_the_name_pools(tmp_path) -> None:
+    """A rule whose name is a regex on a proper noun still gets generated sentences."""
+    import koie
+    from koie.testing import run_properties
+
+    pack_file = tmp_path / "regex.yaml"
+    pack_file.write_text(
+        "lexicons:\n  TITLE: [사장, 대표]\n"
+        "rules:\n"
+        "  - id: person\n    label: PERSON\n"
+        "    pattern: 'r\"^[가-힣]{3}$\"/NNP (?= @TITLE)'\n"
+        "    examples: {match: [{text: 홍길동 사장이 왔다., match: 홍길동}]}\n",
+        encoding="utf-8")
+    results = [r for r in run_properties(koie.load(pack_file)) if r.kind == "generated"]
+    assert results and results[0].ok and not results[0].message.startswith("skipped"), results
