@@ -279,14 +279,13 @@ def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_pag
     for sentence in extraction.document.sentences:
         click.echo("  " + " ".join(f"{m.notation}" for m in sentence.morphemes))
     click.echo("")
-    click.echo(f"matches ({len(matched)}):")
-    for record in matched:
-        click.echo(f"- {record.label} {record.text!r} [{record.start}:{record.end}]")
-        click.echo(_indent(render_explanation(explain_record(pack.compiled, record)), "  "))
-    if lost:
-        click.echo("")
-        click.echo(f"suppressed ({len(lost)}):")
-        for record in lost:
+    for heading, records in (("matches", matched), ("suppressed", lost)):
+        if heading == "suppressed" and not records:
+            continue
+        if heading == "suppressed":
+            click.echo("")
+        click.echo(f"{heading} ({len(records)}):")
+        for record in records:
             click.echo(f"- {record.label} {record.text!r} [{record.start}:{record.end}]")
             click.echo(_indent(render_explanation(explain_record(pack.compiled, record)), "  "))
     if unmatched:

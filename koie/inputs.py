@@ -11,7 +11,9 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
 from collections.abc import Iterator
 
 TEXT_SUFFIXES = (".txt", ".text", ".md")
@@ -142,6 +144,22 @@ def _jsonl(lines: Iterator[bytes], source: str, encoding: str, errors: str) -> I
             continue
         meta = {k: v for k, v in item.items() if k not in ("id", "text")}
         yield InputDocument(doc_id, item["text"], meta)
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Items in lists of ``size`` (the last may be shorter).
+
+    >>> list(batched(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def read_inputs(paths: tuple[str, ...], encoding: str = "utf-8", lossy: bool = False,

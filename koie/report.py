@@ -644,23 +644,12 @@ def report_documents(pack: Pack, documents: Sequence[Any], published: str | None
             for document, analysis in zip(documents, analysed)]
 
 
-def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def run_report(pack: Pack, inputs: tuple[str, ...], output: str | None = None, encoding: str = "utf-8",
                lossy: bool = False, jsonl: bool | None = None, errors_file: str | None = None,
                quiet: bool = False, published: str | None = None, progress: Any = None,
                title: str | None = None) -> RunSummary:
     """``koie run --format html``: read a corpus, write one report page; a bad document never stops it."""
-    from .inputs import DocumentProblem, InputDocument, read_inputs
+    from .inputs import DocumentProblem, InputDocument, batched, read_inputs
     from .runner import RunSummary
 
     summary = RunSummary()
@@ -675,7 +664,7 @@ def run_report(pack: Pack, inputs: tuple[str, ...], output: str | None = None, e
             errors_out.write(json.dumps(problem.to_json(), ensure_ascii=False) + "\n")
 
     try:
-        for batch in _batched(read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl), 32):
+        for batch in batched(read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl), 32):
             good = [item for item in batch if isinstance(item, InputDocument)]
             for item in batch:
                 if isinstance(item, DocumentProblem):

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 from .api import Pack
 from .explain import explain_record
-from .inputs import DocumentProblem, InputDocument, read_inputs
+from .inputs import DocumentProblem, InputDocument, batched, read_inputs
 from .limits import DocumentTimeout, document_deadline
 from .output import CSV_COLUMNS, record_line, write_table
 from .resume import ResumableOutput
@@ -28,17 +28,6 @@ class RunSummary:
     def failed(self) -> bool:
         # an empty document (E402) or replaced bytes (W401, --lossy) is reported but is not a failure
         return any(p.code.startswith("E") and p.code != "E402" for p in self.problems)
-
-
-def _batches(items: Iterable[InputDocument | DocumentProblem], size: int) -> Iterator[list[InputDocument | DocumentProblem]]:
-    batch: list[InputDocument | DocumentProblem] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def document_records(pack: Pack, documents: list[InputDocument], explain: bool = False,
@@ -156,7 +145,7 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
         items = read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl)
         if journal is not None:
             items = journal.skip_done(items)
-        batches = _batches(items, BATCH)
+        batches = batched(items, BATCH)
         for batch, (per_document, failures) in computed_batches(pack, batches, options, workers):
             problems_before = len(summary.problems)
             for item in batch:
