@@ -12,7 +12,7 @@ program's size bounds the matcher's work per morpheme.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .ir import (
     MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot,
@@ -30,7 +30,7 @@ class Inst:
     labels: frozenset[str] = frozenset()
     name: str | None = None  # capture name or lexicon name
     capture: str | None = None
-    element: int = -1
+    element: int = field(default=-1, compare=False)  # not part of what a program does
     at_end: bool = False
     sub: "Program | None" = None
     ahead: bool = True
@@ -60,9 +60,56 @@ class Program:
     first_forms: frozenset[str] | None = None
     #: The general form of ``first_forms`` (None: any position may start a match).
     start: StartFilter | None = None
+    #: For each instruction, the instructions reachable from it without
+    #: consuming anything, in priority order: (target, capture events on the
+    #: way, conditions on the way). The matcher walks these lists instead of
+    #: following jumps and splits again at every position.
+    closures: tuple[tuple["Path", ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.closures and self.instructions:
+            object.__setattr__(self, "closures", _closures(self.instructions))
 
     def __len__(self) -> int:
         return len(self.instructions)
+
+
+#: (target instruction, ((open|close, capture name), …), (anchor or look instruction, …))
+Path = tuple[int, tuple[tuple[str, str], ...], tuple[int, ...]]
+
+#: Instructions a closure stops at: they consume morphemes, end the match, or
+#: (``tail``) decide at run time whether to consume.
+_TARGETS = frozenset(("morph", "slot", "lexicon", "tail", "match"))
+
+
+def _closures(code: tuple[Inst, ...]) -> tuple[tuple[Path, ...], ...]:
+    """Every instruction's epsilon closure, as paths in depth-first priority order."""
+    out: list[tuple[Path, ...]] = []
+    for origin in range(len(code)):
+        paths: list[Path] = []
+        # Keyed by the conditions too: a route that bypasses a look-around
+        # must survive when the look-around fails at run time.
+        seen: set[tuple[int, tuple[int, ...]]] = set()
+        stack: list[tuple[int, tuple[tuple[str, str], ...], tuple[int, ...]]] = [(origin, (), ())]
+        while stack:
+            pc, events, conditions = stack.pop()
+            if (pc, conditions) in seen:
+                continue
+            seen.add((pc, conditions))
+            inst = code[pc]
+            if inst.op in _TARGETS:
+                paths.append((pc, events, conditions))
+            elif inst.op == "jmp":
+                stack.append((inst.next, events, conditions))
+            elif inst.op == "split":
+                stack.append((inst.alt, events, conditions))
+                stack.append((inst.next, events, conditions))
+            elif inst.op in ("open", "close"):
+                stack.append((inst.next, events + ((inst.op[0], inst.name or ""),), conditions))
+            else:  # anchor, look: conditions checked at run time (a set: a loop adds none twice)
+                stack.append((inst.next, events, conditions if pc in conditions else tuple(sorted(conditions + (pc,)))))
+        out.append(tuple(paths))
+    return tuple(out)
 
 
 class _Builder:
@@ -95,7 +142,7 @@ class _Builder:
             self.emit(Inst("anchor", next=self.here() + 1, at_end=node.at_end, element=node.element,
                            name=node.spacing or None))
         elif isinstance(node, RLook):
-            sub = compile_pattern(node.body)
+            sub = _interned(compile_pattern(node.body))
             self.emit(Inst("look", next=self.here() + 1, sub=sub, ahead=node.ahead, negative=node.negative,
                            max_length=node.max_length, element=node.element))
         elif isinstance(node, RGroup):
@@ -207,6 +254,14 @@ def _start_filter(node: RNode) -> StartFilter | None:
         labels |= sub.labels
         lexicons.extend(name for name in sub.lexicons if name not in lexicons)
     return StartFilter(tuple(checks), frozenset(labels), tuple(lexicons))
+
+
+_INTERNED: dict[Program, Program] = {}
+
+
+def _interned(program: Program) -> Program:
+    """One object per distinct look-around body, so results can be shared by identity."""
+    return _INTERNED.setdefault(program, program)
 
 
 def compile_pattern(node: RNode) -> Program:

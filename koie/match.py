@@ -63,13 +63,14 @@ class MatchInput:
     _step_limit: int = 1 << 62
     #: Per-sentence indexes shared by every rule run over this sentence (the engine passes one).
     index: "SentenceIndex | None" = None
-    #: Look-around results by (instruction, position): they depend on nothing else.
-    _looks: dict[tuple[int, int], bool] = field(default_factory=dict)
+    #: Look-around results by (body, direction, reach, position), from the shared index.
+    _looks: dict[tuple[int, bool, int, int], bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.index is None:
             self.index = SentenceIndex(self.morphemes)
         self._lexicon_cache = self.index.lexicon_cache
+        self._looks = self.index.looks
 
     def check_limits(self) -> None:
         """Every CHECK_EVERY steps: stop a runaway rule (step budget) or document (deadline)."""
@@ -133,7 +134,7 @@ class SentenceIndex:
     possible start positions costs a few dictionary lookups, not a scan.
     """
 
-    __slots__ = ("morphemes", "_by_form", "_by_tag", "_forms", "lexicon_cache")
+    __slots__ = ("morphemes", "_by_form", "_by_tag", "_forms", "lexicon_cache", "looks")
 
     def __init__(self, morphemes: Sequence[Morpheme]) -> None:
         self.morphemes = morphemes
@@ -141,6 +142,9 @@ class SentenceIndex:
         self._by_tag: dict[str, list[int]] | None = None
         self._forms: frozenset[str] | None = None
         self.lexicon_cache: dict[tuple[str, int], tuple[int, ...]] = {}
+        #: Look-around results, shared by every rule: identical look-around
+        #: bodies (a macro used by many rules) compile to one interned program.
+        self.looks: dict[tuple[int, bool, int, int], bool] = {}
 
     def _build(self) -> None:
         by_form: dict[str, list[int]] = {}
@@ -316,7 +320,7 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
         for pc, start, trail in threads:
             if best is not None and start > best[0]:
                 continue
-            best = _closure(code, pc, start, trail, position, sentence, seen, runnable, best, must_end,
+            best = _closure(program, pc, start, trail, position, sentence, seen, runnable, best, must_end,
                             blocked if progress is not None else None)
         if progress is not None and (runnable or blocked):
             _note_progress(progress, code, runnable + blocked, position)
@@ -357,51 +361,53 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
     return _build(best)
 
 
-def _closure(code: tuple[Inst, ...], pc: int, start: int, trail: Trail, position: int, sentence: MatchInput,
+def _closure(program: Program, pc: int, start: int, trail: Trail, position: int, sentence: MatchInput,
              seen: set[int], runnable: list[tuple[int, int, Trail]], best: tuple[int, int, Trail] | None,
              must_end: int | None, blocked: list[tuple[int, int, Trail]] | None = None
              ) -> tuple[int, int, Trail] | None:
-    """Follow non-consuming instructions from ``pc``, in priority order."""
-    stack: list[tuple[int, Trail]] = [(pc, trail)]
-    count = len(sentence.morphemes)
-    while stack:
-        pc, trail = stack.pop()
-        if pc in seen:
+    """Follow the precomputed non-consuming paths from ``pc``, in priority order.
+
+    ``seen`` holds the targets already claimed at this position by threads of
+    higher priority (Pike's rule: one thread per instruction and position).
+    """
+    code = program.instructions
+    morphemes = sentence.morphemes
+    for target, events, conditions in program.closures[pc]:
+        if target in seen:
             continue
-        seen.add(pc)
-        inst = code[pc]
+        failed = -1
+        for condition in conditions:
+            inst = code[condition]
+            holds = _anchor_holds(inst, morphemes, position) if inst.op == "anchor" \
+                else _look(inst, sentence, position) != inst.negative
+            if not holds:
+                failed = condition
+                break
+        if failed >= 0:
+            if blocked is not None:
+                blocked.append((failed, start, trail))
+            continue
+        seen.add(target)
+        path_trail = trail
+        for kind, name in events:
+            path_trail = ((kind, name, position), path_trail)
+        inst = code[target]
         op = inst.op
-        if op == "jmp":
-            stack.append((inst.next, trail))
-        elif op == "split":
-            stack.append((inst.alt, trail))
-            stack.append((inst.next, trail))
-        elif op == "open" or op == "close":
-            stack.append((inst.next, ((op[0], inst.name, position), trail)))
-        elif op == "anchor":
-            if _anchor_holds(inst, sentence.morphemes, position):
-                stack.append((inst.next, trail))
-            elif blocked is not None:
-                blocked.append((pc, start, trail))
-        elif op == "look":
-            if _look(inst, sentence, position) != inst.negative:
-                stack.append((inst.next, trail))
-            elif blocked is not None:
-                blocked.append((pc, start, trail))
-        elif op == "tail":
-            # A possessive run of endings: with none here, go straight on.
-            assert inst.check is not None
-            if position < count and inst.check.accepts(sentence.morphemes, position):
-                runnable.append((pc, start, trail))
-            else:
-                stack.append((inst.next, trail))
-        elif op == "match":
+        if op == "match":
             if must_end is not None and position != must_end:
                 continue
             if best is None or start < best[0] or (start == best[0] and position > best[1]):
-                best = (start, position, trail)
+                best = (start, position, path_trail)
+        elif op == "tail":
+            # A possessive run of endings: with none here, go straight on.
+            assert inst.check is not None
+            if position < len(morphemes) and inst.check.accepts(morphemes, position):
+                runnable.append((target, start, path_trail))
+            else:
+                best = _closure(program, inst.next, start, path_trail, position, sentence, seen, runnable, best,
+                                must_end, blocked)
         else:
-            runnable.append((pc, start, trail))
+            runnable.append((target, start, path_trail))
     return best
 
 
@@ -416,7 +422,10 @@ def _anchor_holds(inst: Inst, morphemes: Sequence[Morpheme], position: int) -> b
 
 def _look(inst: Inst, sentence: MatchInput, position: int) -> bool:
     """Whether the look-around's body matches at ``position`` (ahead) or ends there (behind)."""
-    key = (id(inst), position)
+    # A body's result depends only on the sentence, the position and the spans
+    # of its slot labels, which are settled (and the same for every rule)
+    # before any rule that uses them runs.
+    key = (id(inst.sub), inst.ahead, inst.max_length, position)
     known = sentence._looks.get(key)
     if known is None:
         known = sentence._looks[key] = _look_uncached(inst, sentence, position)
