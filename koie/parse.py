@@ -363,6 +363,8 @@ def _format(node: ast.Node, top: bool = False) -> str:
         inner = _format(node.body)
         if isinstance(node.body, (ast.Sequence, ast.Alternation, ast.Repeat)):
             inner = f"({_format(node.body, top=True)})"
+        elif isinstance(node.body, ast.MorphTest) and node.body.tags and _format_quantifier(node.min, node.max) == "*":
+            return inner + " *"  # /A* would read as the tag family A*
         return inner + _format_quantifier(node.min, node.max)
     if isinstance(node, ast.Sequence):
         parts: list[str] = []

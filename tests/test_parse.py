@@ -69,3 +69,10 @@ def test_parse_errors_have_codes_and_offsets(pattern: str, code: str, offset: in
     with pytest.raises(PatternError) as caught:
         parse_pattern(pattern)
     assert (caught.value.code, caught.value.offset) == (code, offset)
+
+
+def test_parse_format_keeps_a_starred_tag_test_apart_from_a_tag_family() -> None:
+    repeated = parse_pattern("/NNG *")
+    assert format_pattern(repeated) == "/NNG *"
+    assert parse_pattern(format_pattern(repeated)) == repeated
+    assert format_pattern(parse_pattern("/N*")) == "/N*"

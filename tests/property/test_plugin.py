@@ -11,6 +11,18 @@ PACKS = Path(__file__).parent / "packs"
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _installed_plugin() -> bool:
+    from importlib.metadata import entry_points
+
+    return any(e.value == "koie.pytest_plugin" for e in entry_points(group="pytest11"))
+
+
+# Where koie is pip-installed, its pytest11 entry point loads the plugin by
+# itself (and naming it again with -p is an error); in a bare checkout, -p
+# loads it.
+PLUGIN: tuple[str, ...] = () if _installed_plugin() else ("-p", "koie.pytest_plugin")
+
+
 def _project(pytester: pytest.Pytester, pattern_change: tuple[str, str] | None = None) -> None:
     text = (PACKS / "visits.koie.yaml").read_text(encoding="utf-8")
     if pattern_change:
@@ -20,20 +32,20 @@ def _project(pytester: pytest.Pytester, pattern_change: tuple[str, str] | None =
 
 def test_plugin_collects_one_item_per_rule(pytester: pytest.Pytester) -> None:
     _project(pytester)
-    result = pytester.runpytest_inprocess("-p", "koie.pytest_plugin", "--collect-only", "-q")
+    result = pytester.runpytest_inprocess(*PLUGIN, "--collect-only", "-q")
     result.stdout.fnmatch_lines(["visits.koie.yaml::person", "visits.koie.yaml::visit"])
     assert result.ret == 0
 
 
 def test_plugin_runs_examples_and_properties(pytester: pytest.Pytester) -> None:
     _project(pytester)
-    result = pytester.runpytest_inprocess("-p", "koie.pytest_plugin", "--koie-max-examples", "5", "--koie-seed", "1")
+    result = pytester.runpytest_inprocess(*PLUGIN, "--koie-max-examples", "5", "--koie-seed", "1")
     result.assert_outcomes(passed=2)
 
 
 def test_plugin_reports_a_broken_rule_with_its_counterexample(pytester: pytest.Pytester) -> None:
     _project(pytester, ("(이 | 은) @CITY", "(이) @CITY"))
-    result = pytester.runpytest_inprocess("-p", "koie.pytest_plugin", "--koie-max-examples", "5", "--koie-seed", "1")
+    result = pytester.runpytest_inprocess(*PLUGIN, "--koie-max-examples", "5", "--koie-seed", "1")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*FAIL *visits.koie.yaml:* visit surround: 김철수 대표는 도쿄를 방문하고 돌아왔다.",
                                  "*reproduce: koie test * --rule visit --seed 1"])
@@ -42,10 +54,11 @@ def test_plugin_reports_a_broken_rule_with_its_counterexample(pytester: pytest.P
 def test_plugin_collects_packs_named_in_the_ini_file(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yaml", **{"rules/visits": (PACKS / "visits.koie.yaml").read_text(encoding="utf-8")})
     pytester.makeini("[pytest]\nkoie_rules =\n    rules/*.yaml\n")
-    result = pytester.runpytest_inprocess("-p", "koie.pytest_plugin", "--koie-no-properties", "-v")
+    result = pytester.runpytest_inprocess(*PLUGIN, "--koie-no-properties", "-v")
     result.stdout.fnmatch_lines(["*visits.yaml::person PASSED*", "*visits.yaml::visit PASSED*"])
 
 
 def test_plugin_is_registered_as_a_pytest11_entry_point() -> None:
+    """The entry point is declared (and, where koie is installed, active: see PLUGIN)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["entry-points"]["pytest11"]["koie"] == "koie.pytest_plugin"
