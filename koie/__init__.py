@@ -12,4 +12,4 @@ from .errors import Diagnostic, KoieError
 
 __version__ = "0.1.0"
 
-__all__ = ["Pack", "load", "Record", "Mention", "Extraction", "Diagnostic", "KoieError", "__version__"]
+__all__ = ["Diagnostic", "Extraction", "KoieError", "Mention", "Pack", "Record", "__version__", "load"]

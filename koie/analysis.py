@@ -15,7 +15,8 @@ offset Kiwi reports is an offset into the document as read.
 from __future__ import annotations
 
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, assign_eojeols, base_tag
 
@@ -38,7 +39,7 @@ def _build_char_map() -> dict[int, str]:
     table[0x3000] = " "  # ideographic space
     for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD):
         table[code] = " "
-    for code in list(range(0x00, 0x20)) + [0x7F]:
+    for code in list(range(0x20)) + [0x7F]:
         if chr(code) not in "\n\t\r":
             table[code] = " "
     return table

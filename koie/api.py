@@ -13,14 +13,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .analysis import KiwiAnalyzer
+from .dates import parse_published
 from .engine import CompiledPack, Extraction, Record, compile_pack, extract
 from .explain import explain_record
-from .dates import parse_published
 from .load import load_pack
 from .mentions import check_pack_settings, complete_extraction
 from .morphemes import AnalyzedDocument, Analyzer
@@ -45,7 +46,7 @@ class Pack:
         self.analyzer = analyzer
 
     @classmethod
-    def load(cls, path: str | Path, analyzer: Analyzer | None = None) -> "Pack":
+    def load(cls, path: str | Path, analyzer: Analyzer | None = None) -> Pack:
         spec = load_pack(path)
         check_pack_settings(spec)
         analyzer = analyzer or shared_analyzer(user_words_of(spec))

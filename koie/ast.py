@@ -46,7 +46,7 @@ class MorphTest:
 class Negated:
     """``!test``: one morpheme that fails ``test``."""
 
-    test: Union["MorphTest", "Literal"]
+    test: MorphTest | Literal
     span: Span = _span()
 
 
@@ -95,7 +95,7 @@ class MacroRef:
 class Group:
     """``( … )``, or ``(?<name> … )`` when ``capture`` is set."""
 
-    body: "Node"
+    body: Node
     capture: str | None = None
     span: Span = _span()
 
@@ -104,7 +104,7 @@ class Group:
 class Lookaround:
     """``(?= …)``, ``(?! …)``, ``(?<= …)``, ``(?<! …)``: a zero-width test."""
 
-    body: "Node"
+    body: Node
     ahead: bool = True
     negative: bool = False
     span: Span = _span()
@@ -126,7 +126,7 @@ class Anchor:
 class Repeat:
     """``x?``, ``x*``, ``x+``, ``x{n,m}``; ``max`` None means unbounded."""
 
-    body: "Node"
+    body: Node
     min: int
     max: int | None
     span: Span = _span()
@@ -134,13 +134,13 @@ class Repeat:
 
 @dataclass(frozen=True, slots=True)
 class Sequence:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     span: Span = _span()
 
 
 @dataclass(frozen=True, slots=True)
 class Alternation:
-    options: tuple["Node", ...]
+    options: tuple[Node, ...]
     span: Span = _span()
 
 
@@ -163,7 +163,7 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-def walk(node: Node) -> "list[Node]":
+def walk(node: Node) -> list[Node]:
     """All nodes of the tree, parents before children.
 
     >>> [type(n).__name__ for n in walk(Sequence((Literal("회장"), Slot(("PERSON",)))))]

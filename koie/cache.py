@@ -40,9 +40,10 @@ import sys
 import threading
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .morphemes import AnalyzedDocument, Analyzer, Morpheme, Sentence
 
@@ -453,7 +454,7 @@ def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str]
     from .resolve import resolve_pack, user_words_of
 
     if cache is None:
-        return Pack.load(path)
-    spec = load_pack(path)
+        return Pack.load(os.fspath(path))
+    spec = load_pack(os.fspath(path))
     analyzer = CachedAnalyzer(shared_analyzer(user_words_of(spec)), cache)
     return Pack(compile_pack(resolve_pack(spec, analyzer)), analyzer)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -46,7 +47,7 @@ def user_errors(function: F) -> F:
             sys.exit(130)
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
-        except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback without --debug
+        except Exception as error:
             if debug:
                 raise
             click.echo(f"internal error: {error.__class__.__name__}: {error} (run with --debug for the traceback)",

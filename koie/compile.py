@@ -15,7 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .ir import (
-    MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot,
+    MorphemeCheck,
+    RAlt,
+    RAnchor,
+    RGroup,
+    RLexicon,
+    RLook,
+    RMorph,
+    RNode,
+    RRepeat,
+    RSeq,
+    RSlot,
 )
 
 
@@ -32,7 +42,7 @@ class Inst:
     capture: str | None = None
     element: int = field(default=-1, compare=False)  # not part of what a program does
     at_end: bool = False
-    sub: "Program | None" = None
+    sub: Program | None = None
     ahead: bool = True
     negative: bool = False
     max_length: int = 0
@@ -64,7 +74,7 @@ class Program:
     #: consuming anything, in priority order: (target, capture events on the
     #: way, conditions on the way). The matcher walks these lists instead of
     #: following jumps and splits again at every position.
-    closures: tuple[tuple["Path", ...], ...] = ()
+    closures: tuple[tuple[Path, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.closures and self.instructions:

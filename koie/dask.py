@@ -22,7 +22,8 @@ Example (docs/performance.md has more)::
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 from .api import Pack, shared_analyzer
 from .inputs import InputDocument
@@ -77,8 +78,8 @@ def _worker_pack(pack: Pack) -> Pack:
         return pack  # not a Kiwi-backed pack (a test analyser): use it as shipped
     shared = shared_analyzer(user_words)
     if inner is not None:
-        if analyzer.inner is not shared:
-            analyzer.inner = shared
+        if inner is not shared:
+            cast(Any, analyzer).inner = shared  # a CachedAnalyzer: keep its cache, swap its Kiwi
         return pack
     return Pack(pack.compiled, shared)
 
@@ -108,10 +109,10 @@ def records_bag(pack: Pack, documents: db.Bag, explain: bool = False, include_hi
 
     ``documents`` holds dicts with ``text`` and ``id`` (as :func:`read_documents` gives) or plain strings.
     """
-    import dask
+    from dask.delayed import delayed
 
     options = (explain, include_hidden, include_suppressed, published)
-    shipped = dask.delayed(pack, pure=True, traverse=False)  # one copy per worker, not one per task
+    shipped = delayed(pack, pure=True, traverse=False)  # one copy per worker, not one per task
     as_dicts = documents.map(lambda d: {"id": "", "text": d} if isinstance(d, str) else d)
     return as_dicts.map_partitions(lambda part, p: list(_partition_records(part, p, options)), shipped)
 

@@ -15,8 +15,9 @@ that loses is kept aside with ``suppressed_by`` naming the winner.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .compile import Program, compile_pattern
 from .match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches
@@ -32,7 +33,7 @@ class Mention:
     start: int
     end: int
     label: str | None
-    filler: "Record | None" = None
+    filler: Record | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end, "label": self.label}
@@ -45,7 +46,7 @@ class Mention:
         return data
 
 
-def _args_json(value: "Mention | tuple[Mention, ...]") -> Any:
+def _args_json(value: Mention | tuple[Mention, ...]) -> Any:
     if isinstance(value, tuple):
         return [mention.to_json() for mention in value]
     return value.to_json()
@@ -61,7 +62,7 @@ class Record:
     start: int
     end: int
     text: str
-    args: Mapping[str, "Mention | tuple[Mention, ...]"]
+    args: Mapping[str, Mention | tuple[Mention, ...]]
     attrs: Mapping[str, Any]
     sentence: int
     first: int  # morpheme positions in the sentence, end exclusive
@@ -70,7 +71,7 @@ class Record:
     output: bool
     match: RawMatch = field(compare=False, repr=False)
     document: AnalyzedDocument | None = field(default=None, compare=False, repr=False)
-    suppressed_by: "Record | None" = field(default=None, compare=False, repr=False)
+    suppressed_by: Record | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The stable output schema (docs/output.md)."""

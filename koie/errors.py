@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 #: Every code koie can emit, with a one-line description. docs/errors.md is
 #: checked against this table by a test, so the two cannot drift apart.
@@ -119,7 +120,7 @@ class Diagnostic:
     value: str | None = None
     suggestion: str | None = None
     rule: str | None = None
-    related: tuple["Diagnostic", ...] = ()
+    related: tuple[Diagnostic, ...] = ()
 
     @property
     def severity(self) -> str:
@@ -167,7 +168,7 @@ class Diagnostic:
             "rule": self.rule,
         }
 
-    def with_rule(self, rule: str | None) -> "Diagnostic":
+    def with_rule(self, rule: str | None) -> Diagnostic:
         return replace(self, rule=rule)
 
 
@@ -192,7 +193,7 @@ class SourceText:
     line_starts: tuple[int, ...] = field(default=())
 
     @staticmethod
-    def of(name: str, text: str) -> "SourceText":
+    def of(name: str, text: str) -> SourceText:
         starts = [0]
         for index, char in enumerate(text):
             if char == "\n":

@@ -31,9 +31,10 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .api import Pack
 from .engine import Record
@@ -210,8 +211,8 @@ class EvalReport:
 def record_pairs(record: Record, roles: tuple[str, str], key: NameKey) -> list[tuple[Pair, tuple[str, str]]]:
     """The unordered name pairs one record stands for (a person never meets themself)."""
     pairs = []
-    for first in mentions_of(record.args.get(roles[0])):  # type: ignore[arg-type]
-        for second in mentions_of(record.args.get(roles[1])):  # type: ignore[arg-type]
+    for first in mentions_of(record.args.get(roles[0])):
+        for second in mentions_of(record.args.get(roles[1])):
             names = (mention_name(first), mention_name(second))
             pair = frozenset((key(names[0]), key(names[1])))
             if len(pair) == 2:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import CompiledPack, Record
+from .engine import (
+    CompiledPack,
+    Record,
+    _spans_for,
+)
 from .match import MatchInput, Progress, find_matches
-from .engine import _spans_for  # noqa: F401  (shared with the engine on purpose)
 from .morphemes import AnalyzedDocument, Morpheme
 
 

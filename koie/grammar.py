@@ -22,7 +22,7 @@ def grammar_text() -> str:
     return checkout.read_text(encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pattern_parser() -> Lark:
     """The LALR parser for patterns (built once per process)."""
     return Lark(grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,

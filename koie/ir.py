@@ -8,8 +8,9 @@ matched which morphemes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence, Union
+from typing import Union
 
 from .morphemes import Morpheme
 
@@ -23,11 +24,7 @@ ALLOMORPH_SETS: tuple[frozenset[str], ...] = tuple(frozenset(group) for group in
 ))
 
 #: Kiwi's tag set (Sejong-based, with its web and special tags).
-KNOWN_TAGS: frozenset[str] = frozenset((
-    "NNG NNP NNB NR NP VV VA VX VCP VCN MM MAG MAJ IC JKS JKC JKG JKO JKB JKV JKQ JX JC "
-    "EP EF EC ETN ETM XPN XSN XSV XSA XSM XR SF SP SS SSO SSC SE SO SW SL SH SN SB UN "
-    "W_URL W_EMAIL W_HASHTAG W_MENTION W_SERIAL W_EMOJI Z_CODA Z_SIOT USER0 USER1 USER2 USER3 USER4"
-).split())
+KNOWN_TAGS: frozenset[str] = frozenset(["NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "VX", "VCP", "VCN", "MM", "MAG", "MAJ", "IC", "JKS", "JKC", "JKG", "JKO", "JKB", "JKV", "JKQ", "JX", "JC", "EP", "EF", "EC", "ETN", "ETM", "XPN", "XSN", "XSV", "XSA", "XSM", "XR", "SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SL", "SH", "SN", "SB", "UN", "W_URL", "W_EMAIL", "W_HASHTAG", "W_MENTION", "W_SERIAL", "W_EMOJI", "Z_CODA", "Z_SIOT", "USER0", "USER1", "USER2", "USER3", "USER4"])
 
 ENDING_TAGS = frozenset(("EP", "EF", "EC", "ETM", "ETN"))
 STEM_TAGS = frozenset(("VV", "VA", "VX", "XSV", "XSA"))
@@ -68,14 +65,12 @@ class MorphemeCheck:
     #: Only morphemes in the same eojeol as the one before (inflection tails).
     same_eojeol: bool = False
     description: str = "."
-    _compiled: "re.Pattern[str] | None" = field(default=None, compare=False, repr=False)
+    _compiled: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
-    def accepts(self, morphemes: "Sequence[Morpheme]", index: int) -> bool:
+    def accepts(self, morphemes: Sequence[Morpheme], index: int) -> bool:
         morpheme = morphemes[index]
         ok = True
-        if self.forms and morpheme.form not in self.forms:
-            ok = False
-        elif self.tags and morpheme.tag not in self.tags:
+        if self.forms and morpheme.form not in self.forms or self.tags and morpheme.tag not in self.tags:
             ok = False
         elif self.regex is not None:
             compiled = self._compiled
@@ -121,13 +116,13 @@ class RLexicon:
 
 @dataclass(frozen=True, slots=True)
 class RGroup:
-    body: "RNode"
+    body: RNode
     capture: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class RLook:
-    body: "RNode"
+    body: RNode
     ahead: bool
     negative: bool
     max_length: int
@@ -143,7 +138,7 @@ class RAnchor:
 
 @dataclass(frozen=True, slots=True)
 class RRepeat:
-    body: "RNode"
+    body: RNode
     min: int
     max: int | None
     greedy: bool = True
@@ -154,12 +149,12 @@ class RRepeat:
 
 @dataclass(frozen=True, slots=True)
 class RSeq:
-    items: tuple["RNode", ...]
+    items: tuple[RNode, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class RAlt:
-    options: tuple["RNode", ...]
+    options: tuple[RNode, ...]
 
 
 RNode = Union[RMorph, RSlot, RLexicon, RGroup, RLook, RAnchor, RRepeat, RSeq, RAlt]

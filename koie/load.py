@@ -663,7 +663,7 @@ def _read_file(path: Path, out: _Collector, place: Place | None) -> tuple[Source
             out.add(Diagnostic("E404", f"rule file {str(path)!r} does not exist", file=str(path),
                                suggestion="check the path"))
         return None, None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         out.add(Diagnostic("E001", f"cannot read rule file: {error}", file=str(path),
                            suggestion="rule files are UTF-8 text"))
         return None, None

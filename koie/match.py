@@ -24,11 +24,12 @@ spans found by earlier rules (by label) and lexicons, and returns
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from .compile import Inst, Program, StartFilter
 from . import limits
+from .compile import Inst, Program, StartFilter
 from .morphemes import Morpheme
 
 #: A thread's history: a cons list of events, shared between threads.
@@ -62,7 +63,7 @@ class MatchInput:
     _next_check: int = limits.CHECK_EVERY
     _step_limit: int = 1 << 62
     #: Per-sentence indexes shared by every rule run over this sentence (the engine passes one).
-    index: "SentenceIndex | None" = None
+    index: SentenceIndex | None = None
     #: Look-around results by (body, direction, reach, position), from the shared index.
     _looks: dict[tuple[int, bool, int, int], bool] = field(default_factory=dict)
 
@@ -134,7 +135,7 @@ class SentenceIndex:
     possible start positions costs a few dictionary lookups, not a scan.
     """
 
-    __slots__ = ("morphemes", "_by_form", "_by_tag", "_forms", "lexicon_cache", "looks")
+    __slots__ = ("_by_form", "_by_tag", "_forms", "lexicon_cache", "looks", "morphemes")
 
     def __init__(self, morphemes: Sequence[Morpheme]) -> None:
         self.morphemes = morphemes

@@ -43,9 +43,10 @@ are resolved within one document only.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .dates import normalize_date
 from .engine import CompiledPack, Extraction, Mention, Record
@@ -271,9 +272,9 @@ def complete_extraction(pack: CompiledPack, extraction: Extraction, published: d
                     new_attrs.setdefault(_key(record), {}).update(normal.attrs())
     updated: dict[RecordKey, Record] = {}
     for record in records:
-        attrs = new_attrs.get(_key(record))
-        if attrs:
-            updated[_key(record)] = replace(record, attrs={**record.attrs, **attrs})
+        extra = new_attrs.get(_key(record))
+        if extra:
+            updated[_key(record)] = replace(record, attrs={**record.attrs, **extra})
     records = [updated.get(_key(r), r) for r in records]
     records = [replace(r, args={role: _refill(v, updated) for role, v in r.args.items()}) if r.args else r
                for r in records]

@@ -17,7 +17,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from .inputs import DocumentProblem, InputDocument
 

@@ -20,7 +20,7 @@ label already covers it. Later phases then use it like any other record.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .morphemes import AnalyzedDocument, Morpheme
 

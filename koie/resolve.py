@@ -27,14 +27,33 @@ Literal analysis (see docs/patterns.md, "How literals are analysed"):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from . import ast
 from .errors import Diagnostic, KoieError, did_you_mean
 from .ir import (
-    ENDING_TAGS, KNOWN_TAGS, STEM_TAGS, Element, MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook,
-    RMorph, RNode, RRepeat, RSeq, RSlot, allomorphs, expand_tag_pattern, max_length, nullable, rchildren,
+    ENDING_TAGS,
+    KNOWN_TAGS,
+    STEM_TAGS,
+    Element,
+    MorphemeCheck,
+    RAlt,
+    RAnchor,
+    RGroup,
+    RLexicon,
+    RLook,
+    RMorph,
+    RNode,
+    RRepeat,
+    RSeq,
+    RSlot,
+    allomorphs,
+    expand_tag_pattern,
+    max_length,
+    nullable,
+    rchildren,
 )
 from .load import LexiconSpec, PackSpec, PatternText, RuleSpec
 from .morphemes import Analyzer, Morpheme, UserWord
@@ -60,7 +79,7 @@ class Lexicon:
     longest: int
 
     @staticmethod
-    def of(spec: LexiconSpec) -> "Lexicon":
+    def of(spec: LexiconSpec) -> Lexicon:
         keys = {_lexicon_key(entry) for entry in spec.entries if _lexicon_key(entry)}
         prefixes = {key[:i] for key in keys for i in range(1, len(key) + 1)}
         return Lexicon(spec.name, frozenset(keys), frozenset(prefixes), max((len(k) for k in keys), default=0))
@@ -615,5 +634,13 @@ def check_resolve(spec: PackSpec, analyzer: Analyzer) -> tuple[ResolvedPack | No
         context.diagnostics
 
 
-__all__ = ["ResolvedPack", "ResolvedRule", "Lexicon", "resolve_pack", "check_resolve", "user_words_of",
-           "analyse_literal", "rchildren"]
+__all__ = [
+    "Lexicon",
+    "ResolvedPack",
+    "ResolvedRule",
+    "analyse_literal",
+    "check_resolve",
+    "rchildren",
+    "resolve_pack",
+    "user_words_of",
+]

@@ -449,8 +449,9 @@ class Generator:
         if isinstance(node, ast.LexiconRef):
             return None if self.lexicons.get(node.name) else f"empty lexicon @{node.name}"
         if isinstance(node, ast.Alternation):
-            reasons = [self._obstacle(o, seen, filler) for o in node.options]
-            return None if any(r is None for r in reasons) else reasons[0]
+            outcomes = [self._obstacle(o, seen, filler) for o in node.options]
+            found = [r for r in outcomes if r is not None]
+            return None if len(found) < len(outcomes) else found[0]
         if isinstance(node, ast.Lookaround) and node.negative:
             return None
         for child in ast.children(node):
@@ -492,9 +493,9 @@ class Generator:
             return [Group(tuple(body), None, node.capture)] if node.capture else body
         if isinstance(node, ast.Repeat):
             high = node.max if node.max is not None else node.min + 2
-            body = node.body
-            if (isinstance(body, ast.MorphTest) and body.form is None and body.regex is None
-                    and "NNP" in body.tags and name_kind(label) == "person"):
+            repeated = node.body
+            if (isinstance(repeated, ast.MorphTest) and repeated.form is None and repeated.regex is None
+                    and "NNP" in repeated.tags and name_kind(label) == "person"):
                 counts = [n for n in range(max(node.min, 1), high + 1) if self.pools.names("person", n)]
                 if node.min == 0:
                     counts = [0] + counts
@@ -503,7 +504,7 @@ class Generator:
             count = draw(st.integers(node.min, min(high, node.min + 2)))
             out = []
             for _ in range(count):
-                out.extend(self.plan(draw, body, label, depth))
+                out.extend(self.plan(draw, repeated, label, depth))
             return out
         if isinstance(node, ast.Lookaround):
             if node.negative:
@@ -1122,6 +1123,7 @@ def run_properties(pack: Pack, rule_ids: set[str] | None = None, seed: int | Non
             if skipped is not None:
                 yield ExampleResult(spec.id, spec.where, kind, "", True, "skipped: " + skipped)
                 continue
+            assert strategy is not None and check is not None  # a property that is not skipped has both
             try:
                 failure = _run(strategy, check, config, seed)
             except Unsatisfiable as error:
