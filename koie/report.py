@@ -694,6 +694,10 @@ def run_report(pack: Pack, inputs: tuple[str, ...], output: str | None = None, e
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
                 write_report(out, documents, pack.compiled, title)
+            # mkstemp makes the file private (0600); a report is an ordinary output file
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
             os.replace(temporary, output)
         except BaseException:
             if os.path.exists(temporary):
