@@ -74,13 +74,12 @@ def parallel_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentP
 
 
 def choose_workers(requested: int | None) -> int:
-    """``--workers``: None picks the default, 0 means every core.
+    """``--workers``: None and 0 mean the default (0), one process per core.
 
-    On a machine with up to two cores the default is one process: Kiwi's own
-    threads already use both cores, and a second process would load a second
-    model (~2 s, ~0.5 GB) for no gain (measured in bench/, docs/performance.md).
+    Matching is Python and runs on one core per process, so a corpus runs
+    faster with a process per core (0.82 x one process on 2 cores with
+    rules/meetings.yaml, bench/run.py); a run of a few batches (up to 128
+    documents, koie.runner.SMALL_RUN_BATCHES) stays in one process, where
+    workers would only add model loads (~2 s, ~0.5 GB each).
     """
-    cores = default_workers()
-    if requested is None:
-        return 1 if cores <= 2 else cores
-    return cores if requested == 0 else requested
+    return requested or 0  # 0: koie.runner.computed_batches picks one process per core

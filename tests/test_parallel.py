@@ -40,8 +40,7 @@ def test_parallel_two_workers_byte_identical(tmp_path: Path) -> None:
 
 def test_parallel_choose_workers() -> None:
     assert choose_workers(3) == 3
-    assert choose_workers(0) == default_workers()
-    assert choose_workers(None) == (1 if default_workers() <= 2 else default_workers())
+    assert choose_workers(0) == 0 and choose_workers(None) == 0  # the default: one process per core
 
 
 def test_progress_line_shows_rate_and_eta() -> None:
@@ -66,3 +65,22 @@ def test_progress_counts_documents(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl").write_text('{"text": "가"}\n\n{"text": "나"}\n', encoding="utf-8")
     assert count_documents((str(tmp_path),)) == 3
     assert count_documents(("-",)) is None
+
+
+def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
+    """With several workers, a run of a few batches starts no pool (it would only load more models)."""
+    import koie.parallel as parallel
+    from koie.inputs import InputDocument
+    from koie.runner import computed_batches
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for a single batch")
+
+    monkeypatch.setattr(parallel, "parallel_batches", no_pool)
+    calls = []
+    monkeypatch.setattr("koie.runner.batch_records", lambda pack, documents, options: calls.append(documents) or ([], []))
+    from koie.runner import SMALL_RUN_BATCHES
+
+    batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
+    assert [b for b, _ in computed_batches(object(), batches, (), workers=0)] == batches
+    assert calls == batches
