@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from .errors import Diagnostic, KoieError
+from .output import count_noun
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,7 +41,7 @@ def user_errors(function: F) -> F:
                 raise
             _echo_diagnostics(error.diagnostics)
             errors = len(error.errors)
-            click.echo(f"{errors} error{'s' * (errors != 1)}", err=True)
+            click.echo(count_noun(errors, "error"), err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -187,9 +188,9 @@ def check(rules: tuple[str, ...], strict: bool, fmt: str) -> None:
         failed = failed or bool(errors)
         if fmt == "text":
             _echo_diagnostics(diagnostics)
-            warnings = len(diagnostics) - len([d for d in diagnostics if d.severity == "error"])
-            click.echo(f"{path}: {len([d for d in diagnostics if d.severity == 'error'])} errors, "
-                       f"{warnings} warnings", err=True)
+            error_count = len([d for d in diagnostics if d.severity == "error"])
+            click.echo(f"{path}: {count_noun(error_count, 'error')}, {count_noun(len(diagnostics) - error_count, 'warning')}",
+                       err=True)
     if fmt == "json":
         click.echo(json.dumps([d.to_json() for d in all_diagnostics], ensure_ascii=False, indent=2))
     if failed:

@@ -13,6 +13,21 @@ from .errors import display_width
 FORMATS = ("jsonl", "table", "csv")
 
 
+def count_noun(number: int, noun: str) -> str:
+    """``1 document``, ``3 documents``.
+
+    >>> count_noun(1, "document"), count_noun(0, "problem")
+    ('1 document', '0 problems')
+    """
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
+def run_summary(documents: int, records: int, problems: int) -> str:
+    """The line ``koie run`` ends with on stderr."""
+    return (f"koie: {count_noun(documents, 'document')}, {count_noun(records, 'record')}, "
+            f"{count_noun(problems, 'problem')}")
+
+
 def record_line(record: dict[str, Any]) -> str:
     """One JSON Lines line; key order is the schema's, non-ASCII kept as is."""
     return json.dumps(record, ensure_ascii=False, separators=(", ", ": "))

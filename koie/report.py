@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .engine import CompiledPack, Extraction, Mention, Record
 from .explain import explain_record
+from .output import run_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Pack
@@ -707,6 +708,5 @@ def run_report(pack: Pack, inputs: tuple[str, ...], output: str | None = None, e
         write_report(sys.stdout, documents, pack.compiled, title)
         sys.stdout.flush()
     if not quiet:
-        print(f"koie: {summary.documents} documents, {summary.records} records, "
-              f"{len(summary.problems)} problems", file=sys.stderr)
+        print(run_summary(summary.documents, summary.records, len(summary.problems)), file=sys.stderr)
     return summary

@@ -13,7 +13,7 @@ from .api import Pack
 from .explain import explain_record
 from .inputs import DocumentProblem, InputDocument, batched, read_inputs
 from .limits import DocumentTimeout, document_deadline
-from .output import CSV_COLUMNS, record_line, write_table
+from .output import CSV_COLUMNS, count_noun, record_line, run_summary, write_table
 from .resume import ResumableOutput
 
 #: With the default --workers, runs of at most this many batches stay in one process.
@@ -203,8 +203,8 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
             journal.keep()
         if isinstance(error, KeyboardInterrupt):
             where = f"; what is done is in {output}.part: continue with --resume" if output else ""
-            print(f"koie: interrupted after {summary.documents} documents, {summary.records} records{where}",
-                  file=sys.stderr)
+            print(f"koie: interrupted after {count_noun(summary.documents, 'document')}, "
+                  f"{count_noun(summary.records, 'record')}{where}", file=sys.stderr)
         raise
     finally:
         if errors_out is not None and not errors_out.closed:
@@ -212,6 +212,5 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
     if progress is not None:
         progress.close()
     if not quiet:
-        print(f"koie: {summary.documents} documents, {summary.records} records, "
-              f"{len(summary.problems)} problems", file=sys.stderr)
+        print(run_summary(summary.documents, summary.records, len(summary.problems)), file=sys.stderr)
     return summary
