@@ -110,7 +110,8 @@ def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
                 "text": document.text[min((m.start for m in got), default=0):max((m.end for m in got), default=0)],
                 "morphemes": [m.notation for m in got],
             }
-            expected = [rule.elements[e] for e in sorted(progress.expected) if 0 <= e < len(rule.elements)]
+            waiting = (progress.expected - {progress.last}) or progress.expected
+            expected = [rule.elements[e] for e in sorted(waiting) if 0 <= e < len(rule.elements)]
             report["expected"] = [{"element": e.text, "kind": e.kind, "analysis": e.analysis, "where": e.where}
                                   for e in expected]
             if progress.furthest < len(morphemes):

@@ -246,6 +246,9 @@ class Progress:
     elements: int = -1
     #: Elements that do not count as progress (gaps and '.': they match anything).
     ignore: frozenset[int] = frozenset()
+    #: The element the best attempt consumed last (its own continuation, such
+    #: as more endings after 만나, is no news in a "why not").
+    last: int = -1
 
 
 def find_matches(program: Program, sentence: MatchInput, progress: Progress | None = None) -> list[RawMatch]:
@@ -454,8 +457,17 @@ def _note_progress(progress: Progress, code: tuple[Inst, ...], runnable: list[tu
         if rank > best:
             progress.elements, progress.furthest, progress.start = elements, position, start
             progress.expected = set()
+            progress.last = _last_element(trail)
         if rank >= best or (elements, position, start) == (progress.elements, progress.furthest, progress.start):
             progress.expected.add(code[pc].element)
+
+
+def _last_element(trail: Trail) -> int:
+    while trail is not None:
+        event, trail = trail
+        if event[0] == "m":
+            return int(event[1])
+    return -1
 
 
 def _elements_matched(trail: Trail, ignore: frozenset[int]) -> int:
