@@ -452,8 +452,10 @@ def _note_progress(progress: Progress, code: tuple[Inst, ...], runnable: list[tu
         if position == start:
             continue  # a thread that has consumed nothing has got nowhere
         elements = _elements_matched(trail, progress.ignore)
-        rank = (elements, position, -start)
-        best = (progress.elements, progress.furthest, -progress.start)
+        # Most elements first; among equals the earliest place, where the next
+        # real element was due (a gap could go on swallowing words after it).
+        rank = (elements, -position, -start)
+        best = (progress.elements, -progress.furthest, -progress.start)
         if rank > best:
             progress.elements, progress.furthest, progress.start = elements, position, start
             progress.expected = set()
