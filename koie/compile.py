@@ -75,6 +75,10 @@ class Program:
     #: way, conditions on the way). The matcher walks these lists instead of
     #: following jumps and splits again at every position.
     closures: tuple[tuple[Path, ...], ...] = ()
+    #: Forms a sentence must hold for a match: one of each set (a necessary
+    #: condition from the pattern's mandatory literals, so the engine can skip
+    #: sentences without running the VM).
+    required: tuple[frozenset[str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.closures and self.instructions:
@@ -274,9 +278,38 @@ def _interned(program: Program) -> Program:
     return _INTERNED.setdefault(program, program)
 
 
+def _required(node: RNode) -> list[frozenset[str]]:
+    """Sets of forms one of which every match consumes (mandatory literals only).
+
+    >>> from koie.ir import RAlt, RMorph, RSeq, MorphemeCheck
+    >>> m = lambda f: RMorph(MorphemeCheck(frozenset({f})), 0)
+    >>> [sorted(s) for s in _required(RSeq((m("회장"), RAlt((m("만나"), m("회동"))))))]
+    [['회장'], ['만나', '회동']]
+    """
+    if isinstance(node, RMorph):
+        check = node.check
+        return [check.forms] if check.forms and not check.negated and not check.same_eojeol else []
+    if isinstance(node, RGroup):
+        return _required(node.body)
+    if isinstance(node, RRepeat):
+        return _required(node.body) if node.min > 0 else []
+    if isinstance(node, RSeq):
+        return [group for item in node.items for group in _required(item)]
+    if isinstance(node, RAlt):
+        firsts: set[str] = set()
+        for option in node.options:
+            groups = _required(option)
+            if not groups:
+                return []
+            firsts |= min(groups, key=len)
+        return [frozenset(firsts)]
+    return []  # slots, lexicons, look-arounds and anchors require no form
+
+
 def compile_pattern(node: RNode) -> Program:
     """Compile one resolved pattern into a :class:`Program`."""
     builder = _Builder()
     builder.node(node)
     builder.emit(Inst("match"))
-    return Program(tuple(builder.code), _first_forms(node), _start_filter(node))
+    required = tuple(dict.fromkeys(_required(node)))
+    return Program(tuple(builder.code), _first_forms(node), _start_filter(node), required=required)

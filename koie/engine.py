@@ -163,7 +163,10 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
                     form_sentences = _form_sentences(document)
                 chosen = sorted({i for form in forms for i in form_sentences.get(form, ())})
                 sentences = [(i, document.sentences[i]) for i in chosen]
+            required = compiled.program.required
             for sentence_index, sentence in sentences:
+                if required and not all(group & indexes[sentence_index].forms() for group in required):
+                    continue  # a form every match needs is missing from the sentence
                 spans = _sentence_spans(sentence_index, labels, kept_by_sentence)
                 if labels and not spans:
                     continue

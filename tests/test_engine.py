@@ -82,3 +82,11 @@ def test_engine_mention_json_carries_the_filler(tmp_path) -> None:
     who = record.to_json()["args"]["who"]
     assert who["label"] == "PERSON" and who["rule"] == "p" and who["kind"] == "person"
     assert who["args"]["title"]["text"] == "회장" and who["args"]["name"]["text"] == "A"
+
+
+def test_engine_skips_sentences_without_a_required_form(tmp_path) -> None:
+    """Program.required: a sentence lacking every form of a mandatory alternation is never matched."""
+    pack = notation_pack(tmp_path, [{"id": "m", "label": "M", "pattern": "/NNP ~3 (만나/VV | 회동/NNG) 다/EF?"}])
+    program = pack.compiled.rule("m").program
+    assert [sorted(group) for group in program.required] == [["만나", "회동"]]
+    assert spans(pack, "A/NNP 통화/NNG || B/NNP 회동/NNG") == [("m", "B 회동")]

@@ -97,7 +97,8 @@ def test_pathological_timeout_skips_the_document(tmp_path: Path, monkeypatch: py
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("y/NNG b/NNG", encoding="utf-8")
-    (corpus / "b-slow.txt").write_text(" ".join(["a/NNG"] * 1500), encoding="utf-8")
+    # ends in x/NNG: the rule needs an x, and sentences without one are skipped unmatched
+    (corpus / "b-slow.txt").write_text(" ".join(["a/NNG"] * 1500 + ["x/NNG"]), encoding="utf-8")
     (corpus / "c.txt").write_text("b/NNG y/NNG", encoding="utf-8")
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
     summary = run_corpus(pack, (str(corpus),), output=str(out), errors_file=str(errors), timeout=20)
