@@ -77,7 +77,7 @@ def choose_workers(requested: int | None) -> int:
     """``--workers``: None and 0 mean the default (0), one process per core.
 
     Matching is Python and runs on one core per process, so a corpus runs
-    faster with a process per core (0.82 x one process on 2 cores with
+    faster with a process per core (0.82-0.87 x one process on 2 cores with
     rules/meetings.yaml, bench/run.py); a run of a few batches (up to 128
     documents, koie.runner.SMALL_RUN_BATCHES) stays in one process, where
     workers would only add model loads (~2 s, ~0.5 GB each).

@@ -105,7 +105,7 @@ def computed_batches(pack: Pack, batches: Iterable[list[InputDocument | Document
         opening = list(itertools.islice(pending, SMALL_RUN_BATCHES + 1))
         # A small run is done here: worker processes would cost more in model
         # loads (~2 s each) than they save (measured: 57 documents took 7.6 s
-        # with 2 workers, 5.0 s with one; 366 documents 0.82 x with 2).
+        # with 2 workers, 5.0 s with one; 366 documents 0.82-0.87 x with 2).
         if workers > 1 and len(opening) > SMALL_RUN_BATCHES:
             yield from parallel_batches(pack, itertools.chain(opening, pending), options, workers)
             return
