@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from koie.cli import main
-from koie.parallel import choose_workers, default_workers
+from koie.parallel import choose_workers
 from koie.progress import Progress, count_documents
 
 
