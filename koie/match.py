@@ -23,6 +23,7 @@ spans found by earlier rules (by label) and lexicons, and returns
 
 from __future__ import annotations
 
+import os
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,21 @@ from .morphemes import Morpheme
 
 #: A thread's history: a cons list of events, shared between threads.
 Trail = tuple[Any, "Trail"] | None
+
+
+def _load_native() -> Any:
+    """The compiled VM (koie/_vm.pyx, built at install), unless KOIE_MATCHER=python asks for this module's."""
+    if os.environ.get("KOIE_MATCHER", "").lower() == "python":
+        return None
+    try:
+        from . import _vm  # type: ignore[attr-defined]
+    except ImportError:  # installed with KOIE_PURE_PYTHON=1, or run from a tree never built
+        return None
+    return _vm
+
+
+#: The native VM, or None: find_matches uses it for every search without a "why not" Progress.
+_native: Any = _load_native()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +151,7 @@ class SentenceIndex:
     possible start positions costs a few dictionary lookups, not a scan.
     """
 
-    __slots__ = ("_by_form", "_by_tag", "_forms", "lexicon_cache", "looks", "morphemes")
+    __slots__ = ("_by_form", "_by_tag", "_forms", "lexicon_cache", "looks", "morphemes", "native")
 
     def __init__(self, morphemes: Sequence[Morpheme]) -> None:
         self.morphemes = morphemes
@@ -146,6 +162,8 @@ class SentenceIndex:
         #: Look-around results, shared by every rule: identical look-around
         #: bodies (a macro used by many rules) compile to one interned program.
         self.looks: dict[tuple[int, bool, int, int], bool] = {}
+        #: The native matcher's view of the sentence (koie._vm.NativeSentence), made on first use.
+        self.native: Any = None
 
     def _build(self) -> None:
         by_form: dict[str, list[int]] = {}
@@ -260,6 +278,9 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
     sentence._step_limit = sentence.steps + limits.step_budget(len(program), len(sentence.morphemes))
     if program.first_forms is not None and progress is None and not (program.first_forms & sentence.forms):
         return []
+    if progress is None and _native is not None:
+        result: list[RawMatch] = _native.find_all(program, sentence, _build)
+        return result
     starts: list[int] | None = None
     if program.start is not None:
         starts = start_positions(program.start, sentence)

@@ -1,0 +1,67 @@
+"""Build koie's native matcher (koie/_vm.pyx, Cython → C++) into the wheel, or in place for editable installs.
+
+The extension is the Pike VM of koie/match.py compiled; koie works without it
+(``KOIE_PURE_PYTHON=1 pip install .`` skips the build, and ``KOIE_MATCHER=python``
+chooses the Python VM at run time), but a build that was asked for and fails
+stops the install: a silently slow koie is worse than a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+class NativeMatcherHook(BuildHookInterface):  # type: ignore[misc]
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        if self.target_name != "wheel" or os.environ.get("KOIE_PURE_PYTHON"):
+            return
+        from Cython.Build import cythonize
+        from setuptools import Distribution, Extension
+
+        root = Path(self.root)
+        _generate(root)
+        extension = Extension("koie._vm", [str(root / "koie" / "_vm.pyx")], language="c++",
+                              extra_compile_args=["-O2"])
+        distribution = Distribution({"ext_modules": cythonize([extension], quiet=True,
+                                                              compiler_directives={"language_level": 3}),
+                                     "script_name": "hatch_build.py"})
+        command = distribution.get_command_obj("build_ext")
+        command.inplace = True  # beside koie/match.py: an editable install imports it from there
+        command.build_temp = str(root / "build" / "native")
+        command.ensure_finalized()
+        command.run()
+        built = Path(command.get_ext_fullpath("koie._vm"))
+        if not built.is_absolute():
+            built = root / built
+        print(f"koie: built the native matcher {built.name} with Python {sys.version.split()[0]}", file=sys.stderr)
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+        if version != "editable":  # an editable install imports the module from the tree
+            build_data["force_include"][str(built)] = f"koie/{built.name}"
+
+
+def _generate(root: Path) -> None:
+    """Cython → C++, refusing code that passes a temporary to a C++ ``const T&`` parameter.
+
+    Cython 3.3 compiles ``vector.push_back(1 if x else 0)`` into a pointer to a
+    temporary (``__Pyx_FakeReference``) that gcc -O2 may reuse before the call
+    reads it: wrong values, silently. koie/_vm.pyx pushes computed values
+    through typed parameters instead; this check keeps it that way.
+    """
+    import re
+
+    from Cython.Build import cythonize
+
+    cythonize([str(root / "koie" / "_vm.pyx")], quiet=True, compiler_directives={"language_level": 3})
+    generated = (root / "koie" / "_vm.cpp").read_text(encoding="utf-8")
+    temporaries = re.findall(r"__Pyx_FakeReference<[^>]+>\s+__pyx_t_\d+;", generated)
+    if temporaries:
+        raise RuntimeError(f"koie/_vm.pyx passes a temporary by const reference ({temporaries[0]}): "
+                           "push the value through a typed variable or parameter")

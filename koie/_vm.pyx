@@ -1,0 +1,730 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# distutils: language = c++
+"""The Pike VM of :mod:`koie.match`, compiled: the same program, the same steps, the same matches.
+
+:mod:`koie.match` is the definition; this module runs its ``_search`` and
+``_closure`` over C arrays instead of Python tuples, lists and dicts. Threads
+are (instruction, start, trail) structs; a trail is an index into a pool of
+events, turned into the Python cons list ``match._build`` reads only for the
+match that wins. Morpheme tests are answered from a memo keyed by (test,
+form/tag type), so a test's Python code runs once per distinct morpheme type
+in the whole run, not once per position. Step counting, the step budget, the
+deadline and look-around memoisation follow the Python VM exactly; the
+differential tests in ``tests/test_native_vm.py`` hold the two to the same
+results. "Why not" explanations (a :class:`~koie.match.Progress`) always use
+the Python VM.
+"""
+
+from libcpp.vector cimport vector
+from libcpp.unordered_map cimport unordered_map
+from libc.stdint cimport int64_t
+from cython.operator cimport dereference as deref
+
+cdef enum:
+    OP_MORPH = 0
+    OP_SLOT = 1
+    OP_LEXICON = 2
+    OP_TAIL = 3
+    OP_MATCH = 4
+    OP_ANCHOR = 5
+    OP_LOOK = 6
+    OP_OTHER = 7
+
+cdef enum:
+    EV_M = 0
+    EV_OPEN = 1
+    EV_CLOSE = 2
+
+cdef struct Thread:
+    int pc
+    int start
+    int trail
+
+cdef struct Event:
+    int kind
+    int a        # element (m) or capture name index (open/close)
+    int first    # first morpheme (m) or position (open/close)
+    int last
+    int filler   # index of the span whose record filled a slot, or -1
+    int capture  # capture name index, or -1
+    int parent
+
+cdef struct Best:
+    int found
+    int start
+    int end
+    int trail
+
+_OPS = {"morph": OP_MORPH, "slot": OP_SLOT, "lexicon": OP_LEXICON, "tail": OP_TAIL, "match": OP_MATCH,
+        "anchor": OP_ANCHOR, "look": OP_LOOK}
+
+# -- registries shared by every program and sentence of the process ------------------------------------
+
+cdef class _Memo:
+    """C++ containers shared by every program and sentence (a class, so their constructors run)."""
+
+    #: Each check's negation and eojeol condition, by check id.
+    cdef vector[int] negated, same_eojeol
+    #: (check id << 32 | type id) -> whether the check's form/tag/regex part passes (negation and
+    #: the eojeol condition are applied per position).
+    cdef unordered_map[int64_t, char] base
+
+
+cdef _Memo _memo = _Memo()
+#: MorphemeCheck -> id, and the checks by id.
+cdef dict _check_ids = {}
+cdef list _checks = []
+#: (form, tag) -> type id, and back.
+cdef dict _type_ids = {}
+cdef list _type_forms = []
+cdef list _type_tags = []
+#: label -> id
+cdef dict _label_ids = {}
+#: (look body, ahead, reach) -> id, the first half of a look-around memo key.
+cdef dict _look_ids = {}
+#: id(Program) -> (Program, NativeProgram): the Program is kept so its id stays unique.
+cdef dict _programs = {}
+
+
+cdef inline void _push(vector[int]& values, int value):
+    # Cython 3.3 passes an expression's value to a C++ ``const T&`` parameter
+    # through a pointer to a temporary that may be gone by the call (wrong
+    # values at -O2): every push of a computed value goes through this parameter.
+    values.push_back(value)
+
+
+cdef int _check_id(object check) except -1:
+    cdef object known = _check_ids.get(check)
+    if known is not None:
+        return known
+    cdef int new_id = len(_checks)
+    _check_ids[check] = new_id
+    _checks.append(check)
+    _push(_memo.negated, 1 if check.negated else 0)
+    _push(_memo.same_eojeol, 1 if check.same_eojeol else 0)
+    return new_id
+
+
+cdef dict _lexicon_ids = {}
+
+
+cdef int _lexicon_id(str name):
+    cdef object known = _lexicon_ids.get(name)
+    if known is None:
+        known = _lexicon_ids[name] = len(_lexicon_ids)
+    return known
+
+
+cdef vector[int]* _lexicon_ends(Run r, NativeProgram p, int pc, int position) except NULL:
+    cdef int64_t key = ((<int64_t>p.lexicon[pc]) << 32) | position
+    it = r.sentence.lexicon_ends.find(key)
+    if it != r.sentence.lexicon_ends.end():
+        return &deref(it).second
+    cdef vector[int]* ends = &r.sentence.lexicon_ends[key]
+    for end in r.input.lexicon_ends(p.names[p.name[pc]], position):
+        _push(ends[0], end)
+    return ends
+
+
+cdef int _label_id(str label):
+    cdef object known = _label_ids.get(label)
+    if known is None:
+        known = _label_ids[label] = len(_label_ids)
+    return known
+
+
+cdef bint _base_passes(object check, str form, str tag):
+    """MorphemeCheck.accepts without its negation and eojeol condition (see koie.ir)."""
+    if check.forms and form not in check.forms or check.tags and tag not in check.tags:
+        return False
+    if check.regex is not None:
+        compiled = check._compiled
+        if compiled is None:
+            import re
+            compiled = re.compile(check.regex)
+            object.__setattr__(check, "_compiled", compiled)
+        return compiled.search(form) is not None
+    return True
+
+
+cdef class NativeProgram:
+    """A :class:`~koie.compile.Program` as flat C arrays, with its closures flattened the same way."""
+
+    cdef int size
+    cdef vector[int] op, next_pc, element, check, capture, name, sub, ahead, negative, max_length, at_end
+    cdef vector[int] spacing, label_off, labels, look_key
+    # Closure paths of instruction pc: clo_off[pc] .. clo_off[pc + 1]; each path's capture events
+    # and conditions are slices of ev_* and conds given by the *_off arrays (one entry more than paths).
+    cdef vector[int] clo_off, path_target, path_ev_off, path_cond_off, ev_kind, ev_name, conds
+    cdef list names  # capture and lexicon names, by index
+    cdef vector[int] lexicon  # the process-wide id of each instruction's lexicon name, or -1
+    cdef list subs  # the NativeProgram of each look-around body, by index
+    cdef object first_forms
+    cdef int depth  # 1 + the deepest nesting of look-around bodies
+    # The start filter (koie.compile.StartFilter): checks, labels and lexicon names.
+    cdef bint has_start
+    cdef vector[int] start_checks, start_labels
+    cdef list start_lexicons
+
+    def __init__(self, program):
+        cdef int pc
+        self.names = []
+        self.subs = []
+        name_index = {}
+
+        def name_id(value):
+            if value is None:
+                return -1
+            if value not in name_index:
+                name_index[value] = len(self.names)
+                self.names.append(value)
+            return name_index[value]
+
+        code = program.instructions
+        self.size = len(code)
+        self.first_forms = program.first_forms
+        self.has_start = program.start is not None
+        self.start_lexicons = []
+        if program.start is not None:
+            for check in program.start.checks:
+                _push(self.start_checks, _check_id(check))
+            for label in program.start.labels:
+                _push(self.start_labels, _label_id(label))
+            self.start_lexicons = list(program.start.lexicons)
+        for pc in range(self.size):
+            inst = code[pc]
+            _push(self.op, _OPS.get(inst.op, OP_OTHER))
+            _push(self.next_pc, inst.next)
+            _push(self.element, inst.element)
+            _push(self.check, _check_id(inst.check) if inst.check is not None else -1)
+            _push(self.capture, name_id(inst.capture))
+            _push(self.name, name_id(inst.name) if inst.op == "lexicon" else -1)
+            _push(self.lexicon, _lexicon_id(inst.name) if inst.op == "lexicon" else -1)
+            _push(self.ahead, 1 if inst.ahead else 0)
+            _push(self.negative, 1 if inst.negative else 0)
+            _push(self.max_length, inst.max_length)
+            _push(self.at_end, 1 if inst.at_end else 0)
+            _push(self.spacing, 0 if inst.op != "anchor" or inst.name is None
+                  else (1 if inst.name == "space" else 2))
+            _push(self.label_off, self.labels.size())
+            for label in sorted(inst.labels):
+                _push(self.labels, _label_id(label))
+            if inst.op == "look":
+                _push(self.sub, len(self.subs))
+                self.subs.append(native_program(inst.sub))
+                key = (id(inst.sub), bool(inst.ahead), inst.max_length)
+                if key not in _look_ids:
+                    _look_ids[key] = len(_look_ids)
+                _push(self.look_key, _look_ids[key])
+            else:
+                _push(self.sub, -1)
+                _push(self.look_key, -1)
+        _push(self.label_off, self.labels.size())
+        self.depth = 1 + max([(<NativeProgram>sub).depth for sub in self.subs], default=0)
+        for pc in range(self.size):
+            _push(self.clo_off, self.path_target.size())
+            for target, events, conditions in program.closures[pc]:
+                _push(self.path_target, target)
+                _push(self.path_ev_off, self.ev_kind.size())
+                for kind, capture_name in events:
+                    _push(self.ev_kind, EV_OPEN if kind == "o" else EV_CLOSE)
+                    _push(self.ev_name, name_id(capture_name))
+                _push(self.path_cond_off, self.conds.size())
+                for condition in conditions:
+                    _push(self.conds, condition)
+        _push(self.clo_off, self.path_target.size())
+        _push(self.path_ev_off, self.ev_kind.size())
+        _push(self.path_cond_off, self.conds.size())
+
+
+def native_program(program):
+    """The compiled form of a :class:`~koie.compile.Program` (made once per program)."""
+    entry = _programs.get(id(program))
+    if entry is None or entry[0] is not program:
+        entry = _programs[id(program)] = (program, NativeProgram(program))
+    return entry[1]
+
+
+cdef class NativeSentence:
+    """A sentence's morphemes as type ids and eojeol numbers, and its look-around results.
+
+    Kept on the sentence's :class:`~koie.match.SentenceIndex`, so every rule
+    shares it, as the Python VM shares its look-around memo.
+    """
+
+    cdef int count
+    cdef vector[int] types, eojeol
+    cdef list forms
+    #: Look-around results: look key -> offset of its count + 1 verdicts (2 unknown) in look_results.
+    cdef vector[int] look_offset
+    cdef vector[char] look_results
+    #: Each check's verdict at each position (check * count + position): 2 unknown, 0 or 1 known;
+    #: checks registered after the sentence was made fall back to the process-wide memo.
+    cdef vector[char] verdicts
+    cdef int checks_known
+    #: (lexicon id << 32 | position) -> where entries starting there end (MatchInput.lexicon_ends).
+    cdef unordered_map[int64_t, vector[int]] lexicon_ends
+
+    def __init__(self, morphemes):
+        cdef object type_id
+        self.count = len(morphemes)
+        self.forms = []
+        for morpheme in morphemes:
+            key = (morpheme.form, morpheme.tag)
+            type_id = _type_ids.get(key)
+            if type_id is None:
+                type_id = _type_ids[key] = len(_type_forms)
+                _type_forms.append(morpheme.form)
+                _type_tags.append(morpheme.tag)
+            _push(self.types, type_id)
+            _push(self.eojeol, morpheme.eojeol)
+            self.forms.append(morpheme.form)
+        self.checks_known = len(_checks)
+        self.verdicts.resize(<size_t>self.checks_known * self.count, 2)
+
+
+cdef class Run:
+    """One call of :func:`find_all`: the sentence, the rule's spans, the event pool and the step count."""
+
+    cdef object input  # the MatchInput
+    cdef NativeSentence sentence
+    cdef int count
+    cdef vector[Event] events
+    cdef int64_t steps, next_check
+    cdef vector[int] span_end, span_label, span_order, span_at
+    cdef list span_refs
+    # Buffers of each nesting level of searches (a look-around searches inside a search), reused
+    # from search to search: sized once per run, so pointers into them stay valid.
+    cdef vector[vector[vector[Thread]]] pending_stack
+    cdef vector[vector[Thread]] threads_stack, runnable_stack
+    cdef vector[vector[int64_t]] seen_stack
+    cdef int depth
+    cdef int64_t serial  # numbers searches: a "seen" stamp is (serial << 32 | position)
+
+
+cdef inline int _event(Run r, int kind, int a, int first, int last, int filler, int capture, int parent):
+    cdef Event event
+    event.kind = kind
+    event.a = a
+    event.first = first
+    event.last = last
+    event.filler = filler
+    event.capture = capture
+    event.parent = parent
+    r.events.push_back(event)
+    return <int>r.events.size() - 1
+
+
+cdef inline void _push_thread(vector[Thread]& threads, int pc, int start, int trail):
+    cdef Thread thread
+    thread.pc = pc
+    thread.start = start
+    thread.trail = trail
+    threads.push_back(thread)
+
+
+cdef int _check_limits(Run r) except -1:
+    r.input.steps = r.steps
+    r.input.check_limits()
+    r.next_check = r.input._next_check
+    return 0
+
+
+cdef inline int _accepts(Run r, int check, int position) except -1:
+    cdef NativeSentence sentence = r.sentence
+    cdef size_t slot
+    cdef char verdict
+    if check < sentence.checks_known:
+        slot = <size_t>check * sentence.count + position
+        verdict = sentence.verdicts[slot]
+        if verdict == 2:
+            verdict = sentence.verdicts[slot] = _verdict(sentence, check, position)
+        return verdict
+    return _verdict(sentence, check, position)
+
+
+cdef char _verdict(NativeSentence sentence, int check, int position) except -1:
+    """MorphemeCheck.accepts at ``position``, its form/tag/regex part memoised per morpheme type."""
+    cdef int type_id = sentence.types[position]
+    cdef int64_t key = ((<int64_t>check) << 32) | type_id
+    cdef char base
+    it = _memo.base.find(key)
+    if it == _memo.base.end():
+        base = 1 if _base_passes(_checks[check], _type_forms[type_id], _type_tags[type_id]) else 0
+        _memo.base[key] = base
+    else:
+        base = deref(it).second
+    cdef int ok = base
+    if ok and _memo.same_eojeol[check]:
+        ok = position > 0 and sentence.eojeol[position - 1] == sentence.eojeol[position]
+    return 1 if ok != _memo.negated[check] else 0
+
+
+cdef int _anchor_holds(Run r, NativeProgram p, int pc, int position):
+    cdef int count = r.count
+    cdef int spacing = p.spacing[pc]
+    if spacing == 0:
+        return position == count if p.at_end[pc] else position == 0
+    cdef bint between = position == 0 or position == count or \
+        r.sentence.eojeol[position - 1] != r.sentence.eojeol[position]
+    return between if spacing == 1 else not between
+
+
+cdef int _look(Run r, NativeProgram p, int pc, int position) except -1:
+    cdef NativeSentence sentence = r.sentence
+    cdef int look_key = p.look_key[pc]
+    if <size_t>look_key >= sentence.look_offset.size():
+        sentence.look_offset.resize(look_key + 1, -1)
+    cdef int offset = sentence.look_offset[look_key]
+    if offset < 0:
+        offset = sentence.look_results.size()
+        sentence.look_offset[look_key] = offset
+        sentence.look_results.resize(offset + r.count + 1, 2)
+    cdef char known = sentence.look_results[offset + position]
+    if known != 2:
+        return known
+    cdef NativeProgram body = p.subs[p.sub[pc]]
+    cdef Best found
+    cdef int result = 0
+    cdef int origin, lowest
+    if p.ahead[pc]:
+        _search(r, body, position, True, -1, NULL, &found)
+        result = found.found
+    else:
+        lowest = position - p.max_length[pc]
+        if lowest < 0:
+            lowest = 0
+        origin = position
+        while origin >= lowest:
+            _search(r, body, origin, True, position, NULL, &found)
+            if found.found:
+                result = 1
+                break
+            origin -= 1
+    sentence.look_results[offset + position] = result  # by index: the search may have grown the vector
+    return result
+
+
+cdef int _closure(Run r, NativeProgram p, int pc, int start, int trail, int position, vector[int64_t]& seen,
+                  int64_t stamp, vector[Thread]& runnable, Best* best, int must_end) except -1:
+    """Follow the precomputed non-consuming paths from ``pc`` (koie.match._closure)."""
+    cdef int i, c, e, target, condition, op, path_trail
+    cdef bint holds
+    for i in range(p.clo_off[pc], p.clo_off[pc + 1]):
+        target = p.path_target[i]
+        if seen[target] == stamp:
+            continue
+        holds = True
+        for c in range(p.path_cond_off[i], p.path_cond_off[i + 1]):
+            condition = p.conds[c]
+            if p.op[condition] == OP_ANCHOR:
+                holds = _anchor_holds(r, p, condition, position)
+            else:
+                holds = _look(r, p, condition, position) != p.negative[condition]
+            if not holds:
+                break
+        if not holds:
+            continue
+        seen[target] = stamp
+        path_trail = trail
+        for e in range(p.path_ev_off[i], p.path_ev_off[i + 1]):
+            path_trail = _event(r, p.ev_kind[e], p.ev_name[e], position, position, -1, -1, path_trail)
+        op = p.op[target]
+        if op == OP_MATCH:
+            if must_end >= 0 and position != must_end:
+                continue
+            if not best.found or start < best.start or (start == best.start and position > best.end):
+                best.found = 1
+                best.start = start
+                best.end = position
+                best.trail = path_trail
+        elif op == OP_TAIL:
+            # A possessive run of endings: with none here, go straight on.
+            if position < r.count and _accepts(r, p.check[target], position):
+                _push_thread(runnable, target, start, path_trail)
+            else:
+                _closure(r, p, p.next_pc[target], start, path_trail, position, seen, stamp, runnable, best, must_end)
+        else:
+            _push_thread(runnable, target, start, path_trail)
+    return 0
+
+
+cdef int _next_pending(vector[vector[Thread]]& pending, int position, int count):
+    cdef int at = position + 1
+    while at <= count and pending[at].empty():
+        at += 1
+    return at
+
+
+cdef int _search(Run r, NativeProgram p, int origin, bint anchored, int must_end, vector[int]* starts,
+                 Best* best) except -1:
+    """The leftmost-longest match starting at or after ``origin`` (koie.match._search)."""
+    cdef int count = r.count
+    if r.depth >= <int>r.pending_stack.size():
+        raise RuntimeError("koie._vm: look-arounds nested deeper than the program said")
+    cdef vector[vector[Thread]]* pending = &r.pending_stack[r.depth]
+    if pending.size() < <size_t>(count + 2):
+        pending.resize(count + 2)
+    cdef vector[Thread]* threads = &r.threads_stack[r.depth]
+    cdef vector[Thread]* runnable = &r.runnable_stack[r.depth]
+    cdef vector[int64_t]* seen = &r.seen_stack[r.depth]
+    if seen.size() < <size_t>p.size:
+        seen.resize(p.size, -1)
+    r.serial += 1
+    cdef int64_t stamp_base = r.serial << 32
+    cdef int k
+    r.depth += 1
+    try:
+        _search_loop(r, p, origin, anchored, must_end, starts, best, pending[0], threads[0], runnable[0], seen[0],
+                     stamp_base)
+    finally:
+        r.depth -= 1
+        for k in range(count + 2):
+            pending[0][k].clear()
+    return 0
+
+
+cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int must_end, vector[int]* starts,
+                      Best* best, vector[vector[Thread]]& pending, vector[Thread]& threads,
+                      vector[Thread]& runnable, vector[int64_t]& seen, int64_t stamp_base) except -1:
+    cdef int count = r.count
+    cdef int pending_total = 0
+    cdef int position = origin
+    cdef size_t next_start = 0
+    cdef size_t i, j
+    cdef int upcoming, pc, op, end, limit, k, span, event, label_at
+    cdef Thread thread, moving
+    cdef bint start_here, waiting
+    cdef vector[int]* ends
+    best.found = 0
+    if starts != NULL:
+        while next_start < starts.size() and starts[0][next_start] < origin:
+            next_start += 1
+    while position <= count:
+        if r.steps >= r.next_check:
+            _check_limits(r)
+        threads.clear()
+        threads.swap(pending[position])
+        pending_total -= <int>threads.size()
+        if not best.found and (not anchored or position == origin):
+            if starts != NULL:
+                while next_start < starts.size() and starts[0][next_start] < position:
+                    next_start += 1
+                start_here = next_start < starts.size() and starts[0][next_start] == position
+            else:
+                start_here = p.first_forms is None or (position < count and r.sentence.forms[position] in p.first_forms)
+            if start_here:
+                _push_thread(threads, 0, position, -1)
+        if threads.empty():
+            if anchored or best.found:
+                if pending_total == 0:
+                    break
+                position = _next_pending(pending, position, count)
+                continue
+            if starts != NULL:
+                upcoming = starts[0][next_start] if next_start < starts.size() else count + 1
+                if pending_total:
+                    upcoming = min(upcoming, _next_pending(pending, position, count))
+                position = upcoming
+                continue
+            position += 1
+            continue
+        # Stable sort by start: earlier starts first, insertion order among equals.
+        for i in range(1, threads.size()):
+            moving = threads[i]
+            j = i
+            while j > 0 and threads[j - 1].start > moving.start:
+                threads[j] = threads[j - 1]
+                j -= 1
+            threads[j] = moving
+        runnable.clear()
+        for i in range(threads.size()):
+            thread = threads[i]
+            if best.found and thread.start > best.start:
+                continue
+            _closure(r, p, thread.pc, thread.start, thread.trail, position, seen, stamp_base | position, runnable, best,
+                     must_end)
+        for i in range(runnable.size()):
+            thread = runnable[i]
+            if best.found and thread.start > best.start:
+                continue
+            pc = thread.pc
+            op = p.op[pc]
+            r.steps += 1
+            if op == OP_MORPH:
+                if position < count and _accepts(r, p.check[pc], position):
+                    event = _event(r, EV_M, p.element[pc], position, position + 1, -1, -1, thread.trail)
+                    _push_thread(pending[position + 1], p.next_pc[pc], thread.start, event)
+                    pending_total += 1
+            elif op == OP_SLOT:
+                for k in range(r.span_at[position], r.span_at[position + 1]):
+                    span = r.span_order[k]
+                    end = r.span_end[span]
+                    if end <= position:
+                        continue
+                    for label_at in range(p.label_off[pc], p.label_off[pc + 1]):
+                        if p.labels[label_at] == r.span_label[span]:
+                            event = _event(r, EV_M, p.element[pc], position, end, span, p.capture[pc], thread.trail)
+                            _push_thread(pending[end], p.next_pc[pc], thread.start, event)
+                            pending_total += 1
+                            break
+            elif op == OP_TAIL:
+                end = position
+                limit = position + (p.max_length[pc] or count)
+                if limit > count:
+                    limit = count
+                while end < limit and _accepts(r, p.check[pc], end):
+                    end += 1
+                event = _event(r, EV_M, p.element[pc], position, end, -1, -1, thread.trail)
+                _push_thread(pending[end], p.next_pc[pc], thread.start, event)
+                pending_total += 1
+            elif op == OP_LEXICON:
+                ends = _lexicon_ends(r, p, pc, position)
+                for k in range(<int>ends.size()):
+                    end = ends[0][k]
+                    event = _event(r, EV_M, p.element[pc], position, end, -1, p.capture[pc], thread.trail)
+                    _push_thread(pending[end], p.next_pc[pc], thread.start, event)
+                    pending_total += 1
+        if best.found:
+            waiting = False
+            for k in range(position + 1, count + 1):
+                for i in range(pending[k].size()):
+                    if pending[k][i].start <= best.start:
+                        waiting = True
+                        break
+                if waiting:
+                    break
+            if not waiting:
+                break
+        position += 1
+    return 0
+
+
+cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
+    """Positions where the first consuming element can succeed, in order (koie.match.start_positions)."""
+    cdef int count = r.count
+    cdef vector[char] marked
+    marked.resize(count + 1, 0)
+    cdef size_t i
+    cdef int position, check, span, label
+    for i in range(p.start_checks.size()):
+        check = p.start_checks[i]
+        for position in range(count):
+            if not marked[position] and _accepts(r, check, position):
+                marked[position] = 1
+    if not p.start_labels.empty():
+        for position in range(count + 1):
+            for span in range(r.span_at[position], r.span_at[position + 1]):
+                if r.span_end[span] <= position:
+                    continue
+                label = r.span_label[span]
+                for i in range(p.start_labels.size()):
+                    if p.start_labels[i] == label:
+                        marked[position] = 1
+                        break
+    if p.start_lexicons:
+        sentence = r.input
+        morphemes = sentence.morphemes
+        text = sentence.text
+        for name in p.start_lexicons:
+            lexicon = sentence.lexicons.get(name)
+            if lexicon is None:
+                continue
+            prefixes = lexicon.prefixes
+            for position in range(count):
+                if marked[position]:
+                    continue
+                morpheme = morphemes[position]
+                # An entry's surface starts with this morpheme's first character.
+                if morpheme.end > morpheme.start:
+                    first = text[morpheme.start]
+                    if not first.isspace() and first.casefold() not in prefixes:
+                        continue
+                if sentence.lexicon_ends(name, position):
+                    marked[position] = 1
+    for position in range(count + 1):
+        if marked[position]:
+            _push(out, position)
+    return 0
+
+
+cdef object _trail(Run r, NativeProgram p, int index):
+    """The Python cons list of events that koie.match._build reads."""
+    cdef Event event
+    cdef list chain = []
+    cdef object trail = None
+    cdef object item
+    while index >= 0:
+        event = r.events[index]
+        chain.append(index)
+        index = event.parent
+    for index in reversed(chain):
+        event = r.events[index]
+        if event.kind == EV_M:
+            item = ("m", event.a, event.first, event.last,
+                    r.span_refs[event.filler] if event.filler >= 0 else None,
+                    p.names[event.capture] if event.capture >= 0 else None)
+        else:
+            item = ("o" if event.kind == EV_OPEN else "c", p.names[event.a], event.first)
+        trail = (item, trail)
+    return trail
+
+
+def find_all(program, sentence, build):
+    """Every leftmost-longest, non-overlapping match (koie.match.find_matches without "why not").
+
+    ``sentence`` is a MatchInput whose step limit is already set; ``build`` is koie.match._build.
+    """
+    cdef NativeProgram p = native_program(program)
+    index = sentence.index
+    cdef NativeSentence native = index.native
+    if native is None:
+        native = index.native = NativeSentence(sentence.morphemes)
+    cdef Run r = Run()
+    r.input = sentence
+    r.sentence = native
+    r.count = native.count
+    r.steps = sentence.steps
+    r.next_check = sentence._next_check
+    r.span_refs = []
+    cdef int count = native.count
+    cdef int position, k
+    spans = sentence.spans
+    r.span_at.resize(count + 2, 0)
+    # Spans by start, in their given order among equal starts (as spans_at lists them).
+    for span in sorted([s for s in spans if 0 <= s.start <= count], key=lambda s: s.start):
+        _push(r.span_order, len(r.span_refs))
+        r.span_refs.append(span.ref)
+        _push(r.span_end, span.end)
+        _push(r.span_label, _label_id(span.label))
+        r.span_at[span.start + 1] += 1
+    for position in range(1, count + 2):
+        r.span_at[position] += r.span_at[position - 1]
+    cdef vector[int] start_positions
+    cdef vector[int]* starts_pointer = NULL
+    if p.has_start:
+        _start_positions(r, p, start_positions)
+        if start_positions.empty():
+            sentence.steps = r.steps
+            return []
+        starts_pointer = &start_positions
+    r.pending_stack.resize(p.depth)
+    r.threads_stack.resize(p.depth)
+    r.runnable_stack.resize(p.depth)
+    r.seen_stack.resize(p.depth)
+    cdef Best best
+    matches = []
+    position = 0
+    try:
+        while position <= count:
+            r.events.clear()
+            _search(r, p, position, False, -1, starts_pointer, &best)
+            if not best.found:
+                break
+            matches.append(build((best.start, best.end, _trail(r, p, best.trail))))
+            position = best.end if best.end > best.start else best.start + 1
+    finally:
+        sentence.steps = r.steps
+    return matches
+
+

@@ -1,0 +1,158 @@
+"""The compiled VM (koie/_vm.pyx) against the Python VM of koie.match: same matches, same steps.
+
+koie.match is the definition of matching; the native VM is its speed. On
+generated patterns (every instruction kind: morpheme tests with regexes,
+negation and eojeol conditions, slots, lexicons, captures, anchors, spacing
+anchors, all four look-arounds, possessive tails) over generated morpheme
+streams, both must return identical RawMatch values (spans, steps, fillers,
+captures) and count the same number of VM steps. No model needed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from koie import match as match_module
+from koie.compile import compile_pattern
+from koie.ir import MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot
+from koie.match import EntitySpan, MatchInput, find_matches
+from koie.morphemes import Morpheme
+from koie.load import LexiconSpec
+from koie.resolve import Lexicon
+
+native = pytest.importorskip("koie._vm", reason="the native matcher is not built (KOIE_PURE_PYTHON install)")
+
+FORMS = ("a", "b", "c", "ab")
+TAGS = ("NNG", "JKS", "NNP")
+
+
+def _lexicons() -> dict[str, Lexicon]:
+    spec = LexiconSpec("L", ("ab", "b c", "abc"), None, 0.0, None)  # type: ignore[arg-type]
+    return {"L": Lexicon.of(spec)}
+
+
+def _checks() -> st.SearchStrategy[MorphemeCheck]:
+    return st.builds(
+        lambda forms, tags, regex, negated, same: MorphemeCheck(frozenset(forms), frozenset(tags), regex, negated,
+                                                                 same),
+        st.sets(st.sampled_from(FORMS), max_size=2), st.sets(st.sampled_from(TAGS), max_size=1),
+        st.sampled_from([None, None, "^a", "b$"]), st.booleans(), st.sampled_from([False, False, True]))
+
+
+def _patterns() -> st.SearchStrategy[RNode]:
+    counter = itertools.count()
+    leaves = st.one_of(
+        _checks().map(lambda check: RMorph(check, next(counter))),
+        st.sampled_from([frozenset({"X"}), frozenset({"X", "Y"}), frozenset({"Y"})])
+        .map(lambda labels: RSlot(labels, "x", next(counter))),
+        st.just(None).map(lambda _: RLexicon("L", "lex", next(counter))),
+        st.tuples(st.booleans(), st.sampled_from(["", "", "space", "join"]))
+        .map(lambda t: RAnchor(t[0], next(counter), t[1])),
+    )
+
+    def extend(inner: st.SearchStrategy[RNode]) -> st.SearchStrategy[RNode]:
+        return st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map(lambda items: RSeq(tuple(items))),
+            st.lists(inner, min_size=2, max_size=3).map(lambda options: RAlt(tuple(options))),
+            st.tuples(inner, st.sampled_from([(0, 1), (0, None), (1, None), (1, 2), (2, 3)]), st.booleans())
+            .map(lambda t: RRepeat(t[0], t[1][0], t[1][1], t[2])),
+            inner.map(lambda body: RGroup(body, "g")),
+            st.tuples(inner, st.booleans(), st.booleans())
+            .map(lambda t: RLook(t[0], t[1], t[2], 4, next(counter))),
+            _checks().map(lambda check: RRepeat(RMorph(check, next(counter)), 0, None, True, possessive=True)),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=7)
+
+
+@st.composite
+def _streams(draw: Any) -> tuple[list[Morpheme], str, list[EntitySpan]]:
+    size = draw(st.integers(0, 9))
+    forms = [draw(st.sampled_from(FORMS)) for _ in range(size)]
+    spaced = [draw(st.booleans()) for _ in range(size)]
+    morphemes: list[Morpheme] = []
+    text = ""
+    eojeol = 0
+    for index, form in enumerate(forms):
+        if index and spaced[index]:
+            text += " "
+            eojeol += 1
+        morphemes.append(Morpheme(form, draw(st.sampled_from(TAGS)), len(text), len(text) + len(form), eojeol))
+        text += form
+    spans = []
+    for number in range(draw(st.integers(0, 4))):
+        if size:
+            start = draw(st.integers(0, size - 1))
+            end = draw(st.integers(start + 1, size))
+            spans.append(EntitySpan(start, end, draw(st.sampled_from(["X", "Y"])), ref=f"record{number}"))
+    return morphemes, text, spans
+
+
+def _both(program: Any, morphemes: list[Morpheme], text: str, spans: list[EntitySpan]) -> tuple[Any, Any]:
+    results = []
+    for engine in (native, None):
+        saved = match_module._native
+        match_module._native = engine
+        try:
+            sentence = MatchInput(morphemes, text, spans, _lexicons())
+            results.append((find_matches(program, sentence), sentence.steps))
+        finally:
+            match_module._native = saved
+    return results[0], results[1]
+
+
+@settings(max_examples=400, deadline=None)
+@given(_patterns(), _streams())
+def test_native_vm_matches_python_vm(pattern: RNode, stream: Any) -> None:
+    morphemes, text, spans = stream
+    program = compile_pattern(pattern)
+    (native_matches, native_steps), (python_matches, python_steps) = _both(program, morphemes, text, spans)
+    assert native_matches == python_matches
+    assert native_steps == python_steps
+
+
+def test_native_vm_is_what_find_matches_uses() -> None:
+    """Installed normally (gcc is on every supported machine), koie matches with the compiled VM."""
+    assert match_module._native is native
+
+
+def test_native_vm_on_a_shipped_pack_gives_the_same_records(tmp_path: Any) -> None:
+    """End to end on a notation pack with look-arounds, slots, lexicons and tails: identical records."""
+    from koie.api import Pack
+    from koie.engine import extract
+    from koie.morphemes import NotationAnalyzer
+
+    path = tmp_path / "pack.yaml"
+    path.write_text("""
+lexicons:
+  TITLE: [회장, 사장, 대표 이사]
+rules:
+  - id: person
+    label: PERSON
+    pattern: '/NNP{1,2} (?= @TITLE)'
+  - id: met
+    label: MET
+    pattern: '[PERSON:a] @TITLE:t (이/JKS | 는/JX) ~3 [PERSON:b] @TITLE (와/JKB | 을/JKO) ~1 (?<! 안/MAG) 만나/VV'
+  - id: tail
+    label: TAIL
+    pattern: '만나/VV (?! 예정/NNG)'
+""", encoding="utf-8")
+    pack = Pack.load(path, NotationAnalyzer())
+    document = NotationAnalyzer().analyze(
+        "김철수/NNP 회장/NNG+이/JKS 어제/NNG 이영희/NNP 대표/NNG 이사/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF "
+        "박/NNP 사장/NNG+은/JX 최/NNP 회장/NNG+을/JKO 안/MAG 만나/VV+ᆯ/ETM 예정/NNG+이/VCP+다/EF+./SF")
+    saved = match_module._native
+    try:
+        match_module._native = None
+        python_records = [(r.rule, r.start, r.end, r.text) for r in extract(pack.compiled, document).records]
+        match_module._native = native
+        native_records = [(r.rule, r.start, r.end, r.text) for r in extract(pack.compiled, document).records]
+    finally:
+        match_module._native = saved
+    assert native_records == python_records
+    assert [rule for rule, *_ in native_records].count("met") == 1, native_records  # not the one after 안
