@@ -121,9 +121,55 @@ cdef vector[int]* _lexicon_ends(Run r, NativeProgram p, int pc, int position) ex
     if it != r.sentence.lexicon_ends.end():
         return &deref(it).second
     cdef vector[int]* ends = &r.sentence.lexicon_ends[key]
-    for end in r.input.lexicon_ends(p.names[p.name[pc]], position):
-        _push(ends[0], end)
+    lexicon = r.input.lexicons.get(p.names[p.name[pc]])
+    if lexicon is not None:
+        _find_lexicon_ends(r, lexicon, position, ends[0])
     return ends
+
+
+cdef vector[int]* _cached_lexicon_ends(Run r, str name, object lexicon, int position) except NULL:
+    cdef int64_t key = ((<int64_t>_lexicon_id(name)) << 32) | position
+    it = r.sentence.lexicon_ends.find(key)
+    if it != r.sentence.lexicon_ends.end():
+        return &deref(it).second
+    cdef vector[int]* ends = &r.sentence.lexicon_ends[key]
+    _find_lexicon_ends(r, lexicon, position, ends[0])
+    return ends
+
+
+cdef int _find_lexicon_ends(Run r, object lexicon, int index, vector[int]& ends) except -1:
+    """MatchInput.lexicon_ends: entries match the surface text (spaces ignored, case-folded) and end
+    only at morpheme boundaries. The surface grows a morpheme at a time instead of being re-joined."""
+    morphemes = r.input.morphemes
+    cdef str text = r.input.text
+    cdef int count = r.count
+    if index >= count:
+        return 0
+    cdef object prefixes = lexicon.prefixes
+    cdef object entries = lexicon.entries
+    cdef Py_ssize_t longest = lexicon.longest
+    cdef Py_ssize_t start_char = morphemes[index].start
+    cdef Py_ssize_t end_char = start_char
+    cdef Py_ssize_t covered = start_char  # text[start_char:covered] is in the surface
+    cdef Py_ssize_t morpheme_end
+    cdef str surface = ""
+    cdef int j
+    cdef bint boundary
+    for j in range(index, count):
+        morpheme_end = morphemes[j].end
+        if morpheme_end > end_char:
+            end_char = morpheme_end
+        if end_char > covered:
+            surface += "".join(text[covered:end_char].split()).casefold()
+            covered = end_char
+        if surface and surface not in prefixes:
+            break
+        boundary = j + 1 == count or morphemes[j + 1].start >= end_char
+        if boundary and surface in entries:
+            _push(ends, j + 1)
+        if len(surface) >= longest:
+            break
+    return 0
 
 
 cdef int _label_id(str label):
@@ -603,6 +649,7 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
 cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     """Positions where the first consuming element can succeed, in order (koie.match.start_positions)."""
     cdef int count = r.count
+    cdef vector[int]* ends
     cdef vector[char] marked
     marked.resize(count + 1, 0)
     cdef size_t i
@@ -640,7 +687,8 @@ cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
                     first = text[morpheme.start]
                     if not first.isspace() and first.casefold() not in prefixes:
                         continue
-                if sentence.lexicon_ends(name, position):
+                ends = _cached_lexicon_ends(r, name, lexicon, position)
+                if not ends.empty():
                     marked[position] = 1
     for position in range(count + 1):
         if marked[position]:
@@ -648,32 +696,52 @@ cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     return 0
 
 
-cdef object _trail(Run r, NativeProgram p, int index):
-    """The Python cons list of events that koie.match._build reads."""
-    cdef Event event
-    cdef list chain = []
-    cdef object trail = None
-    cdef object item
+cdef object _raw_match(Run r, NativeProgram p, Best* best, object step_type, object match_type):
+    """The RawMatch of the best thread: koie.match._build, over the event pool."""
+    cdef vector[int] chain
+    cdef int index = best.trail
     while index >= 0:
-        event = r.events[index]
-        chain.append(index)
-        index = event.parent
-    for index in reversed(chain):
-        event = r.events[index]
+        chain.push_back(index)
+        index = r.events[index].parent
+    cdef vector[int] step_element, step_start, step_end, step_filler
+    cdef Event event
+    cdef int at, last_step
+    cdef dict captures = {}
+    cdef dict open_groups = {}
+    cdef list opened
+    for at in range(<int>chain.size() - 1, -1, -1):
+        event = r.events[chain[at]]
         if event.kind == EV_M:
-            item = ("m", event.a, event.first, event.last,
-                    r.span_refs[event.filler] if event.filler >= 0 else None,
-                    p.names[event.capture] if event.capture >= 0 else None)
+            last_step = <int>step_element.size() - 1
+            if last_step >= 0 and step_element[last_step] == event.a and step_end[last_step] == event.first \
+                    and event.filler < 0 and step_filler[last_step] < 0 and event.capture < 0:
+                step_end[last_step] = event.last  # one element consuming morpheme after morpheme
+            else:
+                _push(step_element, event.a)
+                _push(step_start, event.first)
+                _push(step_end, event.last)
+                _push(step_filler, event.filler)
+            if event.capture >= 0:
+                captures.setdefault(p.names[event.capture], []).append(
+                    (event.first, event.last, r.span_refs[event.filler] if event.filler >= 0 else None))
+        elif event.kind == EV_OPEN:
+            open_groups.setdefault(p.names[event.a], []).append(event.first)
         else:
-            item = ("o" if event.kind == EV_OPEN else "c", p.names[event.a], event.first)
-        trail = (item, trail)
-    return trail
+            opened = open_groups.get(p.names[event.a], [])
+            begin = opened.pop() if opened else event.first
+            if event.first > begin:
+                captures.setdefault(p.names[event.a], []).append((begin, event.first, None))
+    steps = tuple([step_type(step_element[at], step_start[at], step_end[at],
+                             r.span_refs[step_filler[at]] if step_filler[at] >= 0 else None)
+                   for at in range(<int>step_element.size())])
+    return match_type(best.start, best.end, steps, captures)
 
 
-def find_all(program, sentence, build):
+def find_all(program, sentence, step_type, match_type):
     """Every leftmost-longest, non-overlapping match (koie.match.find_matches without "why not").
 
-    ``sentence`` is a MatchInput whose step limit is already set; ``build`` is koie.match._build.
+    ``sentence`` is a MatchInput whose step limit is already set; matches are
+    ``match_type`` (RawMatch) values made of ``step_type`` (Step) values.
     """
     cdef NativeProgram p = native_program(program)
     index = sentence.index
@@ -721,7 +789,7 @@ def find_all(program, sentence, build):
             _search(r, p, position, False, -1, starts_pointer, &best)
             if not best.found:
                 break
-            matches.append(build((best.start, best.end, _trail(r, p, best.trail))))
+            matches.append(_raw_match(r, p, &best, step_type, match_type))
             position = best.end if best.end > best.start else best.start + 1
     finally:
         sentence.steps = r.steps

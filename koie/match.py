@@ -279,7 +279,7 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
     if program.first_forms is not None and progress is None and not (program.first_forms & sentence.forms):
         return []
     if progress is None and _native is not None:
-        result: list[RawMatch] = _native.find_all(program, sentence, _build)
+        result: list[RawMatch] = _native.find_all(program, sentence, Step, RawMatch)
         return result
     starts: list[int] | None = None
     if program.start is not None:
