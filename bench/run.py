@@ -170,8 +170,11 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
 
-    figures: dict[str, Any] = {"machine": machine(), "corpus_mb": args.mb, "rules": args.rules}
-    print(f"machine: {figures['machine']}")
+    from koie import match as koie_match
+
+    matcher = "native (koie/_vm.pyx)" if koie_match._native is not None else "pure Python (KOIE_MATCHER=python or not built)"
+    figures: dict[str, Any] = {"machine": machine(), "corpus_mb": args.mb, "rules": args.rules, "matcher": matcher}
+    print(f"machine: {figures['machine']}\nmatcher: {matcher}")
     work = Path(tempfile.mkdtemp(prefix="koie-bench-"))
     documents = generated.make_documents(int(args.mb * 1_000_000))
     corpus_dir = generated.write_corpus(work / "corpus", documents)

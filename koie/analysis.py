@@ -138,7 +138,7 @@ class KiwiAnalyzer:
             for offset, piece in split_into_pieces(normalize_for_analysis(text)):
                 pieces.append(piece)
                 owners.append((index, offset))
-        by_document: list[list[Sentence]] = [[] for _ in texts]
+        by_document: list[list[list[_RawMorpheme]]] = [[] for _ in texts]
         if pieces:
             if self.num_workers == 0:
                 # Kiwi's batch call needs its thread pool; without one, piece by piece.
@@ -146,16 +146,8 @@ class KiwiAnalyzer:
             else:
                 results = self.kiwi.tokenize(pieces, split_sents=True)
             for (index, offset), sentences in zip(owners, results):
-                for tokens in sentences:
-                    morphemes = [_morpheme(token, offset) for token in tokens]
-                    if morphemes:
-                        start = min(m.start for m in morphemes)
-                        end = max(m.end for m in morphemes)
-                        by_document[index].append(Sentence(start, end, tuple(morphemes)))
-        documents = []
-        for text, sentences in zip(texts, by_document):
-            documents.append(AnalyzedDocument(text, _number_eojeols(text, sentences)))
-        return documents
+                by_document[index].extend(_convert(tokens, offset) for tokens in sentences)
+        return [AnalyzedDocument(text, _number_eojeols(text, raw)) for text, raw in zip(texts, by_document)]
 
     def analyze_fragment(self, text: str) -> tuple[Morpheme, ...]:
         tokens = self.kiwi.tokenize(normalize_for_analysis(text))
@@ -179,12 +171,44 @@ def _morpheme(token: Any, offset: int) -> Morpheme:
     return Morpheme(str(token.form), tag, start, start + int(token.len), 0, lemma)
 
 
-def _number_eojeols(text: str, sentences: list[Sentence]) -> tuple[Sentence, ...]:
+#: A morpheme before its eojeol is known: (form, tag, start, end, lemma).
+_RawMorpheme = tuple[str, str, int, int, "str | None"]
+#: Kiwi's tag -> koie's (VV-I -> VV), built as tags are seen.
+_BASE_TAGS: dict[str, str] = {}
+
+
+def _convert(tokens: Any, offset: int) -> list[_RawMorpheme]:
+    """One sentence of Kiwi tokens as plain tuples (Morpheme objects are made once, with eojeols)."""
+    out: list[_RawMorpheme] = []
+    base_tags = _BASE_TAGS
+    for token in tokens:
+        raw_tag = token.tag
+        tag = base_tags.get(raw_tag)
+        if tag is None:
+            tag = base_tags[raw_tag] = base_tag(str(raw_tag))
+        start = offset + token.start
+        lemma = token.lemma if tag in _PREDICATE_TAGS else None
+        out.append((token.form, tag, start, start + token.len, lemma or None))
+    return out
+
+
+def _number_eojeols(text: str, sentences: list[list[_RawMorpheme]]) -> tuple[Sentence, ...]:
+    """Sentences of Morphemes, eojeols numbered across the document as :func:`assign_eojeols` does."""
     numbered: list[Sentence] = []
     next_eojeol = 0
-    for sentence in sentences:
-        morphemes = assign_eojeols(text, sentence.morphemes, next_eojeol)
-        if morphemes:
-            next_eojeol = morphemes[-1].eojeol + 1
-        numbered.append(Sentence(sentence.start, sentence.end, tuple(morphemes)))
+    for raw in sentences:
+        if not raw:
+            continue
+        eojeol = next_eojeol
+        previous_end = -1
+        morphemes: list[Morpheme] = []
+        for form, tag, start, end, lemma in raw:
+            # Whitespace between this morpheme and the text already covered starts a new eojeol.
+            if 0 <= previous_end < start and any(c.isspace() for c in text[previous_end:start]):
+                eojeol += 1
+            morphemes.append(Morpheme(form, tag, start, end, eojeol, lemma))
+            if end > previous_end:
+                previous_end = end
+        next_eojeol = eojeol + 1
+        numbered.append(Sentence(min(m.start for m in morphemes), max(m.end for m in morphemes), tuple(morphemes)))
     return tuple(numbered)

@@ -154,6 +154,7 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     rule_order: dict[str, int] | None = None
     kept_by_sentence: dict[str, dict[int, list[Record]]] = {}
     for phase_index, phase in enumerate(pack.phases):
+        inputs: dict[tuple[int, frozenset[str]], MatchInput | None] = {}
         for compiled in phase:
             labels = compiled.rule.slot_labels
             sentences: Iterable[tuple[int, Sentence]] = enumerate(document.sentences)
@@ -167,12 +168,18 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
             for sentence_index, sentence in sentences:
                 if required and not all(group & indexes[sentence_index].forms() for group in required):
                     continue  # a form every match needs is missing from the sentence
-                spans = _sentence_spans(sentence_index, labels, kept_by_sentence)
-                if labels and not spans:
-                    continue
-                matches = find_matches(compiled.program, MatchInput(
-                    sentence.morphemes, document.text, spans, pack.resolved.lexicons,
-                    index=indexes[sentence_index]))
+                # Rules with the same slot labels in one phase see the same settled spans:
+                # one input per sentence and label set serves them all.
+                key = (sentence_index, labels)
+                sentence_input = inputs.get(key)
+                if sentence_input is None:
+                    spans = _sentence_spans(sentence_index, labels, kept_by_sentence)
+                    sentence_input = inputs[key] = MatchInput(
+                        sentence.morphemes, document.text, spans, pack.resolved.lexicons,
+                        index=indexes[sentence_index]) if spans or not labels else None
+                if sentence_input is None:
+                    continue  # the rule needs spans and the sentence has none
+                matches = find_matches(compiled.program, sentence_input)
                 for match in matches:
                     record = _record(compiled, document, sentence, sentence_index, match, doc_id)
                     unsettled.setdefault(record.label, []).append(record)

@@ -177,7 +177,7 @@ class SentenceIndex:
     def forms(self) -> frozenset[str]:
         """Every form in the sentence (built once, shared by every rule)."""
         if self._forms is None:
-            self._forms = frozenset(self.by_form())
+            self._forms = frozenset([morpheme.form for morpheme in self.morphemes])
         return self._forms
 
     def by_form(self) -> dict[str, list[int]]:

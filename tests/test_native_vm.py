@@ -11,6 +11,8 @@ captures) and count the same number of VM steps. No model needed.
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
 from typing import Any
 
 import pytest
@@ -25,7 +27,9 @@ from koie.morphemes import Morpheme
 from koie.load import LexiconSpec
 from koie.resolve import Lexicon
 
-native = pytest.importorskip("koie._vm", reason="the native matcher is not built (KOIE_PURE_PYTHON install)")
+if shutil.which("g++") is None and shutil.which("c++") is None:
+    pytest.skip("no C++ compiler here, so no native matcher to compare", allow_module_level=True)
+import koie._vm as native  # noqa: E402  (built by hatch_build.py at install: a failure here is a build problem)
 
 FORMS = ("a", "b", "c", "ab")
 TAGS = ("NNG", "JKS", "NNP")
@@ -117,7 +121,9 @@ def test_native_vm_matches_python_vm(pattern: RNode, stream: Any) -> None:
 
 
 def test_native_vm_is_what_find_matches_uses() -> None:
-    """Installed normally (gcc is on every supported machine), koie matches with the compiled VM."""
+    """Installed on a machine with a C++ compiler, koie matches with the compiled VM."""
+    if os.environ.get("KOIE_MATCHER", "").lower() == "python":
+        pytest.skip("KOIE_MATCHER=python chooses the Python VM for this run")
     assert match_module._native is native
 
 
