@@ -78,7 +78,8 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
 
     monkeypatch.setattr(parallel, "parallel_batches", no_pool)
     calls = []
-    monkeypatch.setattr("koie.runner.batch_records", lambda pack, documents, options: calls.append(documents) or ([], []))
+    monkeypatch.setattr("koie.runner.batch_records",
+                        lambda pack, documents, options, analyses=None: calls.append(documents) or ([], []))
     from koie.runner import SMALL_RUN_BATCHES
 
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
