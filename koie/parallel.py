@@ -40,6 +40,9 @@ def _start_worker(pack: Any, kiwi_threads: int) -> None:
         # Cores are shared between worker processes: each Kiwi gets its share of threads.
         inner.num_workers = kiwi_threads
     _PACK = pack
+    from .runner import _tune_collector
+
+    _tune_collector()  # as in the parent: a worker is a corpus run too
 
 
 def _work(documents: list[InputDocument], options: tuple[Any, ...]) -> Any:
