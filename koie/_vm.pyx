@@ -737,6 +737,10 @@ cdef object _raw_match(Run r, NativeProgram p, Best* best, object step_type, obj
     return match_type(best.start, best.end, steps, captures)
 
 
+def _span_start(span):
+    return span.start
+
+
 def find_all(program, sentence, step_type, match_type):
     """Every leftmost-longest, non-overlapping match (koie.match.find_matches without "why not").
 
@@ -760,7 +764,7 @@ def find_all(program, sentence, step_type, match_type):
     spans = sentence.spans
     r.span_at.resize(count + 2, 0)
     # Spans by start, in their given order among equal starts (as spans_at lists them).
-    for span in sorted([s for s in spans if 0 <= s.start <= count], key=lambda s: s.start):
+    for span in (sorted([s for s in spans if 0 <= s.start <= count], key=_span_start) if spans else ()):
         _push(r.span_order, len(r.span_refs))
         r.span_refs.append(span.ref)
         _push(r.span_end, span.end)
