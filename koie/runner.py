@@ -114,7 +114,8 @@ def computed_batches(pack: Pack, batches: Iterable[list[InputDocument | Document
                                                          tuple[list[list[dict[str, Any]]], list[DocumentProblem]]]]:
     """Each batch with its records, in input order: here, or in ``workers`` processes (koie.parallel).
 
-    ``workers=0`` is the default: one process per core, except for a small run.
+    ``workers=0`` is the default: one process per two cores (koie.parallel.default_workers), except for a
+    small run.
     """
     if workers == 0:
         from .parallel import default_workers, parallel_batches

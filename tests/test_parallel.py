@@ -40,7 +40,16 @@ def test_parallel_two_workers_byte_identical(tmp_path: Path) -> None:
 
 def test_parallel_choose_workers() -> None:
     assert choose_workers(3) == 3
-    assert choose_workers(0) == 0 and choose_workers(None) == 0  # the default: one process per core
+    assert choose_workers(0) == 0 and choose_workers(None) == 0  # the default, decided by default_workers
+
+
+def test_default_workers_keep_every_core_busy(monkeypatch) -> None:
+    """One process per two cores: each runs Kiwi's threads beside its matching thread."""
+    import koie.parallel as parallel
+
+    for available, expected in ((1, 1), (2, 1), (3, 1), (4, 2), (8, 4)):
+        monkeypatch.setattr(parallel, "cores", lambda available=available: available)
+        assert parallel.default_workers() == expected
 
 
 def test_progress_line_shows_rate_and_eta() -> None:
