@@ -65,9 +65,10 @@ cdef class _Memo:
 
     #: Each check's negation and eojeol condition, by check id.
     cdef vector[int] negated, same_eojeol
-    #: (check id << 32 | type id) -> whether the check's form/tag/regex part passes (negation and
-    #: the eojeol condition are applied per position).
-    cdef unordered_map[int64_t, char] base
+    #: By type id, then check id: whether the check's form/tag/regex part passes (2: not yet known;
+    #: negation and the eojeol condition are applied per position). Rows grow as checks appear.
+    cdef vector[vector[char]] base
+    cdef int64_t cells
 
 
 cdef _Memo _memo = _Memo()
@@ -291,6 +292,30 @@ def native_program(program):
     return entry[1]
 
 
+#: The type registry and its verdicts are a cache: past these sizes (a corpus with millions of
+#: distinct words) they start again, so memory stays bounded whatever the corpus.
+MAX_TYPES = 1_000_000
+MAX_CELLS = 200_000_000
+cdef int _generation = 0
+
+
+def _forget_types():
+    """Empty the type registry and its verdicts; sentences made before are remade on next use."""
+    global _generation
+    _type_ids.clear()
+    del _type_forms[:]
+    del _type_tags[:]
+    _memo.base.clear()
+    _memo.base.shrink_to_fit()
+    _memo.cells = 0
+    _generation += 1
+
+
+def type_count():
+    """How many morpheme types the registry holds (for tests and curiosity)."""
+    return len(_type_forms)
+
+
 cdef class NativeSentence:
     """A sentence's morphemes as type ids and eojeol numbers, and its look-around results.
 
@@ -299,6 +324,7 @@ cdef class NativeSentence:
     """
 
     cdef int count
+    cdef int generation  # of the type registry its type ids come from
     cdef vector[int] types, eojeol
     cdef list forms
     #: Look-around results: look key -> offset of its count + 1 verdicts (2 unknown) in look_results.
@@ -313,6 +339,9 @@ cdef class NativeSentence:
 
     def __init__(self, morphemes):
         cdef object type_id
+        if len(_type_forms) > MAX_TYPES or _memo.cells > MAX_CELLS:
+            _forget_types()
+        self.generation = _generation
         self.count = len(morphemes)
         self.forms = []
         for morpheme in morphemes:
@@ -392,14 +421,19 @@ cdef inline int _accepts(Run r, int check, int position) except -1:
 cdef char _verdict(NativeSentence sentence, int check, int position) except -1:
     """MorphemeCheck.accepts at ``position``, its form/tag/regex part memoised per morpheme type."""
     cdef int type_id = sentence.types[position]
-    cdef int64_t key = ((<int64_t>check) << 32) | type_id
-    cdef char base
-    it = _memo.base.find(key)
-    if it == _memo.base.end():
+    if <size_t>type_id >= _memo.base.size():
+        _memo.base.resize(type_id + 1)
+    cdef vector[char]* row = &_memo.base[type_id]
+    cdef size_t width
+    if <size_t>check >= row.size():
+        width = len(_checks)
+        _memo.cells += width - row.size()
+        row.resize(width, 2)
+    cdef char base = row[0][check]
+    if base == 2:
         base = 1 if _base_passes(_checks[check], _type_forms[type_id], _type_tags[type_id]) else 0
-        _memo.base[key] = base
-    else:
-        base = deref(it).second
+        row = &_memo.base[type_id]  # _base_passes runs Python code, but nothing in it touches the table
+        row[0][check] = base
     cdef int ok = base
     if ok and _memo.same_eojeol[check]:
         ok = position > 0 and sentence.eojeol[position - 1] == sentence.eojeol[position]
@@ -750,7 +784,7 @@ def find_all(program, sentence, step_type, match_type):
     cdef NativeProgram p = native_program(program)
     index = sentence.index
     cdef NativeSentence native = index.native
-    if native is None:
+    if native is None or native.generation != _generation:
         native = index.native = NativeSentence(sentence.morphemes)
     cdef Run r = Run()
     r.input = sentence

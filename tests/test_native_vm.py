@@ -162,3 +162,17 @@ rules:
         match_module._native = saved
     assert native_records == python_records
     assert [rule for rule, *_ in native_records].count("met") == 1, native_records  # not the one after 안
+
+
+def test_native_type_registry_stays_bounded(monkeypatch: Any) -> None:
+    """Past MAX_TYPES distinct morphemes the registry starts again, and matching is unchanged."""
+    monkeypatch.setattr(native, "MAX_TYPES", 3)
+    check = MorphemeCheck(frozenset(), frozenset({"NNP"}))
+    program = compile_pattern(RSeq((RMorph(check, 0), RMorph(MorphemeCheck(frozenset({"b"})), 1))))
+    for round_ in range(5):
+        morphemes = [Morpheme(f"w{round_}{i}", "NNP" if i % 2 else "NNG", 3 * i, 3 * i + 2, i) for i in range(8)]
+        morphemes.append(Morpheme("b", "NNG", 30, 31, 9))
+        text = " ".join(m.form for m in morphemes)
+        (native_matches, native_steps), (python_matches, python_steps) = _both(program, morphemes, text, [])
+        assert native_matches == python_matches and native_steps == python_steps
+        assert native.type_count() <= 3 + len(morphemes)  # reset before the sentence was registered
