@@ -775,26 +775,14 @@ def _span_start(span):
     return span.start
 
 
-def find_all(program, sentence, step_type, match_type):
-    """Every leftmost-longest, non-overlapping match (koie.match.find_matches without "why not").
-
-    ``sentence`` is a MatchInput whose step limit is already set; matches are
-    ``match_type`` (RawMatch) values made of ``step_type`` (Step) values.
-    """
-    cdef NativeProgram p = native_program(program)
-    index = sentence.index
-    cdef NativeSentence native = index.native
-    if native is None or native.generation != _generation:
-        native = index.native = NativeSentence(sentence.morphemes)
+cdef Run _new_run(object sentence, NativeSentence native):
     cdef Run r = Run()
     r.input = sentence
     r.sentence = native
     r.count = native.count
-    r.steps = sentence.steps
-    r.next_check = sentence._next_check
     r.span_refs = []
     cdef int count = native.count
-    cdef int position, k
+    cdef int position
     spans = sentence.spans
     r.span_at.resize(count + 2, 0)
     # Spans by start, in their given order among equal starts (as spans_at lists them).
@@ -806,6 +794,30 @@ def find_all(program, sentence, step_type, match_type):
         r.span_at[span.start + 1] += 1
     for position in range(1, count + 2):
         r.span_at[position] += r.span_at[position - 1]
+    return r
+
+
+def find_all(program, sentence, step_type, match_type):
+    """Every leftmost-longest, non-overlapping match (koie.match.find_matches without "why not").
+
+    ``sentence`` is a MatchInput whose step limit is already set; matches are
+    ``match_type`` (RawMatch) values made of ``step_type`` (Step) values.
+    """
+    cdef NativeProgram p = native_program(program)
+    index = sentence.index
+    cdef NativeSentence native = index.native
+    if native is None or native.generation != _generation:
+        native = index.native = NativeSentence(sentence.morphemes)
+    # One Run per MatchInput: rules sharing an input (same sentence, same spans) reuse its span
+    # arrays and search buffers.
+    cdef Run r = sentence.native_run
+    if r is None or r.sentence is not native:
+        r = sentence.native_run = _new_run(sentence, native)
+    r.steps = sentence.steps
+    r.next_check = sentence._next_check
+    r.events.clear()
+    cdef int count = native.count
+    cdef int position
     cdef vector[int] start_positions
     cdef vector[int]* starts_pointer = NULL
     if p.has_start:
@@ -814,10 +826,11 @@ def find_all(program, sentence, step_type, match_type):
             sentence.steps = r.steps
             return []
         starts_pointer = &start_positions
-    r.pending_stack.resize(p.depth)
-    r.threads_stack.resize(p.depth)
-    r.runnable_stack.resize(p.depth)
-    r.seen_stack.resize(p.depth)
+    if r.pending_stack.size() < <size_t>p.depth:
+        r.pending_stack.resize(p.depth)
+        r.threads_stack.resize(p.depth)
+        r.runnable_stack.resize(p.depth)
+        r.seen_stack.resize(p.depth)
     cdef Best best
     matches = []
     position = 0

@@ -107,6 +107,14 @@ class CompiledPack:
     phases: tuple[tuple[CompiledRule, ...], ...]
     #: label -> the phase after which its overlap policy is applied
     settle_after: Mapping[str, int]
+    #: Per phase, the rules that can only start at one of a few literal forms, by form (rule
+    #: positions in the phase), and the others: a document visits only the rules whose forms it holds.
+    starts_by_form: tuple[Mapping[str, tuple[int, ...]], ...] = ()
+    unindexed: tuple[tuple[int, ...], ...] = ()
+    #: Per phase, each rule's start forms (None: it may start anywhere).
+    start_forms: tuple[tuple[frozenset[str] | None, ...], ...] = ()
+    #: rule id -> position in the pack (ties in overlap policies).
+    rule_order: Mapping[str, int] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> CompiledRule:
         for compiled in self.rules:
@@ -123,7 +131,20 @@ def compile_pack(resolved: ResolvedPack) -> CompiledPack:
     settle: dict[str, int] = {}
     for c in compiled:
         settle[c.rule.label] = max(settle.get(c.rule.label, 0), c.rule.phase)
-    return CompiledPack(resolved, compiled, phases, settle)
+    starts_by_form: list[dict[str, tuple[int, ...]]] = []
+    unindexed: list[tuple[int, ...]] = []
+    start_forms: list[tuple[frozenset[str] | None, ...]] = []
+    for phase in phases:
+        forms_of = tuple(_start_forms(c.program) for c in phase)
+        by_form: dict[str, list[int]] = {}
+        for position, forms in enumerate(forms_of):
+            for form in forms or ():
+                by_form.setdefault(form, []).append(position)
+        starts_by_form.append({form: tuple(rules) for form, rules in by_form.items()})
+        unindexed.append(tuple(position for position, forms in enumerate(forms_of) if forms is None))
+        start_forms.append(forms_of)
+    return CompiledPack(resolved, compiled, phases, settle, tuple(starts_by_form), tuple(unindexed),
+                        tuple(start_forms), {c.rule.id: c.order for c in compiled})
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,18 +171,25 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     # Rules whose first morpheme is a literal run only in sentences holding
     # one of its forms (found through one form -> sentences index), so a
     # thousand literal-led rules cost little more than ten.
-    form_sentences: dict[str, list[int]] | None = None
-    rule_order: dict[str, int] | None = None
+    # A pack-wide form -> rules index turns that around: a document visits
+    # only the rules one of whose start forms it holds.
+    form_sentences = _form_sentences(document) if any(pack.starts_by_form) else {}
+    rule_order = pack.rule_order
     kept_by_sentence: dict[str, dict[int, list[Record]]] = {}
     for phase_index, phase in enumerate(pack.phases):
         inputs: dict[tuple[int, frozenset[str]], MatchInput | None] = {}
-        for compiled in phase:
+        by_form = pack.starts_by_form[phase_index]
+        visited = set(pack.unindexed[phase_index])
+        if by_form:
+            for form in form_sentences.keys() & by_form.keys():
+                visited.update(by_form[form])
+        phase_forms = pack.start_forms[phase_index]
+        for position in sorted(visited):
+            compiled = phase[position]
             labels = compiled.rule.slot_labels
             sentences: Iterable[tuple[int, Sentence]] = enumerate(document.sentences)
-            forms = _start_forms(compiled.program)
+            forms = phase_forms[position]
             if forms is not None:
-                if form_sentences is None:
-                    form_sentences = _form_sentences(document)
                 chosen = sorted({i for form in forms for i in form_sentences.get(form, ())})
                 sentences = [(i, document.sentences[i]) for i in chosen]
             required = compiled.program.required
@@ -183,8 +211,6 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
                 for match in matches:
                     record = _record(compiled, document, sentence, sentence_index, match, doc_id)
                     unsettled.setdefault(record.label, []).append(record)
-        if rule_order is None:
-            rule_order = {c.rule.id: c.order for c in pack.rules}
         for label in [label for label, last in pack.settle_after.items() if last == phase_index]:
             if label not in unsettled:  # no record of this label in this document: nothing to settle
                 kept[label] = []

@@ -82,6 +82,8 @@ class MatchInput:
     index: SentenceIndex | None = None
     #: Look-around results by (body, direction, reach, position), from the shared index.
     _looks: dict[tuple[int, bool, int, int], bool] = field(default_factory=dict)
+    #: The native matcher's state for this input (koie._vm.Run), reused by every rule that shares it.
+    native_run: Any = None
 
     def __post_init__(self) -> None:
         if self.index is None:
