@@ -241,8 +241,17 @@ def _carry(records: list[Record], pack: CompiledPack) -> list[Record]:
 
 def _refill(value: Mention | tuple[Mention, ...], updated: Mapping[RecordKey, Record]) -> Mention | tuple[Mention, ...]:
     if isinstance(value, tuple):
-        return tuple(_refill_one(m, updated) for m in value)
+        refilled = tuple(_refill_one(m, updated) for m in value)
+        return value if all(new is old for new, old in zip(refilled, value)) else refilled
     return _refill_one(value, updated)
+
+
+def _refilled(record: Record, updated: Mapping[RecordKey, Record]) -> Record:
+    """The record with its arguments' fillers updated (the same object when none changed)."""
+    args = {role: _refill(value, updated) for role, value in record.args.items()}
+    if all(args[role] is value for role, value in record.args.items()):
+        return record
+    return replace(record, args=args)
 
 
 def _refill_one(mention: Mention, updated: Mapping[RecordKey, Record]) -> Mention:
@@ -276,8 +285,8 @@ def complete_extraction(pack: CompiledPack, extraction: Extraction, published: d
         if extra:
             updated[_key(record)] = replace(record, attrs={**record.attrs, **extra})
     records = [updated.get(_key(r), r) for r in records]
-    records = [replace(r, args={role: _refill(v, updated) for role, v in r.args.items()}) if r.args else r
-               for r in records]
+    if updated:
+        records = [_refilled(r, updated) if r.args else r for r in records]
     records = _carry(records, pack)
     return replace(extraction, records=tuple(records))
 

@@ -67,19 +67,25 @@ def repeated_spans(document: AnalyzedDocument, sources: Sequence[tuple[str, int,
     longest = max(len(key) for key in keys)
     covered = {(sentence, i) for _text, sentence, first, last in sources for i in range(first, last)}
     found: list[tuple[int, int, int, int]] = []
+    text = document.text
     for sentence_number, sentence in enumerate(document.sentences):
         morphemes = sentence.morphemes
         index = 0
         while index < len(morphemes):
             best: tuple[int, int] | None = None
+            start_char = morphemes[index].start
+            first = text[start_char:start_char + 1]
+            # The surface starts with this character: most places fail here, before any joining.
+            if first and not first.isspace() and first.casefold() not in prefixes:
+                index += 1
+                continue
             if _starts_unit(morphemes, index) and (sentence_number, index) not in covered:
-                start_char = morphemes[index].start
                 end_char = start_char
                 for end in range(index, len(morphemes)):
                     if (sentence_number, end) in covered:
                         break
                     end_char = max(end_char, morphemes[end].end)
-                    surface = "".join(document.text[start_char:end_char].split()).casefold()
+                    surface = "".join(text[start_char:end_char].split()).casefold()
                     if surface not in prefixes:
                         break
                     if surface in keys and _ends_unit(morphemes, end + 1, end_char):
