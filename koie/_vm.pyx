@@ -777,7 +777,6 @@ def _span_start(span):
 
 cdef Run _new_run(object sentence, NativeSentence native):
     cdef Run r = Run()
-    r.input = sentence
     r.sentence = native
     r.count = native.count
     r.span_refs = []
@@ -813,28 +812,27 @@ def find_all(program, sentence, step_type, match_type):
     cdef Run r = sentence.native_run
     if r is None or r.sentence is not native:
         r = sentence.native_run = _new_run(sentence, native)
+    cdef int count = native.count
+    cdef int position = 0
+    cdef vector[int] start_positions
+    cdef vector[int]* starts_pointer = NULL
+    cdef Best best
+    matches = []
+    r.input = sentence  # only while this call runs: a Run kept on its input must not keep it alive
     r.steps = sentence.steps
     r.next_check = sentence._next_check
     r.events.clear()
-    cdef int count = native.count
-    cdef int position
-    cdef vector[int] start_positions
-    cdef vector[int]* starts_pointer = NULL
-    if p.has_start:
-        _start_positions(r, p, start_positions)
-        if start_positions.empty():
-            sentence.steps = r.steps
-            return []
-        starts_pointer = &start_positions
-    if r.pending_stack.size() < <size_t>p.depth:
-        r.pending_stack.resize(p.depth)
-        r.threads_stack.resize(p.depth)
-        r.runnable_stack.resize(p.depth)
-        r.seen_stack.resize(p.depth)
-    cdef Best best
-    matches = []
-    position = 0
     try:
+        if p.has_start:
+            _start_positions(r, p, start_positions)
+            if start_positions.empty():
+                return matches
+            starts_pointer = &start_positions
+        if r.pending_stack.size() < <size_t>p.depth:
+            r.pending_stack.resize(p.depth)
+            r.threads_stack.resize(p.depth)
+            r.runnable_stack.resize(p.depth)
+            r.seen_stack.resize(p.depth)
         while position <= count:
             r.events.clear()
             _search(r, p, position, False, -1, starts_pointer, &best)
@@ -844,6 +842,7 @@ def find_all(program, sentence, step_type, match_type):
             position = best.end if best.end > best.start else best.start + 1
     finally:
         sentence.steps = r.steps
+        r.input = None
     return matches
 
 

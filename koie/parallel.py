@@ -51,9 +51,9 @@ def _start_worker(pack: Any, kiwi_threads: int) -> None:
         # Cores are shared between worker processes: each Kiwi gets its share of threads.
         inner.num_workers = kiwi_threads
     _PACK = pack
-    from .runner import _tune_collector
+    import gc
 
-    _tune_collector()  # as in the parent: a worker is a corpus run too
+    gc.set_threshold(50_000, 20, 20)  # as koie.runner._fewer_collections: the process is a corpus run
 
 
 def _work(documents: list[InputDocument], options: tuple[Any, ...]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import sys
@@ -176,19 +177,23 @@ def _report(problem: DocumentProblem, errors_out: TextIO | None, quiet: bool) ->
         errors_out.write(json.dumps(problem.to_json(), ensure_ascii=False) + "\n")
 
 
-def _tune_collector() -> None:
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
     """A corpus run allocates millions of short-lived tuples: collect cycles less often.
 
-    The loaded pack (long-lived, large) is frozen out of the collector's scans,
-    and the youngest generation is collected every 50,000 allocations instead
-    of 700. Measured on the meetings pack: about 10% less matching time, and
-    steadier; the records do not change (nothing in koie relies on when
-    garbage is collected).
+    The youngest generation is collected every 50,000 allocations instead of
+    700 while the run lasts (measured on the meetings pack: about 10% less
+    matching time, and steadier); the records do not change, and the old
+    thresholds come back afterwards.
     """
     import gc
 
-    gc.freeze()
+    thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, fmt: str = "jsonl",
@@ -203,8 +208,16 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
 
         return run_report(pack, inputs, output, encoding=encoding, lossy=lossy, jsonl=jsonl,
                           errors_file=errors_file, quiet=quiet, published=published, progress=progress)
+    with _fewer_collections():
+        return _run_corpus(pack, inputs, output, fmt, explain, include_hidden, include_suppressed, jsonl, encoding,
+                           lossy, errors_file, quiet, published, workers, progress, timeout, resume, run_key)
+
+
+def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: str, explain: bool,
+                include_hidden: bool, include_suppressed: bool, jsonl: bool | None, encoding: str, lossy: bool,
+                errors_file: str | None, quiet: bool, published: str | None, workers: int, progress: Any,
+                timeout: float | None, resume: bool, run_key: dict[str, Any] | None) -> RunSummary:
     summary = RunSummary()
-    _tune_collector()
     # -o FILE is written to FILE.part with a journal of finished batches and
     # renamed at the end (koie.resume): a killed run never leaves a
     # half-written FILE, and --resume continues it.
