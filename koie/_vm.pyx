@@ -116,25 +116,16 @@ cdef int _lexicon_id(str name):
     return known
 
 
-cdef vector[int]* _lexicon_ends(Run r, NativeProgram p, int pc, int position) except NULL:
-    cdef int64_t key = ((<int64_t>p.lexicon[pc]) << 32) | position
+cdef vector[int]* _lexicon_ends(Run r, int lexicon_id, str name, int position) except NULL:
+    """Where entries of lexicon ``name`` starting at ``position`` end, kept per sentence for every rule."""
+    cdef int64_t key = ((<int64_t>lexicon_id) << 32) | position
     it = r.sentence.lexicon_ends.find(key)
     if it != r.sentence.lexicon_ends.end():
         return &deref(it).second
     cdef vector[int]* ends = &r.sentence.lexicon_ends[key]
-    lexicon = r.input.lexicons.get(p.names[p.name[pc]])
+    lexicon = r.input.lexicons.get(name)
     if lexicon is not None:
         _find_lexicon_ends(r, lexicon, position, ends[0])
-    return ends
-
-
-cdef vector[int]* _cached_lexicon_ends(Run r, str name, object lexicon, int position) except NULL:
-    cdef int64_t key = ((<int64_t>_lexicon_id(name)) << 32) | position
-    it = r.sentence.lexicon_ends.find(key)
-    if it != r.sentence.lexicon_ends.end():
-        return &deref(it).second
-    cdef vector[int]* ends = &r.sentence.lexicon_ends[key]
-    _find_lexicon_ends(r, lexicon, position, ends[0])
     return ends
 
 
@@ -314,6 +305,11 @@ def _forget_types():
 def type_count():
     """How many morpheme types the registry holds (for tests and curiosity)."""
     return len(_type_forms)
+
+
+def check_count():
+    """How many distinct morpheme tests the programs made so far use."""
+    return len(_checks)
 
 
 cdef class NativeSentence:
@@ -659,7 +655,7 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                 _push_thread(pending[end], p.next_pc[pc], thread.start, event)
                 pending_total += 1
             elif op == OP_LEXICON:
-                ends = _lexicon_ends(r, p, pc, position)
+                ends = _lexicon_ends(r, p.lexicon[pc], p.names[p.name[pc]], position)
                 for k in range(<int>ends.size()):
                     end = ends[0][k]
                     event = _event(r, EV_M, p.element[pc], position, end, -1, p.capture[pc], thread.trail)
@@ -721,7 +717,7 @@ cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
                     first = text[morpheme.start]
                     if not first.isspace() and first.casefold() not in prefixes:
                         continue
-                ends = _cached_lexicon_ends(r, name, lexicon, position)
+                ends = _lexicon_ends(r, _lexicon_id(name), name, position)
                 if not ends.empty():
                     marked[position] = 1
     for position in range(count + 1):
