@@ -253,13 +253,16 @@ def main() -> None:
 
     lexicons = {"TITLE": TITLES + ["부사장", "대표이사", "의장"]}
     scaling: dict[str, float] = {}
+    found: dict[str, int] = {}
     for count in (10, 100, 1000):
         rule_pack = load_quiet(peer_pack(work, generated_rules(count, analysed), lexicons), analyzer)
-        scaling[str(count)], _ = koie_matching(rule_pack, analysed)
+        scaling[str(count)], found[str(count)] = koie_matching(rule_pack, analysed)
     figures["rule_scaling_s"] = scaling
+    figures["rule_scaling_records"] = found
     print("  rule count (generated rules: literals, lexicon slots, gaps):")
     for count, seconds in scaling.items():
-        print(f"    {count:>5} rules {seconds:7.3f} s   {seconds / scaling['10']:.2f} x 10 rules")
+        print(f"    {count:>5} rules {seconds:7.3f} s   {seconds / scaling['10']:.2f} x 10 rules   "
+              f"({found[count]} records)")
     print(f"    target: 1000 rules <= 3 x 10 rules: {scaling['1000'] / scaling['10']:.2f}")
 
     sizes = [1_000, 100_000] + ([] if args.skip_large else [10_000_000])
