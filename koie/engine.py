@@ -194,8 +194,10 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
                 sentences = [(i, document.sentences[i]) for i in chosen]
             required = compiled.program.required
             for sentence_index, sentence in sentences:
-                if required and not all(group & indexes[sentence_index].forms() for group in required):
-                    continue  # a form every match needs is missing from the sentence
+                if required:
+                    present = indexes[sentence_index].forms()
+                    if any(group.isdisjoint(present) for group in required):
+                        continue  # a form every match needs is missing from the sentence
                 # Rules with the same slot labels in one phase see the same settled spans:
                 # one input per sentence and label set serves them all.
                 key = (sentence_index, labels)
