@@ -332,6 +332,8 @@ cdef class NativeSentence:
     cdef int checks_known
     #: (lexicon id << 32 | position) -> where entries starting there end (MatchInput.lexicon_ends).
     cdef unordered_map[int64_t, vector[int]] lexicon_ends
+    #: lexicon id -> where entries start (1 or 0 per position), for start filters.
+    cdef unordered_map[int, vector[char]] lexicon_starts
 
     def __init__(self, morphemes):
         cdef object type_id
@@ -525,9 +527,10 @@ cdef int _closure(Run r, NativeProgram p, int pc, int start, int trail, int posi
     return 0
 
 
-cdef int _next_pending(vector[vector[Thread]]& pending, int position, int count):
+cdef int _next_pending(vector[vector[Thread]]& pending, int position, int last):
+    """The first position after ``position`` where a thread waits (``last`` is the furthest one)."""
     cdef int at = position + 1
-    while at <= count and pending[at].empty():
+    while at <= last and pending[at].empty():
         at += 1
     return at
 
@@ -549,22 +552,25 @@ cdef int _search(Run r, NativeProgram p, int origin, bint anchored, int must_end
     r.serial += 1
     cdef int64_t stamp_base = r.serial << 32
     cdef int k
+    cdef int furthest = count + 1  # if the loop fails, every position may hold threads
     r.depth += 1
     try:
-        _search_loop(r, p, origin, anchored, must_end, starts, best, pending[0], threads[0], runnable[0], seen[0],
-                     stamp_base)
+        furthest = _search_loop(r, p, origin, anchored, must_end, starts, best, pending[0], threads[0], runnable[0],
+                                seen[0], stamp_base)
     finally:
         r.depth -= 1
-        for k in range(count + 2):
+        for k in range(origin, furthest + 1):  # leave the buffer empty for the next search
             pending[0][k].clear()
     return 0
 
 
 cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int must_end, vector[int]* starts,
                       Best* best, vector[vector[Thread]]& pending, vector[Thread]& threads,
-                      vector[Thread]& runnable, vector[int64_t]& seen, int64_t stamp_base) except -1:
+                      vector[Thread]& runnable, vector[int64_t]& seen, int64_t stamp_base) except -2:
+    """The search proper; returns the furthest position a thread was scheduled at (-1: none)."""
     cdef int count = r.count
     cdef int pending_total = 0
+    cdef int pending_max = -1  # the furthest position a thread waits at (scans stop there)
     cdef int position = origin
     cdef size_t next_start = 0
     cdef size_t i, j
@@ -595,12 +601,12 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
             if anchored or best.found:
                 if pending_total == 0:
                     break
-                position = _next_pending(pending, position, count)
+                position = _next_pending(pending, position, pending_max)
                 continue
             if starts != NULL:
                 upcoming = starts[0][next_start] if next_start < starts.size() else count + 1
                 if pending_total:
-                    upcoming = min(upcoming, _next_pending(pending, position, count))
+                    upcoming = min(upcoming, _next_pending(pending, position, pending_max))
                 position = upcoming
                 continue
             position += 1
@@ -632,6 +638,8 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                     event = _event(r, EV_M, p.element[pc], position, position + 1, -1, -1, thread.trail)
                     _push_thread(pending[position + 1], p.next_pc[pc], thread.start, event)
                     pending_total += 1
+                    if position + 1 > pending_max:
+                        pending_max = position + 1
             elif op == OP_SLOT:
                 for k in range(r.span_at[position], r.span_at[position + 1]):
                     span = r.span_order[k]
@@ -643,6 +651,8 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                             event = _event(r, EV_M, p.element[pc], position, end, span, p.capture[pc], thread.trail)
                             _push_thread(pending[end], p.next_pc[pc], thread.start, event)
                             pending_total += 1
+                            if end > pending_max:
+                                pending_max = end
                             break
             elif op == OP_TAIL:
                 end = position
@@ -654,6 +664,8 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                 event = _event(r, EV_M, p.element[pc], position, end, -1, -1, thread.trail)
                 _push_thread(pending[end], p.next_pc[pc], thread.start, event)
                 pending_total += 1
+                if end > pending_max:
+                    pending_max = end
             elif op == OP_LEXICON:
                 ends = _lexicon_ends(r, p.lexicon[pc], p.names[p.name[pc]], position)
                 for k in range(<int>ends.size()):
@@ -661,9 +673,11 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                     event = _event(r, EV_M, p.element[pc], position, end, -1, p.capture[pc], thread.trail)
                     _push_thread(pending[end], p.next_pc[pc], thread.start, event)
                     pending_total += 1
+                    if end > pending_max:
+                        pending_max = end
         if best.found:
             waiting = False
-            for k in range(position + 1, count + 1):
+            for k in range(position + 1, (pending_max if pending_total else position) + 1):
                 for i in range(pending[k].size()):
                     if pending[k][i].start <= best.start:
                         waiting = True
@@ -673,13 +687,41 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
             if not waiting:
                 break
         position += 1
-    return 0
+    return pending_max
+
+
+cdef vector[char]* _lexicon_starts(Run r, str name) except NULL:
+    """Where an entry of lexicon ``name`` starts in the sentence (1 or 0 per position), kept for every rule."""
+    cdef int lexicon_id = _lexicon_id(name)
+    it = r.sentence.lexicon_starts.find(lexicon_id)
+    if it != r.sentence.lexicon_starts.end():
+        return &deref(it).second
+    cdef vector[char]* starts = &r.sentence.lexicon_starts[lexicon_id]
+    cdef int count = r.count
+    cdef int position
+    starts.resize(count + 1, 0)
+    sentence = r.input
+    lexicon = sentence.lexicons.get(name)
+    if lexicon is None:
+        return starts
+    morphemes = sentence.morphemes
+    text = sentence.text
+    prefixes = lexicon.prefixes
+    for position in range(count):
+        morpheme = morphemes[position]
+        # An entry's surface starts with this morpheme's first character.
+        if morpheme.end > morpheme.start:
+            first = text[morpheme.start]
+            if not first.isspace() and first.casefold() not in prefixes:
+                continue
+        if not _lexicon_ends(r, lexicon_id, name, position).empty():
+            starts[0][position] = 1
+    return starts
 
 
 cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     """Positions where the first consuming element can succeed, in order (koie.match.start_positions)."""
     cdef int count = r.count
-    cdef vector[int]* ends
     cdef vector[char] marked
     marked.resize(count + 1, 0)
     cdef size_t i
@@ -699,27 +741,12 @@ cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
                     if p.start_labels[i] == label:
                         marked[position] = 1
                         break
-    if p.start_lexicons:
-        sentence = r.input
-        morphemes = sentence.morphemes
-        text = sentence.text
-        for name in p.start_lexicons:
-            lexicon = sentence.lexicons.get(name)
-            if lexicon is None:
-                continue
-            prefixes = lexicon.prefixes
-            for position in range(count):
-                if marked[position]:
-                    continue
-                morpheme = morphemes[position]
-                # An entry's surface starts with this morpheme's first character.
-                if morpheme.end > morpheme.start:
-                    first = text[morpheme.start]
-                    if not first.isspace() and first.casefold() not in prefixes:
-                        continue
-                ends = _lexicon_ends(r, _lexicon_id(name), name, position)
-                if not ends.empty():
-                    marked[position] = 1
+    cdef vector[char]* starts
+    for name in p.start_lexicons:
+        starts = _lexicon_starts(r, name)
+        for position in range(count):
+            if starts[0][position]:
+                marked[position] = 1
     for position in range(count + 1):
         if marked[position]:
             _push(out, position)
