@@ -128,12 +128,25 @@ class _Entity:
     attrs: dict[str, Any]
 
 
-def _attachments(record: Record, pool: list[Record], labels: Mapping[str, str], text: str) -> dict[str, Any]:
-    """Attributes from records of ``labels`` (attribute -> label) right next to ``record``."""
+def _by_sentence(pool: list[Record], labels: Mapping[str, str]) -> dict[int, list[Record]]:
+    """The records of ``labels`` (attribute -> label) grouped by sentence, in pool order."""
+    wanted = set(labels.values())
+    grouped: dict[int, list[Record]] = {}
+    for other in pool:
+        if other.label in wanted:
+            grouped.setdefault(other.sentence, []).append(other)
+    return grouped
+
+
+def _attachments(record: Record, pool: Mapping[int, list[Record]], labels: Mapping[str, str],
+                 text: str) -> dict[str, Any]:
+    """Attributes from records of ``labels`` (attribute -> label) right next to ``record``.
+
+    ``pool``: those records by sentence (:func:`_by_sentence`).
+    """
     found: dict[str, Any] = {}
     wanted = {label: attribute for attribute, label in labels.items()}
-    same_sentence = sorted((r for r in pool if r.sentence == record.sentence and r.label in wanted),
-                           key=lambda r: (r.start, -r.end))
+    same_sentence = sorted(pool.get(record.sentence, ()), key=lambda r: (r.start, -r.end))
     position = record.end
     progressed = True
     while progressed:
@@ -161,13 +174,16 @@ def _resolve_label(records: list[Record], setting: Mapping[str, Any], pool: list
                    text: str) -> dict[RecordKey, dict[str, Any]]:
     """New attributes for every record of one label."""
     attach = setting.get("attach", {})
-    entities = [_Entity(r, dict(_attachments(r, pool, attach, text)) if attach else {}) for r in records]
+    nearby = _by_sentence(pool, attach) if attach else {}
+    entities = [_Entity(r, dict(_attachments(r, nearby, attach, text)) if attach else {}) for r in records]
     entities.sort(key=lambda e: e.record.start)
     result: dict[RecordKey, dict[str, Any]] = {}
+    longer = _longer_forms(entities) if setting.get("name") == "fullest" else {}
     for index, entity in enumerate(entities):
         attrs = dict(entity.attrs)
         if setting.get("name") == "fullest":
-            fuller = [e for e in entities if shorter_form_of(entity.record.text, e.record.text)]
+            fuller = [entities[i] for i in longer.get(_squash(entity.record.text), ())
+                      if shorter_form_of(entity.record.text, entities[i].record.text)]
             chosen = _nearest(entity, fuller, index, entities)
             if chosen is not None:
                 attrs["name"] = _squash_spaces(chosen.record.text)
@@ -177,6 +193,25 @@ def _resolve_label(records: list[Record], setting: Mapping[str, Any], pool: list
                 attrs["name"] = _squash_spaces(entity.record.text)
         result[_key(entity.record)] = attrs
     return result
+
+
+def _longer_forms(entities: list[_Entity]) -> dict[str, list[int]]:
+    """For each text a shorter form could have, the entities (by position) it could be short for.
+
+    :func:`shorter_form_of` holds only for one word of a multi-word name or the
+    first syllable of a Korean name, so those keys find every candidate, and a
+    document with thousands of names costs no comparison of each with each.
+    """
+    index: dict[str, set[int]] = {}
+    for position, entity in enumerate(entities):
+        words = entity.record.text.split()
+        keys = set(words) if len(words) > 1 else set()
+        squashed = "".join(words)
+        if _HANGUL_NAME.match(squashed):
+            keys.add(squashed[0])
+        for key in keys:
+            index.setdefault(key, set()).add(position)
+    return {key: sorted(positions) for key, positions in index.items()}
 
 
 def _nearest(entity: _Entity, fuller: list[_Entity], index: int, ordered: list[_Entity]) -> _Entity | None:
