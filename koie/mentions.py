@@ -43,6 +43,7 @@ are resolved within one document only.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -182,9 +183,7 @@ def _resolve_label(records: list[Record], setting: Mapping[str, Any], pool: list
     for index, entity in enumerate(entities):
         attrs = dict(entity.attrs)
         if setting.get("name") == "fullest":
-            fuller = [entities[i] for i in longer.get(_squash(entity.record.text), ())
-                      if shorter_form_of(entity.record.text, entities[i].record.text)]
-            chosen = _nearest(entity, fuller, index, entities)
+            chosen = _nearest(entity, longer.get(_squash(entity.record.text)), entities)
             if chosen is not None:
                 attrs["name"] = _squash_spaces(chosen.record.text)
                 for attribute, value in chosen.attrs.items():
@@ -195,8 +194,8 @@ def _resolve_label(records: list[Record], setting: Mapping[str, Any], pool: list
     return result
 
 
-def _longer_forms(entities: list[_Entity]) -> dict[str, list[int]]:
-    """For each text a shorter form could have, the entities (by position) it could be short for.
+def _longer_forms(entities: list[_Entity]) -> dict[str, tuple[list[int], list[int]]]:
+    """For each text a shorter form could have, the entities it could be short for: (positions, starts).
 
     :func:`shorter_form_of` holds only for one word of a multi-word name or the
     first syllable of a Korean name, so those keys find every candidate, and a
@@ -211,20 +210,54 @@ def _longer_forms(entities: list[_Entity]) -> dict[str, list[int]]:
             keys.add(squashed[0])
         for key in keys:
             index.setdefault(key, set()).add(position)
-    return {key: sorted(positions) for key, positions in index.items()}
+    out: dict[str, tuple[list[int], list[int]]] = {}
+    for key, found in index.items():
+        positions = sorted(found)
+        out[key] = (positions, [entities[i].record.start for i in positions])
+    return out
 
 
-def _nearest(entity: _Entity, fuller: list[_Entity], index: int, ordered: list[_Entity]) -> _Entity | None:
-    if not fuller:
+def _nearest(entity: _Entity, candidates: tuple[list[int], list[int]] | None,
+             entities: list[_Entity]) -> _Entity | None:
+    """The fuller name ``entity`` stands for: the nearest one before it, else the first after it.
+
+    Names with the entity's own title win over the others. ``candidates``
+    (from :func:`_longer_forms`) are positions in ``entities``, sorted by start.
+    """
+    if not candidates:
         return None
     title = entity.attrs.get("title")
     if title is not None:
-        same_title = [e for e in fuller if e.attrs.get("title") == title]
-        fuller = same_title or fuller
-    before = [e for e in fuller if e.record.start < entity.record.start]
-    if before:
-        return max(before, key=lambda e: e.record.start)
-    return min(fuller, key=lambda e: e.record.start)
+        chosen = _nearest_passing(entity, candidates, entities, title)
+        if chosen is not None:
+            return chosen
+    return _nearest_passing(entity, candidates, entities, None)
+
+
+def _nearest_passing(entity: _Entity, candidates: tuple[list[int], list[int]], entities: list[_Entity],
+                     title: Any) -> _Entity | None:
+    positions, starts = candidates
+    short, start = entity.record.text, entity.record.start
+
+    def fits(at: int) -> bool:
+        other = entities[positions[at]]
+        return (title is None or other.attrs.get("title") == title) and shorter_form_of(short, other.record.text)
+
+    at = bisect_left(starts, start) - 1
+    while at >= 0 and not fits(at):
+        at -= 1
+    if at >= 0:
+        # among names that start at the same place, the first one (as max() over a list keeps it)
+        earlier = at - 1
+        while earlier >= 0 and starts[earlier] == starts[at]:
+            if fits(earlier):
+                at = earlier
+            earlier -= 1
+        return entities[positions[at]]
+    for at in range(len(positions)):
+        if fits(at):
+            return entities[positions[at]]
+    return None
 
 
 # ------------------------------------------------------------------ carry
