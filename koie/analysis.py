@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, assign_eojeols, base_tag
+from .morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, assign_eojeols, base_tag, morphemes_from_columns
 
 #: The versions koie is tested against. Analyses change between releases, so
 #: outputs and cache keys record the versions actually in use.
@@ -201,14 +201,16 @@ def _number_eojeols(text: str, sentences: list[list[_RawMorpheme]]) -> tuple[Sen
             continue
         eojeol = next_eojeol
         previous_end = -1
-        morphemes: list[Morpheme] = []
-        for form, tag, start, end, lemma in raw:
+        eojeols: list[int] = []
+        for _form, _tag, start, end, _lemma in raw:
             # Whitespace between this morpheme and the text already covered starts a new eojeol.
             if 0 <= previous_end < start and any(c.isspace() for c in text[previous_end:start]):
                 eojeol += 1
-            morphemes.append(Morpheme(form, tag, start, end, eojeol, lemma))
+            eojeols.append(eojeol)
             if end > previous_end:
                 previous_end = end
         next_eojeol = eojeol + 1
-        numbered.append(Sentence(min(m.start for m in morphemes), max(m.end for m in morphemes), tuple(morphemes)))
+        forms, tags, starts, ends, lemmas = zip(*raw)
+        morphemes = morphemes_from_columns(forms, tags, starts, ends, eojeols, lemmas)
+        numbered.append(Sentence(min(starts), max(ends), morphemes))
     return tuple(numbered)

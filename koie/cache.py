@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .morphemes import AnalyzedDocument, Analyzer, Morpheme, Sentence
+from .morphemes import AnalyzedDocument, Analyzer, Morpheme, Sentence, morphemes_from_columns
 
 #: Bump when the stored layout or koie's analysis contract changes.
 FORMAT = 1
@@ -77,7 +77,7 @@ def encode_morphemes(morphemes: Sequence[Morpheme]) -> list[Any]:
 
 def decode_morphemes(columns: list[Any]) -> tuple[Morpheme, ...]:
     forms, tags, starts, ends, eojeols, lemmas = columns
-    return tuple(map(Morpheme, forms, tags, starts, ends, eojeols, lemmas))
+    return morphemes_from_columns(forms, tags, starts, ends, eojeols, lemmas)
 
 
 def encode_document(document: AnalyzedDocument, source: str | None = None) -> bytes:
