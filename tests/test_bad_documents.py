@@ -8,6 +8,7 @@ checks offsets through real Kiwi on emoji, Hanja, a BOM and CRLF.
 from __future__ import annotations
 
 import json
+from typing import Any
 import tracemalloc
 from pathlib import Path
 
@@ -206,3 +207,32 @@ def test_bad_documents_offsets_through_kiwi(hello_pack: Pack, tmp_path: Path) ->
     assert record["start"] == text.index("홍길동")
     assert text[record["start"]:record["end"]] == record["text"]
     assert text[record["args"]["object"]["start"]:record["args"]["object"]["end"]] == "김철수"
+
+
+def test_a_document_the_analyser_fails_on_is_reported_and_its_batch_goes_on(word_pack: Pack, tmp_path: Path) -> None:
+    """The next batch is analysed in a thread (koie.runner._pipelined); a batch whose analysis
+    raises is redone document by document, so only the bad document is lost (E405)."""
+
+    class Failing:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def versions(self) -> dict[str, str]:
+            return self.inner.versions()
+
+        def analyze_many(self, texts: list[str]) -> list[Any]:
+            if any("폭발" in text for text in texts):
+                raise RuntimeError("the analyser broke")
+            return self.inner.analyze_many(texts)
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for index in range(70):  # three batches of 32; the bad document is in the second
+        text = "폭발 홍길동 회장" if index == 40 else f"홍길동 회장 {index}"
+        (corpus / f"{index:03d}.txt").write_text(text, encoding="utf-8")
+    pack = Pack(word_pack.compiled, Failing(word_pack.analyzer))  # type: ignore[arg-type]
+    out = tmp_path / "out.jsonl"
+    summary = run_corpus(pack, (str(corpus),), output=str(out), quiet=True)
+    assert [(problem.code, Path(problem.id).name) for problem in summary.problems] == [("E405", "040.txt")]
+    documents = {json.loads(line)["doc"] for line in out.read_text(encoding="utf-8").splitlines()}
+    assert len(documents) == 69 and not any(doc.endswith("040.txt") for doc in documents)
