@@ -8,9 +8,9 @@ checks offsets through real Kiwi on emoji, Hanja, a BOM and CRLF.
 from __future__ import annotations
 
 import json
-from typing import Any
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
