@@ -371,6 +371,8 @@ cdef class Run:
     cdef vector[vector[vector[Thread]]] pending_stack
     cdef vector[vector[Thread]] threads_stack, runnable_stack
     cdef vector[vector[int64_t]] seen_stack
+    cdef vector[char] marked  # _start_positions' scratch
+    cdef vector[int] start_positions  # where this rule's threads may start (find_all)
     cdef int depth
     cdef int64_t serial  # numbers searches: a "seen" stamp is (serial << 32 | position)
 
@@ -722,8 +724,8 @@ cdef vector[char]* _lexicon_starts(Run r, str name) except NULL:
 cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     """Positions where the first consuming element can succeed, in order (koie.match.start_positions)."""
     cdef int count = r.count
-    cdef vector[char] marked
-    marked.resize(count + 1, 0)
+    r.marked.assign(count + 1, 0)  # a buffer of the run, not a new vector per call
+    cdef char* marked = r.marked.data()
     cdef size_t i
     cdef int position, check, span, label
     for i in range(p.start_checks.size()):
@@ -837,7 +839,7 @@ def find_all(program, sentence, step_type, match_type):
         r = sentence.native_run = _new_run(sentence, native)
     cdef int count = native.count
     cdef int position = 0
-    cdef vector[int] start_positions
+    cdef vector[int]* start_positions = &r.start_positions
     cdef vector[int]* starts_pointer = NULL
     cdef Best best
     matches = []
@@ -847,10 +849,11 @@ def find_all(program, sentence, step_type, match_type):
     r.events.clear()
     try:
         if p.has_start:
-            _start_positions(r, p, start_positions)
+            start_positions.clear()
+            _start_positions(r, p, start_positions[0])
             if start_positions.empty():
                 return matches
-            starts_pointer = &start_positions
+            starts_pointer = start_positions
         if r.pending_stack.size() < <size_t>p.depth:
             r.pending_stack.resize(p.depth)
             r.threads_stack.resize(p.depth)

@@ -278,7 +278,7 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
     """
     limits.check_deadline(sentence.deadline)
     sentence._step_limit = sentence.steps + limits.step_budget(len(program), len(sentence.morphemes))
-    if program.first_forms is not None and progress is None and not (program.first_forms & sentence.forms):
+    if program.first_forms is not None and progress is None and program.first_forms.isdisjoint(sentence.forms):
         return []
     if progress is None and _native is not None:
         result: list[RawMatch] = _native.find_all(program, sentence, Step, RawMatch)
