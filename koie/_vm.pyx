@@ -3,16 +3,26 @@
 """The Pike VM of :mod:`koie.match`, compiled: the same program, the same steps, the same matches.
 
 :mod:`koie.match` is the definition; this module runs its ``_search`` and
-``_closure`` over C arrays instead of Python tuples, lists and dicts. Threads
-are (instruction, start, trail) structs; a trail is an index into a pool of
-events, turned into the Python cons list ``match._build`` reads only for the
-match that wins. Morpheme tests are answered from a memo keyed by (test,
-form/tag type), so a test's Python code runs once per distinct morpheme type
-in the whole run, not once per position. Step counting, the step budget, the
-deadline and look-around memoisation follow the Python VM exactly; the
-differential tests in ``tests/test_native_vm.py`` hold the two to the same
-results. "Why not" explanations (a :class:`~koie.match.Progress`) always use
-the Python VM.
+``_closure`` over C arrays instead of Python tuples, lists and dicts:
+
+- threads are (instruction, start, trail) structs, and a trail is an index
+  into a pool of events; only the match that wins becomes Python objects
+  (``_raw_match`` builds the same ``RawMatch`` as ``match._build``);
+- a morpheme test's Python code runs once per (test, form/tag type) in the
+  whole run (a table by type, started again past ``MAX_TYPES`` types so
+  memory stays bounded), and its verdict once per position in a sentence;
+- look-around results, lexicon entries and lexicon start positions are kept
+  per sentence (``NativeSentence``, on the shared ``SentenceIndex``) for every
+  rule, as the Python VM keeps its look-around memo;
+- rules that share a ``MatchInput`` share one ``Run``: its span arrays and
+  search buffers.
+
+Step counting, the step budget and the deadline follow the Python VM
+exactly. ``tests/test_native_vm.py`` holds the two to identical matches and
+step counts. "Why not" explanations (a :class:`~koie.match.Progress`) always
+use the Python VM. Every value pushed into a C++ container goes through a
+typed variable or parameter (``_push``, ``_push_thread``): see
+``hatch_build.py`` for the Cython bug that makes this necessary.
 """
 
 from libcpp.vector cimport vector
