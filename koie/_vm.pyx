@@ -336,8 +336,10 @@ cdef class NativeSentence:
     #: Look-around results: look key -> offset of its count + 1 verdicts (2 unknown) in look_results.
     cdef vector[int] look_offset
     cdef vector[char] look_results
-    #: Each check's verdict at each position (check * count + position): 2 unknown, 0 or 1 known;
-    #: checks registered after the sentence was made fall back to the process-wide memo.
+    #: Verdicts of the checks used in this sentence: check id -> offset of its row of count
+    #: verdicts (2 unknown, 0 or 1 known) in ``verdicts``, -1 before first use. Checks registered
+    #: after the sentence was made fall back to the process-wide memo.
+    cdef vector[int] verdict_offset
     cdef vector[char] verdicts
     cdef int checks_known
     #: (lexicon id << 32 | position) -> where entries starting there end (MatchInput.lexicon_ends).
@@ -363,7 +365,7 @@ cdef class NativeSentence:
             _push(self.eojeol, morpheme.eojeol)
             self.forms.append(morpheme.form)
         self.checks_known = len(_checks)
-        self.verdicts.resize(<size_t>self.checks_known * self.count, 2)
+        self.verdict_offset.resize(self.checks_known, -1)  # rows come on first use: most checks never run here
 
 
 cdef class Run:
@@ -419,8 +421,13 @@ cdef inline int _accepts(Run r, int check, int position) except -1:
     cdef NativeSentence sentence = r.sentence
     cdef size_t slot
     cdef char verdict
+    cdef int offset
     if check < sentence.checks_known:
-        slot = <size_t>check * sentence.count + position
+        offset = sentence.verdict_offset[check]
+        if offset < 0:
+            offset = sentence.verdict_offset[check] = <int>sentence.verdicts.size()
+            sentence.verdicts.resize(offset + sentence.count, 2)
+        slot = <size_t>offset + position
         verdict = sentence.verdicts[slot]
         if verdict == 2:
             verdict = sentence.verdicts[slot] = _verdict(sentence, check, position)
