@@ -127,15 +127,32 @@ cdef int _lexicon_id(str name):
 
 
 cdef vector[int]* _lexicon_ends(Run r, int lexicon_id, str name, int position) except NULL:
-    """Where entries of lexicon ``name`` starting at ``position`` end, kept per sentence for every rule."""
+    """Where entries of lexicon ``name`` starting at ``position`` end, kept per sentence for every rule.
+
+    Most places start no entry: those are remembered in a byte per position,
+    and only places with entries take a map entry.
+    """
+    cdef NativeSentence sentence = r.sentence
+    cdef vector[char]* known = &sentence.lexicon_known[lexicon_id]
+    if known.empty():
+        known.resize(r.count + 1, 0)
     cdef int64_t key = ((<int64_t>lexicon_id) << 32) | position
-    it = r.sentence.lexicon_ends.find(key)
-    if it != r.sentence.lexicon_ends.end():
-        return &deref(it).second
-    cdef vector[int]* ends = &r.sentence.lexicon_ends[key]
+    cdef char state = known[0][position]
+    if state == 1:
+        return &r.no_ends
+    if state == 2:
+        return &sentence.lexicon_ends[key]
+    r.found_ends.clear()
     lexicon = r.input.lexicons.get(name)
     if lexicon is not None:
-        _find_lexicon_ends(r, lexicon, position, ends[0])
+        _find_lexicon_ends(r, lexicon, position, r.found_ends)
+    if r.found_ends.empty():
+        known[0][position] = 1
+        return &r.no_ends
+    known = &sentence.lexicon_known[lexicon_id]  # (the lexicon's Python code ran in between)
+    known[0][position] = 2
+    cdef vector[int]* ends = &sentence.lexicon_ends[key]
+    ends[0] = r.found_ends
     return ends
 
 
@@ -342,8 +359,10 @@ cdef class NativeSentence:
     cdef vector[int] verdict_offset
     cdef vector[char] verdicts
     cdef int checks_known
-    #: (lexicon id << 32 | position) -> where entries starting there end (MatchInput.lexicon_ends).
+    #: (lexicon id << 32 | position) -> where entries starting there end (MatchInput.lexicon_ends),
+    #: for the places that start one; lexicon id -> per position 0 not looked at, 1 none, 2 some.
     cdef unordered_map[int64_t, vector[int]] lexicon_ends
+    cdef unordered_map[int, vector[char]] lexicon_known
     #: lexicon id -> where entries start (1 or 0 per position), for start filters.
     cdef unordered_map[int, vector[char]] lexicon_starts
 
@@ -385,6 +404,7 @@ cdef class Run:
     cdef vector[vector[int64_t]] seen_stack
     cdef vector[char] marked  # _start_positions' scratch
     cdef vector[int] start_positions  # where this rule's threads may start (find_all)
+    cdef vector[int] no_ends, found_ends  # always empty; _lexicon_ends' scratch
     cdef int depth
     cdef int64_t serial  # numbers searches: a "seen" stamp is (serial << 32 | position)
 
