@@ -16,7 +16,7 @@ that loses is kept aside with ``suppressed_by`` naming the winner.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .compile import Program, compile_pattern
@@ -89,6 +89,29 @@ class Record:
     @property
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.start, self.end, self.label, self.rule)
+
+    def but(self, **changes: Any) -> Record:
+        """This record with some fields changed (``dataclasses.replace``, at a fraction of its cost).
+
+        Document-level passes (mentions, dates, overlap policies) make tens of
+        thousands of these per megabyte; ``replace`` inspects the fields and
+        runs ``__init__`` every time, this copies the slots.
+
+        >>> import dataclasses
+        >>> record = Record("d", "r", "L", 0, 1, "가", {}, {}, 0, 0, 1, 0, True, None)  # type: ignore[arg-type]
+        >>> record.but(attrs={"a": 1}) == dataclasses.replace(record, attrs={"a": 1})
+        True
+        """
+        unknown = changes.keys() - _RECORD_FIELDS
+        if unknown:
+            raise TypeError(f"Record has no field {sorted(unknown)[0]!r}")
+        copy = object.__new__(Record)
+        for name in _RECORD_FIELDS:
+            object.__setattr__(copy, name, changes[name] if name in changes else getattr(self, name))
+        return copy
+
+
+_RECORD_FIELDS: tuple[str, ...] = tuple(Record.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +380,7 @@ def apply_overlap_policy(records: Iterable[Record], policy: str,
             kept.append(record)
             same_sentence.append(record)
         else:
-            suppressed.append(replace(record, suppressed_by=winner))
+            suppressed.append(record.but(suppressed_by=winner))
     return kept, suppressed
 
 

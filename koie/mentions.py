@@ -299,7 +299,7 @@ def _carry(records: list[Record], pack: CompiledPack) -> list[Record]:
             if carried:
                 attrs = dict(record.attrs)
                 attrs["carried"] = carried
-                record = replace(record, args=args, attrs=attrs)
+                record = record.but(args=args, attrs=attrs)
         done.append(record)
     by_key = {_key(r): r for r in done}
     return [by_key[_key(r)] for r in records]
@@ -319,7 +319,7 @@ def _refilled(record: Record, updated: Mapping[RecordKey, Record]) -> Record:
     args = {role: _refill(value, updated) for role, value in record.args.items()}
     if all(args[role] is value for role, value in record.args.items()):
         return record
-    return replace(record, args=args)
+    return record.but(args=args)
 
 
 def _refill_one(mention: Mention, updated: Mapping[RecordKey, Record]) -> Mention:
@@ -351,7 +351,7 @@ def complete_extraction(pack: CompiledPack, extraction: Extraction, published: d
     for record in records:
         extra = new_attrs.get(_key(record))
         if extra:
-            updated[_key(record)] = replace(record, attrs={**record.attrs, **extra})
+            updated[_key(record)] = record.but(attrs={**record.attrs, **extra})
     records = [updated.get(_key(r), r) for r in records]
     if updated:
         records = [_refilled(r, updated) if r.args else r for r in records]
