@@ -390,6 +390,11 @@ class CachedAnalyzer:
     def analyze(self, text: str) -> AnalyzedDocument:
         return self.analyze_many([text])[0]
 
+    def covers(self, texts: Sequence[str]) -> bool:
+        """Whether the cache holds the analysis of every text (so analysing them loads no model)."""
+        keys = [self.key(_KIND_DOCUMENT, text) for text in texts]
+        return len(self.cache.get_many(keys)) == len(set(keys))
+
     def analyze_many(self, texts: Sequence[str]) -> list[AnalyzedDocument]:
         keys = [self.key(_KIND_DOCUMENT, text) for text in texts]
         stored = self.cache.get_many(keys)

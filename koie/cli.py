@@ -91,8 +91,9 @@ def _load(rules: str) -> Any:
 @click.option("--published", metavar="YYYY-MM-DD",
               help="Publication date for relative dates (a JSON Lines 'published' field wins).")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Worker processes (default and 0: one per two cores, each keeping two busy; a run of "
-                   "up to 128 documents stays in one process). Output is identical for any N.")
+              help="Worker processes (default and 0: one per two cores, each keeping two busy, or one per "
+                   "core when the analyses are cached; a run of up to 128 documents stays in one process). "
+                   "Output is identical for any N.")
 @click.option("--cache", "cache_path", type=click.Path(dir_okay=False),
               help="Analysis cache file (default: $XDG_CACHE_HOME/koie/analyses.sqlite).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the analysis cache.")

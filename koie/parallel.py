@@ -39,7 +39,9 @@ def default_workers() -> int:
     One process already keeps two cores busy: Kiwi analyses the next batch in
     its C++ threads while Python matches this one (koie.runner._pipelined).
     Measured on 2 cores with rules/meetings.yaml and the native matcher, two
-    processes took 1.1-1.4 x the time of one (each loads its own model).
+    processes took 1.1-1.4 x the time of one (each loads its own model). A
+    run served by the analysis cache loads no model and uses one process per
+    core instead (koie.runner.computed_batches).
     """
     return max(1, cores() // 2)
 

@@ -94,3 +94,31 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
     assert [b for b, _ in computed_batches(object(), batches, (), workers=0)] == batches
     assert calls == batches
+
+
+@pytest.mark.parametrize("cached, expected", [(True, 2), (False, None)])
+def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch, cached, expected) -> None:
+    """A re-run served by the analysis cache loads no model, so the default is one process per core;
+    otherwise one per two cores (here: one, in this process)."""
+    import koie.parallel as parallel
+    from koie.inputs import InputDocument
+    from koie.runner import SMALL_RUN_BATCHES, computed_batches
+
+    started = []
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "parallel_batches",
+                        lambda pack, batches, options, workers: started.append(workers) or iter(()))
+    monkeypatch.setattr("koie.runner.batch_records",
+                        lambda pack, documents, options, analyses=None: ([], []))
+
+    class Analyzer:
+        def covers(self, texts):
+            return cached
+
+        def analyze_many(self, texts):
+            return []
+
+    pack = type("PackStub", (), {"analyzer": Analyzer()})()
+    batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES + 2)]
+    list(computed_batches(pack, batches, (), workers=0))
+    assert started == ([expected] if expected else [])
