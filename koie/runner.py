@@ -135,7 +135,7 @@ def computed_batches(pack: Pack, batches: Iterable[list[InputDocument | Document
         if workers > 1 and len(opening) > SMALL_RUN_BATCHES:
             yield from parallel_batches(pack, itertools.chain(opening, pending), options, workers)
             return
-        batches = opening
+        batches = itertools.chain(opening, pending)  # every batch: the opening ones and the rest
     elif workers > 1:
         from .parallel import parallel_batches
 

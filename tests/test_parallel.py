@@ -122,3 +122,28 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES + 2)]
     list(computed_batches(pack, batches, (), workers=0))
     assert started == ([expected] if expected else [])
+
+
+def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
+    """With one process by default (2 cores, nothing cached), a long run still yields every batch.
+
+    (A bug kept only the batches read to decide: found by the benchmark, 12,375 of 29,107 records.)
+    """
+    import koie.parallel as parallel
+    from koie.inputs import InputDocument
+    from koie.runner import SMALL_RUN_BATCHES, computed_batches
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "parallel_batches", lambda *args, **kwargs: pytest.fail("no pool expected"))
+    monkeypatch.setattr("koie.runner.batch_records", lambda pack, documents, options, analyses=None: ([], []))
+
+    class Analyzer:
+        def covers(self, texts):
+            return False
+
+        def analyze_many(self, texts):
+            return []
+
+    pack = type("PackStub", (), {"analyzer": Analyzer()})()
+    batches = [[InputDocument(str(i), "텍스트")] for i in range(3 * SMALL_RUN_BATCHES)]
+    assert [batch for batch, _ in computed_batches(pack, batches, (), workers=0)] == batches
