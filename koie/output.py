@@ -28,9 +28,17 @@ def run_summary(documents: int, records: int, problems: int) -> str:
             f"{count_noun(problems, 'problem')}")
 
 
+#: One encoder for every line: json.dumps with options builds a new encoder per call.
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def record_line(record: dict[str, Any]) -> str:
-    """One JSON Lines line; key order is the schema's, non-ASCII kept as is."""
-    return json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
+    """One JSON Lines line; key order is the schema's, non-ASCII kept as is.
+
+    >>> record_line({"text": "회장", "start": 0})
+    '{"text": "회장", "start": 0}'
+    """
+    return _LINE_ENCODER.encode(record)
 
 
 def _args_text(args: dict[str, Any]) -> str:
