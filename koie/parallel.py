@@ -7,6 +7,11 @@ a child forked after the parent used Kiwi's thread pool hangs (see
 docs/performance.md), and the parent has usually used it to analyse the
 pack's literals.
 
+A run whose analyses are all cached loads no model, and there
+:func:`shared_batches` forks its helpers instead (they start in
+milliseconds, with the pack in memory) and this process works alongside
+them.
+
 Results come back in the order batches went out, so the output is
 byte-identical to a one-worker run. At most ``2 × workers`` batches are in
 flight, so memory is bounded by a few batches, not by the corpus.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -87,6 +93,92 @@ def parallel_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentP
         raise
     finally:
         pool.join()
+
+
+#: Batches a shared run may hold computed ahead of the one it waits for (memory stays a few batches).
+SHARED_WINDOW = 8
+
+
+def can_share(pack: Any) -> bool:
+    """Whether helpers can be forked from this process: on a fork platform, before any Kiwi model is loaded.
+
+    A forked child starts in a few milliseconds with the compiled pack
+    already in memory (a spawned one imports koie and unpickles the pack:
+    about 0.4 s on 2 cores). Forking is safe only while this process has
+    never used Kiwi's thread pool (see the module docstring), so a run
+    whose analyses are all in the cache, which loads no model, qualifies.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
+        return False
+    inner = getattr(pack.analyzer, "inner", pack.analyzer)
+    return getattr(inner, "_kiwi", None) is None
+
+
+def _start_forked() -> None:
+    import gc
+
+    gc.set_threshold(50_000, 20, 20)  # as koie.runner._fewer_collections: the process is a corpus run
+
+
+def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
+                   helpers: int) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
+    """Batches computed here and in ``helpers`` forked processes, yielded in input order.
+
+    This process works too: while the batch it must yield next is still in
+    a helper, it computes the next unread batch itself instead of waiting,
+    so the work divides itself between the processes by their speed. Each
+    helper has up to two batches queued (it never idles between batches),
+    and at most :data:`SHARED_WINDOW` finished batches wait here for their
+    turn. Call only when :func:`can_share` says so.
+    """
+    from .runner import batch_records
+
+    global _PACK
+    _PACK = pack  # the helpers inherit it: nothing is pickled but documents and records
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pool = multiprocessing.get_context("fork").Pool(helpers, initializer=_start_forked)
+    pending = iter(batches)
+    # (batch, its result here or the helper's AsyncResult, whether a helper computes it)
+    window: deque[tuple[list[InputDocument | DocumentProblem], Any, bool]] = deque()
+    queued = 0
+    exhausted = False
+
+    def documents_of(batch: list[InputDocument | DocumentProblem]) -> list[InputDocument]:
+        return [d for d in batch if isinstance(d, InputDocument)]
+
+    try:
+        while True:
+            while not exhausted and queued < 2 * helpers:
+                batch = next(pending, None)
+                if batch is None:
+                    exhausted = True
+                    break
+                window.append((batch, pool.apply_async(_work, (documents_of(batch), options)), True))
+                queued += 1
+            if not window:
+                break
+            head, result, remote = window[0]
+            if remote and not result.ready() and not exhausted and len(window) < SHARED_WINDOW:
+                batch = next(pending, None)
+                if batch is None:
+                    exhausted = True
+                else:
+                    window.append((batch, batch_records(pack, documents_of(batch), options), False))
+                continue
+            window.popleft()
+            if remote:
+                queued -= 1
+                yield head, result.get()
+            else:
+                yield head, result
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        _PACK = None
 
 
 def choose_workers(requested: int | None) -> int:

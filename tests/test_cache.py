@@ -140,3 +140,29 @@ def test_cache_warm_run_is_byte_identical(tmp_path: Path) -> None:
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2] and outputs[0]
     assert AnalysisCache(tmp_path / "c.sqlite").info()["entries"] >= 2
+
+
+@pytest.mark.usefixtures("kiwi")
+def test_warm_run_in_shared_processes_is_byte_identical(tmp_path: Path) -> None:
+    """A warm run long enough for helper processes (forked, each reading the cache) gives the cold run's bytes."""
+    import os
+    import subprocess
+    import sys
+
+    from koie.runner import BATCH, SMALL_RUN_BATCHES
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    sentences = ["홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.", "이재용 삼성전자 회장은 젠슨 황 엔비디아 CEO와 회동했다.",
+                 "오늘은 비가 온다."]
+    for index in range(BATCH * (SMALL_RUN_BATCHES + 2)):
+        (corpus / f"d{index:04d}.txt").write_text(f"{sentences[index % 3]}\n문서 {index}번이다.\n", encoding="utf-8")
+    outputs = []
+    for run in ("cold", "warm"):
+        out = tmp_path / f"{run}.jsonl"
+        done = subprocess.run([sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "-q",
+                               "--cache", str(tmp_path / "c.sqlite"), "-o", str(out)],
+                              capture_output=True, text=True, env={**os.environ, "KOIE_NO_PROGRESS": "1"})
+        assert done.returncode == 0, done.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") >= BATCH * SMALL_RUN_BATCHES

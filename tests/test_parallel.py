@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,18 +97,24 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
     assert calls == batches
 
 
-@pytest.mark.parametrize("cached, expected", [(True, 2), (False, None)])
-def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch, cached, expected) -> None:
-    """A re-run served by the analysis cache loads no model, so the default is one process per core;
-    otherwise one per two cores (here: one, in this process)."""
+@pytest.mark.parametrize("cached, shareable, expected", [(True, False, 2), (True, True, "shared 1"),
+                                                          (False, True, None)])
+def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch, cached, shareable,
+                                                                      expected) -> None:
+    """A re-run served by the analysis cache loads no model, so the default is one process per core:
+    this one and forked helpers where forking is safe, else a pool; otherwise one per two cores (here:
+    one, in this process)."""
     import koie.parallel as parallel
     from koie.inputs import InputDocument
     from koie.runner import SMALL_RUN_BATCHES, computed_batches
 
     started = []
     monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "can_share", lambda pack: shareable)
     monkeypatch.setattr(parallel, "parallel_batches",
                         lambda pack, batches, options, workers: started.append(workers) or iter(()))
+    monkeypatch.setattr(parallel, "shared_batches",
+                        lambda pack, batches, options, helpers: started.append(f"shared {helpers}") or iter(()))
     monkeypatch.setattr("koie.runner.batch_records",
                         lambda pack, documents, options, analyses=None: ([], []))
 
@@ -147,3 +154,64 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
     pack = type("PackStub", (), {"analyzer": Analyzer()})()
     batches = [[InputDocument(str(i), "텍스트")] for i in range(3 * SMALL_RUN_BATCHES)]
     assert [batch for batch, _ in computed_batches(pack, batches, (), workers=0)] == batches
+
+
+def _notation_pack(tmp_path: Path):
+    from koie.api import Pack
+    from koie.morphemes import NotationAnalyzer
+
+    path = tmp_path / "pack.yaml"
+    path.write_text("""
+lexicons:
+  TITLE: [회장, 사장]
+rules:
+  - id: person
+    label: PERSON
+    pattern: '/NNP (?= @TITLE)'
+  - id: met
+    label: MET
+    pattern: '[PERSON:a] @TITLE ~3 [PERSON:b] @TITLE 와/JKB 만나/VV'
+""", encoding="utf-8")
+    return Pack.load(path, NotationAnalyzer())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="helpers are forked on Linux only")
+def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) -> None:
+    """This process and a forked helper share the batches; the results are those of one process, in order."""
+    import os
+    import time
+
+    import koie.runner as runner
+    from koie.inputs import InputDocument
+    from koie.parallel import can_share, shared_batches
+
+    pack = _notation_pack(tmp_path)
+    assert can_share(pack)  # no Kiwi model in a notation pack
+    text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
+    batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)]
+               for b in range(12)]
+    options = (False, False, False, None, None)
+    expected = [runner.batch_records(pack, batch, options) for batch in batches]
+    real = runner.batch_records
+
+    def slow_and_signed(pack, documents, options, analyses=None):
+        time.sleep(0.02)  # the helper is still busy when this process looks, so it computes batches too
+        per_document, problems = real(pack, documents, options, analyses)
+        return [[dict(row, pid=os.getpid()) for row in rows] for rows in per_document], problems
+
+    monkeypatch.setattr(runner, "batch_records", slow_and_signed)
+    got = list(shared_batches(pack, batches, options, helpers=1))
+    assert [batch for batch, _ in got] == batches
+    pids = {row.pop("pid") for _, (per_document, _) in got for rows in per_document for row in rows}
+    assert [result for _, result in got] == expected
+    assert len(pids) == 2 and os.getpid() in pids  # both processes did some of the work
+    assert sum(len(rows) for per_document, _ in expected for rows in per_document) == 12 * 3 * 3
+
+
+def test_no_sharing_once_kiwi_is_loaded(tmp_path: Path) -> None:
+    """A process that has loaded a Kiwi model is never forked (its thread pool would hang the child)."""
+    from koie.parallel import can_share
+
+    pack = _notation_pack(tmp_path)
+    pack.analyzer._kiwi = object()  # as KiwiAnalyzer after its model is loaded
+    assert not can_share(pack)
