@@ -29,6 +29,16 @@ from libcpp.vector cimport vector
 from libcpp.unordered_map cimport unordered_map
 from libc.stdint cimport int64_t
 from cython.operator cimport dereference as deref
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    object PyType_GenericAlloc(PyTypeObject* type, Py_ssize_t items)
 
 cdef enum:
     OP_MORPH = 0
@@ -67,6 +77,107 @@ cdef struct Best:
 
 _OPS = {"morph": OP_MORPH, "slot": OP_SLOT, "lexicon": OP_LEXICON, "tail": OP_TAIL, "match": OP_MATCH,
         "anchor": OP_ANCHOR, "look": OP_LOOK}
+
+
+# -- instances of koie's slotted frozen dataclasses, made without their __init__ -----------------------
+
+
+cdef class SlotFiller:
+    """Makes instances of a slotted frozen dataclass by filling its slots directly.
+
+    A frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``; analysis and the cache make hundreds of thousands
+    of morphemes per megabyte, and matching tens of thousands of steps. This
+    allocates the object as ``object.__new__`` would and stores each value in
+    its slot (the offsets come from the class's own slot descriptors), so the
+    object is the one the constructor makes, at a fraction of the cost.
+    ``tests/test_native_vm.py`` compares the two.
+    """
+
+    cdef PyTypeObject* kind
+    cdef object cls
+    cdef vector[Py_ssize_t] offsets
+    cdef readonly int size
+
+    def __init__(self, cls, names):
+        if getattr(cls, "__post_init__", None) is not None or "__slots__" not in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: only slotted classes without __post_init__ can be filled")
+        if type(cls).__new__ is not type.__new__ or cls.__new__ is not object.__new__:
+            raise TypeError(f"{cls.__name__}: a custom __new__ or metaclass")
+        member_type = type(type("_Probe", (), {"__slots__": ("x",)}).x)
+        for name in names:
+            descriptor = cls.__dict__.get(name)
+            if type(descriptor) is not member_type:
+                raise TypeError(f"{cls.__name__}.{name} is not a slot of the class itself")
+            self.offsets.push_back((<PyMemberDescrObject*>descriptor).d_member.offset)
+        if self.offsets.size() != len(cls.__slots__):
+            raise TypeError(f"{cls.__name__}: every slot must be named")
+        self.cls = cls
+        self.kind = <PyTypeObject*>cls
+        self.size = <int>self.offsets.size()
+
+    cdef inline object make(self):
+        return PyType_GenericAlloc(self.kind, 0)
+
+    cdef inline void put(self, object instance, int field, object value):
+        # a fresh object's slots are NULL: nothing to release
+        Py_INCREF(value)
+        (<PyObject**>((<char*><PyObject*>instance) + self.offsets[field]))[0] = <PyObject*>value
+
+    def new(self, *values):
+        """An instance with ``values`` in slot order (every slot given)."""
+        if len(values) != self.size:
+            raise TypeError(f"{self.cls.__name__} takes {self.size} values, got {len(values)}")
+        instance = self.make()
+        cdef int field
+        for field in range(self.size):
+            self.put(instance, field, values[field])
+        return instance
+
+    def copy(self, instance, *changes):
+        """A copy of ``instance`` with some slots changed: ``changes`` is slot index, value, index, value..."""
+        if type(instance) is not self.cls:
+            raise TypeError(f"not a {self.cls.__name__}: {type(instance).__name__}")
+        if len(changes) % 2:
+            raise TypeError("changes come in (slot index, value) pairs")
+        copy = self.make()
+        cdef int field
+        cdef PyObject* value
+        for field in range(self.size):
+            value = (<PyObject**>((<char*><PyObject*>instance) + self.offsets[field]))[0]
+            if value != NULL:
+                self.put(copy, field, <object>value)
+        cdef Py_ssize_t at
+        cdef PyObject** slot
+        for at in range(0, len(changes), 2):
+            field = changes[at]
+            if not 0 <= field < self.size:
+                raise IndexError(f"{self.cls.__name__} has no slot {field}")
+            slot = <PyObject**>((<char*><PyObject*>copy) + self.offsets[field])
+            Py_XDECREF(slot[0])
+            slot[0] = NULL
+            self.put(copy, field, changes[at + 1])
+        return copy
+
+    def columns(self, *columns):
+        """A tuple of instances, the i-th made of the i-th value of each column (columns in slot order)."""
+        if len(columns) != self.size:
+            raise TypeError(f"{self.cls.__name__} takes {self.size} columns, got {len(columns)}")
+        cdef list lists = [list(column) for column in columns]
+        cdef Py_ssize_t count = len(lists[0]) if lists else 0
+        cdef Py_ssize_t row
+        cdef int field
+        for column in lists:
+            if len(column) != count:
+                raise ValueError("columns of different lengths")
+        out = []
+        for row in range(count):
+            instance = self.make()
+            for field in range(self.size):
+                self.put(instance, field, (<list>lists[field])[row])
+            out.append(instance)
+        return tuple(out)
+
 
 # -- registries shared by every program and sentence of the process ------------------------------------
 
@@ -827,10 +938,37 @@ cdef object _raw_match(Run r, NativeProgram p, Best* best, object step_type, obj
             begin = opened.pop() if opened else event.first
             if event.first > begin:
                 captures.setdefault(p.names[event.a], []).append((begin, event.first, None))
-    steps = tuple([step_type(step_element[at], step_start[at], step_end[at],
-                             r.span_refs[step_filler[at]] if step_filler[at] >= 0 else None)
-                   for at in range(<int>step_element.size())])
-    return match_type(best.start, best.end, steps, captures)
+    cdef SlotFiller steps_filler = _filler(step_type, _STEP_FIELDS)
+    cdef SlotFiller match_filler = _filler(match_type, _MATCH_FIELDS)
+    cdef int count = <int>step_element.size()
+    steps = PyTuple_New(count)
+    for at in range(count):
+        step = steps_filler.make()
+        steps_filler.put(step, 0, step_element[at])
+        steps_filler.put(step, 1, step_start[at])
+        steps_filler.put(step, 2, step_end[at])
+        steps_filler.put(step, 3, r.span_refs[step_filler[at]] if step_filler[at] >= 0 else None)
+        Py_INCREF(step)  # PyTuple_SET_ITEM takes a reference
+        PyTuple_SET_ITEM(steps, at, step)
+    found = match_filler.make()
+    match_filler.put(found, 0, best.start)
+    match_filler.put(found, 1, best.end)
+    match_filler.put(found, 2, steps)
+    match_filler.put(found, 3, captures)
+    return found
+
+
+_STEP_FIELDS = ("element", "start", "end", "filler")
+_MATCH_FIELDS = ("start", "end", "steps", "captures")
+#: The step and match classes find_all was given (koie.match's Step and RawMatch), by class.
+cdef dict _fillers = {}
+
+
+cdef SlotFiller _filler(object cls, tuple names):
+    cdef SlotFiller known = _fillers.get(cls)
+    if known is None:
+        known = _fillers[cls] = SlotFiller(cls, names)
+    return known
 
 
 def _span_start(span):
@@ -907,5 +1045,6 @@ def find_all(program, sentence, step_type, match_type):
         sentence.steps = r.steps
         r.input = None
     return matches
+
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import native
 from .compile import Program, compile_pattern
 from .match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches
 from .morphemes import AnalyzedDocument, Sentence
@@ -105,6 +106,12 @@ class Record:
         unknown = changes.keys() - _RECORD_FIELDS
         if unknown:
             raise TypeError(f"Record has no field {sorted(unknown)[0]!r}")
+        if _RECORD_FILLER is not None:
+            pairs: list[Any] = []
+            for name, value in changes.items():
+                pairs += (_RECORD_SLOTS[name], value)
+            copied: Record = _RECORD_FILLER.copy(self, *pairs)
+            return copied
         copy = object.__new__(Record)
         for name in _RECORD_FIELDS:
             object.__setattr__(copy, name, changes[name] if name in changes else getattr(self, name))
@@ -112,6 +119,11 @@ class Record:
 
 
 _RECORD_FIELDS: tuple[str, ...] = tuple(Record.__dataclass_fields__)
+_RECORD_SLOTS = {name: index for index, name in enumerate(_RECORD_FIELDS)}
+#: Records are made by filling their slots (koie._vm.SlotFiller) where the native module is built:
+#: matching a megabyte makes tens of thousands, and the frozen dataclass __init__ is most of their cost.
+_RECORD_FILLER: Any = native.slot_filler(Record, _RECORD_FIELDS)
+_new_record: Any = Record if _RECORD_FILLER is None else _RECORD_FILLER.new
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,13 +202,15 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     suppressed: list[Record] = []
     # Shared by every rule: form/tag positions and lexicon hits per sentence,
     # and each label's kept records by sentence (so slots cost no document scan).
-    indexes = [SentenceIndex(sentence.morphemes) for sentence in document.sentences]
+    sentence_forms = [frozenset([m.form for m in sentence.morphemes]) for sentence in document.sentences]
+    indexes = [SentenceIndex(sentence.morphemes, forms) for sentence, forms in zip(document.sentences, sentence_forms)]
     # Rules whose first morpheme is a literal run only in sentences holding
     # one of its forms (found through one form -> sentences index), so a
     # thousand literal-led rules cost little more than ten.
     # A pack-wide form -> rules index turns that around: a document visits
     # only the rules one of whose start forms it holds.
-    form_sentences = _form_sentences(document) if any(pack.starts_by_form) else {}
+    form_sentences = _form_sentences(sentence_forms)
+    every_sentence = range(len(document.sentences))
     rule_order = pack.rule_order
     kept_by_sentence: dict[str, dict[int, list[Record]]] = {}
     for phase_index, phase in enumerate(pack.phases):
@@ -210,17 +224,17 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
         for position in sorted(visited):
             compiled = phase[position]
             labels = compiled.rule.slot_labels
-            sentences: Iterable[tuple[int, Sentence]] = enumerate(document.sentences)
             forms = phase_forms[position]
+            candidates: set[int] | None = None
             if forms is not None:
-                chosen = sorted({i for form in forms for i in form_sentences.get(form, ())})
-                sentences = [(i, document.sentences[i]) for i in chosen]
-            required = compiled.program.required
-            for sentence_index, sentence in sentences:
-                if required:
-                    present = indexes[sentence_index].forms()
-                    if any(group.isdisjoint(present) for group in required):
-                        continue  # a form every match needs is missing from the sentence
+                candidates = {i for form in forms for i in form_sentences.get(form, ())}
+            if compiled.program.required:
+                # only sentences that hold a form of each group every match needs
+                holding = _sentences_holding(compiled.program.required, form_sentences)
+                candidates = holding if candidates is None else candidates & holding
+            numbers: Iterable[int] = every_sentence if candidates is None else sorted(candidates)
+            for sentence_index in numbers:
+                sentence = document.sentences[sentence_index]
                 # Rules with the same slot labels in one phase see the same settled spans:
                 # one input per sentence and label set serves them all.
                 key = (sentence_index, labels)
@@ -270,8 +284,9 @@ def _repeated_records(records: list[Record], document: AnalyzedDocument, doc_id:
         start, end = _char_span(sentence, first, last)
         attrs = dict(source.attrs) | {"repeat_of": {"text": source.text, "start": source.start, "end": source.end}}
         match = RawMatch(first, last, (Step(-1, first, last, None),), {})
-        out.append(Record(doc_id, f"repeat:{source.label}", source.label, start, end, document.text[start:end], {},
-                          attrs, sentence_index, first, last, source.priority, source.output, match, document))
+        out.append(_new_record(doc_id, f"repeat:{source.label}", source.label, start, end, document.text[start:end],
+                               {}, attrs, sentence_index, first, last, source.priority, source.output, match,
+                               document, None))
     return out
 
 
@@ -288,12 +303,26 @@ def _start_forms(program: Program) -> frozenset[str] | None:
     return frozenset(forms)
 
 
-def _form_sentences(document: AnalyzedDocument) -> dict[str, list[int]]:
+def _form_sentences(sentence_forms: list[frozenset[str]]) -> dict[str, list[int]]:
+    """form -> the sentences (numbers, ascending) that hold it."""
     index: dict[str, list[int]] = {}
-    for number, sentence in enumerate(document.sentences):
-        for form in {m.form for m in sentence.morphemes}:
+    for number, forms in enumerate(sentence_forms):
+        for form in forms:
             index.setdefault(form, []).append(number)
     return index
+
+
+def _sentences_holding(required: tuple[frozenset[str], ...], form_sentences: Mapping[str, list[int]]) -> set[int]:
+    """The sentences holding a form of every group (koie.compile.Program.required)."""
+    holding: set[int] | None = None
+    for group in sorted(required, key=len):
+        found: set[int] = set()
+        for form in group:
+            found.update(form_sentences.get(form, ()))
+        holding = found if holding is None else holding & found
+        if not holding:
+            break
+    return holding if holding is not None else set()
 
 
 def _sentence_spans(sentence_index: int, labels: frozenset[str],
@@ -316,6 +345,9 @@ def _spans_for(sentence_index: int, labels: frozenset[str], kept: Mapping[str, l
 
 
 def _char_span(sentence: Sentence, first: int, last: int) -> tuple[int, int]:
+    if last == first + 1:  # one morpheme (a name, a title): most spans
+        morpheme = sentence.morphemes[first]
+        return morpheme.start, morpheme.end
     morphemes = sentence.morphemes[first:last]
     if not morphemes:
         position = sentence.morphemes[first].start if first < len(sentence.morphemes) else sentence.end
@@ -341,8 +373,10 @@ def _record(compiled: CompiledRule, document: AnalyzedDocument, sentence: Senten
                 element_label = None
                 mentions.append(Mention(document.text[m_start:m_end], m_start, m_end, element_label))
         args[name] = tuple(mentions) if name in rule.list_captures else mentions[-1]
-    return Record(doc_id, rule.id, rule.label, start, end, document.text[start:end], args, dict(rule.spec.attrs),
-                  sentence_index, match.start, match.end, rule.spec.priority, rule.spec.output, match, document)
+    record: Record = _new_record(doc_id, rule.id, rule.label, start, end, document.text[start:end], args,
+                                 dict(rule.spec.attrs), sentence_index, match.start, match.end, rule.spec.priority,
+                                 rule.spec.output, match, document, None)
+    return record
 
 
 def _capture_key(record: Record) -> tuple[Any, ...]:

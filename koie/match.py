@@ -23,13 +23,12 @@ spans found by earlier rules (by label) and lexicons, and returns
 
 from __future__ import annotations
 
-import os
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import limits
+from . import limits, native
 from .compile import Inst, Program, StartFilter
 from .morphemes import Morpheme
 
@@ -37,19 +36,8 @@ from .morphemes import Morpheme
 Trail = tuple[Any, "Trail"] | None
 
 
-def _load_native() -> Any:
-    """The compiled VM (koie/_vm.pyx, built at install), unless KOIE_MATCHER=python asks for this module's."""
-    if os.environ.get("KOIE_MATCHER", "").lower() == "python":
-        return None
-    try:
-        from . import _vm  # type: ignore[attr-defined]
-    except ImportError:  # installed with KOIE_PURE_PYTHON=1, or run from a tree never built
-        return None
-    return _vm
-
-
 #: The native VM, or None: find_matches uses it for every search without a "why not" Progress.
-_native: Any = _load_native()
+_native: Any = native.module
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +143,11 @@ class SentenceIndex:
 
     __slots__ = ("_by_form", "_by_tag", "_forms", "lexicon_cache", "looks", "morphemes", "native")
 
-    def __init__(self, morphemes: Sequence[Morpheme]) -> None:
+    def __init__(self, morphemes: Sequence[Morpheme], forms: frozenset[str] | None = None) -> None:
         self.morphemes = morphemes
         self._by_form: dict[str, list[int]] | None = None
         self._by_tag: dict[str, list[int]] | None = None
-        self._forms: frozenset[str] | None = None
+        self._forms = forms  # every form in the sentence, when the caller already has them
         self.lexicon_cache: dict[tuple[str, int], tuple[int, ...]] = {}
         #: Look-around results, shared by every rule: identical look-around
         #: bodies (a macro used by many rules) compile to one interned program.
@@ -277,7 +265,7 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
     Work is bounded: see :mod:`koie.limits` for the step budget and the deadline.
     """
     limits.check_deadline(sentence.deadline)
-    sentence._step_limit = sentence.steps + limits.step_budget(len(program), len(sentence.morphemes))
+    sentence._step_limit = sentence.steps + limits.step_budget(len(program.instructions), len(sentence.morphemes))
     if program.first_forms is not None and progress is None and program.first_forms.isdisjoint(sentence.forms):
         return []
     if progress is None and _native is not None:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from . import native
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,10 @@ def base_tag(tag: str) -> str:
 _SET_FIELDS = tuple(getattr(Morpheme, name).__set__ for name in ("form", "tag", "start", "end", "eojeol", "lemma"))
 
 
+#: koie._vm.SlotFiller for Morpheme (3x faster again than setting the slots from Python), or None.
+_FILLER: Any = native.slot_filler(Morpheme, ("form", "tag", "start", "end", "eojeol", "lemma"))
+
+
 def morphemes_from_columns(forms: Sequence[str], tags: Sequence[str], starts: Sequence[int], ends: Sequence[int],
                            eojeols: Sequence[int], lemmas: Sequence[str | None]) -> tuple[Morpheme, ...]:
     """Morphemes from parallel columns, three times faster than calling :class:`Morpheme`.
@@ -113,6 +119,9 @@ def morphemes_from_columns(forms: Sequence[str], tags: Sequence[str], starts: Se
     >>> morphemes_from_columns(["회장"], ["NNG"], [0], [2], [0], [None]) == (Morpheme("회장", "NNG", 0, 2, 0),)
     True
     """
+    if _FILLER is not None:
+        result: tuple[Morpheme, ...] = _FILLER.columns(forms, tags, starts, ends, eojeols, lemmas)
+        return result
     new = object.__new__
     set_form, set_tag, set_start, set_end, set_eojeol, set_lemma = _SET_FIELDS
     out = []

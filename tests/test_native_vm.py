@@ -176,3 +176,35 @@ def test_native_type_registry_stays_bounded(monkeypatch: Any) -> None:
         (native_matches, native_steps), (python_matches, python_steps) = _both(program, morphemes, text, [])
         assert native_matches == python_matches and native_steps == python_steps
         assert native.type_count() <= 3 + len(morphemes)  # reset before the sentence was registered
+
+
+def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
+    """Morphemes, steps and matches made by filling slots equal (and hash like) the constructed ones."""
+    import dataclasses
+    import gc
+    import sys
+
+    from koie.match import RawMatch, Step
+    from koie.morphemes import morphemes_from_columns
+
+    fields = tuple(f.name for f in dataclasses.fields(Morpheme))
+    filler = native.SlotFiller(Morpheme, fields)
+    form = "회장" + str(len(fields))  # a fresh string, so its reference count is this test's to watch
+    before = sys.getrefcount(form)
+    made = [filler.new(form, "NNG", 0, 2, 1, None) for _ in range(1000)]
+    assert sys.getrefcount(form) == before + 1000  # each object holds one reference, no more
+    assert made[0] == Morpheme(form, "NNG", 0, 2, 1) and hash(made[0]) == hash(Morpheme(form, "NNG", 0, 2, 1))
+    del made
+    gc.collect()
+    assert sys.getrefcount(form) == before
+    columns = (["가", "나"], ["NNG", "JKS"], [0, 1], [1, 2], [0, 0], [None, "나다"])
+    expected = (Morpheme("가", "NNG", 0, 1, 0, None), Morpheme("나", "JKS", 1, 2, 0, "나다"))
+    assert filler.columns(*columns) == expected == morphemes_from_columns(*columns)
+    assert native.SlotFiller(Step, ("element", "start", "end", "filler")).new(1, 2, 3, None) == Step(1, 2, 3, None)
+    assert native.SlotFiller(RawMatch, ("start", "end", "steps", "captures")).new(0, 1, (), {}) == RawMatch(0, 1, (), {})
+    with pytest.raises(TypeError):
+        native.SlotFiller(Morpheme, fields[:-1])  # every slot must be named
+    with pytest.raises(TypeError):
+        native.SlotFiller(dict, ())  # not a slotted class
+    with pytest.raises(ValueError):
+        filler.columns(["가"], [], [], [], [], [])
