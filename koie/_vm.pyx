@@ -29,6 +29,7 @@ from libcpp.vector cimport vector
 from libcpp.unordered_map cimport unordered_map
 from libc.stdint cimport int64_t
 from cython.operator cimport dereference as deref
+import threading
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
@@ -498,26 +499,48 @@ cdef class NativeSentence:
         self.verdict_offset.resize(self.checks_known, -1)  # rows come on first use: most checks never run here
 
 
-cdef class Run:
-    """One call of :func:`find_all`: the sentence, the rule's spans, the event pool and the step count."""
+cdef class Scratch:
+    """Search buffers, one set per thread, reused by every search of every rule and sentence.
 
-    cdef object input  # the MatchInput
-    cdef NativeSentence sentence
-    cdef int count
-    cdef vector[Event] events
-    cdef int64_t steps, next_check
-    cdef vector[int] span_end, span_label, span_order, span_at
-    cdef list span_refs
-    # Buffers of each nesting level of searches (a look-around searches inside a search), reused
-    # from search to search: sized once per run, so pointers into them stay valid.
+    Before, each Run (one per sentence and slot labels) had its own, and the
+    first thread pushed at each position of each sentence cost a heap
+    allocation (malloc was a fifth of the search's time). Buffers only grow,
+    and are left empty after each search.
+    """
+
+    # Buffers of each nesting level of searches (a look-around searches inside a search): sized at
+    # the start of find_all, never during a search, so pointers into them stay valid.
     cdef vector[vector[vector[Thread]]] pending_stack
     cdef vector[vector[Thread]] threads_stack, runnable_stack
     cdef vector[vector[int64_t]] seen_stack
+    cdef vector[Event] events  # the event pool of the current find_all
     cdef vector[char] marked  # _start_positions' scratch
-    cdef vector[int] start_positions  # where this rule's threads may start (find_all)
-    cdef vector[int] no_ends, found_ends  # always empty; _lexicon_ends' scratch
+    cdef vector[int] start_positions  # where the current rule's threads may start (find_all)
     cdef int depth
     cdef int64_t serial  # numbers searches: a "seen" stamp is (serial << 32 | position)
+
+
+_local = threading.local()
+
+
+cdef Scratch _scratch():
+    cdef Scratch scratch = getattr(_local, "scratch", None)
+    if scratch is None:
+        scratch = _local.scratch = Scratch()
+    return scratch
+
+
+cdef class Run:
+    """Matching over one MatchInput: the sentence, the rule's spans and the step count."""
+
+    cdef object input  # the MatchInput
+    cdef NativeSentence sentence
+    cdef Scratch scratch  # this thread's, set by find_all
+    cdef int count
+    cdef int64_t steps, next_check
+    cdef vector[int] span_end, span_label, span_order, span_at
+    cdef list span_refs
+    cdef vector[int] no_ends, found_ends  # always empty; _lexicon_ends' scratch
 
 
 cdef inline int _event(Run r, int kind, int a, int first, int last, int filler, int capture, int parent):
@@ -529,8 +552,8 @@ cdef inline int _event(Run r, int kind, int a, int first, int last, int filler, 
     event.filler = filler
     event.capture = capture
     event.parent = parent
-    r.events.push_back(event)
-    return <int>r.events.size() - 1
+    r.scratch.events.push_back(event)
+    return <int>r.scratch.events.size() - 1
 
 
 cdef inline void _push_thread(vector[Thread]& threads, int pc, int start, int trail):
@@ -689,26 +712,26 @@ cdef int _search(Run r, NativeProgram p, int origin, bint anchored, int must_end
                  Best* best) except -1:
     """The leftmost-longest match starting at or after ``origin`` (koie.match._search)."""
     cdef int count = r.count
-    if r.depth >= <int>r.pending_stack.size():
+    if r.scratch.depth >= <int>r.scratch.pending_stack.size():
         raise RuntimeError("koie._vm: look-arounds nested deeper than the program said")
-    cdef vector[vector[Thread]]* pending = &r.pending_stack[r.depth]
+    cdef vector[vector[Thread]]* pending = &r.scratch.pending_stack[r.scratch.depth]
     if pending.size() < <size_t>(count + 2):
         pending.resize(count + 2)
-    cdef vector[Thread]* threads = &r.threads_stack[r.depth]
-    cdef vector[Thread]* runnable = &r.runnable_stack[r.depth]
-    cdef vector[int64_t]* seen = &r.seen_stack[r.depth]
+    cdef vector[Thread]* threads = &r.scratch.threads_stack[r.scratch.depth]
+    cdef vector[Thread]* runnable = &r.scratch.runnable_stack[r.scratch.depth]
+    cdef vector[int64_t]* seen = &r.scratch.seen_stack[r.scratch.depth]
     if seen.size() < <size_t>p.size:
         seen.resize(p.size, -1)
-    r.serial += 1
-    cdef int64_t stamp_base = r.serial << 32
+    r.scratch.serial += 1
+    cdef int64_t stamp_base = r.scratch.serial << 32
     cdef int k
     cdef int furthest = count + 1  # if the loop fails, every position may hold threads
-    r.depth += 1
+    r.scratch.depth += 1
     try:
         furthest = _search_loop(r, p, origin, anchored, must_end, starts, best, pending[0], threads[0], runnable[0],
                                 seen[0], stamp_base)
     finally:
-        r.depth -= 1
+        r.scratch.depth -= 1
         for k in range(origin, furthest + 1):  # leave the buffer empty for the next search
             pending[0][k].clear()
     return 0
@@ -872,8 +895,8 @@ cdef vector[char]* _lexicon_starts(Run r, str name) except NULL:
 cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     """Positions where the first consuming element can succeed, in order (koie.match.start_positions)."""
     cdef int count = r.count
-    r.marked.assign(count + 1, 0)  # a buffer of the run, not a new vector per call
-    cdef char* marked = r.marked.data()
+    r.scratch.marked.assign(count + 1, 0)  # a buffer of the thread, not a new vector per call
+    cdef char* marked = r.scratch.marked.data()
     cdef size_t i
     cdef int position, check, span, label
     for i in range(p.start_checks.size()):
@@ -909,7 +932,7 @@ cdef object _raw_match(Run r, NativeProgram p, Best* best, object step_type, obj
     cdef int index = best.trail
     while index >= 0:
         chain.push_back(index)
-        index = r.events[index].parent
+        index = r.scratch.events[index].parent
     cdef vector[int] step_element, step_start, step_end, step_filler
     cdef Event event
     cdef int at, last_step
@@ -917,7 +940,7 @@ cdef object _raw_match(Run r, NativeProgram p, Best* best, object step_type, obj
     cdef dict open_groups = {}
     cdef list opened
     for at in range(<int>chain.size() - 1, -1, -1):
-        event = r.events[chain[at]]
+        event = r.scratch.events[chain[at]]
         if event.kind == EV_M:
             last_step = <int>step_element.size() - 1
             if last_step >= 0 and step_element[last_step] == event.a and step_end[last_step] == event.first \
@@ -1008,20 +1031,21 @@ def find_all(program, sentence, step_type, match_type):
     if native is None or native.generation != _generation:
         native = index.native = NativeSentence(sentence.morphemes)
     # One Run per MatchInput: rules sharing an input (same sentence, same spans) reuse its span
-    # arrays and search buffers.
+    # arrays; the search buffers are the thread's (Scratch).
     cdef Run r = sentence.native_run
     if r is None or r.sentence is not native:
         r = sentence.native_run = _new_run(sentence, native)
+    r.scratch = _scratch()
     cdef int count = native.count
     cdef int position = 0
-    cdef vector[int]* start_positions = &r.start_positions
+    cdef vector[int]* start_positions = &r.scratch.start_positions
     cdef vector[int]* starts_pointer = NULL
     cdef Best best
     matches = []
     r.input = sentence  # only while this call runs: a Run kept on its input must not keep it alive
     r.steps = sentence.steps
     r.next_check = sentence._next_check
-    r.events.clear()
+    r.scratch.events.clear()
     try:
         if p.has_start:
             start_positions.clear()
@@ -1029,13 +1053,13 @@ def find_all(program, sentence, step_type, match_type):
             if start_positions.empty():
                 return matches
             starts_pointer = start_positions
-        if r.pending_stack.size() < <size_t>p.depth:
-            r.pending_stack.resize(p.depth)
-            r.threads_stack.resize(p.depth)
-            r.runnable_stack.resize(p.depth)
-            r.seen_stack.resize(p.depth)
+        if r.scratch.pending_stack.size() < <size_t>p.depth:
+            r.scratch.pending_stack.resize(p.depth)
+            r.scratch.threads_stack.resize(p.depth)
+            r.scratch.runnable_stack.resize(p.depth)
+            r.scratch.seen_stack.resize(p.depth)
         while position <= count:
-            r.events.clear()
+            r.scratch.events.clear()
             _search(r, p, position, False, -1, starts_pointer, &best)
             if not best.found:
                 break

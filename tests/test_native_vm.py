@@ -208,3 +208,52 @@ def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
         native.SlotFiller(dict, ())  # not a slotted class
     with pytest.raises(ValueError):
         filler.columns(["가"], [], [], [], [], [])
+
+
+def test_native_searches_in_two_threads_match_one_thread(tmp_path: Any) -> None:
+    """Matching in several threads at once (search buffers are per thread) gives what one thread finds."""
+    import threading
+
+    from koie.api import Pack
+    from koie.engine import extract
+    from koie.morphemes import NotationAnalyzer
+
+    path = tmp_path / "pack.yaml"
+    path.write_text("""
+lexicons:
+  TITLE: [회장, 사장]
+rules:
+  - id: person
+    label: PERSON
+    pattern: '/NNP{1,2} (?= @TITLE)'
+  - id: met
+    label: MET
+    pattern: '[PERSON:a] @TITLE ~3 [PERSON:b] @TITLE (와/JKB | 을/JKO) ~1 (?<! 안/MAG) 만나/VV'
+""", encoding="utf-8")
+    pack = Pack.load(path, NotationAnalyzer())
+    sentence = ("김철수/NNP 회장/NNG+이/JKS 어제/NNG 이영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF "
+                "박/NNP 사장/NNG+은/JX 최/NNP 회장/NNG+을/JKO 안/MAG 만나/VV+ᆯ/ETM 예정/NNG+이/VCP+다/EF+./SF ")
+    documents = [NotationAnalyzer().analyze(sentence * (1 + n % 7)) for n in range(60)]
+
+    def records(document: Any) -> list[tuple[str, int, int]]:
+        return [(r.rule, r.start, r.end) for r in extract(pack.compiled, document).records]
+
+    expected = [records(document) for document in documents]
+    found: dict[int, list[list[tuple[str, int, int]]]] = {}
+
+    def work(number: int) -> None:
+        found[number] = [records(document) for document in documents]
+
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, inside searches too
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert all(found[n] == expected for n in range(3)) and sum(map(len, expected)) > 60
