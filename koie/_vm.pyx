@@ -33,6 +33,7 @@ import threading
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.unicode cimport PyUnicode_READ_CHAR
 
 cdef extern from "Python.h":
     ctypedef struct PyMemberDef:
@@ -119,6 +120,10 @@ cdef class SlotFiller:
 
     cdef inline object make(self):
         return PyType_GenericAlloc(self.kind, 0)
+
+    cdef inline object get(self, object instance, int field):
+        # the caller has checked type(instance) is the class, whose instances have every slot set
+        return <object>(<PyObject**>((<char*><PyObject*>instance) + self.offsets[field]))[0]
 
     cdef inline void put(self, object instance, int field, object value):
         # a fresh object's slots are NULL: nothing to release
@@ -461,6 +466,7 @@ cdef class NativeSentence:
     cdef int count
     cdef int generation  # of the type registry its type ids come from
     cdef vector[int] types, eojeol
+    cdef vector[Py_ssize_t] char_start, char_end
     cdef list forms
     #: Look-around results: look key -> offset of its count + 1 verdicts (2 unknown) in look_results.
     cdef vector[int] look_offset
@@ -485,16 +491,30 @@ cdef class NativeSentence:
         self.generation = _generation
         self.count = len(morphemes)
         self.forms = []
+        cdef SlotFiller slots = _morpheme_slots()
+        cdef object morpheme_class = slots.cls
+        cdef Py_ssize_t start, end
         for morpheme in morphemes:
-            key = (morpheme.form, morpheme.tag)
+            if type(morpheme) is morpheme_class:  # read the slots directly, not through getattr
+                form = slots.get(morpheme, 0)
+                tag = slots.get(morpheme, 1)
+                start = slots.get(morpheme, 2)
+                end = slots.get(morpheme, 3)
+                eojeol = slots.get(morpheme, 4)
+            else:
+                form, tag, start, end, eojeol = morpheme.form, morpheme.tag, morpheme.start, morpheme.end, \
+                    morpheme.eojeol
+            key = (form, tag)
             type_id = _type_ids.get(key)
             if type_id is None:
                 type_id = _type_ids[key] = len(_type_forms)
-                _type_forms.append(morpheme.form)
-                _type_tags.append(morpheme.tag)
+                _type_forms.append(form)
+                _type_tags.append(tag)
             _push(self.types, type_id)
-            _push(self.eojeol, morpheme.eojeol)
-            self.forms.append(morpheme.form)
+            _push(self.eojeol, eojeol)
+            self.char_start.push_back(start)
+            self.char_end.push_back(end)
+            self.forms.append(form)
         self.checks_known = len(_checks)
         self.verdict_offset.resize(self.checks_known, -1)  # rows come on first use: most checks never run here
 
@@ -877,19 +897,62 @@ cdef vector[char]* _lexicon_starts(Run r, str name) except NULL:
     lexicon = sentence.lexicons.get(name)
     if lexicon is None:
         return starts
-    morphemes = sentence.morphemes
-    text = sentence.text
-    prefixes = lexicon.prefixes
+    cdef str text = sentence.text
+    cdef _FirstCharacters first_characters = _first_characters(lexicon.prefixes)
+    cdef NativeSentence native = r.sentence
+    cdef Py_UCS4 first
+    cdef char verdict
     for position in range(count):
-        morpheme = morphemes[position]
-        # An entry's surface starts with this morpheme's first character.
-        if morpheme.end > morpheme.start:
-            first = text[morpheme.start]
-            if not first.isspace() and first.casefold() not in prefixes:
+        # An entry's surface starts with this morpheme's first character (or a space).
+        if native.char_end[position] > native.char_start[position]:
+            first = PyUnicode_READ_CHAR(text, native.char_start[position])
+            it_verdict = first_characters.verdicts.find(first)
+            if it_verdict != first_characters.verdicts.end():
+                verdict = deref(it_verdict).second
+            else:
+                character = chr(first)
+                verdict = 1 if character.isspace() or character.casefold() in first_characters.prefixes else 0
+                first_characters.verdicts[first] = verdict
+            if not verdict:
                 continue
         if not _lexicon_ends(r, lexicon_id, name, position).empty():
+            starts = &r.sentence.lexicon_starts[lexicon_id]  # (the lexicon's Python code ran in between)
             starts[0][position] = 1
-    return starts
+    return &r.sentence.lexicon_starts[lexicon_id]
+
+
+cdef class _FirstCharacters:
+    """Per lexicon: whether a character can begin one of its entries (a space always can)."""
+
+    cdef object prefixes
+    cdef unordered_map[Py_UCS4, char] verdicts
+
+
+#: A lexicon's prefixes (a frozenset: its hash is kept) -> its _FirstCharacters; a few per pack.
+cdef dict _first_characters_of = {}
+
+
+cdef _FirstCharacters _first_characters(object prefixes):
+    cdef _FirstCharacters known = _first_characters_of.get(prefixes)
+    if known is None:
+        if len(_first_characters_of) > 1000:  # packs loaded again and again: stay bounded
+            _first_characters_of.clear()
+        known = _FirstCharacters()
+        known.prefixes = prefixes
+        _first_characters_of[prefixes] = known
+    return known
+
+
+_MORPHEME_FIELDS = ("form", "tag", "start", "end", "eojeol", "lemma")
+cdef SlotFiller _morpheme_reader = None
+
+
+cdef SlotFiller _morpheme_slots():
+    global _morpheme_reader
+    if _morpheme_reader is None:
+        from koie.morphemes import Morpheme  # not at import: koie.morphemes imports this module
+        _morpheme_reader = SlotFiller(Morpheme, _MORPHEME_FIELDS)
+    return _morpheme_reader
 
 
 cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
