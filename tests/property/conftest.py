@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import settings
 
 from koie.testing import current_profile
 
 # koie.testing registers "ci" and "dev"; the tier loads the one CI or the developer asks for.
 settings.load_profile(current_profile())
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    """A monkeypatch for hypothesis tests (function-scoped fixtures are not reset between examples)."""
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch

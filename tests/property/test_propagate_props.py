@@ -1,0 +1,33 @@
+"""Repeated mentions: skipping sentences where no key occurs finds exactly what searching every sentence finds."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from koie import propagate
+from koie.morphemes import parse_notation
+
+EOJEOLS = ["젠슨/NNP", "황/NNP", "젠슨황/NNP", "젠슨/NNG+과/JKB", "Jensen/SL", "JENSEN/SL+은/JX", "이재용/NNP",
+           "이/MM", "재용/NNP+이/JKS", "회장/NNG+이/JKS", "만나/VV+었/EP+다/EF", "삼성/NNP+전자/NNG", "(/SS+젠슨/NNP+)/SS",
+           "Straße/SL", "STRASSE/SL+는/JX", "ǅ/SL", "./SF"]
+SENTENCES = st.lists(st.lists(st.sampled_from(EOJEOLS), min_size=1, max_size=6).map(" ".join), min_size=1, max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(SENTENCES, st.data())
+def test_skipping_sentences_changes_nothing(monkeypatch_module, sentences: list[str], data: st.DataObject) -> None:
+    document = parse_notation(" || ".join(sentences))
+    sources = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        number = data.draw(st.integers(0, len(document.sentences) - 1))
+        morphemes = document.sentences[number].morphemes
+        first = data.draw(st.integers(0, len(morphemes) - 1))
+        last = data.draw(st.integers(first + 1, min(first + 3, len(morphemes))))
+        start, end = morphemes[first].start, max(m.end for m in morphemes[first:last])
+        sources.append((document.text[start:end], number, first, last))
+    skipping = propagate.repeated_spans(document, sources)
+    with monkeypatch_module.context() as patched:
+        patched.setattr(propagate, "_candidate_starts", lambda text, keys: None)  # search every sentence
+        searching = propagate.repeated_spans(document, sources)
+    assert skipping == searching
