@@ -21,6 +21,7 @@ from typing import Any
 
 from . import native
 from .compile import Program, compile_pattern
+from .limits import current_deadline
 from .match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches
 from .morphemes import AnalyzedDocument, Sentence
 from .resolve import ResolvedPack, ResolvedRule
@@ -124,6 +125,8 @@ _RECORD_SLOTS = {name: index for index, name in enumerate(_RECORD_FIELDS)}
 #: matching a megabyte makes tens of thousands, and the frozen dataclass __init__ is most of their cost.
 _RECORD_FILLER: Any = native.slot_filler(Record, _RECORD_FIELDS)
 _new_record: Any = Record if _RECORD_FILLER is None else _RECORD_FILLER.new
+_SPAN_FILLER: Any = native.slot_filler(EntitySpan, ("start", "end", "label", "ref"))
+_new_span: Any = EntitySpan if _SPAN_FILLER is None else _SPAN_FILLER.new
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,8 +214,11 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     # only the rules one of whose start forms it holds.
     form_sentences = _form_sentences(sentence_forms)
     every_sentence = range(len(document.sentences))
+    lexicons = pack.resolved.lexicons
+    deadline = current_deadline()
     rule_order = pack.rule_order
-    kept_by_sentence: dict[str, dict[int, list[Record]]] = {}
+    # each label's kept records as slot spans, by sentence: made once, offered to every rule
+    spans_by_sentence: dict[str, dict[int, list[EntitySpan]]] = {}
     for phase_index, phase in enumerate(pack.phases):
         inputs: dict[tuple[int, frozenset[str]], MatchInput | None] = {}
         by_form = pack.starts_by_form[phase_index]
@@ -240,9 +246,9 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
                 key = (sentence_index, labels)
                 sentence_input = inputs.get(key)
                 if sentence_input is None:
-                    spans = _sentence_spans(sentence_index, labels, kept_by_sentence)
+                    spans = _sentence_spans(sentence_index, labels, spans_by_sentence)
                     sentence_input = inputs[key] = MatchInput(
-                        sentence.morphemes, document.text, spans, pack.resolved.lexicons,
+                        sentence.morphemes, document.text, spans, lexicons, deadline=deadline,
                         index=indexes[sentence_index]) if spans or not labels else None
                 if sentence_input is None:
                     continue  # the rule needs spans and the sentence has none
@@ -253,7 +259,7 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
         for label in [label for label, last in pack.settle_after.items() if last == phase_index]:
             if label not in unsettled:  # no record of this label in this document: nothing to settle
                 kept[label] = []
-                kept_by_sentence[label] = {}
+                spans_by_sentence[label] = {}
                 continue
             winners, losers = apply_overlap_policy(unsettled.pop(label, []), pack.resolved.overlap_policy(label),
                                                    rule_order)
@@ -261,13 +267,14 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
             if repeat and winners:
                 winners = winners + _repeated_records(winners, document, doc_id)
             kept[label] = winners
-            grouped: dict[int, list[Record]] = {}
+            grouped: dict[int, list[EntitySpan]] = {}
             for record in winners:
-                grouped.setdefault(record.sentence, []).append(record)
-            kept_by_sentence[label] = grouped
+                grouped.setdefault(record.sentence, []).append(_new_span(record.first, record.last, record.label,
+                                                                         record))
+            spans_by_sentence[label] = grouped
             suppressed.extend(losers)
-    records = sorted((r for rs in kept.values() for r in rs), key=lambda r: (r.sort_key, _capture_key(r)))
-    suppressed.sort(key=lambda r: (r.sort_key, _capture_key(r)))
+    records = sorted((r for rs in kept.values() for r in rs), key=_output_order)
+    suppressed.sort(key=_output_order)
     return Extraction(doc_id, document, tuple(records), tuple(suppressed))
 
 
@@ -326,12 +333,13 @@ def _sentences_holding(required: tuple[frozenset[str], ...], form_sentences: Map
 
 
 def _sentence_spans(sentence_index: int, labels: frozenset[str],
-                    kept_by_sentence: Mapping[str, Mapping[int, list[Record]]]) -> list[EntitySpan]:
-    """:func:`_spans_for` over records already grouped by sentence (same spans, same order)."""
+                    spans_by_sentence: Mapping[str, Mapping[int, list[EntitySpan]]]) -> list[EntitySpan]:
+    """:func:`_spans_for` over spans already made and grouped by sentence (same spans, same order)."""
     spans: list[EntitySpan] = []
     for label in labels:
-        for record in kept_by_sentence.get(label, {}).get(sentence_index, ()):
-            spans.append(EntitySpan(record.first, record.last, record.label, record))
+        by_sentence = spans_by_sentence.get(label)
+        if by_sentence:
+            spans += by_sentence.get(sentence_index, ())
     return spans
 
 
@@ -379,7 +387,14 @@ def _record(compiled: CompiledRule, document: AnalyzedDocument, sentence: Senten
     return record
 
 
+def _output_order(record: Record) -> tuple[Any, ...]:
+    """Record.sort_key, then the captures' offsets (one flat tuple: the same order, fewer objects)."""
+    return record.start, record.end, record.label, record.rule, _capture_key(record)
+
+
 def _capture_key(record: Record) -> tuple[Any, ...]:
+    if not record.args:  # entities: most records
+        return ()
     key: list[Any] = []
     for role in sorted(record.args):
         value = record.args[role]

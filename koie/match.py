@@ -59,7 +59,7 @@ class MatchInput:
     spans: Sequence[EntitySpan] = ()
     lexicons: Mapping[str, Any] = field(default_factory=dict)
     _by_start: dict[int, list[EntitySpan]] | None = None
-    _lexicon_cache: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
+    _lexicon_cache: dict[tuple[str, int], tuple[int, ...]] = field(init=False)  # the index's
     _forms: frozenset[str] | None = None
     steps: int = 0
     #: The document's deadline (koie.limits), read when the input is made.
@@ -69,7 +69,7 @@ class MatchInput:
     #: Per-sentence indexes shared by every rule run over this sentence (the engine passes one).
     index: SentenceIndex | None = None
     #: Look-around results by (body, direction, reach, position), from the shared index.
-    _looks: dict[tuple[int, bool, int, int], bool] = field(default_factory=dict)
+    _looks: dict[tuple[int, bool, int, int], bool] = field(init=False)  # the index's
     #: The native matcher's state for this input (koie._vm.Run), reused by every rule that shares it.
     native_run: Any = None
 
