@@ -20,8 +20,6 @@ label already covers it. Later phases then use it like any other record.
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left
 from collections.abc import Sequence
 
 from .morphemes import AnalyzedDocument, Morpheme
@@ -70,14 +68,11 @@ def repeated_spans(document: AnalyzedDocument, sources: Sequence[tuple[str, int,
     covered = {(sentence, i) for _text, sentence, first, last in sources for i in range(first, last)}
     found: list[tuple[int, int, int, int]] = []
     text = document.text
-    candidates = _candidate_starts(text, keys)
     for sentence_number, sentence in enumerate(document.sentences):
         morphemes = sentence.morphemes
         index = 0
-        if candidates is not None:
-            at = bisect_left(candidates, sentence.start)
-            if at == len(candidates) or candidates[at] >= sentence.end:
-                continue  # no key occurs in this sentence: nothing can be found in it
+        if not _may_hold(text[sentence.start:sentence.end], keys):
+            continue
         while index < len(morphemes):
             best: tuple[int, int] | None = None
             start_char = morphemes[index].start
@@ -107,21 +102,14 @@ def repeated_spans(document: AnalyzedDocument, sources: Sequence[tuple[str, int,
     return found
 
 
-def _candidate_starts(text: str, keys: dict[str, int]) -> list[int] | None:
-    """Character offsets where a key may begin (spaces ignored, case folded), ascending; None: unknown.
 
-    A place the search above finds has a surface equal to a key, so the text
-    there reads as the key with whitespace between its characters, and the
-    key's first character lies in the place's sentence: a regular expression
-    over the case-folded text finds every such offset in C, and sentences
-    without one are skipped whole. (No whitespace before the first
-    character, so a long run of spaces costs linear time. None when case
-    folding changes the text's length, which would shift offsets: then every
-    sentence is searched.)
+def _may_hold(sentence_text: str, keys: dict[str, int]) -> bool:
+    """Whether a key occurs in the sentence once spaces are removed and case folded.
+
+    A place found below has a surface (its text without spaces, case folded)
+    equal to a key, and removing spaces and case folding keep a substring a
+    substring: a sentence where no key occurs is skipped whole, with a few
+    substring searches in C instead of a look at every morpheme.
     """
-    folded = text.casefold()
-    if len(folded) != len(text):
-        return None
-    spelled = sorted((r"\s*".join(re.escape(character) for character in key) for key in keys), key=len, reverse=True)
-    pattern = re.compile(r"(?=" + "|".join(spelled) + ")")
-    return [found.start() for found in pattern.finditer(folded)]
+    compact = "".join(sentence_text.split()).casefold()
+    return any(key in compact for key in keys)
