@@ -669,7 +669,7 @@ def _read_file(path: Path, out: _Collector, place: Place | None) -> tuple[Source
         return None, None
     source = SourceText.of(str(path), text.lstrip("\ufeff") if text.startswith("\ufeff") else text)
     try:
-        root = yaml.compose(source.text, Loader=yaml.SafeLoader)
+        root = _compose(source.text)
     except yaml.YAMLError as error:
         out.add(_yaml_error(source, error))
         return source, None
@@ -682,6 +682,21 @@ def _read_file(path: Path, out: _Collector, place: Place | None) -> tuple[Source
     if len(out.diagnostics) > before and any(d.code == "E008" for d in out.diagnostics[before:]):
         return source, None
     return source, root
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The YAML node tree, by libyaml where PyYAML has it (4x faster, the same nodes and marks).
+
+    A file libyaml rejects is composed again by the pure-Python loader, whose
+    error messages and positions the diagnostics are written for.
+    """
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)  # type: ignore[no-any-return]
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)  # type: ignore[no-any-return]
 
 
 def load_pack(path: str | Path) -> PackSpec:
