@@ -64,15 +64,25 @@ def _start_worker(pack: Any, kiwi_threads: int) -> None:
     gc.set_threshold(50_000, 20, 20)  # as koie.runner._fewer_collections: the process is a corpus run
 
 
-def _work(documents: list[InputDocument], options: tuple[Any, ...]) -> Any:
+def _work(documents: list[InputDocument], options: tuple[Any, ...], lines: bool = False) -> Any:
     from .runner import batch_records
 
-    return batch_records(_PACK, documents, options)
+    per_document, problems = batch_records(_PACK, documents, options)
+    if lines:
+        # JSON Lines output: the lines are made here, in parallel, and travel as strings
+        # (a fifth of the cost of pickling the records' dicts there and back)
+        from .output import record_line
+
+        return [[record_line(row) for row in rows] for rows in per_document], problems
+    return per_document, problems
 
 
 def parallel_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
-                     workers: int) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
-    """Like :func:`koie.runner.computed_batches`, with ``workers`` processes."""
+                     workers: int, lines: bool = False) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
+    """Like :func:`koie.runner.computed_batches`, with ``workers`` processes.
+
+    ``lines``: the workers return JSON Lines lines (str) instead of record dicts.
+    """
     context = multiprocessing.get_context("spawn")
     kiwi_threads = max(1, cores() // workers)
     pool = context.Pool(workers, initializer=_start_worker, initargs=(pack, kiwi_threads))
@@ -80,7 +90,7 @@ def parallel_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentP
     try:
         for batch in batches:
             documents = [d for d in batch if isinstance(d, InputDocument)]
-            in_flight.append((batch, pool.apply_async(_work, (documents, options))))
+            in_flight.append((batch, pool.apply_async(_work, (documents, options, lines))))
             if len(in_flight) >= 2 * workers:
                 done, result = in_flight.popleft()
                 yield done, result.get()
@@ -121,7 +131,7 @@ def _start_forked() -> None:
 
 
 def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
-                   helpers: int) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
+                   helpers: int, lines: bool = False) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
     """Batches computed here and in ``helpers`` forked processes, yielded in input order.
 
     This process works too: while the batch it must yield next is still in
@@ -129,7 +139,8 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
     so the work divides itself between the processes by their speed. Each
     helper has up to two batches queued (it never idles between batches),
     and at most :data:`SHARED_WINDOW` finished batches wait here for their
-    turn. Call only when :func:`can_share` says so.
+    turn. Call only when :func:`can_share` says so. ``lines``: the helpers
+    return JSON Lines lines (str) instead of record dicts.
     """
     from .runner import batch_records
 
@@ -154,7 +165,7 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
                 if batch is None:
                     exhausted = True
                     break
-                window.append((batch, pool.apply_async(_work, (documents_of(batch), options)), True))
+                window.append((batch, pool.apply_async(_work, (documents_of(batch), options, lines)), True))
                 queued += 1
             if not window:
                 break

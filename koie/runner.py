@@ -111,9 +111,13 @@ def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any
 
 
 def computed_batches(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
-                     workers: int = 1) -> Iterator[tuple[list[InputDocument | DocumentProblem],
-                                                         tuple[list[list[dict[str, Any]]], list[DocumentProblem]]]]:
+                     workers: int = 1, lines: bool = False
+                     ) -> Iterator[tuple[list[InputDocument | DocumentProblem],
+                                         tuple[list[list[dict[str, Any]]] | list[list[str]], list[DocumentProblem]]]]:
     """Each batch with its records, in input order: here, or in ``workers`` processes (koie.parallel).
+
+    ``lines``: records computed in other processes may come as JSON Lines
+    lines (str) instead of dicts (those computed here are always dicts).
 
     ``workers=0`` is the default: one process per two cores (koie.parallel.default_workers), except for a
     small run.
@@ -135,16 +139,16 @@ def computed_batches(pack: Pack, batches: Iterable[list[InputDocument | Document
             # with a forked helper, 2.29 s with a pool of two spawned workers, 2.82 s in one.
             workers = cores()
             if workers > 1 and can_share(pack):
-                yield from shared_batches(pack, itertools.chain(opening, pending), options, workers - 1)
+                yield from shared_batches(pack, itertools.chain(opening, pending), options, workers - 1, lines)
                 return
         if workers > 1 and len(opening) > SMALL_RUN_BATCHES:
-            yield from parallel_batches(pack, itertools.chain(opening, pending), options, workers)
+            yield from parallel_batches(pack, itertools.chain(opening, pending), options, workers, lines)
             return
         batches = itertools.chain(opening, pending)  # every batch: the opening ones and the rest
     elif workers > 1:
         from .parallel import parallel_batches
 
-        yield from parallel_batches(pack, batches, options, workers)
+        yield from parallel_batches(pack, batches, options, workers, lines)
         return
     yield from _pipelined(pack, batches, options)
 
@@ -263,7 +267,7 @@ def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: st
         if journal is not None:
             items = journal.skip_done(items)
         batches = batched(items, BATCH)
-        for batch, (per_document, failures) in computed_batches(pack, batches, options, workers):
+        for batch, (per_document, failures) in computed_batches(pack, batches, options, workers, fmt == "jsonl"):
             problems_before = len(summary.problems)
             for item in batch:
                 if isinstance(item, DocumentProblem):
@@ -278,7 +282,9 @@ def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: st
                 summary.documents += 1
                 summary.records += len(rows)
                 for row in rows:
-                    if fmt == "jsonl":
+                    if isinstance(row, str):  # a line made by a worker process (jsonl only)
+                        out.write(row + "\n")
+                    elif fmt == "jsonl":
                         out.write(record_line(row) + "\n")
                     elif fmt == "csv":
                         assert csv_writer is not None

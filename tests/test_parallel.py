@@ -112,9 +112,10 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
     monkeypatch.setattr(parallel, "cores", lambda: 2)
     monkeypatch.setattr(parallel, "can_share", lambda pack: shareable)
     monkeypatch.setattr(parallel, "parallel_batches",
-                        lambda pack, batches, options, workers: started.append(workers) or iter(()))
+                        lambda pack, batches, options, workers, lines=False: started.append(workers) or iter(()))
     monkeypatch.setattr(parallel, "shared_batches",
-                        lambda pack, batches, options, helpers: started.append(f"shared {helpers}") or iter(()))
+                        lambda pack, batches, options, helpers, lines=False: started.append(f"shared {helpers}")
+                        or iter(()))
     monkeypatch.setattr("koie.runner.batch_records",
                         lambda pack, documents, options, analyses=None: ([], []))
 
@@ -206,6 +207,17 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     assert [result for _, result in got] == expected
     assert len(pids) == 2 and os.getpid() in pids  # both processes did some of the work
     assert sum(len(rows) for per_document, _ in expected for rows in per_document) == 12 * 3 * 3
+    # JSON Lines: the helper sends lines, this process keeps its dicts; the output is the same
+    from koie.output import record_line
+
+    monkeypatch.setattr(runner, "batch_records", lambda pack, documents, options, analyses=None:
+                        (time.sleep(0.02), real(pack, documents, options, analyses))[1])
+    shared = list(shared_batches(pack, batches, options, helpers=1, lines=True))
+    kinds = {type(row) for _, (per_document, _) in shared for rows in per_document for row in rows}
+    written = [[[row if isinstance(row, str) else record_line(row) for row in rows] for rows in per_document]
+               for _, (per_document, _) in shared]
+    assert written == [[[record_line(row) for row in rows] for rows in per_document] for per_document, _ in expected]
+    assert kinds == {str, dict}
 
 
 def test_no_sharing_once_kiwi_is_loaded(tmp_path: Path) -> None:
