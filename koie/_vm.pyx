@@ -33,7 +33,7 @@ import threading
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
-from cpython.unicode cimport PyUnicode_READ_CHAR
+from cpython.unicode cimport PyUnicode_READ_CHAR, Py_UNICODE_ISSPACE
 
 cdef extern from "Python.h":
     ctypedef struct PyMemberDef:
@@ -1135,3 +1135,68 @@ def find_all(program, sentence, step_type, match_type):
 
 
 
+
+
+# -- Kiwi's tokens as koie's morphemes ------------------------------------------------------------------
+
+
+def convert_document(str text, list pieces, dict base_tags, object base_tag, object predicate_tags):
+    """koie.analysis._convert and _number_eojeols over one document, in one pass.
+
+    ``pieces`` holds (offset, sentences) for each piece of the document, in
+    order, ``sentences`` being Kiwi's token lists for the piece; ``base_tags``
+    is the shared VV-I -> VV table (``base_tag`` fills it). Returns (start,
+    end, morphemes) for each non-empty sentence, eojeols numbered across the
+    document: whitespace between a morpheme and the text already covered
+    starts a new eojeol.
+    """
+    cdef SlotFiller slots = _morpheme_slots()
+    cdef list out = []
+    cdef Py_ssize_t offset, start, end, previous_end, lowest, highest, at
+    cdef int eojeol, next_eojeol = 0
+    cdef bint spaced
+    cdef list morphemes
+    for offset, sentences in pieces:
+        for tokens in sentences:
+            if not tokens:
+                continue
+            eojeol = next_eojeol
+            previous_end = -1
+            lowest = -1
+            highest = -1
+            morphemes = []
+            for token in tokens:
+                raw_tag = token.tag
+                tag = base_tags.get(raw_tag)
+                if tag is None:
+                    tag = base_tags[raw_tag] = base_tag(str(raw_tag))
+                start = offset + <Py_ssize_t>token.start
+                end = start + <Py_ssize_t>token.len
+                lemma = token.lemma if tag in predicate_tags else None
+                if not lemma:
+                    lemma = None
+                if 0 <= previous_end < start:
+                    spaced = False
+                    for at in range(previous_end, start):
+                        if Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(text, at)):
+                            spaced = True
+                            break
+                    if spaced:
+                        eojeol += 1
+                if end > previous_end:
+                    previous_end = end
+                if lowest < 0 or start < lowest:
+                    lowest = start
+                if end > highest:
+                    highest = end
+                morpheme = slots.make()
+                slots.put(morpheme, 0, token.form)
+                slots.put(morpheme, 1, tag)
+                slots.put(morpheme, 2, start)
+                slots.put(morpheme, 3, end)
+                slots.put(morpheme, 4, eojeol)
+                slots.put(morpheme, 5, lemma)
+                morphemes.append(morpheme)
+            next_eojeol = eojeol + 1
+            out.append((lowest, highest, tuple(morphemes)))
+    return out

@@ -59,3 +59,21 @@ def test_analysis_user_words_keep_names_whole() -> None:
     analyzer = KiwiAnalyzer([UserWord("크리스티아노 아몬", "NNP")])
     forms = [m.notation for s in analyzer.analyze("크리스티아노 아몬 퀄컴 CEO가 왔다.").sentences for m in s.morphemes]
     assert forms[0] == "크리스티아노 아몬/NNP"
+
+
+def test_native_conversion_gives_the_python_conversion(kiwi, monkeypatch) -> None:
+    """koie._vm.convert_document makes the same sentences and morphemes as _convert + _number_eojeols."""
+    import koie.analysis as analysis
+
+    if analysis._native is None:
+        pytest.skip("the native module is not in use (KOIE_MATCHER=python or not built)")
+    texts = ["이재용 삼성전자 회장이 젠슨 황 엔비디아 CEO와 만났다.\n\n둘째 문단에서 그는 회동했다고 말했다.",
+             "ＣＥＯ와 만났다.\u200b둘째 문장이다.  \t 셋째\u3000문장.", "😀 이모지 뒤에도 회장이 만났다. 漢字 表記도 있다.",
+             "CEO다. 만났다. 듣고 걸었다. " * 300,  # more than one piece per line
+             "", "   ", "\n첫 줄\r\n\r\n둘째 줄\n"]
+    native_documents = kiwi.analyze_many(texts)
+    monkeypatch.setattr(analysis, "_native", None)
+    python_documents = kiwi.analyze_many(texts)
+    assert native_documents == python_documents
+    assert sum(len(s.morphemes) for d in native_documents for s in d.sentences) > 1000
+    assert len({m.eojeol for s in native_documents[3].sentences for m in s.morphemes}) > 900
