@@ -1088,7 +1088,39 @@ def find_all(program, sentence, step_type, match_type):
     ``sentence`` is a MatchInput whose step limit is already set; matches are
     ``match_type`` (RawMatch) values made of ``step_type`` (Step) values.
     """
+    return _find_all(native_program(program), sentence, step_type, match_type)
+
+
+def find_all_many(program, list inputs, step_type, match_type, object limits):
+    """koie.match.find_matches for each of ``inputs`` (no "why not"), in one call: a list per input.
+
+    Each input gets what find_matches gives it first: the deadline check
+    (``limits.check_deadline``), its step limit (``limits.step_budget``'s
+    formula, with the module's constants as they are now) and the test of
+    the program's first forms against the sentence's forms.
+    """
     cdef NativeProgram p = native_program(program)
+    cdef int64_t size = len(program.instructions)
+    cdef int64_t per_step = limits.BUDGET_PER_STEP
+    cdef int64_t floor = limits.BUDGET_FLOOR
+    cdef int64_t budget
+    check_deadline = limits.check_deadline
+    first_forms = program.first_forms
+    cdef list out = []
+    for sentence in inputs:
+        deadline = sentence.deadline
+        if deadline is not None:
+            check_deadline(deadline)
+        budget = per_step * size * (len(sentence.morphemes) + 1)
+        sentence._step_limit = sentence.steps + (budget if budget > floor else floor)
+        if first_forms is not None and first_forms.isdisjoint(sentence.forms):
+            out.append([])
+        else:
+            out.append(_find_all(p, sentence, step_type, match_type))
+    return out
+
+
+cdef list _find_all(NativeProgram p, object sentence, object step_type, object match_type):
     index = sentence.index
     cdef NativeSentence native = index.native
     if native is None or native.generation != _generation:

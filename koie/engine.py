@@ -22,7 +22,7 @@ from typing import Any
 from . import native
 from .compile import Program, compile_pattern
 from .limits import current_deadline
-from .match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches
+from .match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches_in
 from .morphemes import AnalyzedDocument, Sentence
 from .resolve import ResolvedPack, ResolvedRule
 
@@ -239,8 +239,8 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
                 holding = _sentences_holding(compiled.program.required, form_sentences)
                 candidates = holding if candidates is None else candidates & holding
             numbers: Iterable[int] = every_sentence if candidates is None else sorted(candidates)
+            chosen: list[tuple[int, MatchInput]] = []
             for sentence_index in numbers:
-                sentence = document.sentences[sentence_index]
                 # Rules with the same slot labels in one phase see the same settled spans:
                 # one input per sentence and label set serves them all.
                 key = (sentence_index, labels)
@@ -248,13 +248,18 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
                 if sentence_input is None:
                     spans = _sentence_spans(sentence_index, labels, spans_by_sentence)
                     sentence_input = inputs[key] = MatchInput(
-                        sentence.morphemes, document.text, spans, lexicons, deadline=deadline,
-                        index=indexes[sentence_index]) if spans or not labels else None
+                        document.sentences[sentence_index].morphemes, document.text, spans, lexicons,
+                        deadline=deadline, index=indexes[sentence_index]) if spans or not labels else None
                 if sentence_input is None:
                     continue  # the rule needs spans and the sentence has none
-                matches = find_matches(compiled.program, sentence_input)
+                chosen.append((sentence_index, sentence_input))
+            if not chosen:
+                continue
+            found = find_matches_in(compiled.program, [sentence_input for _, sentence_input in chosen])
+            for (sentence_index, _), matches in zip(chosen, found):
                 for match in matches:
-                    record = _record(compiled, document, sentence, sentence_index, match, doc_id)
+                    record = _record(compiled, document, document.sentences[sentence_index], sentence_index, match,
+                                     doc_id)
                     unsettled.setdefault(record.label, []).append(record)
         for label in [label for label, last in pack.settle_after.items() if last == phase_index]:
             if label not in unsettled:  # no record of this label in this document: nothing to settle

@@ -289,6 +289,18 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
     return matches
 
 
+def find_matches_in(program: Program, inputs: Sequence[MatchInput]) -> list[list[RawMatch]]:
+    """:func:`find_matches` for each input (no "why not"): one native call for them all where it is built.
+
+    The engine runs a rule over every candidate sentence this way: the
+    per-sentence call of a Python function was a tenth of matching time.
+    """
+    if _native is not None:
+        found: list[list[RawMatch]] = _native.find_all_many(program, list(inputs), Step, RawMatch, limits)
+        return found
+    return [find_matches(program, sentence) for sentence in inputs]
+
+
 def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool, must_end: int | None,
             progress: Progress | None, starts: list[int] | None = None) -> RawMatch | None:
     code = program.instructions

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from koie import match as match_module
 from koie.compile import compile_pattern
 from koie.ir import MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot
-from koie.match import EntitySpan, MatchInput, find_matches
+from koie.match import EntitySpan, MatchInput, find_matches, find_matches_in
 from koie.morphemes import Morpheme
 from koie.load import LexiconSpec
 from koie.resolve import Lexicon
@@ -118,6 +118,12 @@ def test_native_vm_matches_python_vm(pattern: RNode, stream: Any) -> None:
     (native_matches, native_steps), (python_matches, python_steps) = _both(program, morphemes, text, spans)
     assert native_matches == python_matches
     assert native_steps == python_steps
+    # the engine's batched call: the same matches, steps and step limits as one find_matches per input
+    inputs = [MatchInput(morphemes, text, spans, _lexicons()) for _ in range(2)]
+    alone = MatchInput(morphemes, text, spans, _lexicons())
+    find_matches(program, alone)
+    assert find_matches_in(program, inputs) == [native_matches, native_matches]
+    assert [(i.steps, i._step_limit) for i in inputs] == [(alone.steps, alone._step_limit)] * 2
 
 
 def test_native_vm_is_what_find_matches_uses() -> None:
