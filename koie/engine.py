@@ -216,6 +216,8 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     every_sentence = range(len(document.sentences))
     lexicons = pack.resolved.lexicons
     deadline = current_deadline()
+    # a set of forms -> the sentences holding one of them; rules share groups (이 | 가, a verb's forms)
+    group_sentences: dict[frozenset[str], set[int]] = {}
     rule_order = pack.rule_order
     # each label's kept records as slot spans, by sentence: made once, offered to every rule
     spans_by_sentence: dict[str, dict[int, list[EntitySpan]]] = {}
@@ -231,13 +233,15 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
             compiled = phase[position]
             labels = compiled.rule.slot_labels
             forms = phase_forms[position]
+            # the sentences holding one of its start forms, and a form of each group every match needs
             candidates: set[int] | None = None
-            if forms is not None:
-                candidates = {i for form in forms for i in form_sentences.get(form, ())}
-            if compiled.program.required:
-                # only sentences that hold a form of each group every match needs
-                holding = _sentences_holding(compiled.program.required, form_sentences)
+            for group in ((forms,) if forms is not None else ()) + compiled.program.required:
+                holding = group_sentences.get(group)
+                if holding is None:
+                    holding = group_sentences[group] = _sentences_with_any(group, form_sentences)
                 candidates = holding if candidates is None else candidates & holding
+                if not candidates:
+                    break
             numbers: Iterable[int] = every_sentence if candidates is None else sorted(candidates)
             chosen: list[tuple[int, MatchInput]] = []
             for sentence_index in numbers:
@@ -324,17 +328,12 @@ def _form_sentences(sentence_forms: list[frozenset[str]]) -> dict[str, list[int]
     return index
 
 
-def _sentences_holding(required: tuple[frozenset[str], ...], form_sentences: Mapping[str, list[int]]) -> set[int]:
-    """The sentences holding a form of every group (koie.compile.Program.required)."""
-    holding: set[int] | None = None
-    for group in sorted(required, key=len):
-        found: set[int] = set()
-        for form in group:
-            found.update(form_sentences.get(form, ()))
-        holding = found if holding is None else holding & found
-        if not holding:
-            break
-    return holding if holding is not None else set()
+def _sentences_with_any(forms: frozenset[str], form_sentences: Mapping[str, list[int]]) -> set[int]:
+    """The sentences holding one of ``forms``."""
+    found: set[int] = set()
+    for form in forms:
+        found.update(form_sentences.get(form, ()))
+    return found
 
 
 def _sentence_spans(sentence_index: int, labels: frozenset[str],
