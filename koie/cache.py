@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -396,6 +396,17 @@ class CachedAnalyzer:
         return len(self.cache.get_many(keys)) == len(set(keys))
 
     def analyze_many(self, texts: Sequence[str]) -> list[AnalyzedDocument]:
+        documents, store = self.analyze_many_later(texts)
+        store()
+        return documents
+
+    def analyze_many_later(self, texts: Sequence[str]) -> tuple[list[AnalyzedDocument], Callable[[], None]]:
+        """:meth:`analyze_many`, leaving the cache write of new analyses to the caller: ``store()``.
+
+        A corpus run analyses in one thread and matches in another; encoding
+        and writing the analyses is Python work that would hold up the
+        analysing thread, which is the slower one (koie.runner._pipelined).
+        """
         keys = [self.key(_KIND_DOCUMENT, text) for text in texts]
         stored = self.cache.get_many(keys)
         results: list[AnalyzedDocument | None] = [None] * len(texts)
@@ -412,15 +423,20 @@ class CachedAnalyzer:
                 self.stats.rejected += 1
                 _warn(f"analysis cache entry unreadable ({error}); recomputing it")
                 missing.append(index)
+        new: list[tuple[bytes, AnalyzedDocument, str]] = []
         if missing:
             self.stats.misses += len(missing)
             fresh = self.inner.analyze_many([texts[i] for i in missing])
-            writes = []
             for index, document in zip(missing, fresh):
                 results[index] = document
-                writes.append((keys[index], encode_document(document, texts[index])))
-            self.stats.writes += self.cache.put_many(writes)
-        return [r for r in results if r is not None]
+                new.append((keys[index], document, texts[index]))
+
+        def store() -> None:
+            if new:
+                writes = [(key, encode_document(document, text)) for key, document, text in new]
+                self.stats.writes += self.cache.put_many(writes)
+
+        return [r for r in results if r is not None], store
 
     def analyze_fragment(self, text: str) -> tuple[Morpheme, ...]:
         key = self.key(_KIND_FRAGMENT, text)

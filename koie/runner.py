@@ -7,7 +7,7 @@ import itertools
 import json
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from concurrent.futures import Future
 from typing import Any, TextIO
@@ -83,6 +83,20 @@ _ANALYSIS_LOCK = threading.Lock()
 def _analyze(pack: Pack, texts: list[str]) -> list[AnalyzedDocument]:
     with _ANALYSIS_LOCK:
         return pack.analyzer.analyze_many(texts)
+
+
+def _analyze_later(pack: Pack, texts: list[str]) -> tuple[list[AnalyzedDocument], Callable[[], None]]:
+    """The analyses, and what writes them to the cache (done by the caller), for analysers with a cache."""
+    later = getattr(pack.analyzer, "analyze_many_later", None)
+    with _ANALYSIS_LOCK:
+        if later is not None:
+            documents, store = later(texts)
+            return documents, store
+        return pack.analyzer.analyze_many(texts), _nothing
+
+
+def _nothing() -> None:
+    pass
 
 
 def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any, ...],
@@ -176,18 +190,28 @@ def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProble
     pending = iter(batches)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="koie-analysis") as pool:
         def start() -> tuple[list[InputDocument | DocumentProblem], list[InputDocument],
-                             Future[list[AnalyzedDocument]]] | None:
+                             Future[tuple[list[AnalyzedDocument], Callable[[], None]]]] | None:
             batch = next(pending, None)
             if batch is None:
                 return None
             documents = [d for d in batch if isinstance(d, InputDocument)]
-            return batch, documents, pool.submit(_analyze, pack, [d.text for d in documents])
+            return batch, documents, pool.submit(_analyze_later, pack, [d.text for d in documents])
 
         current = start()
         while current is not None:
             following = start()
-            batch, documents, analyses = current
+            batch, documents, analysing = current
+            # This thread writes the batch's analyses to the cache once it is matched: the
+            # analysing thread is the slower one, this one waits for it.
+            analyses: Future[list[AnalyzedDocument]] = Future()
+            store = _nothing
+            try:
+                documents_analysed, store = analysing.result()
+                analyses.set_result(documents_analysed)
+            except Exception as error:  # noqa: BLE001 - batch_records redoes the batch document by document
+                analyses.set_exception(error)
             yield batch, batch_records(pack, documents, options, analyses)
+            store()
             current = following
 
 
