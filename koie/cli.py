@@ -8,11 +8,12 @@ stderr, and a traceback only with ``--debug``.
 from __future__ import annotations
 
 import functools
+import os
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -68,6 +69,33 @@ def main(context: click.Context, debug: bool) -> None:
     context.obj["debug"] = debug
 
 
+#: Whether koie runs as the ``koie`` command (:func:`entry`), not called in-process (click's test runner).
+_COMMAND_LINE = False
+
+
+def entry() -> None:
+    """The ``koie`` command and ``python -m koie``."""
+    global _COMMAND_LINE
+    _COMMAND_LINE = True
+    main(prog_name="koie")
+
+
+def _leave_now(code: int) -> NoReturn:
+    """End the process without tearing the interpreter down.
+
+    ``koie run`` has closed its files and joined its processes by now; what
+    remains is freeing every object and module one by one, which took 0.1-0.17 s
+    of a 1.4 s warm run. Only the ``koie`` command does this, never a caller
+    that imported koie.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (koie run ... | head), or a closed stream
+            pass
+    os._exit(code)
+
+
 def _load(rules: str) -> Any:
     from .api import load
 
@@ -120,6 +148,8 @@ def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, expla
                          errors_file=errors_file, quiet=quiet, published=published,
                          workers=choose_workers(workers), progress=progress, timeout=timeout, resume=resume,
                          run_key=_run_key(rules, pack))
+    if _COMMAND_LINE:
+        _leave_now(1 if summary.failed else 0)
     if summary.failed:
         sys.exit(1)
 

@@ -236,3 +236,22 @@ def test_a_document_the_analyser_fails_on_is_reported_and_its_batch_goes_on(word
     assert [(problem.code, Path(problem.id).name) for problem in summary.problems] == [("E405", "040.txt")]
     documents = {json.loads(line)["doc"] for line in out.read_text(encoding="utf-8").splitlines()}
     assert len(documents) == 69 and not any(doc.endswith("040.txt") for doc in documents)
+
+
+@pytest.mark.usefixtures("kiwi")
+def test_koie_command_exit_code_and_streams(tmp_path: Path) -> None:
+    """As a command (which leaves without tearing the interpreter down), koie run still writes every
+    record and report line and exits 1 when a document failed."""
+    import os
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("홍길동 사장이 김철수 대표와 만났다.\n", encoding="utf-8")
+    (corpus / "bad.txt").write_bytes(b"\xff\xfe\x00broken")
+    done = subprocess.run([sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache"],
+                          capture_output=True, text=True, env={**os.environ, "KOIE_NO_PROGRESS": "1"})
+    assert done.returncode == 1, done.stderr
+    assert '"rule": "met"' in done.stdout and done.stdout.endswith("\n")
+    assert "bad.txt" in done.stderr and "1 problem" in done.stderr
