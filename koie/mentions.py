@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -285,13 +285,9 @@ def _carry(records: list[Record], pack: CompiledPack) -> list[Record]:
             for role, setting in carry.items():
                 if role in args:
                     continue
-                sources = [r for r in done
-                           if (r.label in setting["from"] or (r.label == record.label and role in r.args))
-                           and record.sentence - setting["sentences"] <= r.sentence
-                           and (r.sentence < record.sentence or r.end <= record.start)]
-                if not sources:
+                source = _carry_source(done, record, role, setting)
+                if source is None:
                     continue
-                source = max(sources, key=lambda r: (r.sentence, r.start))
                 if source.label == record.label and role not in source.args:
                     continue
                 args[role] = _carried_value(source, role)
@@ -303,6 +299,28 @@ def _carry(records: list[Record], pack: CompiledPack) -> list[Record]:
         done.append(record)
     by_key = {_key(r): r for r in done}
     return [by_key[_key(r)] for r in records]
+
+
+def _carry_source(done: Sequence[Record], record: Record, role: str, setting: Mapping[str, Any]) -> Record | None:
+    """The record ``role`` is carried from: the latest (sentence, start) before ``record``, within
+    ``setting["sentences"]`` sentences, of a ``from`` label or of the record's own label with the role.
+
+    ``done`` is in document order (sentence, start, end), so the search walks back from its end and
+    stops at the window's first sentence: a document of 100,000 sentences stays linear (a scan of
+    every earlier record made a 1 MB document quadratic). Among records with the same (sentence,
+    start) the earliest in ``done`` wins, as ``max`` over them all did.
+    """
+    lowest = record.sentence - setting["sentences"]
+    best: Record | None = None
+    for candidate in reversed(done):
+        if candidate.sentence < lowest:
+            break
+        if best is not None and (candidate.sentence, candidate.start) < (best.sentence, best.start):
+            break
+        if (candidate.label in setting["from"] or (candidate.label == record.label and role in candidate.args)) \
+                and (candidate.sentence < record.sentence or candidate.end <= record.start):
+            best = candidate
+    return best
 
 
 # ------------------------------------------------------------------ the stage

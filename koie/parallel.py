@@ -193,12 +193,12 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
 
 
 def choose_workers(requested: int | None) -> int:
-    """``--workers``: None and 0 mean the default (0), one process per core.
+    """``--workers``: None and 0 mean the default (0), decided per run by koie.runner.computed_batches.
 
-    Matching is Python and runs on one core per process, so a corpus runs
-    faster with a process per core (0.82-0.87 x one process on 2 cores with
-    rules/meetings.yaml, bench/run.py); a run of a few batches (up to 128
-    documents, koie.runner.SMALL_RUN_BATCHES) stays in one process, where
+    The default is one process per two cores (:func:`default_workers`), one
+    process per core when the run's analyses are cached (this process and
+    forked helpers, :func:`shared_batches`), and one process for a run of a
+    few batches (up to 128 documents, koie.runner.SMALL_RUN_BATCHES), where
     workers would only add model loads (~2 s, ~0.5 GB each).
     """
-    return requested or 0  # 0: koie.runner.computed_batches picks one process per core
+    return requested or 0

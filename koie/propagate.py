@@ -68,10 +68,11 @@ def repeated_spans(document: AnalyzedDocument, sources: Sequence[tuple[str, int,
     covered = {(sentence, i) for _text, sentence, first, last in sources for i in range(first, last)}
     found: list[tuple[int, int, int, int]] = []
     text = document.text
+    openings = {key[:2] for key in keys}
     for sentence_number, sentence in enumerate(document.sentences):
         morphemes = sentence.morphemes
         index = 0
-        if not _may_hold(text[sentence.start:sentence.end], keys):
+        if not _may_hold(text[sentence.start:sentence.end], keys, openings):
             continue
         while index < len(morphemes):
             best: tuple[int, int] | None = None
@@ -103,13 +104,21 @@ def repeated_spans(document: AnalyzedDocument, sources: Sequence[tuple[str, int,
 
 
 
-def _may_hold(sentence_text: str, keys: dict[str, int]) -> bool:
-    """Whether a key occurs in the sentence once spaces are removed and case folded.
+#: Up to this many keys a sentence is tested by a substring search for each; beyond, by the
+#: keys' first two characters, at a cost per character instead of per key (a long document
+#: can name thousands of people: a search per key and sentence made it quadratic).
+FEW_KEYS = 16
+
+
+def _may_hold(sentence_text: str, keys: dict[str, int], openings: set[str]) -> bool:
+    """Whether a key may occur in the sentence once spaces are removed and case folded.
 
     A place found below has a surface (its text without spaces, case folded)
     equal to a key, and removing spaces and case folding keep a substring a
-    substring: a sentence where no key occurs is skipped whole, with a few
-    substring searches in C instead of a look at every morpheme.
+    substring: a sentence where no key occurs, or not even the first two
+    characters of one (``openings``), is skipped whole.
     """
     compact = "".join(sentence_text.split()).casefold()
-    return any(key in compact for key in keys)
+    if len(keys) <= FEW_KEYS:
+        return any(key in compact for key in keys)
+    return any(compact[at:at + 2] in openings for at in range(len(compact) - 1))

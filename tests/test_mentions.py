@@ -164,3 +164,26 @@ def test_fullest_name_index_agrees_with_comparing_every_pair(names) -> None:
     for entity in entities:
         chosen = mentions._nearest(entity, longer.get(mentions._squash(entity.record.text)), entities)
         assert chosen is _reference_nearest(entity, entities)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 5), st.integers(1, 3), st.sampled_from("ABC"),
+                          st.booleans()), min_size=1, max_size=30),
+       st.integers(0, 3), st.sampled_from(["A", "B"]))
+def test_carry_source_is_the_latest_earlier_record_in_the_window(rows, window: int, label: str) -> None:
+    """The backward walk finds what the scan of every earlier record found."""
+    from types import SimpleNamespace
+
+    from koie.mentions import _carry_source
+
+    records = sorted((SimpleNamespace(sentence=s, start=a, end=a + n, label=lab, args={"x": 1} if has else {})
+                      for s, a, n, lab, has in rows), key=lambda r: (r.sentence, r.start, r.end))
+    setting = {"from": {"C"}, "sentences": window}
+    for at, record in enumerate(records):
+        record.label = label
+        done = records[:at]
+        sources = [r for r in done if (r.label in setting["from"] or (r.label == record.label and "x" in r.args))
+                   and record.sentence - window <= r.sentence
+                   and (r.sentence < record.sentence or r.end <= record.start)]
+        expected = max(sources, key=lambda r: (r.sentence, r.start)) if sources else None
+        assert _carry_source(done, record, "x", setting) is expected  # type: ignore[arg-type]

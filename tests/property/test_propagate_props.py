@@ -15,8 +15,12 @@ SENTENCES = st.lists(st.lists(st.sampled_from(EOJEOLS), min_size=1, max_size=6).
 
 
 @settings(max_examples=150, deadline=None)
-@given(SENTENCES, st.data())
-def test_skipping_sentences_changes_nothing(monkeypatch_module, sentences: list[str], data: st.DataObject) -> None:
+@given(SENTENCES, st.data(), st.sampled_from([16, 0]))
+def test_skipping_sentences_changes_nothing(monkeypatch_module, sentences: list[str], data: st.DataObject,
+                                           few_keys: int) -> None:
+    """Both tests of a sentence (a search per key, or the keys' first two characters) skip only
+    sentences where nothing would be found."""
+    monkeypatch_module.setattr(propagate, "FEW_KEYS", few_keys)
     document = parse_notation(" || ".join(sentences))
     sources = []
     for _ in range(data.draw(st.integers(1, 3))):
@@ -28,6 +32,6 @@ def test_skipping_sentences_changes_nothing(monkeypatch_module, sentences: list[
         sources.append((document.text[start:end], number, first, last))
     skipping = propagate.repeated_spans(document, sources)
     with monkeypatch_module.context() as patched:
-        patched.setattr(propagate, "_may_hold", lambda sentence_text, keys: True)  # search every sentence
+        patched.setattr(propagate, "_may_hold", lambda sentence_text, keys, openings: True)  # every sentence
         searching = propagate.repeated_spans(document, sources)
     assert skipping == searching
