@@ -202,7 +202,9 @@ cdef _Memo _memo = _Memo()
 #: MorphemeCheck -> id, and the checks by id.
 cdef dict _check_ids = {}
 cdef list _checks = []
-#: (form, tag) -> type id, and back.
+#: form -> tag -> type id, and back. Two lookups by strings whose hashes are already known
+#: cost less than making, hashing and comparing a (form, tag) tuple per morpheme, and a
+#: start check's forms give the types it can accept (_start_positions).
 cdef dict _type_ids = {}
 cdef list _type_forms = []
 cdef list _type_tags = []
@@ -347,6 +349,9 @@ cdef class NativeProgram:
     cdef bint has_start
     cdef vector[int] start_checks, start_labels
     cdef list start_lexicons
+    #: Per start check, its forms when only morphemes with one of them can pass it (not negated),
+    #: else None: its possible start positions are where those forms' types are.
+    cdef list start_check_forms
 
     def __init__(self, program):
         cdef int pc
@@ -367,9 +372,11 @@ cdef class NativeProgram:
         self.first_forms = program.first_forms
         self.has_start = program.start is not None
         self.start_lexicons = []
+        self.start_check_forms = []
         if program.start is not None:
             for check in program.start.checks:
                 _push(self.start_checks, _check_id(check))
+                self.start_check_forms.append(check.forms if check.forms and not check.negated else None)
             for label in program.start.labels:
                 _push(self.start_labels, _label_id(label))
             self.start_lexicons = list(program.start.lexicons)
@@ -467,7 +474,6 @@ cdef class NativeSentence:
     cdef int generation  # of the type registry its type ids come from
     cdef vector[int] types, eojeol
     cdef vector[Py_ssize_t] char_start, char_end
-    cdef list forms
     #: Look-around results: look key -> offset of its count + 1 verdicts (2 unknown) in look_results.
     cdef vector[int] look_offset
     cdef vector[char] look_results
@@ -490,10 +496,13 @@ cdef class NativeSentence:
             _forget_types()
         self.generation = _generation
         self.count = len(morphemes)
-        self.forms = []
         cdef SlotFiller slots = _morpheme_slots()
         cdef object morpheme_class = slots.cls
         cdef Py_ssize_t start, end
+        self.types.reserve(self.count)
+        self.eojeol.reserve(self.count)
+        self.char_start.reserve(self.count)
+        self.char_end.reserve(self.count)
         for morpheme in morphemes:
             if type(morpheme) is morpheme_class:  # read the slots directly, not through getattr
                 form = slots.get(morpheme, 0)
@@ -504,17 +513,18 @@ cdef class NativeSentence:
             else:
                 form, tag, start, end, eojeol = morpheme.form, morpheme.tag, morpheme.start, morpheme.end, \
                     morpheme.eojeol
-            key = (form, tag)
-            type_id = _type_ids.get(key)
+            of_form = _type_ids.get(form)
+            if of_form is None:
+                of_form = _type_ids[form] = {}
+            type_id = (<dict>of_form).get(tag)
             if type_id is None:
-                type_id = _type_ids[key] = len(_type_forms)
+                type_id = (<dict>of_form)[tag] = len(_type_forms)
                 _type_forms.append(form)
                 _type_tags.append(tag)
             _push(self.types, type_id)
             _push(self.eojeol, eojeol)
             self.char_start.push_back(start)
             self.char_end.push_back(end)
-            self.forms.append(form)
         self.checks_known = len(_checks)
         self.verdict_offset.resize(self.checks_known, -1)  # rows come on first use: most checks never run here
 
@@ -535,6 +545,7 @@ cdef class Scratch:
     cdef vector[vector[int64_t]] seen_stack
     cdef vector[Event] events  # the event pool of the current find_all
     cdef vector[char] marked  # _start_positions' scratch
+    cdef vector[int] start_types  # _start_positions': the types a start check can accept
     cdef vector[int] start_positions  # where the current rule's threads may start (find_all)
     cdef int depth
     cdef int64_t serial  # numbers searches: a "seen" stamp is (serial << 32 | position)
@@ -787,7 +798,7 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                     next_start += 1
                 start_here = next_start < starts.size() and starts[0][next_start] == position
             else:
-                start_here = p.first_forms is None or (position < count and r.sentence.forms[position] in p.first_forms)
+                start_here = p.first_forms is None or (position < count and _type_forms[r.sentence.types[position]] in p.first_forms)
             if start_here:
                 _push_thread(threads, 0, position, -1)
         if threads.empty():
@@ -960,13 +971,37 @@ cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     cdef int count = r.count
     r.scratch.marked.assign(count + 1, 0)  # a buffer of the thread, not a new vector per call
     cdef char* marked = r.scratch.marked.data()
-    cdef size_t i
-    cdef int position, check, span, label
+    cdef size_t i, k
+    cdef int position, check, span, label, type_id
+    cdef vector[int]* kinds = &r.scratch.start_types
+    cdef int* types = r.sentence.types.data()
     for i in range(p.start_checks.size()):
         check = p.start_checks[i]
+        forms = p.start_check_forms[i]
+        if forms is None:
+            for position in range(count):
+                if not marked[position] and _accepts(r, check, position):
+                    marked[position] = 1
+            continue
+        # Only morphemes of these forms can pass: test the positions holding their types, not every
+        # position (a thousand literal-led rules each scanned every sentence they were run over).
+        kinds.clear()
+        for form in forms:
+            of_form = _type_ids.get(form)
+            if of_form is not None:
+                for known in (<dict>of_form).values():
+                    type_id = known
+                    _push(kinds[0], type_id)
+        if kinds.empty():
+            continue
         for position in range(count):
-            if not marked[position] and _accepts(r, check, position):
-                marked[position] = 1
+            if marked[position]:
+                continue
+            for k in range(kinds.size()):
+                if types[position] == kinds[0][k]:
+                    if _accepts(r, check, position):
+                        marked[position] = 1
+                    break
     if not p.start_labels.empty():
         for position in range(count + 1):
             for span in range(r.span_at[position], r.span_at[position + 1]):
@@ -1088,7 +1123,7 @@ def find_all(program, sentence, step_type, match_type):
     ``sentence`` is a MatchInput whose step limit is already set; matches are
     ``match_type`` (RawMatch) values made of ``step_type`` (Step) values.
     """
-    return _find_all(native_program(program), sentence, step_type, match_type)
+    return _find_all(native_program(program), sentence, step_type, match_type, _scratch())
 
 
 def find_all_many(program, list inputs, step_type, match_type, object limits):
@@ -1103,24 +1138,107 @@ def find_all_many(program, list inputs, step_type, match_type, object limits):
     cdef int64_t size = len(program.instructions)
     cdef int64_t per_step = limits.BUDGET_PER_STEP
     cdef int64_t floor = limits.BUDGET_FLOOR
-    cdef int64_t budget
     check_deadline = limits.check_deadline
     first_forms = program.first_forms
     cdef list out = []
+    cdef Scratch scratch = _scratch()
     for sentence in inputs:
-        deadline = sentence.deadline
-        if deadline is not None:
-            check_deadline(deadline)
-        budget = per_step * size * (len(sentence.morphemes) + 1)
-        sentence._step_limit = sentence.steps + (budget if budget > floor else floor)
-        if first_forms is not None and first_forms.isdisjoint(sentence.forms):
-            out.append([])
-        else:
-            out.append(_find_all(p, sentence, step_type, match_type))
+        out.append(_find_checked(p, first_forms, size, per_step, floor, check_deadline, sentence, step_type,
+                                 match_type, scratch))
     return out
 
 
-cdef list _find_all(NativeProgram p, object sentence, object step_type, object match_type):
+cdef list _find_checked(NativeProgram p, object first_forms, int64_t size, int64_t per_step, int64_t floor,
+                        object check_deadline, object sentence, object step_type, object match_type,
+                        Scratch scratch):
+    """find_all_many's work for one input: deadline, step limit, first forms, then the search.
+
+    ``first_forms`` is None where the caller knows the sentence holds one of them.
+    """
+    cdef int64_t budget
+    deadline = sentence.deadline
+    if deadline is not None:
+        check_deadline(deadline)
+    budget = per_step * size * (len(sentence.morphemes) + 1)
+    sentence._step_limit = sentence.steps + (budget if budget > floor else floor)
+    if first_forms is not None and first_forms.isdisjoint(sentence.forms):
+        return []
+    return _find_all(p, sentence, step_type, match_type, scratch)
+
+
+cdef object _MISSING = object()
+
+
+def find_visits(list positions, tuple phase, tuple phase_gates, dict form_sentences, dict group_sentences,
+                int sentence_count, dict inputs, object make_input, object step_type, object match_type,
+                object limits):
+    """koie.engine._find_visits compiled: one phase's visited rules over their candidate sentences.
+
+    The same arguments and the same result: ``[(rule position, sentence number, matches)]``
+    for every non-empty result, in visit order. A thousand-rule pack visits tens of
+    rules per document; in Python this loop cost more than the searches it drives.
+    """
+    cdef int64_t per_step = limits.BUDGET_PER_STEP
+    cdef int64_t floor = limits.BUDGET_FLOOR
+    check_deadline = limits.check_deadline
+    cdef list found = []
+    cdef tuple gates
+    cdef NativeProgram p
+    cdef int64_t size
+    cdef list matches
+    cdef Scratch scratch = _scratch()
+    for position in positions:
+        compiled = phase[position]
+        gates = phase_gates[position]
+        if len(gates) == 0:
+            numbers = range(sentence_count)
+        elif len(gates) == 1 and len(gates[0]) == 1:  # one literal form (a noun, a title): most rules
+            for form in gates[0]:
+                numbers = form_sentences.get(form)
+            if numbers is None:
+                continue
+        else:
+            candidates = None
+            for group in gates:
+                holding = group_sentences.get(group)
+                if holding is None:
+                    holding = set()
+                    for form in group:
+                        where = form_sentences.get(form)
+                        if where is not None:
+                            (<set>holding).update(where)
+                    group_sentences[group] = holding
+                candidates = holding if candidates is None else candidates & holding
+                if not candidates:
+                    break
+            if not candidates:
+                continue
+            numbers = sorted(candidates)
+        program = compiled.program
+        labels = compiled.rule.slot_labels
+        p = native_program(program)
+        first_forms = program.first_forms
+        if first_forms is not None:
+            for group in gates:
+                if (<frozenset>first_forms).issuperset(group):
+                    first_forms = None  # every candidate holds one of this gate's forms, so one of these
+                    break
+        size = len(program.instructions)
+        for sentence_index in numbers:
+            key = (sentence_index, labels) if labels else sentence_index
+            sentence_input = inputs.get(key, _MISSING)
+            if sentence_input is _MISSING:
+                sentence_input = inputs[key] = make_input(sentence_index, labels)
+            if sentence_input is None:
+                continue  # the rule needs spans and the sentence has none
+            matches = _find_checked(p, first_forms, size, per_step, floor, check_deadline, sentence_input,
+                                    step_type, match_type, scratch)
+            if matches:
+                found.append((position, sentence_index, matches))
+    return found
+
+
+cdef list _find_all(NativeProgram p, object sentence, object step_type, object match_type, Scratch scratch):
     index = sentence.index
     cdef NativeSentence native = index.native
     if native is None or native.generation != _generation:
@@ -1130,7 +1248,7 @@ cdef list _find_all(NativeProgram p, object sentence, object step_type, object m
     cdef Run r = sentence.native_run
     if r is None or r.sentence is not native:
         r = sentence.native_run = _new_run(sentence, native)
-    r.scratch = _scratch()
+    r.scratch = scratch
     cdef int count = native.count
     cdef int position = 0
     cdef vector[int]* start_positions = &r.scratch.start_positions

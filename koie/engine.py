@@ -15,11 +15,12 @@ that loses is kept aside with ``suppressed_by`` naming the winner.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import native
+from . import limits, native
+from . import match as match_module
 from .compile import Program, compile_pattern
 from .limits import current_deadline
 from .match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches_in
@@ -149,8 +150,11 @@ class CompiledPack:
     #: positions in the phase), and the others: a document visits only the rules whose forms it holds.
     starts_by_form: tuple[Mapping[str, tuple[int, ...]], ...] = ()
     unindexed: tuple[tuple[int, ...], ...] = ()
-    #: Per phase, each rule's start forms (None: it may start anywhere).
-    start_forms: tuple[tuple[frozenset[str] | None, ...], ...] = ()
+    #: Per phase, each rule's gates: its start forms (when it has them) and the forms of each
+    #: group every match needs; a sentence is a candidate only if it holds a form of each gate.
+    gates: tuple[tuple[tuple[frozenset[str], ...], ...], ...] = ()
+    #: Per phase, the labels whose overlap policy is applied after it.
+    settling: tuple[frozenset[str], ...] = ()
     #: rule id -> position in the pack (ties in overlap policies).
     rule_order: Mapping[str, int] = field(default_factory=dict)
 
@@ -171,7 +175,7 @@ def compile_pack(resolved: ResolvedPack) -> CompiledPack:
         settle[c.rule.label] = max(settle.get(c.rule.label, 0), c.rule.phase)
     starts_by_form: list[dict[str, tuple[int, ...]]] = []
     unindexed: list[tuple[int, ...]] = []
-    start_forms: list[tuple[frozenset[str] | None, ...]] = []
+    gates: list[tuple[tuple[frozenset[str], ...], ...]] = []
     for phase in phases:
         forms_of = tuple(_start_forms(c.program) for c in phase)
         by_form: dict[str, list[int]] = {}
@@ -180,9 +184,11 @@ def compile_pack(resolved: ResolvedPack) -> CompiledPack:
                 by_form.setdefault(form, []).append(position)
         starts_by_form.append({form: tuple(rules) for form, rules in by_form.items()})
         unindexed.append(tuple(position for position, forms in enumerate(forms_of) if forms is None))
-        start_forms.append(forms_of)
+        gates.append(tuple(((forms,) if forms is not None else ()) + c.program.required
+                           for forms, c in zip(forms_of, phase)))
+    settling = tuple(frozenset(label for label, last in settle.items() if last == p) for p in range(phase_count))
     return CompiledPack(resolved, compiled, phases, settle, tuple(starts_by_form), tuple(unindexed),
-                        tuple(start_forms), {c.rule.id: c.order for c in compiled})
+                        tuple(gates), settling, {c.rule.id: c.order for c in compiled})
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,56 +227,38 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     rule_order = pack.rule_order
     # each label's kept records as slot spans, by sentence: made once, offered to every rule
     spans_by_sentence: dict[str, dict[int, list[EntitySpan]]] = {}
+    def make_input(sentence_index: int, labels: frozenset[str]) -> MatchInput | None:
+        """What a rule with slots ``labels`` sees of a sentence (None: it needs spans and there are none)."""
+        spans: Sequence[EntitySpan] = ()
+        if labels:
+            spans = _sentence_spans(sentence_index, labels, spans_by_sentence)
+            if not spans:
+                return None
+        return MatchInput(document.sentences[sentence_index].morphemes, document.text, spans, lexicons,
+                          deadline=deadline, index=indexes[sentence_index])
+
+    find_visits = _find_visits if match_module._native is None else match_module._native.find_visits
     for phase_index, phase in enumerate(pack.phases):
-        inputs: dict[tuple[int, frozenset[str]], MatchInput | None] = {}
         by_form = pack.starts_by_form[phase_index]
         visited = set(pack.unindexed[phase_index])
         if by_form:
             for form in form_sentences.keys() & by_form.keys():
                 visited.update(by_form[form])
-        phase_forms = pack.start_forms[phase_index]
-        for position in sorted(visited):
+        # Rules with the same slot labels in one phase see the same settled spans:
+        # one input per sentence and label set serves them all.
+        inputs: dict[Any, MatchInput | None] = {}
+        found = find_visits(sorted(visited), phase, pack.gates[phase_index], form_sentences, group_sentences,
+                            len(document.sentences), inputs, make_input, Step, RawMatch, limits)
+        for position, sentence_index, matches in found:
             compiled = phase[position]
-            labels = compiled.rule.slot_labels
-            forms = phase_forms[position]
-            # the sentences holding one of its start forms, and a form of each group every match needs
-            candidates: set[int] | None = None
-            for group in ((forms,) if forms is not None else ()) + compiled.program.required:
-                holding = group_sentences.get(group)
-                if holding is None:
-                    holding = group_sentences[group] = _sentences_with_any(group, form_sentences)
-                candidates = holding if candidates is None else candidates & holding
-                if not candidates:
-                    break
-            numbers: Iterable[int] = every_sentence if candidates is None else sorted(candidates)
-            chosen: list[tuple[int, MatchInput]] = []
-            for sentence_index in numbers:
-                # Rules with the same slot labels in one phase see the same settled spans:
-                # one input per sentence and label set serves them all.
-                key = (sentence_index, labels)
-                sentence_input = inputs.get(key)
-                if sentence_input is None:
-                    spans = _sentence_spans(sentence_index, labels, spans_by_sentence)
-                    sentence_input = inputs[key] = MatchInput(
-                        document.sentences[sentence_index].morphemes, document.text, spans, lexicons,
-                        deadline=deadline, index=indexes[sentence_index]) if spans or not labels else None
-                if sentence_input is None:
-                    continue  # the rule needs spans and the sentence has none
-                chosen.append((sentence_index, sentence_input))
-            if not chosen:
-                continue
-            found = find_matches_in(compiled.program, [sentence_input for _, sentence_input in chosen])
-            for (sentence_index, _), matches in zip(chosen, found):
-                for match in matches:
-                    record = _record(compiled, document, document.sentences[sentence_index], sentence_index, match,
-                                     doc_id)
-                    unsettled.setdefault(record.label, []).append(record)
-        for label in [label for label, last in pack.settle_after.items() if last == phase_index]:
-            if label not in unsettled:  # no record of this label in this document: nothing to settle
-                kept[label] = []
-                spans_by_sentence[label] = {}
-                continue
-            winners, losers = apply_overlap_policy(unsettled.pop(label, []), pack.resolved.overlap_policy(label),
+            sentence = document.sentences[sentence_index]
+            for match in matches:
+                record = _record(compiled, document, sentence, sentence_index, match, doc_id)
+                unsettled.setdefault(record.label, []).append(record)
+        # A label with no record in this document has nothing to settle (and no entry: no spans).
+        settling = pack.settling[phase_index]
+        for label in [label for label in unsettled if label in settling]:
+            winners, losers = apply_overlap_policy(unsettled.pop(label), pack.resolved.overlap_policy(label),
                                                    rule_order)
             repeat = pack.resolved.spec.mentions.get(label, {}).get("repeat")
             if repeat and winners:
@@ -285,6 +273,60 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     records = sorted((r for rs in kept.values() for r in rs), key=_output_order)
     suppressed.sort(key=_output_order)
     return Extraction(doc_id, document, tuple(records), tuple(suppressed))
+
+
+def _find_visits(positions: list[int], phase: tuple[CompiledRule, ...],
+                 phase_gates: tuple[tuple[frozenset[str], ...], ...], form_sentences: Mapping[str, list[int]],
+                 group_sentences: dict[frozenset[str], set[int]], sentence_count: int, inputs: dict[Any, Any],
+                 make_input: Callable[[int, frozenset[str]], MatchInput | None], step_type: Any, match_type: Any,
+                 limits_module: Any) -> list[tuple[int, int, list[RawMatch]]]:
+    """Each visited rule (``positions`` in ``phase``) over the sentences holding a form of each of its gates.
+
+    Returns ``(rule position, sentence number, matches)`` for every non-empty
+    result, in visit order. ``koie._vm.find_visits`` is this loop compiled, with
+    the same arguments (``step_type``, ``match_type`` and ``limits_module`` are
+    what its searches need); ``inputs`` caches inputs by sentence, or by
+    (sentence, slot labels) for rules with slots.
+    """
+    found: list[tuple[int, int, list[RawMatch]]] = []
+    for position in positions:
+        compiled = phase[position]
+        gates = phase_gates[position]
+        numbers: Iterable[int]
+        if not gates:
+            numbers = range(sentence_count)
+        elif len(gates) == 1 and len(gates[0]) == 1:  # one literal form (a noun, a title): most rules
+            [form] = gates[0]
+            numbers = form_sentences.get(form, ())  # already ascending
+        else:
+            candidates: set[int] | None = None
+            for group in gates:
+                holding = group_sentences.get(group)
+                if holding is None:
+                    holding = group_sentences[group] = _sentences_with_any(group, form_sentences)
+                candidates = holding if candidates is None else candidates & holding
+                if not candidates:
+                    break
+            if not candidates:
+                continue
+            numbers = sorted(candidates)
+        labels = compiled.rule.slot_labels
+        chosen: list[int] = []
+        chosen_inputs: list[MatchInput] = []
+        for sentence_index in numbers:
+            key = (sentence_index, labels) if labels else sentence_index
+            if key in inputs:
+                sentence_input = inputs[key]
+            else:
+                sentence_input = inputs[key] = make_input(sentence_index, labels)
+            if sentence_input is not None:
+                chosen.append(sentence_index)
+                chosen_inputs.append(sentence_input)
+        if chosen:
+            for sentence_index, matches in zip(chosen, find_matches_in(compiled.program, chosen_inputs)):
+                if matches:
+                    found.append((position, sentence_index, matches))
+    return found
 
 
 def _repeated_records(records: list[Record], document: AnalyzedDocument, doc_id: str) -> list[Record]:

@@ -263,3 +263,68 @@ rules:
     finally:
         sys.setswitchinterval(interval)
     assert all(found[n] == expected for n in range(3)) and sum(map(len, expected)) > 60
+
+
+# -- the engine's rule loop: koie.engine._find_visits and its compiled twin -----------------------------
+
+_WORDS = ("가/NNG", "나/NNG", "회장/NNG", "김/NNP", "박/NNP", "이/JKS", "을/JKO", "만나/VV", "었/EP", "다/EF",
+          "안/MAG", "의/JKG")
+_RULE_SHAPES = (
+    "{n}/NNG", "{n}/NNG ~2 {m}/NNG", "{n}/NNG (이/JKS | 을/JKO) ~3 만나/VV", "/NNP{{1,2}}", "{n}/NNG 의/JKG ~2 /NNG",
+    "{n}/NNG (?= 이/JKS)", "(?<! 안/MAG) 만나/VV 었/EP", "@T ~1 {n}/NNG", "[P:a] ~2 {n}/NNG", "[P] 이/JKS ~2 만나/VV",
+    "(가/NNG | 나/NNG) ~1 [P]", "만나/VV (?! 었/EP)",
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes=st.lists(st.tuples(st.sampled_from(_RULE_SHAPES), st.sampled_from(("가", "나", "회장")),
+                                 st.sampled_from(("가", "나", "회장"))), min_size=1, max_size=12),
+       sentences=st.lists(st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3), min_size=1, max_size=8),
+                          min_size=1, max_size=5))
+def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[str, str, str]],
+                                                         sentences: list[list[list[str]]]) -> None:
+    """Many rules over many sentences (start forms, required groups, slots, look-arounds, lexicons):
+    koie._vm.find_visits and koie.engine._find_visits make the same records, and so do the whole
+    Python matcher and the native one."""
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    from koie.api import Pack
+    from koie.engine import extract
+    from koie.morphemes import NotationAnalyzer
+
+    rules = [{"id": "p", "label": "P", "pattern": "/NNP"}]
+    rules += [{"id": f"r{i}", "label": f"L{i % 3}", "pattern": shape.format(n=n, m=m)}
+              for i, (shape, n, m) in enumerate(shapes)]
+    body = {"lexicons": {"T": ["회장", "가 나"]}, "rules": rules}
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "pack.yaml"
+        path.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
+        pack = Pack.load(path, NotationAnalyzer())
+    text = " ".join(" ".join("+".join(eojeol) for eojeol in sentence) + " ./SF" for sentence in sentences)
+    document = NotationAnalyzer().analyze(text)
+
+    def records() -> list[tuple[Any, ...]]:
+        return [(r.rule, r.start, r.end, r.text, r.sentence, r.first, r.last, repr(r.args))
+                for r in extract(pack.compiled, document).records]
+
+    saved, saved_visits = match_module._native, native.find_visits
+    try:
+        match_module._native = None
+        python_records = records()  # the Python loop and the Python VM
+        match_module._native = native
+        native_records = records()  # the compiled loop and the native VM
+        native.find_visits = _python_loop_only  # type: ignore[attr-defined]
+        mixed_records = records()  # the Python loop, the native VM
+    finally:
+        match_module._native, native.find_visits = saved, saved_visits  # type: ignore[attr-defined]
+    assert native_records == python_records
+    assert mixed_records == python_records
+
+
+def _python_loop_only(*arguments: Any) -> Any:
+    from koie.engine import _find_visits
+
+    return _find_visits(*arguments)
