@@ -50,6 +50,11 @@ def user_errors(function: F) -> F:
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as error:
+            if isinstance(error, BrokenPipeError) and not debug and _reader_gone():
+                # The reader of our output went away (koie run ... | head): stop quietly, as cat and
+                # grep do, with the status a SIGPIPE death gives. Writes still buffered go nowhere.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(128 + 13)
             if debug:
                 raise
             click.echo(f"internal error: {error.__class__.__name__}: {error} (run with --debug for the traceback)",
@@ -57,6 +62,18 @@ def user_errors(function: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _reader_gone() -> bool:
+    """Whether stdout is a pipe whose reading end is closed (so a BrokenPipeError was ours to expect)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), 0)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no real stdout (a test runner)
+        return False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -255,3 +255,41 @@ def test_koie_command_exit_code_and_streams(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert '"rule": "met"' in done.stdout and done.stdout.endswith("\n")
     assert "bad.txt" in done.stderr and "1 problem" in done.stderr
+
+
+@pytest.mark.usefixtures("kiwi")
+def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path: Path) -> None:
+    """``koie run ... | head -1``: no "internal error", the status of a SIGPIPE death (as cat's)."""
+    import os
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for number in range(40):
+        (corpus / f"d{number:02d}.txt").write_text("홍길동 사장이 김철수 대표와 만났다.\n" * 50, encoding="utf-8")
+    command = [sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache"]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env={**os.environ, "KOIE_NO_PROGRESS": "1"})
+    assert run.stdout is not None and run.stderr is not None
+    first = run.stdout.readline()
+    run.stdout.close()  # the reader goes away after one line, as head -1 does
+    errors = run.stderr.read().decode()
+    assert run.wait(timeout=120) == 141, errors
+    assert b'"rule"' in first
+    assert "internal error" not in errors and "Traceback" not in errors, errors
+
+
+def test_a_broken_pipe_that_is_not_stdout_stays_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A BrokenPipeError from elsewhere (a worker's pipe) is still reported, not swallowed."""
+    from click.testing import CliRunner
+
+    from koie import cli
+
+    def broken(*_: object, **__: object) -> None:
+        raise BrokenPipeError("a worker's pipe")
+
+    monkeypatch.setattr("koie.runner.run_corpus", broken)
+    result = CliRunner().invoke(cli.main, ["run", "examples/hello.yaml", "-", "--no-cache", "-q"], input="가\n")
+    assert result.exit_code == 1
+    assert "internal error: BrokenPipeError" in result.output
