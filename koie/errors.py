@@ -73,6 +73,7 @@ CODES: dict[str, str] = {
     "E405": "document failed",
     "E406": "cannot resume the interrupted run",
     "E407": "gold or names file for koie eval is invalid",
+    "E408": "worker process died",
     # W: warnings (never fail `koie check` unless --strict)
     "W101": "literal is ambiguous out of context",
     "W102": "literal analysed differently out of context",

@@ -15,6 +15,12 @@ them.
 Results come back in the order batches went out, so the output is
 byte-identical to a one-worker run. At most ``2 × workers`` batches are in
 flight, so memory is bounded by a few batches, not by the corpus.
+
+A worker the system kills (out of memory, most likely) loses only the
+document it was matching: :class:`Workers` starts a new pool, redoes the
+batches that were in flight one document per task, and reports a document
+that kills its worker again as E408. (multiprocessing.Pool, used before,
+replaced the dead worker but waited for its lost batch forever.)
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .inputs import DocumentProblem, InputDocument
@@ -77,6 +85,63 @@ def _work(documents: list[InputDocument], options: tuple[Any, ...], lines: bool 
     return per_document, problems
 
 
+class Workers:
+    """Worker processes running :func:`_work`, which outlive a worker killed by the system.
+
+    ``start`` makes a new pool; it is called again after a worker died, when
+    the pool is broken and every task in flight was lost with it.
+    """
+
+    def __init__(self, start: Callable[[], ProcessPoolExecutor], options: tuple[Any, ...], lines: bool) -> None:
+        self._start = start
+        self._options = options
+        self._lines = lines
+        self._executor = start()
+
+    def submit(self, documents: list[InputDocument]) -> Future[Any]:
+        try:
+            return self._executor.submit(_work, documents, self._options, self._lines)
+        except BrokenProcessPool:  # a worker died since the last call: start again
+            self._restart()
+            return self._executor.submit(_work, documents, self._options, self._lines)
+
+    def result(self, future: Future[Any], documents: list[InputDocument]) -> Any:
+        """What :func:`_work` returned for ``documents``, redone one by one if their worker died."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            return self._one_by_one(documents)
+
+    def _one_by_one(self, documents: list[InputDocument]) -> Any:
+        # Which document killed the worker is unknown (every task in flight is lost):
+        # each gets a task of its own, and one whose worker dies again is reported.
+        per_document: list[Any] = []
+        problems: list[DocumentProblem] = []
+        for document in documents:
+            try:
+                rows, found = self.submit([document]).result()
+            except BrokenProcessPool:
+                self._restart()
+                rows, found = [[]], [DocumentProblem(document.id, "E408", WORKER_DIED)]
+            per_document += rows
+            problems += found
+        return per_document, problems
+
+    def _restart(self) -> None:
+        self._executor.shutdown(wait=True)
+        self._executor = self._start()
+
+    def close(self, cancel: bool = False) -> None:
+        """Wait for the workers to end (``cancel``: drop the tasks not started and stop them now)."""
+        if cancel:
+            for process in list(getattr(self._executor, "_processes", {}).values()):
+                process.terminate()  # as multiprocessing.Pool.terminate did: an interrupted run ends now
+        self._executor.shutdown(wait=True, cancel_futures=cancel)
+
+
+WORKER_DIED = "the worker process matching it died twice (killed by the system: out of memory?)"
+
+
 def parallel_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
                      workers: int, lines: bool = False) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
     """Like :func:`koie.runner.computed_batches`, with ``workers`` processes.
@@ -85,24 +150,27 @@ def parallel_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentP
     """
     context = multiprocessing.get_context("spawn")
     kiwi_threads = max(1, cores() // workers)
-    pool = context.Pool(workers, initializer=_start_worker, initargs=(pack, kiwi_threads))
-    in_flight: deque[tuple[list[InputDocument | DocumentProblem], Any]] = deque()
+    pool = Workers(lambda: ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                               initargs=(pack, kiwi_threads)), options, lines)
+    in_flight: deque[tuple[list[InputDocument | DocumentProblem], list[InputDocument], Future[Any]]] = deque()
     try:
         for batch in batches:
-            documents = [d for d in batch if isinstance(d, InputDocument)]
-            in_flight.append((batch, pool.apply_async(_work, (documents, options, lines))))
+            documents = _documents_of(batch)
+            in_flight.append((batch, documents, pool.submit(documents)))
             if len(in_flight) >= 2 * workers:
-                done, result = in_flight.popleft()
-                yield done, result.get()
+                done, documents, result = in_flight.popleft()
+                yield done, pool.result(result, documents)
         while in_flight:
-            done, result = in_flight.popleft()
-            yield done, result.get()
-        pool.close()
+            done, documents, result = in_flight.popleft()
+            yield done, pool.result(result, documents)
     except BaseException:
-        pool.terminate()
+        pool.close(cancel=True)
         raise
-    finally:
-        pool.join()
+    pool.close()
+
+
+def _documents_of(batch: list[InputDocument | DocumentProblem]) -> list[InputDocument]:
+    return [d for d in batch if isinstance(d, InputDocument)]
 
 
 #: Batches a shared run may hold computed ahead of the one it waits for (memory stays a few batches).
@@ -148,15 +216,15 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
     _PACK = pack  # the helpers inherit it: nothing is pickled but documents and records
     sys.stdout.flush()
     sys.stderr.flush()
-    pool = multiprocessing.get_context("fork").Pool(helpers, initializer=_start_forked)
+    context = multiprocessing.get_context("fork")
+    pool = Workers(lambda: ProcessPoolExecutor(helpers, mp_context=context, initializer=_start_forked),
+                   options, lines)
     pending = iter(batches)
-    # (batch, its result here or the helper's AsyncResult, whether a helper computes it)
+    # (batch, its result here or the helper's Future, whether a helper computes it)
     window: deque[tuple[list[InputDocument | DocumentProblem], Any, bool]] = deque()
     queued = 0
     exhausted = False
-
-    def documents_of(batch: list[InputDocument | DocumentProblem]) -> list[InputDocument]:
-        return [d for d in batch if isinstance(d, InputDocument)]
+    documents_of = _documents_of
 
     try:
         while True:
@@ -165,12 +233,12 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
                 if batch is None:
                     exhausted = True
                     break
-                window.append((batch, pool.apply_async(_work, (documents_of(batch), options, lines)), True))
+                window.append((batch, pool.submit(documents_of(batch)), True))
                 queued += 1
             if not window:
                 break
             head, result, remote = window[0]
-            if remote and not result.ready() and not exhausted and len(window) < SHARED_WINDOW:
+            if remote and not result.done() and not exhausted and len(window) < SHARED_WINDOW:
                 batch = next(pending, None)
                 if batch is None:
                     exhausted = True
@@ -180,16 +248,15 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
             window.popleft()
             if remote:
                 queued -= 1
-                yield head, result.get()
+                yield head, pool.result(result, documents_of(head))
             else:
                 yield head, result
-        pool.close()
     except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+        pool.close(cancel=True)
         _PACK = None
+        raise
+    pool.close()
+    _PACK = None
 
 
 def choose_workers(requested: int | None) -> int:

@@ -227,3 +227,44 @@ def test_no_sharing_once_kiwi_is_loaded(tmp_path: Path) -> None:
     pack = _notation_pack(tmp_path)
     pack.analyzer._kiwi = object()  # as KiwiAnalyzer after its model is loaded
     assert not can_share(pack)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="helpers are forked on Linux only")
+def test_a_helper_killed_by_the_system_loses_only_its_document(tmp_path: Path, monkeypatch) -> None:
+    """A helper that dies (as under the OOM killer) does not hang the run: the batches in flight are
+    redone one document per task, the document that kills its helper again is reported (E408), and every
+    other document gets the records of a run without deaths, in order."""
+    import os
+
+    import koie.runner as runner
+    from koie.inputs import InputDocument
+    from koie.parallel import shared_batches
+
+    pack = _notation_pack(tmp_path)
+    text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
+    batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)]
+               for b in range(6)]
+    killer = batches[0][1]  # the first batches always go to the helper
+    options = (False, False, False, None, None)
+    expected = [runner.batch_records(pack, batch, options) for batch in batches]
+    real = runner.batch_records
+    parent = os.getpid()
+
+    def dies_on_the_killer(pack, documents, options, analyses=None):
+        if os.getpid() != parent and killer in documents:
+            os._exit(9)  # no cleanup, no result: as a SIGKILL
+        return real(pack, documents, options, analyses)
+
+    monkeypatch.setattr(runner, "batch_records", dies_on_the_killer)
+    import threading
+
+    got: list = []
+    run = threading.Thread(target=lambda: got.extend(shared_batches(pack, batches, options, helpers=1)), daemon=True)
+    run.start()
+    run.join(timeout=120)
+    assert not run.is_alive(), "the run waits for the dead helper's batch"
+    assert [batch for batch, _ in got] == batches
+    first_rows, first_problems = got[0][1]
+    assert [(p.id, p.code) for p in first_problems] == [(killer.id, "E408")]
+    assert first_rows[1] == [] and first_rows[0] == expected[0][0][0] and first_rows[2] == expected[0][0][2]
+    assert [result for _, result in got[1:]] == expected[1:]
