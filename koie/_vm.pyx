@@ -491,9 +491,14 @@ cdef class NativeSentence:
     cdef unordered_map[int, vector[char]] lexicon_starts
 
     def __init__(self, morphemes):
-        cdef object type_id
         if len(_type_forms) > MAX_TYPES or _memo.cells > MAX_CELLS:
             _forget_types()
+        self._fill(morphemes, None, 0)
+
+    cdef int _fill(self, object morphemes, dict form_sentences, int number) except -1:
+        """Read the morphemes; with ``form_sentences``, also add sentence ``number`` under each of its forms."""
+        cdef object type_id
+        cdef list holding
         self.generation = _generation
         self.count = len(morphemes)
         cdef SlotFiller slots = _morpheme_slots()
@@ -525,8 +530,39 @@ cdef class NativeSentence:
             _push(self.eojeol, eojeol)
             self.char_start.push_back(start)
             self.char_end.push_back(end)
+            if form_sentences is not None:
+                found = form_sentences.get(form)
+                if found is None:
+                    form_sentences[form] = [number]
+                else:
+                    holding = <list>found
+                    if holding[len(holding) - 1] != number:
+                        holding.append(number)
         self.checks_known = len(_checks)
         self.verdict_offset.resize(self.checks_known, -1)  # rows come on first use: most checks never run here
+        return 0
+
+
+def index_document(sentences):
+    """Each sentence as a NativeSentence, and form -> the sentences holding it (ascending), in one pass.
+
+    The engine's per-document index (koie.engine.extract): a pack with many
+    rules visits nearly every sentence, so making every NativeSentence here,
+    in the pass that indexes the forms, costs less than reading the morphemes
+    twice (once for the index, once per sentence on first use).
+    """
+    if len(_type_forms) > MAX_TYPES or _memo.cells > MAX_CELLS:
+        _forget_types()
+    cdef dict form_sentences = {}
+    cdef list natives = []
+    cdef NativeSentence native
+    cdef int number = 0
+    for sentence in sentences:
+        native = NativeSentence.__new__(NativeSentence)
+        native._fill(sentence.morphemes, form_sentences, number)
+        natives.append(native)
+        number += 1
+    return form_sentences, natives
 
 
 cdef class Scratch:
@@ -565,6 +601,10 @@ cdef class Run:
     """Matching over one MatchInput: the sentence, the rule's spans and the step count."""
 
     cdef object input  # the MatchInput
+    cdef object deadline  # the input's (find_visits reads it once)
+    #: The step limit of the current rule when find_visits set it here instead of on the input
+    #: (-1: it is the input's ``_step_limit``); written to the input only when the limits are checked.
+    cdef int64_t step_limit
     cdef NativeSentence sentence
     cdef Scratch scratch  # this thread's, set by find_all
     cdef int count
@@ -597,6 +637,8 @@ cdef inline void _push_thread(vector[Thread]& threads, int pc, int start, int tr
 
 cdef int _check_limits(Run r) except -1:
     r.input.steps = r.steps
+    if r.step_limit >= 0:
+        r.input._step_limit = r.step_limit
     r.input.check_limits()
     r.next_check = r.input._next_check
     return 0
@@ -1182,11 +1224,34 @@ def find_visits(list positions, tuple phase, tuple phase_gates, dict form_senten
     cdef int64_t floor = limits.BUDGET_FLOOR
     check_deadline = limits.check_deadline
     cdef list found = []
+    cdef Scratch scratch = _scratch()
+    cdef Run r
+    # key -> the Run of its input (None: the rule needs spans and the sentence has none). A Run holds
+    # the input's step count and deadline while this call lasts, so a search costs no Python
+    # attribute traffic; the counts go back to the inputs at the end.
+    cdef dict runs = {}
+    try:
+        _visit(positions, phase, phase_gates, form_sentences, group_sentences, sentence_count, inputs,
+               make_input, step_type, match_type, per_step, floor, check_deadline, scratch, runs, found)
+    finally:
+        for held in runs.values():
+            if held is not None:
+                r = <Run>held
+                r.input.steps = r.steps
+                r.input._next_check = r.next_check
+                r.input = None
+    return found
+
+
+cdef int _visit(list positions, tuple phase, tuple phase_gates, dict form_sentences, dict group_sentences,
+                int sentence_count, dict inputs, object make_input, object step_type, object match_type,
+                int64_t per_step, int64_t floor, object check_deadline, Scratch scratch, dict runs,
+                list found) except -1:
     cdef tuple gates
     cdef NativeProgram p
-    cdef int64_t size
+    cdef int64_t size, budget
     cdef list matches
-    cdef Scratch scratch = _scratch()
+    cdef Run r
     for position in positions:
         compiled = phase[position]
         gates = phase_gates[position]
@@ -1226,61 +1291,89 @@ def find_visits(list positions, tuple phase, tuple phase_gates, dict form_senten
         size = len(program.instructions)
         for sentence_index in numbers:
             key = (sentence_index, labels) if labels else sentence_index
-            sentence_input = inputs.get(key, _MISSING)
-            if sentence_input is _MISSING:
-                sentence_input = inputs[key] = make_input(sentence_index, labels)
-            if sentence_input is None:
+            held = runs.get(key, _MISSING)
+            if held is _MISSING:
+                sentence_input = inputs.get(key, _MISSING)
+                if sentence_input is _MISSING:
+                    sentence_input = inputs[key] = make_input(sentence_index, labels)
+                if sentence_input is None:
+                    held = runs[key] = None
+                else:
+                    r = _run_of(sentence_input)
+                    r.input = sentence_input
+                    r.steps = sentence_input.steps
+                    r.next_check = sentence_input._next_check
+                    r.deadline = sentence_input.deadline
+                    held = runs[key] = r
+            if held is None:
                 continue  # the rule needs spans and the sentence has none
-            matches = _find_checked(p, first_forms, size, per_step, floor, check_deadline, sentence_input,
-                                    step_type, match_type, scratch)
+            r = <Run>held
+            # what _find_checked does, on the Run's copies of the input's fields
+            if r.deadline is not None:
+                check_deadline(r.deadline)
+            budget = per_step * size * (r.sentence.count + 1)
+            r.step_limit = r.steps + (budget if budget > floor else floor)
+            if first_forms is not None and first_forms.isdisjoint(r.input.forms):
+                continue
+            matches = _find_in(p, r, scratch, step_type, match_type)
             if matches:
                 found.append((position, sentence_index, matches))
-    return found
+    return 0
 
 
-cdef list _find_all(NativeProgram p, object sentence, object step_type, object match_type, Scratch scratch):
+cdef Run _run_of(object sentence):
+    """The Run of a MatchInput (one per input: rules sharing an input share its span arrays)."""
     index = sentence.index
     cdef NativeSentence native = index.native
     if native is None or native.generation != _generation:
         native = index.native = NativeSentence(sentence.morphemes)
-    # One Run per MatchInput: rules sharing an input (same sentence, same spans) reuse its span
-    # arrays; the search buffers are the thread's (Scratch).
     cdef Run r = sentence.native_run
     if r is None or r.sentence is not native:
         r = sentence.native_run = _new_run(sentence, native)
+    return r
+
+
+cdef list _find_all(NativeProgram p, object sentence, object step_type, object match_type, Scratch scratch):
+    cdef Run r = _run_of(sentence)
+    r.input = sentence  # only while this call runs: a Run kept on its input must not keep it alive
+    r.steps = sentence.steps
+    r.next_check = sentence._next_check
+    r.step_limit = -1  # the input's _step_limit, set by the caller
+    try:
+        return _find_in(p, r, scratch, step_type, match_type)
+    finally:
+        sentence.steps = r.steps
+        r.input = None
+
+
+cdef list _find_in(NativeProgram p, Run r, Scratch scratch, object step_type, object match_type):
+    """Every match of ``p`` in the Run's sentence, its step count and input already set."""
     r.scratch = scratch
-    cdef int count = native.count
+    cdef int count = r.sentence.count
     cdef int position = 0
     cdef vector[int]* start_positions = &r.scratch.start_positions
     cdef vector[int]* starts_pointer = NULL
     cdef Best best
     matches = []
-    r.input = sentence  # only while this call runs: a Run kept on its input must not keep it alive
-    r.steps = sentence.steps
-    r.next_check = sentence._next_check
     r.scratch.events.clear()
-    try:
-        if p.has_start:
-            start_positions.clear()
-            _start_positions(r, p, start_positions[0])
-            if start_positions.empty():
-                return matches
-            starts_pointer = start_positions
-        if r.scratch.pending_stack.size() < <size_t>p.depth:
-            r.scratch.pending_stack.resize(p.depth)
-            r.scratch.threads_stack.resize(p.depth)
-            r.scratch.runnable_stack.resize(p.depth)
-            r.scratch.seen_stack.resize(p.depth)
-        while position <= count:
-            r.scratch.events.clear()
-            _search(r, p, position, False, -1, starts_pointer, &best)
-            if not best.found:
-                break
-            matches.append(_raw_match(r, p, &best, step_type, match_type))
-            position = best.end if best.end > best.start else best.start + 1
-    finally:
-        sentence.steps = r.steps
-        r.input = None
+    if p.has_start:
+        start_positions.clear()
+        _start_positions(r, p, start_positions[0])
+        if start_positions.empty():
+            return matches
+        starts_pointer = start_positions
+    if r.scratch.pending_stack.size() < <size_t>p.depth:
+        r.scratch.pending_stack.resize(p.depth)
+        r.scratch.threads_stack.resize(p.depth)
+        r.scratch.runnable_stack.resize(p.depth)
+        r.scratch.seen_stack.resize(p.depth)
+    while position <= count:
+        r.scratch.events.clear()
+        _search(r, p, position, False, -1, starts_pointer, &best)
+        if not best.found:
+            break
+        matches.append(_raw_match(r, p, &best, step_type, match_type))
+        position = best.end if best.end > best.start else best.start + 1
     return matches
 
 

@@ -211,14 +211,24 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     suppressed: list[Record] = []
     # Shared by every rule: form/tag positions and lexicon hits per sentence,
     # and each label's kept records by sentence (so slots cost no document scan).
-    sentence_forms = [frozenset([m.form for m in sentence.morphemes]) for sentence in document.sentences]
-    indexes = [SentenceIndex(sentence.morphemes, forms) for sentence, forms in zip(document.sentences, sentence_forms)]
     # Rules whose first morpheme is a literal run only in sentences holding
     # one of its forms (found through one form -> sentences index), so a
     # thousand literal-led rules cost little more than ten.
     # A pack-wide form -> rules index turns that around: a document visits
     # only the rules one of whose start forms it holds.
-    form_sentences = _form_sentences(sentence_forms)
+    form_sentences: dict[str, list[int]]
+    compiled_module = match_module._native
+    if compiled_module is not None:
+        # one native pass: the form index, and each sentence as the native matcher reads it
+        form_sentences, natives = compiled_module.index_document(document.sentences)
+        indexes = [SentenceIndex(sentence.morphemes) for sentence in document.sentences]
+        for index, native_sentence in zip(indexes, natives):
+            index.native = native_sentence
+    else:
+        sentence_forms = [frozenset([m.form for m in sentence.morphemes]) for sentence in document.sentences]
+        indexes = [SentenceIndex(sentence.morphemes, forms)
+                   for sentence, forms in zip(document.sentences, sentence_forms)]
+        form_sentences = _form_sentences(sentence_forms)
     every_sentence = range(len(document.sentences))
     lexicons = pack.resolved.lexicons
     deadline = current_deadline()
@@ -237,7 +247,7 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
         return MatchInput(document.sentences[sentence_index].morphemes, document.text, spans, lexicons,
                           deadline=deadline, index=indexes[sentence_index])
 
-    find_visits = _find_visits if match_module._native is None else match_module._native.find_visits
+    find_visits = _find_visits if compiled_module is None else compiled_module.find_visits
     for phase_index, phase in enumerate(pack.phases):
         by_form = pack.starts_by_form[phase_index]
         visited = set(pack.unindexed[phase_index])
