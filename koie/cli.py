@@ -211,7 +211,8 @@ def evaluate_command(rules: str, inputs: tuple[str, ...], gold_path: str, names_
     if len(role_names) != 2 or not all(role_names):
         raise click.BadParameter("give two roles separated by a comma, e.g. subject,object", param_hint="--roles")
     report = evaluate(_load(rules), read_gold(gold_path, gold_key), inputs, read_names(names_path), label,
-                      (role_names[0], role_names[1]), status=status, published=published, jsonl=jsonl)
+                      (role_names[0], role_names[1]), status=status, published=published, jsonl=jsonl,
+                      skip=[path for path in (gold_path, names_path) if path])
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

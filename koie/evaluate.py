@@ -253,13 +253,16 @@ def _gold_for(doc_id: str, gold: Mapping[str, GoldDocument]) -> GoldDocument | N
 def evaluate(pack: Pack, gold: Mapping[str, GoldDocument], inputs: Iterable[str], names: NameKey | None = None,
              label: str = "MEETING", roles: tuple[str, str] = ("subject", "object"),
              status_attr: str = "status", status: str = "asserted", published: str | None = None,
-             jsonl: bool | None = None) -> EvalReport:
-    """Run ``pack`` over ``inputs`` and grade its ``label`` records against ``gold``."""
+             jsonl: bool | None = None, skip: Iterable[str | Path] = ()) -> EvalReport:
+    """Run ``pack`` over ``inputs`` and grade its ``label`` records against ``gold``.
+
+    ``skip``: the gold and names files, not documents when they lie in an input directory.
+    """
     key = names or NameKey()
     report = EvalReport(label)
     documents: list[tuple[InputDocument, GoldDocument]] = []
     seen_gold: set[str] = set()
-    for item in read_inputs(tuple(inputs), jsonl=jsonl):
+    for item in read_inputs(tuple(inputs), jsonl=jsonl, skip=skip):
         if isinstance(item, DocumentProblem):
             report.problems.append(item)
             continue

@@ -163,9 +163,14 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def read_inputs(paths: tuple[str, ...], encoding: str = "utf-8", lossy: bool = False,
-                jsonl: bool | None = None) -> Iterator[InputDocument | DocumentProblem]:
-    """Documents from files, directories (recursively, sorted) and ``-`` (stdin)."""
+                jsonl: bool | None = None, skip: Iterable[str | Path] = ()) -> Iterator[InputDocument | DocumentProblem]:
+    """Documents from files, directories (recursively, sorted) and ``-`` (stdin).
+
+    ``skip``: files a directory may hold that are not documents (``koie eval``'s gold
+    file kept beside the corpus); a file named on its own is always read.
+    """
     errors = "replace" if lossy else "strict"
+    skipped = {Path(path).resolve() for path in skip}
     for given in paths:
         if given == "-":
             data = sys.stdin.buffer.read()
@@ -176,7 +181,8 @@ def read_inputs(paths: tuple[str, ...], encoding: str = "utf-8", lossy: bool = F
             continue
         path = Path(given)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES)
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES
+                           and not (skipped and p.resolve() in skipped))
         elif path.is_file():
             files = [path]
         else:

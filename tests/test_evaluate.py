@@ -91,6 +91,17 @@ def test_evaluate_cli_prints_scores(tmp_path: Path) -> None:
     assert "precision=1.000 recall=1.000 f1=1.000" in result.output
 
 
+def test_evaluate_gold_file_inside_the_corpus_directory_is_not_a_document(tmp_path: Path) -> None:
+    """The gold file kept beside the documents it grades is not read as a document (no E401 per line)."""
+    _write(tmp_path, "c.txt", "한도윤 미르전자 회장이 데이비드 워커 블루웨이브 CEO와 회동했다.\n")
+    gold = _write(tmp_path, "gold.jsonl", json.dumps({"doc": "c.txt", "meetings": [["한도윤", "데이비드워커"]]},
+                                                     ensure_ascii=False))
+    result = CliRunner().invoke(main, ["eval", "rules/meetings.yaml", "--gold", str(gold), str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "E401" not in result.output and "gold.jsonl" not in result.output, result.output
+    assert "MEETING: 1 document" in result.output and "precision=1.000 recall=1.000" in result.output
+
+
 @pytest.mark.skipif(not (CORPUS / "news" / "meetings.gold.jsonl").exists(),
                     reason="the development corpus /work/shared/corpus/news is not on this machine")
 def test_evaluate_meetings_pack_reaches_targets_on_development_corpus(meetings_pack) -> None:
