@@ -1211,6 +1211,46 @@ cdef list _find_checked(NativeProgram p, object first_forms, int64_t size, int64
 cdef object _MISSING = object()
 
 
+cdef class RulePlan:
+    """What find_visits needs of one rule of a phase, read from its Python objects once per pack."""
+
+    cdef NativeProgram program
+    cdef object single_form  # the one form of its only gate, or None
+    cdef tuple gates
+    cdef object labels  # its slot labels (a frozenset, maybe empty)
+    cdef object first_forms  # None where its gates already guarantee a first form
+    cdef int64_t size
+
+
+#: id(phase) -> (phase, [RulePlan]): the phase is kept so its id stays unique.
+cdef dict _plans = {}
+
+
+cdef list _plans_of(tuple phase, tuple phase_gates):
+    entry = _plans.get(id(phase))
+    if entry is not None and (<tuple>entry)[0] is phase:
+        return <list>(<tuple>entry)[1]
+    cdef list plans = []
+    cdef RulePlan plan
+    for compiled, gates in zip(phase, phase_gates):
+        plan = RulePlan.__new__(RulePlan)
+        program = compiled.program
+        plan.program = native_program(program)
+        plan.gates = gates
+        plan.single_form = next(iter(gates[0])) if len(gates) == 1 and len(gates[0]) == 1 else None
+        plan.labels = compiled.rule.slot_labels
+        plan.first_forms = program.first_forms
+        if plan.first_forms is not None:
+            for group in gates:
+                if (<frozenset>plan.first_forms).issuperset(group):
+                    plan.first_forms = None  # every candidate holds one of this gate's forms, so one of these
+                    break
+        plan.size = len(program.instructions)
+        plans.append(plan)
+    _plans[id(phase)] = (phase, plans)
+    return plans
+
+
 def find_visits(list positions, tuple phase, tuple phase_gates, dict form_sentences, dict group_sentences,
                 int sentence_count, dict inputs, object make_input, object step_type, object match_type,
                 object limits):
@@ -1252,16 +1292,17 @@ cdef int _visit(list positions, tuple phase, tuple phase_gates, dict form_senten
     cdef int64_t size, budget
     cdef list matches
     cdef Run r
+    cdef RulePlan plan
+    cdef list plans = _plans_of(phase, phase_gates)
     for position in positions:
-        compiled = phase[position]
-        gates = phase_gates[position]
-        if len(gates) == 0:
-            numbers = range(sentence_count)
-        elif len(gates) == 1 and len(gates[0]) == 1:  # one literal form (a noun, a title): most rules
-            for form in gates[0]:
-                numbers = form_sentences.get(form)
+        plan = <RulePlan>plans[position]
+        gates = plan.gates
+        if plan.single_form is not None:  # one literal form (a noun, a title): most rules
+            numbers = form_sentences.get(plan.single_form)
             if numbers is None:
                 continue
+        elif len(gates) == 0:
+            numbers = range(sentence_count)
         else:
             candidates = None
             for group in gates:
@@ -1279,16 +1320,10 @@ cdef int _visit(list positions, tuple phase, tuple phase_gates, dict form_senten
             if not candidates:
                 continue
             numbers = sorted(candidates)
-        program = compiled.program
-        labels = compiled.rule.slot_labels
-        p = native_program(program)
-        first_forms = program.first_forms
-        if first_forms is not None:
-            for group in gates:
-                if (<frozenset>first_forms).issuperset(group):
-                    first_forms = None  # every candidate holds one of this gate's forms, so one of these
-                    break
-        size = len(program.instructions)
+        labels = plan.labels
+        p = plan.program
+        first_forms = plan.first_forms
+        size = plan.size
         for sentence_index in numbers:
             key = (sentence_index, labels) if labels else sentence_index
             held = runs.get(key, _MISSING)
