@@ -1232,6 +1232,8 @@ cdef list _plans_of(tuple phase, tuple phase_gates):
         return <list>(<tuple>entry)[1]
     cdef list plans = []
     cdef RulePlan plan
+    if len(_plans) >= 256:  # a process that loads pack after pack (tests, a server) keeps few of them
+        _plans.clear()
     for compiled, gates in zip(phase, phase_gates):
         plan = RulePlan.__new__(RulePlan)
         program = compiled.program
