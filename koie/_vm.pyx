@@ -352,6 +352,9 @@ cdef class NativeProgram:
     #: Per start check, its forms when only morphemes with one of them can pass it (not negated),
     #: else None: its possible start positions are where those forms' types are.
     cdef list start_check_forms
+    #: Per start check, the types of those forms, as of _types_added == start_kinds_at.
+    cdef vector[vector[int]] start_kinds
+    cdef int64_t start_kinds_at
 
     def __init__(self, program):
         cdef int pc
@@ -373,6 +376,7 @@ cdef class NativeProgram:
         self.has_start = program.start is not None
         self.start_lexicons = []
         self.start_check_forms = []
+        self.start_kinds_at = -1
         if program.start is not None:
             for check in program.start.checks:
                 _push(self.start_checks, _check_id(check))
@@ -439,11 +443,15 @@ def native_program(program):
 MAX_TYPES = 1_000_000
 MAX_CELLS = 200_000_000
 cdef int _generation = 0
+#: Counts the types ever registered (and registry resets): a value computed from the registry
+#: (a start check's types, NativeProgram.start_kinds) is current while this has not moved.
+cdef int64_t _types_added = 0
 
 
 def _forget_types():
     """Empty the type registry and its verdicts; sentences made before are remade on next use."""
-    global _generation
+    global _generation, _types_added
+    _types_added += 1
     _type_ids.clear()
     del _type_forms[:]
     del _type_tags[:]
@@ -523,6 +531,7 @@ cdef class NativeSentence:
                 of_form = _type_ids[form] = {}
             type_id = (<dict>of_form).get(tag)
             if type_id is None:
+                _note_new_type()
                 type_id = (<dict>of_form)[tag] = len(_type_forms)
                 _type_forms.append(form)
                 _type_tags.append(tag)
@@ -581,7 +590,6 @@ cdef class Scratch:
     cdef vector[vector[int64_t]] seen_stack
     cdef vector[Event] events  # the event pool of the current find_all
     cdef vector[char] marked  # _start_positions' scratch
-    cdef vector[int] start_types  # _start_positions': the types a start check can accept
     cdef vector[int] start_positions  # where the current rule's threads may start (find_all)
     cdef int depth
     cdef int64_t serial  # numbers searches: a "seen" stamp is (serial << 32 | position)
@@ -1008,6 +1016,25 @@ cdef SlotFiller _morpheme_slots():
     return _morpheme_reader
 
 
+cdef int _find_start_kinds(NativeProgram p) except -1:
+    """The types each start check's forms have, from the registry as it is now."""
+    cdef int type_id
+    p.start_kinds.resize(p.start_checks.size())
+    for i in range(p.start_checks.size()):
+        p.start_kinds[i].clear()
+        forms = p.start_check_forms[i]
+        if forms is None:
+            continue
+        for form in forms:
+            of_form = _type_ids.get(form)
+            if of_form is not None:
+                for known in (<dict>of_form).values():
+                    type_id = known
+                    _push(p.start_kinds[i], type_id)
+    p.start_kinds_at = _types_added
+    return 0
+
+
 cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     """Positions where the first consuming element can succeed, in order (koie.match.start_positions)."""
     cdef int count = r.count
@@ -1015,8 +1042,10 @@ cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     cdef char* marked = r.scratch.marked.data()
     cdef size_t i, k
     cdef int position, check, span, label, type_id
-    cdef vector[int]* kinds = &r.scratch.start_types
+    cdef vector[int]* kinds
     cdef int* types = r.sentence.types.data()
+    if p.start_kinds_at != _types_added:
+        _find_start_kinds(p)
     for i in range(p.start_checks.size()):
         check = p.start_checks[i]
         forms = p.start_check_forms[i]
@@ -1027,13 +1056,7 @@ cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
             continue
         # Only morphemes of these forms can pass: test the positions holding their types, not every
         # position (a thousand literal-led rules each scanned every sentence they were run over).
-        kinds.clear()
-        for form in forms:
-            of_form = _type_ids.get(form)
-            if of_form is not None:
-                for known in (<dict>of_form).values():
-                    type_id = known
-                    _push(kinds[0], type_id)
+        kinds = &p.start_kinds[i]
         if kinds.empty():
             continue
         for position in range(count):
@@ -1209,6 +1232,11 @@ cdef list _find_checked(NativeProgram p, object first_forms, int64_t size, int64
 
 
 cdef object _MISSING = object()
+
+
+cdef inline void _note_new_type():
+    global _types_added
+    _types_added += 1
 
 
 cdef class RulePlan:
