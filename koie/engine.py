@@ -229,7 +229,6 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
         indexes = [SentenceIndex(sentence.morphemes, forms)
                    for sentence, forms in zip(document.sentences, sentence_forms)]
         form_sentences = _form_sentences(sentence_forms)
-    every_sentence = range(len(document.sentences))
     lexicons = pack.resolved.lexicons
     deadline = current_deadline()
     # a set of forms -> the sentences holding one of them; rules share groups (이 | 가, a verb's forms)
@@ -237,6 +236,7 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") ->
     rule_order = pack.rule_order
     # each label's kept records as slot spans, by sentence: made once, offered to every rule
     spans_by_sentence: dict[str, dict[int, list[EntitySpan]]] = {}
+
     def make_input(sentence_index: int, labels: frozenset[str]) -> MatchInput | None:
         """What a rule with slots ``labels`` sees of a sentence (None: it needs spans and there are none)."""
         spans: Sequence[EntitySpan] = ()
