@@ -216,9 +216,16 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
     _PACK = pack  # the helpers inherit it: nothing is pickled but documents and records
     sys.stdout.flush()
     sys.stderr.flush()
-    context = multiprocessing.get_context("fork")
-    pool = Workers(lambda: ProcessPoolExecutor(helpers, mp_context=context, initializer=_start_forked),
-                   options, lines)
+    def start() -> ProcessPoolExecutor:
+        # A pool started again after a helper died may find a Kiwi model loaded here by now (a
+        # document the cache missed): forking is then unsafe, and its helpers are spawned instead.
+        if can_share(pack):
+            return ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_start_forked)
+        return ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker, initargs=(pack, max(1, cores() // (helpers + 1))))
+
+    pool = Workers(start, options, lines)
     pending = iter(batches)
     # (batch, its result here or the helper's Future, whether a helper computes it)
     window: deque[tuple[list[InputDocument | DocumentProblem], Any, bool]] = deque()

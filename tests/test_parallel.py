@@ -268,3 +268,47 @@ def test_a_helper_killed_by_the_system_loses_only_its_document(tmp_path: Path, m
     assert [(p.id, p.code) for p in first_problems] == [(killer.id, "E408")]
     assert first_rows[1] == [] and first_rows[0] == expected[0][0][0] and first_rows[2] == expected[0][0][2]
     assert [result for _, result in got[1:]] == expected[1:]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="helpers are forked on Linux only")
+def test_helpers_started_again_once_forking_is_unsafe_are_spawned(tmp_path: Path, monkeypatch) -> None:
+    """After a helper died, the new pool forks only if forking is still safe (no Kiwi model loaded
+    here since); otherwise its helpers are spawned, and the lost batch is redone there in full."""
+    import os
+    import threading
+
+    import koie.parallel as parallel
+    import koie.runner as runner
+    from koie.inputs import InputDocument
+
+    pack = _notation_pack(tmp_path)
+    text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
+    batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)]
+               for b in range(4)]
+    killer = batches[0][1]
+    options = (False, False, False, None, None)
+    expected = [runner.batch_records(pack, batch, options) for batch in batches]
+    real = runner.batch_records
+    parent = os.getpid()
+
+    def dies_on_the_killer_when_forked(pack, documents, options, analyses=None):
+        if os.getpid() != parent and killer in documents:
+            os._exit(9)  # a forked helper has this function; a spawned one has the real one
+        return real(pack, documents, options, analyses)
+
+    asked: list[bool] = []
+
+    def safe_only_at_first(pack) -> bool:
+        asked.append(not asked)
+        return asked[-1]
+
+    monkeypatch.setattr(runner, "batch_records", dies_on_the_killer_when_forked)
+    monkeypatch.setattr(parallel, "can_share", safe_only_at_first)
+    got: list = []
+    run = threading.Thread(target=lambda: got.extend(parallel.shared_batches(pack, batches, options, helpers=1)),
+                           daemon=True)
+    run.start()
+    run.join(timeout=180)
+    assert not run.is_alive(), "the run waits for the dead helper's batch"
+    assert asked[:2] == [True, False]  # forked first, spawned after the death
+    assert [result for _, result in got] == expected  # the spawned helper did the killer's document
