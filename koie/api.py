@@ -20,7 +20,7 @@ from typing import Any
 
 from .analysis import KiwiAnalyzer
 from .dates import parse_published
-from .engine import CompiledPack, Extraction, Record, compile_pack, extract
+from .engine import CompiledPack, Extraction, Record, collector_paused, compile_pack, extract
 from .explain import explain_record
 from .load import load_pack
 from .mentions import check_pack_settings, complete_extraction
@@ -70,8 +70,9 @@ class Pack:
         ``published`` (``YYYY-MM-DD``) is the publication date relative dates are read against.
         """
         document = text if isinstance(text, AnalyzedDocument) else self.analyzer.analyze(text)
-        return complete_extraction(self.compiled, extract(self.compiled, document, doc_id),
-                                   parse_published(published))
+        with collector_paused():  # completing the records makes no cycles either
+            return complete_extraction(self.compiled, extract(self.compiled, document, doc_id),
+                                       parse_published(published))
 
     def extract(self, text: str, doc_id: str = "", include_hidden: bool = False,
                 published: str | date | None = None) -> list[Record]:

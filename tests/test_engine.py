@@ -90,3 +90,54 @@ def test_engine_skips_sentences_without_a_required_form(tmp_path) -> None:
     program = pack.compiled.rule("m").program
     assert [sorted(group) for group in program.required] == [["만나", "회동"]]
     assert spans(pack, "A/NNP 통화/NNG || B/NNP 회동/NNG") == [("m", "B 회동")]
+
+
+def test_engine_pauses_the_cycle_collector_while_matching_and_restores_it(tmp_path) -> None:
+    import gc
+
+    pack = notation_pack(tmp_path, RULES, overlap="all")
+    document = " || ".join(["a/SL b/SL c/SL"] * 200)
+    passes: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(count)
+    # a pass every 100 allocations: matching makes thousands of objects, entering and leaving a few
+    gc.set_threshold(100)
+    try:
+        analysed = pack.analyzer.analyze(document)
+        gc.collect()
+        passes.clear()
+        assert len(pack.extract_document(analysed).records) == 600
+        # none while matching (without the pause: dozens); the one owed runs once it is over
+        assert len(passes) <= 1 and gc.isenabled()
+        gc.disable()
+        pack.extract_document(analysed)
+        assert not gc.isenabled()  # a collector the caller turned off stays off
+    finally:
+        gc.enable()
+        gc.set_threshold(*thresholds)
+        gc.callbacks.remove(count)
+
+
+def test_engine_matching_makes_no_reference_cycles(tmp_path) -> None:
+    """What pausing the collector rests on: records, mentions and fillers form no cycles."""
+    import gc
+
+    pack = notation_pack(tmp_path, [
+        {"id": "p", "label": "PERSON", "pattern": "/NNP", "output": False},
+        {"id": "m", "label": "M", "pattern": "[PERSON:s] 회장/NNG+이/JKS [PERSON:o]"},
+    ] + RULES, overlap="all")
+    analysed = pack.analyzer.analyze(" || ".join(["이재용/NNP 회장/NNG+이/JKS 젠슨황/NNP a/SL b/SL c/SL"] * 50))
+    gc.collect()
+    gc.disable()
+    try:
+        extraction = pack.extract_document(analysed)
+        assert len(extraction.records) > 100
+        del extraction
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
