@@ -485,12 +485,6 @@ cdef class NativeSentence:
     #: Look-around results: look key -> offset of its count + 1 verdicts (2 unknown) in look_results.
     cdef vector[int] look_offset
     cdef vector[char] look_results
-    #: Verdicts of the checks used in this sentence: check id -> offset of its row of count
-    #: verdicts (2 unknown, 0 or 1 known) in ``verdicts``, -1 before first use. Checks registered
-    #: after the sentence was made fall back to the process-wide memo.
-    cdef vector[int] verdict_offset
-    cdef vector[char] verdicts
-    cdef int checks_known
     #: (lexicon id << 32 | position) -> where entries starting there end (MatchInput.lexicon_ends),
     #: for the places that start one; lexicon id -> per position 0 not looked at, 1 none, 2 some.
     cdef unordered_map[int64_t, vector[int]] lexicon_ends
@@ -547,8 +541,6 @@ cdef class NativeSentence:
                     holding = <list>found
                     if holding[len(holding) - 1] != number:
                         holding.append(number)
-        self.checks_known = len(_checks)
-        self.verdict_offset.resize(self.checks_known, -1)  # rows come on first use: most checks never run here
         return 0
 
 
@@ -653,21 +645,7 @@ cdef int _check_limits(Run r) except -1:
 
 
 cdef inline int _accepts(Run r, int check, int position) except -1:
-    cdef NativeSentence sentence = r.sentence
-    cdef size_t slot
-    cdef char verdict
-    cdef int offset
-    if check < sentence.checks_known:
-        offset = sentence.verdict_offset[check]
-        if offset < 0:
-            offset = sentence.verdict_offset[check] = <int>sentence.verdicts.size()
-            sentence.verdicts.resize(offset + sentence.count, 2)
-        slot = <size_t>offset + position
-        verdict = sentence.verdicts[slot]
-        if verdict == 2:
-            verdict = sentence.verdicts[slot] = _verdict(sentence, check, position)
-        return verdict
-    return _verdict(sentence, check, position)
+    return _verdict(r.sentence, check, position)
 
 
 cdef char _verdict(NativeSentence sentence, int check, int position) except -1:
@@ -1244,6 +1222,7 @@ cdef class RulePlan:
 
     cdef NativeProgram program
     cdef object single_form  # the one form of its only gate, or None
+    cdef object first_gate_form  # the one form of its first gate, or None
     cdef tuple gates
     cdef object labels  # its slot labels (a frozenset, maybe empty)
     cdef object first_forms  # None where its gates already guarantee a first form
@@ -1267,7 +1246,8 @@ cdef list _plans_of(tuple phase, tuple phase_gates):
         program = compiled.program
         plan.program = native_program(program)
         plan.gates = gates
-        plan.single_form = next(iter(gates[0])) if len(gates) == 1 and len(gates[0]) == 1 else None
+        plan.first_gate_form = next(iter(gates[0])) if len(gates) >= 1 and len(gates[0]) == 1 else None
+        plan.single_form = plan.first_gate_form if len(gates) == 1 else None
         plan.labels = compiled.rule.slot_labels
         plan.first_forms = program.first_forms
         if plan.first_forms is not None:
@@ -1313,6 +1293,18 @@ def find_visits(list positions, tuple phase, tuple phase_gates, dict form_senten
     return found
 
 
+cdef set _holding(frozenset forms, dict form_sentences, dict group_sentences):
+    """The sentences holding one of ``forms`` (koie.engine._holding)."""
+    found = group_sentences.get(forms)
+    if found is None:
+        found = group_sentences[forms] = set()
+        for form in forms:
+            where = form_sentences.get(form)
+            if where is not None:
+                (<set>found).update(<list>where)
+    return <set>found
+
+
 cdef int _visit(list positions, tuple phase, tuple phase_gates, dict form_sentences, dict group_sentences,
                 int sentence_count, dict inputs, object make_input, object step_type, object match_type,
                 int64_t per_step, int64_t floor, object check_deadline, Scratch scratch, dict runs,
@@ -1334,22 +1326,24 @@ cdef int _visit(list positions, tuple phase, tuple phase_gates, dict form_senten
         elif len(gates) == 0:
             numbers = range(sentence_count)
         else:
-            candidates = None
-            for group in gates:
-                holding = group_sentences.get(group)
-                if holding is None:
-                    holding = set()
-                    for form in group:
-                        where = form_sentences.get(form)
-                        if where is not None:
-                            (<set>holding).update(where)
-                    group_sentences[group] = holding
-                candidates = holding if candidates is None else candidates & holding
-                if not candidates:
+            # the first gate's sentences (in order), kept if they hold a form of every other gate
+            if plan.first_gate_form is not None:
+                numbers = form_sentences.get(plan.first_gate_form)
+                if numbers is None:
+                    continue
+            else:
+                numbers = sorted(_holding(<frozenset>gates[0], form_sentences, group_sentences))
+            for at in range(1, len(gates)):
+                holding = _holding(<frozenset>gates[at], form_sentences, group_sentences)
+                kept = []
+                for number in <list>numbers:
+                    if number in holding:
+                        kept.append(number)
+                numbers = kept
+                if not kept:
                     break
-            if not candidates:
+            if not numbers:
                 continue
-            numbers = sorted(candidates)
         labels = plan.labels
         p = plan.program
         first_forms = plan.first_forms

@@ -186,11 +186,30 @@ def compile_pack(resolved: ResolvedPack) -> CompiledPack:
                 by_form.setdefault(form, []).append(position)
         starts_by_form.append({form: tuple(rules) for form, rules in by_form.items()})
         unindexed.append(tuple(position for position, forms in enumerate(forms_of) if forms is None))
-        gates.append(tuple(((forms,) if forms is not None else ()) + c.program.required
-                           for forms, c in zip(forms_of, phase)))
+        gates.append(tuple(_gates(forms, c.program.required) for forms, c in zip(forms_of, phase)))
     settling = tuple(frozenset(label for label, last in settle.items() if last == p) for p in range(phase_count))
     return CompiledPack(resolved, compiled, phases, settle, tuple(starts_by_form), tuple(unindexed),
                         tuple(gates), settling, {c.rule.id: c.order for c in compiled})
+
+
+def _gates(start_forms: frozenset[str] | None, required: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
+    """The groups a candidate sentence must hold a form of, none implied by another, start forms first.
+
+    A group holding all of a smaller group's forms adds nothing (a sentence with
+    a form of the smaller one has one of it), and a rule's start forms are
+    usually among its required groups too; each group left costs a test per
+    candidate sentence.
+
+    >>> a, ab = frozenset("a"), frozenset("ab")
+    >>> _gates(a, (a, ab, frozenset("c")))
+    (frozenset({'a'}), frozenset({'c'}))
+    """
+    groups = ([start_forms] if start_forms is not None else []) + list(required)
+    kept: list[frozenset[str]] = []
+    for group in groups:
+        if not any(other <= group for other in kept):
+            kept = [other for other in kept if not group < other] + [group]
+    return tuple(kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,17 +354,18 @@ def _find_visits(positions: list[int], phase: tuple[CompiledRule, ...],
             [form] = gates[0]
             numbers = form_sentences.get(form, ())  # already ascending
         else:
-            candidates: set[int] | None = None
-            for group in gates:
-                holding = group_sentences.get(group)
-                if holding is None:
-                    holding = group_sentences[group] = _sentences_with_any(group, form_sentences)
-                candidates = holding if candidates is None else candidates & holding
-                if not candidates:
+            # the first gate's sentences (in order), kept if they hold a form of every other gate
+            first = gates[0]
+            if len(first) == 1:
+                [form] = first
+                numbers = form_sentences.get(form, ())
+            else:
+                numbers = sorted(_holding(first, form_sentences, group_sentences))
+            for group in gates[1:]:
+                if not numbers:
                     break
-            if not candidates:
-                continue
-            numbers = sorted(candidates)
+                holding = _holding(group, form_sentences, group_sentences)
+                numbers = [number for number in numbers if number in holding]
         labels = compiled.rule.slot_labels
         chosen: list[int] = []
         chosen_inputs: list[MatchInput] = []
@@ -406,11 +426,14 @@ def _form_sentences(sentence_forms: list[frozenset[str]]) -> dict[str, list[int]
     return index
 
 
-def _sentences_with_any(forms: frozenset[str], form_sentences: Mapping[str, list[int]]) -> set[int]:
-    """The sentences holding one of ``forms``."""
-    found: set[int] = set()
-    for form in forms:
-        found.update(form_sentences.get(form, ()))
+def _holding(forms: frozenset[str], form_sentences: Mapping[str, list[int]],
+             group_sentences: dict[frozenset[str], set[int]]) -> set[int]:
+    """The sentences holding one of ``forms`` (kept in ``group_sentences``: rules share groups)."""
+    found = group_sentences.get(forms)
+    if found is None:
+        found = group_sentences[forms] = set()
+        for form in forms:
+            found.update(form_sentences.get(form, ()))
     return found
 
 
