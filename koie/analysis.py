@@ -14,8 +14,10 @@ offset Kiwi reports is an offset into the document as read.
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from . import native
@@ -166,18 +168,48 @@ class KiwiAnalyzer:
                 results = [self.kiwi.tokenize(piece, split_sents=True) for piece in pieces]
             else:
                 results = self.kiwi.tokenize(pieces, split_sents=True)
-        if _native is not None:
-            by_piece: list[list[tuple[int, Any]]] = [[] for _ in texts]
-            for (index, offset), sentences in zip(owners, results):
-                by_piece[index].append((offset, sentences))
-            return [AnalyzedDocument(text, tuple(Sentence(start, end, morphemes) for start, end, morphemes in
-                                                 _native.convert_document(text, document_pieces, _BASE_TAGS,
-                                                                          base_tag, _PREDICATE_TAGS)))
-                    for text, document_pieces in zip(texts, by_piece)]
-        by_document: list[list[list[_RawMorpheme]]] = [[] for _ in texts]
+        by_document: list[list[tuple[int, Any]]] = [[] for _ in texts]
         for (index, offset), sentences in zip(owners, results):
-            by_document[index].extend(_convert(tokens, offset) for tokens in sentences)
-        return [AnalyzedDocument(text, _number_eojeols(text, raw)) for text, raw in zip(texts, by_document)]
+            by_document[index].append((offset, sentences))
+        return [_document(text, analysed) for text, analysed in zip(texts, by_document)]
+
+    def analyze_stream(self, texts: Iterable[str]) -> Iterator[tuple[AnalyzedDocument, bool]]:
+        """Each text's analysis, in order, as soon as Kiwi has done it (and ``True``: it is fresh).
+
+        One batched call serves the whole stream: Kiwi reads ``texts`` as it
+        goes (32 pieces ahead with two threads), so its threads never wait
+        between batches, and a caller can match a document while the next ones
+        are analysed. The pieces and results are those of :meth:`analyze_many`.
+        """
+        if self.num_workers == 0:
+            for text in texts:
+                yield self.analyze_many([text])[0], True
+            return
+        waiting: deque[tuple[str, list[int], list[tuple[int, Any]]]] = deque()  # text, piece offsets, results
+
+        def pieces() -> Iterator[str]:
+            for text in texts:
+                cut = split_into_pieces(normalize_for_analysis(text))
+                waiting.append((text, [offset for offset, _piece in cut], []))
+                for _offset, piece in cut:
+                    yield piece
+
+        def finished() -> Iterator[tuple[AnalyzedDocument, bool]]:
+            while waiting and len(waiting[0][2]) == len(waiting[0][1]):
+                text, _offsets, analysed = waiting.popleft()
+                yield _document(text, analysed), True
+
+        stream = pieces()
+        first = next(stream, None)
+        if first is None:  # nothing to analyse (blank texts, or none): no model to load
+            yield from finished()
+            return
+        for sentences in self.kiwi.tokenize(itertools.chain([first], stream), split_sents=True):
+            yield from finished()  # texts with no piece (blank) ahead of this piece's text
+            text, offsets, analysed = waiting[0]
+            analysed.append((offsets[len(analysed)], sentences))
+            yield from finished()
+        yield from finished()
 
     def analyze_fragment(self, text: str) -> tuple[Morpheme, ...]:
         tokens = self.kiwi.tokenize(normalize_for_analysis(text))
@@ -192,6 +224,16 @@ class KiwiAnalyzer:
     def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
         results = self.kiwi.analyze(normalize_for_analysis(text), top_n=n)
         return [tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens])) for tokens, _score in results]
+
+
+def _document(text: str, analysed: list[tuple[int, Any]]) -> AnalyzedDocument:
+    """A document from Kiwi's sentences for each of its pieces, given as (piece offset, sentences)."""
+    if _native is not None:
+        return AnalyzedDocument(text, tuple(Sentence(start, end, morphemes) for start, end, morphemes in
+                                            _native.convert_document(text, analysed, _BASE_TAGS, base_tag,
+                                                                     _PREDICATE_TAGS)))
+    raw = [_convert(tokens, offset) for offset, sentences in analysed for tokens in sentences]
+    return AnalyzedDocument(text, _number_eojeols(text, raw))
 
 
 def _morpheme(token: Any, offset: int) -> Morpheme:

@@ -33,6 +33,7 @@ once and analyses without it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -40,7 +41,8 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,17 @@ _KIND_DOCUMENT = b"d"
 _KIND_FRAGMENT = b"f"
 _KIND_ALTERNATIVES = b"a"
 _MAGIC = "koie-analysis-cache"
+
+
+#: Texts looked up in the cache at once by :meth:`CachedAnalyzer.analyze_stream`.
+STREAM_GROUP = 32
+#: At most this many stored analyses wait, read, ahead of a fresh one in a stream.
+STREAM_AHEAD = 256
+
+
+def _groups(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    while group := list(itertools.islice(items, size)):
+        yield group
 
 
 def default_cache_path() -> Path:
@@ -409,20 +422,9 @@ class CachedAnalyzer:
         """
         keys = [self.key(_KIND_DOCUMENT, text) for text in texts]
         stored = self.cache.get_many(keys)
-        results: list[AnalyzedDocument | None] = [None] * len(texts)
-        missing: list[int] = []
-        for index, (text, key) in enumerate(zip(texts, keys)):
-            payload = stored.get(key)
-            if payload is None:
-                missing.append(index)
-                continue
-            try:
-                results[index] = decode_document(text, payload)
-                self.stats.hits += 1
-            except (ValueError, TypeError) as error:  # a payload that passed its CRC but does not decode
-                self.stats.rejected += 1
-                _warn(f"analysis cache entry unreadable ({error}); recomputing it")
-                missing.append(index)
+        results: list[AnalyzedDocument | None] = [self._decoded(text, stored.get(key))
+                                                  for text, key in zip(texts, keys)]
+        missing = [index for index, document in enumerate(results) if document is None]
         new: list[tuple[bytes, AnalyzedDocument, str]] = []
         if missing:
             self.stats.misses += len(missing)
@@ -437,6 +439,69 @@ class CachedAnalyzer:
                 self.stats.writes += self.cache.put_many(writes)
 
         return [r for r in results if r is not None], store
+
+    def _decoded(self, text: str, payload: bytes | None) -> AnalyzedDocument | None:
+        """The stored analysis of ``text``, or None: not stored, or unreadable (reported)."""
+        if payload is None:
+            return None
+        try:
+            document = decode_document(text, payload)
+        except (ValueError, TypeError) as error:  # a payload that passed its CRC but does not decode
+            self.stats.rejected += 1
+            _warn(f"analysis cache entry unreadable ({error}); recomputing it")
+            return None
+        self.stats.hits += 1
+        return document
+
+    def analyze_stream(self, texts: Iterable[str]) -> Iterator[tuple[AnalyzedDocument, bool]]:
+        """Each text's analysis in order, and whether it is not in the cache yet (the caller :meth:`store` s it).
+
+        Stored analyses are read back; the others go through the inner
+        analyser's stream when it has one (one Kiwi call for all of them).
+        Texts are read in groups of :data:`STREAM_GROUP` (one lookup each),
+        and at most :data:`STREAM_AHEAD` stored analyses wait ahead of a
+        fresh one, so a mostly cached corpus is not all held in memory.
+        """
+        inner_stream = getattr(self.inner, "analyze_stream", None)
+        if inner_stream is None:
+            for group in _groups(iter(texts), STREAM_GROUP):
+                documents = self.analyze_many(group)  # stored here: none is left to store
+                for document in documents:
+                    yield document, False
+            return
+        source = iter(texts)
+        waiting: deque[AnalyzedDocument | None] = deque()  # in order; None: the inner stream's next one
+        ended = False
+
+        def missing() -> Iterator[str]:
+            nonlocal ended
+            for group in _groups(source, STREAM_GROUP):
+                keys = [self.key(_KIND_DOCUMENT, text) for text in group]
+                stored = self.cache.get_many(keys)
+                for text, key in zip(group, keys):
+                    document = self._decoded(text, stored.get(key))
+                    waiting.append(document)
+                    if document is None:
+                        self.stats.misses += 1
+                        yield text
+                if len(waiting) > STREAM_AHEAD:
+                    return  # the caller drains what waits, then streams on
+            ended = True
+
+        while not ended:
+            for document, _fresh in inner_stream(missing()):
+                while waiting[0] is not None:
+                    yield waiting.popleft(), False  # type: ignore[misc]
+                waiting.popleft()
+                yield document, True
+            while waiting:
+                yield waiting.popleft(), False  # type: ignore[misc]
+
+    def store(self, fresh: Sequence[tuple[str, AnalyzedDocument]]) -> None:
+        """Write fresh analyses (text, analysis) from :meth:`analyze_stream` to the cache."""
+        if fresh:
+            writes = [(self.key(_KIND_DOCUMENT, text), encode_document(document, text)) for text, document in fresh]
+            self.stats.writes += self.cache.put_many(writes)
 
     def analyze_fragment(self, text: str) -> tuple[Morpheme, ...]:
         key = self.key(_KIND_FRAGMENT, text)

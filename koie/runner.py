@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import queue
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from concurrent.futures import Future
@@ -42,15 +44,20 @@ class RunSummary:
 def document_records(pack: Pack, documents: list[InputDocument], explain: bool = False,
                      include_hidden: bool = False, include_suppressed: bool = False,
                      published: str | None = None, timeout: float | None = None,
-                     analyses: Future[list[AnalyzedDocument]] | None = None) -> list[list[dict[str, Any]]]:
+                     analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None
+                     ) -> list[list[dict[str, Any]]]:
     """Records (as JSON dicts) for each document of a batch, in input order.
 
     ``timeout``: seconds each document's matching may take (koie.limits); past it, DocumentTimeout.
-    ``analyses``: the batch's analyses, already under way (see :func:`_pipelined`).
+    ``analyses``: the batch's analyses, already under way: one future for the batch (see
+    :func:`_pipelined`), or each document's in turn (see :func:`_streamed`).
     """
     versions = pack.analyzer.versions()
-    if analyses is not None:
+    analysed: Iterable[AnalyzedDocument]
+    if isinstance(analyses, Future):
         analysed = analyses.result()
+    elif analyses is not None:
+        analysed = analyses
     else:
         analysed = _analyze(pack, [d.text for d in documents])
     out: list[list[dict[str, Any]]] = []
@@ -100,7 +107,7 @@ def _nothing() -> None:
 
 
 def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any, ...],
-                  analyses: Future[list[AnalyzedDocument]] | None = None
+                  analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None
                   ) -> tuple[list[list[dict[str, Any]]], list[DocumentProblem]]:
     """Records for each document of a batch, and the documents that failed (E405) with empty records.
 
@@ -164,7 +171,10 @@ def computed_batches(pack: Pack, batches: Iterable[list[InputDocument | Document
 
         yield from parallel_batches(pack, batches, options, workers, lines)
         return
-    yield from _pipelined(pack, batches, options)
+    if hasattr(getattr(pack, "analyzer", None), "analyze_stream"):
+        yield from _streamed(pack, batches, options)
+    else:
+        yield from _pipelined(pack, batches, options)
 
 
 def _analyses_cached(pack: Pack, batches: list[list[InputDocument | DocumentProblem]]) -> bool:
@@ -213,6 +223,104 @@ def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProble
             yield batch, batch_records(pack, documents, options, analyses)
             store()
             current = following
+
+
+#: At most this many analysed documents wait to be matched in a streamed run (memory stays bounded).
+STREAM_WINDOW = 2 * BATCH
+
+
+def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...]
+              ) -> Iterator[tuple[list[InputDocument | DocumentProblem],
+                                  tuple[list[list[dict[str, Any]]], list[DocumentProblem]]]]:
+    """Batches matched here, document by document, as one stream of analyses comes in from a thread.
+
+    The thread reads the batches and runs the analyser's ``analyze_stream``
+    over all their texts: one Kiwi call for the whole run, so Kiwi's threads
+    never wait at the end of a batch, and this thread matches each document as
+    soon as it is analysed, so the run ends one document, not one batch, after
+    the analysis. Measured on 2 cores, 1 MB, rules/meetings.yaml: see
+    docs/performance.md. Batches still come out whole and in order (the
+    journal commits batches), a document whose analysis failed is redone
+    alone (:func:`batch_records`), and at most :data:`STREAM_WINDOW` analysed
+    documents wait, so memory stays bounded when matching is the slower side.
+    """
+    handoff: queue.SimpleQueue[Any] = queue.SimpleQueue()  # (batch, documents, futures), then _END or an error
+    window = threading.Semaphore(STREAM_WINDOW)
+    stop = threading.Event()
+    source = iter(batches)
+
+    unreadable: list[BaseException] = []  # reading the inputs failed: raised after the batches before
+
+    def texts(waiting: deque[Future[tuple[AnalyzedDocument, bool]]]) -> Iterator[str]:
+        while not stop.is_set():
+            try:
+                batch = next(source)
+            except StopIteration:
+                return
+            except BaseException as error:  # noqa: BLE001 - e.g. --resume with other inputs (koie.resume)
+                unreadable.append(error)
+                return
+            documents = [d for d in batch if isinstance(d, InputDocument)]
+            futures: list[Future[tuple[AnalyzedDocument, bool]]] = [Future() for _ in documents]
+            waiting.extend(futures)
+            handoff.put((batch, documents, futures))
+            for document in documents:
+                yield document.text
+
+    def analyse() -> None:
+        try:
+            while not unreadable:
+                waiting: deque[Future[tuple[AnalyzedDocument, bool]]] = deque()
+                try:
+                    for analysis in pack.analyzer.analyze_stream(texts(waiting)):  # type: ignore[attr-defined]
+                        while not window.acquire(timeout=0.1):
+                            if stop.is_set():
+                                return
+                        waiting.popleft().set_result(analysis)
+                    break
+                except Exception as error:  # noqa: BLE001 - these documents are redone one by one
+                    if not waiting:
+                        raise
+                    for future in waiting:
+                        future.set_exception(error)
+                    # and a new stream starts after them
+            if unreadable:
+                raise unreadable[0]
+        except BaseException as error:  # noqa: BLE001 - raised in the matching thread, after the batches before
+            handoff.put(error)
+        finally:
+            handoff.put(_END)
+
+    thread = threading.Thread(target=analyse, name="koie-analysis", daemon=True)
+    thread.start()
+    store = getattr(pack.analyzer, "store", None)
+    try:
+        while (item := handoff.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            batch, documents, futures = item
+            fresh: list[tuple[str, AnalyzedDocument]] = []
+
+            def each(pairs: list[tuple[InputDocument, Future[tuple[AnalyzedDocument, bool]]]]
+                     ) -> Iterator[AnalyzedDocument]:
+                for document, future in pairs:
+                    analysis, new = future.result()
+                    if new:
+                        fresh.append((document.text, analysis))
+                    yield analysis
+
+            yield batch, batch_records(pack, documents, options, each(list(zip(documents, futures))))
+            for future in futures:  # each analysed document makes room for another, matched or not
+                if future.exception() is None:
+                    window.release()
+            if store is not None:
+                store(fresh)  # after matching: the writes would hold up nothing, the analyses are made
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+_END = object()
 
 
 def _report(problem: DocumentProblem, errors_out: TextIO | None, quiet: bool) -> None:
