@@ -108,3 +108,15 @@ def test_native_conversion_gives_the_python_conversion(kiwi, monkeypatch) -> Non
     assert native_documents == python_documents
     assert sum(len(s.morphemes) for d in native_documents for s in d.sentences) > 1000
     assert len({m.eojeol for s in native_documents[3].sentences for m in s.morphemes}) > 900
+
+
+def test_analysis_stream_gives_what_a_batch_gives(kiwi) -> None:
+    """One Kiwi call over a stream of texts (koie.runner._streamed) analyses each text as a batch
+    does: same pieces, sentences, offsets and eojeols, blank texts included."""
+    from koie.analysis import MAX_PIECE
+
+    long_line = " ".join(["삼성전자 회장이 엔비디아 CEO와 만났다."] * (MAX_PIECE // 20))
+    texts = ["홍길동 사장이 왔다.\n\n김철수 대표가 떠났다.", "", "  \n", long_line, "이재용 회장이 젠슨 황을 만났다."]
+    streamed = list(kiwi.analyze_stream(iter(texts)))
+    assert [document for document, _fresh in streamed] == kiwi.analyze_many(texts)
+    assert all(fresh for _document, fresh in streamed)

@@ -8,6 +8,7 @@ checks offsets through real Kiwi on emoji, Hanja, a BOM and CRLF.
 from __future__ import annotations
 
 import json
+import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -293,3 +294,96 @@ def test_a_broken_pipe_that_is_not_stdout_stays_an_internal_error(monkeypatch: p
     result = CliRunner().invoke(cli.main, ["run", "examples/hello.yaml", "-", "--no-cache", "-q"], input="가\n")
     assert result.exit_code == 1
     assert "internal error: BrokenPipeError" in result.output
+
+
+class StreamingWords(WordAnalyzer):
+    """WordAnalyzer with koie.analysis's streaming interface; fails on texts holding ``fail_on``.
+
+    Records how far ahead of the matching the analysis ran: ``ahead`` is the
+    most texts it had read that the run had not yet matched.
+    """
+
+    def __init__(self, fail_on: str = "\0") -> None:
+        self.fail_on = fail_on
+        self.read = 0
+        self.matched = 0
+        self.ahead = 0
+
+    def analyze_many(self, texts: Any) -> list[Any]:
+        if any(self.fail_on in text for text in texts):
+            raise RuntimeError("the analyser broke")
+        return super().analyze_many(texts)
+
+    def analyze_stream(self, texts: Any) -> Any:
+        for text in texts:
+            self.read += 1
+            self.ahead = max(self.ahead, self.read - self.matched)
+            if self.fail_on in text:
+                raise RuntimeError("the analyser broke")
+            yield self.analyze(text), False
+
+
+def _numbered_corpus(tmp_path: Path, count: int, bad: int | None = None) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for index in range(count):
+        text = "폭발 홍길동 회장" if index == bad else f"홍길동 회장 {index}"
+        (corpus / f"{index:04d}.txt").write_text(text, encoding="utf-8")
+    return corpus
+
+
+def test_a_streamed_run_redoes_only_what_the_failed_stream_held(word_pack: Pack, tmp_path: Path) -> None:
+    """An analyser that streams (koie.runner._streamed) and breaks on one text: that document is
+    lost (E405), the documents read with it are redone one by one, and the stream starts again."""
+    from koie.runner import BATCH
+
+    analyzer = StreamingWords(fail_on="폭발")
+    corpus = _numbered_corpus(tmp_path, 3 * BATCH + 5, bad=BATCH + 3)
+    out = tmp_path / "out.jsonl"
+    summary = run_corpus(Pack(word_pack.compiled, analyzer), (str(corpus),), output=str(out), quiet=True)
+    assert [(p.code, Path(p.id).name) for p in summary.problems] == [("E405", f"{BATCH + 3:04d}.txt")]
+    documents = [json.loads(line)["doc"] for line in out.read_text(encoding="utf-8").splitlines()]
+    expected = [str(corpus / f"{i:04d}.txt") for i in range(3 * BATCH + 5) if i != BATCH + 3]
+    assert documents == expected  # every other document, in input order
+    assert analyzer.read > BATCH + 4  # the stream went on after the failure
+
+
+def test_a_streamed_run_keeps_its_analyses_within_the_window(word_pack: Pack, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The analysing thread runs at most STREAM_WINDOW documents (plus the batch being matched)
+    ahead of the matching, however fast it is: memory stays bounded."""
+    import koie.runner as runner
+
+    analyzer = StreamingWords()
+    matching = runner.document_records
+
+    def counted(pack: Any, documents: Any, *args: Any, **kwargs: Any) -> Any:
+        records = matching(pack, documents, *args, **kwargs)
+        time.sleep(0.02)  # matching is the slow side here: the analysing thread would run to the end
+        analyzer.matched += len(documents)
+        return records
+
+    monkeypatch.setattr(runner, "document_records", counted)
+    count = 12 * runner.BATCH
+    summary = run_corpus(Pack(word_pack.compiled, analyzer), (str(_numbered_corpus(tmp_path, count)),),
+                         output=str(tmp_path / "out.jsonl"), quiet=True)
+    assert summary.documents == count and analyzer.read == count
+    assert analyzer.ahead <= runner.STREAM_WINDOW + runner.BATCH, analyzer.ahead
+
+
+def test_a_streamed_run_reports_unreadable_inputs_after_the_batches_before(word_pack: Pack, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The analysing thread reads the inputs; an error there (--resume with other inputs) is raised
+    in the run, after the batches read before it were written."""
+    import koie.runner as runner
+    from koie.inputs import InputDocument
+
+    def inputs(*args: Any, **kwargs: Any) -> Any:
+        for index in range(runner.BATCH + 1):
+            yield InputDocument(f"d{index}", f"홍길동 회장 {index}", {})
+        raise ValueError("the inputs changed")
+
+    monkeypatch.setattr(runner, "read_inputs", inputs)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(ValueError, match="the inputs changed"):
+        run_corpus(Pack(word_pack.compiled, StreamingWords()), ("ignored",), quiet=True, workers=1)

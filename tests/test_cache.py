@@ -166,3 +166,47 @@ def test_warm_run_in_shared_processes_is_byte_identical(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] and outputs[0].count(b"\n") >= BATCH * SMALL_RUN_BATCHES
+
+
+class StreamingAnalyzer(CountingAnalyzer):
+    """CountingAnalyzer with a stream (as KiwiAnalyzer's): records how many texts it had read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.streams = 0
+
+    def analyze_stream(self, texts):
+        self.streams += 1
+        for text in texts:
+            self.calls += 1
+            yield NotationAnalyzer.analyze_many(self, [text])[0], True
+
+
+def test_cache_stream_mixes_stored_and_fresh_analyses_in_order(tmp_path: Path, monkeypatch) -> None:
+    """Stored analyses are read back, the rest come from the inner stream, in input order, each with
+    whether it still has to be stored; what :meth:`store` writes is a hit next time."""
+    import koie.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "STREAM_GROUP", 3)
+    monkeypatch.setattr(cache_module, "STREAM_AHEAD", 4)  # stored analyses end a stream early
+    texts = [f"문장{index}/NNG" for index in range(20)]
+    inner = StreamingAnalyzer()
+    cached = CachedAnalyzer(inner, tmp_path / "c.sqlite")
+    cached.analyze_many([texts[i] for i in range(20) if i not in (1, 17)])
+    inner.calls = 0
+    results = list(cached.analyze_stream(iter(texts)))
+    assert [document for document, _fresh in results] == NotationAnalyzer().analyze_many(texts)  # in order
+    assert [index for index, (_document, fresh) in enumerate(results) if fresh] == [1, 17]
+    assert inner.calls == 2 and inner.streams > 1
+    cached.store([(text, document) for text, (document, fresh) in zip(texts, results) if fresh])
+    assert all(not fresh for _document, fresh in cached.analyze_stream(texts)) and inner.calls == 2
+
+
+def test_cache_stream_without_an_inner_stream_stores_as_it_goes(tmp_path: Path) -> None:
+    inner = CountingAnalyzer()
+    cached = CachedAnalyzer(inner, tmp_path / "c.sqlite")
+    texts = [f"문장{index}/NNG" for index in range(40)]
+    results = list(cached.analyze_stream(texts))
+    assert [d for d, _fresh in results] == NotationAnalyzer().analyze_many(texts)
+    assert not any(fresh for _d, fresh in results)
+    assert cached.covers(texts) and inner.calls == 40
