@@ -350,8 +350,8 @@ def test_a_streamed_run_redoes_only_what_the_failed_stream_held(word_pack: Pack,
 
 def test_a_streamed_run_keeps_its_analyses_within_the_window(word_pack: Pack, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """The analysing thread runs at most STREAM_WINDOW documents (plus the batch being matched)
-    ahead of the matching, however fast it is: memory stays bounded."""
+    """The analysing thread runs at most STREAM_WINDOW documents ahead of the matching, however
+    fast it is: memory stays bounded."""
     import koie.runner as runner
 
     analyzer = StreamingWords()
@@ -368,7 +368,8 @@ def test_a_streamed_run_keeps_its_analyses_within_the_window(word_pack: Pack, tm
     summary = run_corpus(Pack(word_pack.compiled, analyzer), (str(_numbered_corpus(tmp_path, count)),),
                          output=str(tmp_path / "out.jsonl"), quiet=True)
     assert summary.documents == count and analyzer.read == count
-    assert analyzer.ahead <= runner.STREAM_WINDOW + runner.BATCH, analyzer.ahead
+    # waiting in the window, the batch being matched (counted when it is done), the text being read
+    assert analyzer.ahead <= runner.STREAM_WINDOW + runner.BATCH + 1, analyzer.ahead
 
 
 def test_a_streamed_run_reports_unreadable_inputs_after_the_batches_before(word_pack: Pack, tmp_path: Path,
@@ -387,3 +388,25 @@ def test_a_streamed_run_reports_unreadable_inputs_after_the_batches_before(word_
     out = tmp_path / "out.jsonl"
     with pytest.raises(ValueError, match="the inputs changed"):
         run_corpus(Pack(word_pack.compiled, StreamingWords()), ("ignored",), quiet=True, workers=1)
+
+
+@pytest.mark.parametrize("bad", [None, 40])
+def test_a_streamed_run_with_a_window_smaller_than_a_batch_finishes(word_pack: Pack, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      bad: int | None) -> None:
+    """Each analysis handed to the matching frees its place in the window at once, not at the end of
+    its batch: a window of 3 documents neither deadlocks nor loses one, with or without a failure."""
+    import threading
+
+    import koie.runner as runner
+
+    monkeypatch.setattr(runner, "STREAM_WINDOW", 3)
+    corpus = _numbered_corpus(tmp_path, 3 * runner.BATCH, bad=bad)
+    summaries: list[Any] = []
+    worker = threading.Thread(target=lambda: summaries.append(run_corpus(
+        Pack(word_pack.compiled, StreamingWords(fail_on="폭발")), (str(corpus),),
+        output=str(tmp_path / "out.jsonl"), quiet=True)), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert summaries, "the run did not finish"
+    assert summaries[0].documents == 3 * runner.BATCH and len(summaries[0].problems) == (bad is not None)
