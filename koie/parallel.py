@@ -50,8 +50,8 @@ def cores() -> int:
 def default_workers() -> int:
     """The default for ``--workers``: one process per two cores, so every core is busy.
 
-    One process already keeps two cores busy: Kiwi analyses the next batch in
-    its C++ threads while Python matches this one (koie.runner._pipelined).
+    One process already keeps two cores busy: Kiwi analyses the coming documents
+    in its C++ threads while Python matches this one (koie.runner._streamed).
     Measured on 2 cores with rules/meetings.yaml and the native matcher, two
     processes took 1.1-1.4 x the time of one (each loads its own model). A
     run served by the analysis cache loads no model and uses one process per
