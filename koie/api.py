@@ -23,7 +23,7 @@ from .dates import parse_published
 from .engine import CompiledPack, Extraction, Record, collector_paused, compile_pack, extract
 from .explain import explain_record
 from .load import load_pack
-from .mentions import check_pack_settings, complete_extraction
+from .mentions import complete_extraction
 from .morphemes import AnalyzedDocument, Analyzer
 from .resolve import resolve_pack, user_words_of
 
@@ -48,7 +48,6 @@ class Pack:
     @classmethod
     def load(cls, path: str | Path, analyzer: Analyzer | None = None) -> Pack:
         spec = load_pack(path)
-        check_pack_settings(spec)
         analyzer = analyzer or shared_analyzer(user_words_of(spec))
         return cls(compile_pack(resolve_pack(spec, analyzer)), analyzer)
 

@@ -131,6 +131,8 @@ class PackSpec:
     mentions: dict[str, Any] = field(default_factory=dict)
     #: labels whose records get a normalised date (koie/dates.py)
     dates: tuple[str, ...] = ()
+    #: every label named under mentions, dates and carry: (label, what names it, where), checked at load
+    label_references: tuple[tuple[str, str, Place], ...] = ()
 
 
 class _Collector:
@@ -302,6 +304,8 @@ class _PackReader:
         self.source = source
         self.out = out
         self.rule_nodes = 0  # rules written, whether or not they were read without error
+        #: labels named under mentions, dates and carry, checked once the whole pack is read (imports too)
+        self.label_references: list[tuple[str, str, Place]] = []
 
     def place(self, node: yaml.Node) -> Place:
         return Place(self.source, node.start_mark.index)
@@ -326,6 +330,9 @@ class _PackReader:
                 continue
             result[name] = (key, value)
         return result
+
+    def label_reference(self, node: yaml.Node, label: str, where: str) -> None:
+        self.label_references.append((label, where, Place(self.source, node.start_mark.index, len(label))))
 
     def scalar(self, node: yaml.Node, what: str) -> str | None:
         if not self.expect(node, yaml.ScalarNode, what):
@@ -397,6 +404,7 @@ class _PackReader:
                     value = self.scalar(item, "a label under dates")
                     if value:
                         parts["dates"].append(value)
+                        self.label_reference(item, value, "dates")
         if "rules" in keys:
             node = keys["rules"][1]
             if self.expect(node, yaml.SequenceNode, "rules"):
@@ -433,6 +441,7 @@ class _PackReader:
             return settings
         for key, value in node.value:
             label = str(key.value)
+            self.label_reference(key, label, "mentions")
             if not self.expect(value, yaml.MappingNode, f"mentions of {label}"):
                 continue
             keys = self.keys(value, MENTION_KEYS, "mentions")
@@ -458,6 +467,7 @@ class _PackReader:
                     source_label = self.scalar(source, f"the label attached as {attribute.value}")
                     if source_label:
                         setting["attach"][str(attribute.value)] = source_label
+                        self.label_reference(source, source_label, f"mentions: {label}: attach: {attribute.value}")
             settings[label] = setting
         return settings
 
@@ -479,6 +489,7 @@ class _PackReader:
                     label = self.scalar(item, "a label to carry from")
                     if label:
                         labels.append(label)
+                        self.label_reference(item, label, f"carry: {role} of rule {rule_id}")
             if not labels:
                 self.out.add(self.place(value).diagnostic(
                     "E003", f"carry of {role!r} says nowhere to carry from", 1, value=role, rule=rule_id,
@@ -736,6 +747,7 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
     mentions: dict[str, Any] = {}
     dates: list[str] = []
     files: list[str] = []
+    label_references: list[tuple[str, str, Place]] = []
     for relative, import_place in parts["imports"]:
         imported = _load(path.parent / relative, out, chain + (resolved,), import_place)
         if imported is not None:
@@ -746,12 +758,14 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
             mentions.update(imported.mentions)
             dates.extend(imported.dates)
             files.extend(imported.files)
+            label_references.extend(imported.label_references)
     lexicons.extend(parts["lexicons"])
     macros.extend(parts["macros"])
     rules.extend(parts["rules"])
     overlap.update(parts["overlap"])
     mentions.update(parts["mentions"])
     dates.extend(parts["dates"])
+    label_references.extend(reader.label_references)
     files.append(str(path))
     if not rules and not chain and not reader.rule_nodes:
         out.add(Diagnostic("E009", "the rule pack has no rules", file=str(path), line=1, col=1,
@@ -767,6 +781,17 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
         else:
             seen[rule.id] = rule
     unique_rules = tuple(seen.values()) if not chain else tuple(rules)
+    if not chain:
+        _check_label_references(label_references, {rule.label for rule in rules}, out)
     return PackSpec(parts.get("name") or path.stem, parts.get("version") or "0", parts.get("description") or "",
                     str(path), tuple(lexicons), tuple(macros), unique_rules, overlap, tuple(dict.fromkeys(files)),
-                    mentions, tuple(dict.fromkeys(dates)))
+                    mentions, tuple(dict.fromkeys(dates)), tuple(label_references))
+
+
+def _check_label_references(references: list[tuple[str, str, Place]], labels: set[str], out: _Collector) -> None:
+    """Labels named under mentions, dates and carry must be some rule's label (in this pack or an import)."""
+    for label, where, place in references:
+        if label not in labels:
+            out.add(place.diagnostic(
+                "E201", f"unknown label {label!r} under {where}", len(label), value=label,
+                suggestion=did_you_mean(label, labels) or f"known labels: {', '.join(sorted(labels)) or '(none)'}"))

@@ -68,37 +68,6 @@ def _key(record: Record) -> RecordKey:
     return (record.rule, record.start, record.end)
 
 
-def check_settings(spec: PackSpec) -> list[Diagnostic]:
-    """Labels named under ``mentions``, ``dates`` and ``carry`` must exist."""
-    labels = {rule.label for rule in spec.rules}
-    problems: list[Diagnostic] = []
-
-    def unknown(label: str, where: str) -> None:
-        if label not in labels:
-            problems.append(Diagnostic(
-                "E201", f"unknown label {label!r} under {where}", file=spec.file, value=label,
-                suggestion=did_you_mean(label, labels) or f"known labels: {', '.join(sorted(labels))}"))
-
-    for label, setting in spec.mentions.items():
-        unknown(label, "mentions")
-        for attribute, source in setting.get("attach", {}).items():
-            unknown(source, f"mentions: {label}: attach: {attribute}")
-    for label in spec.dates:
-        unknown(label, "dates")
-    for rule in spec.rules:
-        for role, setting in rule.carry.items():
-            for label in setting["from"]:
-                unknown(label, f"carry: {role} of rule {rule.id}")
-    return problems
-
-
-def check_pack_settings(spec: PackSpec) -> None:
-    """Raise :class:`KoieError` when a document-level setting names an unknown label."""
-    problems = check_settings(spec)
-    if problems:
-        raise KoieError(problems)
-
-
 # ------------------------------------------------------------------ names
 
 def _squash(text: str) -> str:

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from koie.cli import main
@@ -67,6 +68,23 @@ def test_cli_run_with_bad_pack_exits_1_without_traceback() -> None:
                                input="홍길동", capture_output=True, text=True)
     assert completed.returncode == 1
     assert "E201" in completed.stderr and "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize("cache", ["--no-cache", "--cache"])
+def test_cli_run_reports_unknown_setting_labels_with_or_without_the_cache(tmp_path, cache) -> None:
+    """Labels under mentions, dates and carry are checked when the pack loads, whatever runs it.
+
+    They used to be checked only by a run without the cache: ``koie check`` and a
+    cached run (the default) took a misspelt label and ignored the setting.
+    """
+    output = tmp_path / "out.jsonl"
+    where = [cache] + ([str(tmp_path / "cache.sqlite")] if cache == "--cache" else [])
+    result = invoke("run", "tests/bad_rules/unknown_setting_label.yaml", "-", "-o", str(output), *where,
+                    input="홍길동 회장이 왔다.")
+    assert result.exit_code == 1
+    assert "unknown_setting_label.yaml:3:3: E201 unknown label 'PERSN' under mentions" in result.stderr
+    assert "unknown_setting_label.yaml:6:9: E201 unknown label 'DAET' under dates" in result.stderr
+    assert not output.exists() and not list(tmp_path.glob("out.jsonl*"))
 
 
 def test_cli_debug_shows_traceback() -> None:

@@ -56,6 +56,7 @@ REQUIRED = {
     "invalid_regex": "E105",
     "big_quantifier": "E211",
     "unknown_label": "E201",
+    "unknown_setting_label": "E201",
     "unknown_lexicon": "E202",
     "unknown_macro": "E203",
     "unknown_tag": "E204",
