@@ -22,7 +22,7 @@ from .analysis import KiwiAnalyzer
 from .dates import parse_published
 from .engine import CompiledPack, Extraction, Record, collector_paused, compile_pack, extract
 from .explain import explain_record
-from .load import load_pack
+from .load import PackSpec, load_pack
 from .mentions import complete_extraction
 from .morphemes import AnalyzedDocument, Analyzer
 from .resolve import resolve_pack, user_words_of
@@ -42,7 +42,8 @@ class Pack:
     """A compiled rule pack bound to an analyser."""
 
     def __init__(self, compiled: CompiledPack, analyzer: Analyzer) -> None:
-        self.compiled = compiled
+        self._compiled: CompiledPack | None = compiled
+        self._spec = compiled.resolved.spec
         self.analyzer = analyzer
 
     @classmethod
@@ -51,9 +52,47 @@ class Pack:
         analyzer = analyzer or shared_analyzer(user_words_of(spec))
         return cls(compile_pack(resolve_pack(spec, analyzer)), analyzer)
 
+    @classmethod
+    def deferred(cls, spec: PackSpec, analyzer: Analyzer) -> Pack:
+        """A pack whose rules are resolved and compiled when :attr:`compiled` is first read.
+
+        ``koie run`` starts the analysis of the documents first and compiles
+        the pack while Kiwi analyses them (koie.runner): the literals are
+        analysed by the model the documents need anyway, so the compile waits
+        for the model, and the documents need not wait for the compile. A bad
+        pack raises :class:`koie.KoieError` where it is compiled.
+        """
+        pack = cls.__new__(cls)
+        pack._compiled = None
+        pack._spec = spec
+        pack.analyzer = analyzer
+        return pack
+
+    @property
+    def compiled(self) -> CompiledPack:
+        if self._compiled is None:
+            self._compiled = compile_pack(resolve_pack(self._spec, self.analyzer))
+        return self._compiled
+
+    @property
+    def is_compiled(self) -> bool:
+        return self._compiled is not None
+
+    @property
+    def spec(self) -> PackSpec:
+        """The pack as loaded (its files, rules and settings), compiled or not."""
+        return self._spec
+
+    def __getstate__(self) -> dict[str, Any]:
+        # worker processes receive the compiled pack (koie.parallel), never a compile still to do
+        return {"_compiled": self.compiled, "_spec": self._spec, "analyzer": self.analyzer}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     @property
     def name(self) -> str:
-        return self.compiled.resolved.spec.name
+        return self._spec.name
 
     @property
     def warnings(self) -> tuple[Any, ...]:

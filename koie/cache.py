@@ -529,18 +529,23 @@ class CachedAnalyzer:
         return results
 
 
-def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str] | None) -> Any:
+def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str] | None,
+                     deferred: bool = False) -> Any:
     """:func:`koie.load`, with the pack's analyser (literals and documents) behind the cache at ``cache``.
 
-    ``cache=None`` loads the pack without a cache.
+    ``cache=None`` loads the pack without a cache. ``deferred``: the rule files
+    are read and checked now, the rules resolved and compiled when first used
+    (:meth:`koie.api.Pack.deferred`).
     """
     from .api import Pack, shared_analyzer
-    from .engine import compile_pack
     from .load import load_pack
-    from .resolve import resolve_pack, user_words_of
+    from .resolve import user_words_of
 
-    if cache is None:
-        return Pack.load(os.fspath(path))
     spec = load_pack(os.fspath(path))
-    analyzer = CachedAnalyzer(shared_analyzer(user_words_of(spec)), cache)
-    return Pack(compile_pack(resolve_pack(spec, analyzer)), analyzer)
+    analyzer: Any = shared_analyzer(user_words_of(spec))
+    if cache is not None:
+        analyzer = CachedAnalyzer(analyzer, cache)
+    pack = Pack.deferred(spec, analyzer)
+    if not deferred:
+        pack.compiled  # noqa: B018 - compiled now: a bad pack raises here
+    return pack

@@ -158,7 +158,8 @@ def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, expla
 
     if resume and (not output or fmt in ("table", "html")):
         raise click.UsageError("--resume continues a run written with -o FILE in jsonl or csv format")
-    pack = load_cached_pack(rules, None if no_cache else (cache_path or default_cache_path()))
+    # the rule files are read and checked now; the rules compile while the first documents are analysed
+    pack = load_cached_pack(rules, None if no_cache else (cache_path or default_cache_path()), deferred=True)
     progress = Progress(count_documents(inputs, jsonl)) if wanted(quiet) else None
     summary = run_corpus(pack, inputs, output=output, fmt=fmt, explain=explain, include_hidden=include_hidden,
                          include_suppressed=suppressed, jsonl=jsonl, encoding=encoding, lossy=lossy,
@@ -176,8 +177,7 @@ def _run_key(rules: str, pack: Any) -> dict[str, Any]:
     import hashlib
 
     digest = hashlib.sha1()
-    files = getattr(getattr(getattr(pack, "compiled", None), "resolved", None), "spec", None)
-    for name in getattr(files, "files", None) or (rules,):
+    for name in pack.spec.files or (rules,):
         try:
             digest.update(Path(name).read_bytes())
         except OSError:

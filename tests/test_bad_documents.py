@@ -410,3 +410,62 @@ def test_a_streamed_run_with_a_window_smaller_than_a_batch_finishes(word_pack: P
     worker.join(timeout=120)
     assert summaries, "the run did not finish"
     assert summaries[0].documents == 3 * runner.BATCH and len(summaries[0].problems) == (bad is not None)
+
+
+class WaitingForTheStream(StreamingWords):
+    """StreamingWords whose literal analyses wait (up to 10 s) until the stream has read a document."""
+
+    def __init__(self) -> None:
+        import threading
+
+        super().__init__()
+        self.streaming = threading.Event()
+        self.literals_waited: list[bool] = []
+
+    def analyze_stream(self, texts: Any) -> Any:
+        for text in texts:
+            self.streaming.set()
+            yield from super().analyze_stream([text])
+
+    def analyze_fragment(self, text: str) -> Any:
+        self.literals_waited.append(self.streaming.wait(timeout=10))
+        return super().analyze_fragment(text)
+
+
+def test_a_deferred_pack_compiles_while_the_documents_are_analysed(tmp_path: Path) -> None:
+    """koie run starts the analysis before it compiles the pack (Pack.deferred): the compile's
+    literal analyses find the document stream already reading (they would wait 10 s in vain,
+    and then fail this test, if the compile came first)."""
+    from koie.load import load_pack
+
+    path = tmp_path / "pack.yaml"
+    path.write_text(PACK.replace("회장/NNG", "회장"), encoding="utf-8")  # a literal, analysed when compiled
+    analyzer = WaitingForTheStream()
+    pack = Pack.deferred(load_pack(path), analyzer)
+    assert not pack.is_compiled
+    corpus = _numbered_corpus(tmp_path, 3)
+    out = tmp_path / "out.jsonl"
+    summary = run_corpus(pack, (str(corpus),), output=str(out), quiet=True, workers=1)
+    assert pack.is_compiled and analyzer.literals_waited and all(analyzer.literals_waited)
+    assert summary.documents == 3 and summary.records == 3
+    assert [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()] == \
+        ["홍길동 회장"] * 3
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_deferred_pack_that_does_not_compile_leaves_no_output(tmp_path: Path, workers: int) -> None:
+    """A pack whose rules fail to resolve raises where it compiles, after the analysis started:
+    the analysis stops, and no FILE, FILE.part, journal or errors file is left."""
+    from koie.errors import KoieError
+    from koie.load import load_pack
+
+    path = tmp_path / "pack.yaml"
+    path.write_text(PACK.replace(". 회장/NNG", "'[PERSN] 회장/NNG'"), encoding="utf-8")
+    pack = Pack.deferred(load_pack(path), StreamingWords())
+    corpus = _numbered_corpus(tmp_path, 40)
+    out = tmp_path / "out" / "records.jsonl"
+    out.parent.mkdir()
+    with pytest.raises(KoieError, match="PERSN"):
+        run_corpus(pack, (str(corpus),), output=str(out), errors_file=str(out.parent / "errors.jsonl"),
+                   quiet=True, workers=workers)
+    assert list(out.parent.iterdir()) == []

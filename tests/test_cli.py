@@ -87,6 +87,18 @@ def test_cli_run_reports_unknown_setting_labels_with_or_without_the_cache(tmp_pa
     assert not output.exists() and not list(tmp_path.glob("out.jsonl*"))
 
 
+def test_cli_run_with_a_pack_that_does_not_compile_writes_nothing(tmp_path) -> None:
+    """koie run compiles the rules while the first documents are analysed; a rule that does not
+    resolve still gives its diagnostic with a caret and exit 1, and no output file is left."""
+    output = tmp_path / "out.jsonl"
+    result = invoke("run", "tests/bad_rules/unknown_label.yaml", "-", "-o", str(output),
+                    "--cache", str(tmp_path / "cache.sqlite"), input="홍길동 회장이 왔다.\n" * 3)
+    assert result.exit_code == 1
+    assert "unknown_label.yaml:8:16: E201 unknown label 'PERSN'" in result.stderr
+    assert " " * 15 + "^" * 5 in result.stderr.splitlines()
+    assert not list(tmp_path.glob("out.jsonl*"))
+
+
 def test_cli_debug_shows_traceback() -> None:
     completed = subprocess.run([sys.executable, "-m", "koie", "--debug", "check", "tests/packs/persn.yaml"],
                                capture_output=True, text=True)

@@ -93,7 +93,7 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
     from koie.runner import SMALL_RUN_BATCHES
 
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
-    assert [b for b, _ in computed_batches(object(), batches, (), workers=0)] == batches
+    assert [b for b, _ in computed_batches(type("PackStub", (), {"compiled": None})(), batches, (), workers=0)] == batches
     assert calls == batches
 
 
@@ -126,7 +126,7 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
         def analyze_many(self, texts):
             return []
 
-    pack = type("PackStub", (), {"analyzer": Analyzer()})()
+    pack = type("PackStub", (), {"analyzer": Analyzer(), "compiled": None})()
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES + 2)]
     list(computed_batches(pack, batches, (), workers=0))
     assert started == ([expected] if expected else [])
@@ -152,7 +152,7 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
         def analyze_many(self, texts):
             return []
 
-    pack = type("PackStub", (), {"analyzer": Analyzer()})()
+    pack = type("PackStub", (), {"analyzer": Analyzer(), "compiled": None})()
     batches = [[InputDocument(str(i), "텍스트")] for i in range(3 * SMALL_RUN_BATCHES)]
     assert [batch for batch, _ in computed_batches(pack, batches, (), workers=0)] == batches
 
