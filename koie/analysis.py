@@ -48,6 +48,9 @@ def _build_char_map() -> dict[int, str]:
     for code in list(range(0x20)) + [0x7F]:
         if chr(code) not in "\n\t\r":
             table[code] = " "
+    # A lone surrogate (JSON Lines can hold "\ud800") made Kiwi fail on the whole document.
+    for code in range(0xD800, 0xE000):
+        table[code] = "\ufffd"
     return table
 
 

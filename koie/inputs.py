@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -138,12 +139,27 @@ def _jsonl(lines: Iterator[bytes], source: str, encoding: str, errors: str) -> I
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             yield DocumentProblem(fallback_id, "E401", f"line {number} has no string field 'text'")
             continue
-        doc_id = str(item.get("id", fallback_id))
-        if not item["text"].strip():
+        # JSON can spell a lone surrogate ("\ud800"): no UTF-8 output can hold it
+        doc_id = _LONE_SURROGATE.sub("\ufffd", str(item.get("id", fallback_id)))
+        text = item["text"]
+        lone = _LONE_SURROGATE.search(text)
+        if lone is not None:
+            where = f"line {number}: 'text' holds a lone surrogate (\\u{ord(lone.group()):04x}) at character {lone.start()}"
+            if errors == "strict":
+                yield DocumentProblem(doc_id, "E401", f"{where}, which is not Unicode text; "
+                                      "use --lossy to replace it by U+FFFD")
+                continue
+            count = len(_LONE_SURROGATE.findall(text))
+            text = _LONE_SURROGATE.sub("\ufffd", text)
+            yield DocumentProblem(doc_id, "W401", f"{where}: {count} replaced by U+FFFD, one character each in offsets")
+        if not text.strip():
             yield DocumentProblem(doc_id, "E402", "the document is empty")
             continue
         meta = {k: v for k, v in item.items() if k not in ("id", "text")}
-        yield InputDocument(doc_id, item["text"], meta)
+        yield InputDocument(doc_id, text, meta)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:

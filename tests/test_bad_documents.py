@@ -139,6 +139,38 @@ def test_bad_documents_jsonl_bad_lines_skipped(word_pack: Pack, tmp_path: Path) 
         ("a", None), (f"{path}:2", "E401"), (f"{path}:3", "E401"), (f"{path}:4", "E401"), ("e", None)]
 
 
+@pytest.mark.parametrize("lossy", [False, True])
+def test_bad_documents_jsonl_lone_surrogates(hello_pack: Pack, tmp_path: Path, lossy: bool) -> None:
+    """JSON can spell a lone surrogate ("\\ud800"), which no UTF-8 output holds: it once stopped the
+    whole run when a record's text took it in. Now it is E401 (the document is skipped), or with
+    --lossy U+FFFD in its place (W401), one character for one, so offsets stay those of the input."""
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"id": "a", "text": "홍길동 회장이 \\ud800 김철수 대표와 만났다."}\n'
+                    '{"id": "b\\udc80", "text": "이영희 사장이 왔다."}\n', encoding="utf-8")
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    summary = run_corpus(hello_pack, (str(path),), output=str(out), errors_file=str(errors), quiet=True,
+                         lossy=lossy, include_hidden=True)
+    problems = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert [(p["doc"], p["code"]) for p in problems] == [("a", "W401" if lossy else "E401")]
+    assert "lone surrogate (\\ud800) at character 8" in problems[0]["message"]
+    assert summary.documents == 1 + lossy
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["doc"] for r in records} == ({"a", "b\ufffd"} if lossy else {"b\ufffd"})
+    text = "홍길동 회장이 \ufffd 김철수 대표와 만났다."
+    for record in records:
+        if record["doc"] == "a":
+            assert text[record["start"]:record["end"]] == record["text"]
+
+
+def test_analysis_takes_a_lone_surrogate_one_for_one(hello_pack: Pack) -> None:
+    """Kiwi fails on a lone surrogate; the analysis sees U+FFFD in its place, offsets unchanged."""
+    text = "홍길동 사장이 \ud800 김철수 대표와 만났다."
+    document = hello_pack.analyze(text)
+    assert document.text == text
+    assert [m.form for s in document.sentences for m in s.morphemes][:2] == ["홍길동", "사장"]
+    assert all(0 <= m.start <= m.end <= len(text) for s in document.sentences for m in s.morphemes)
+
+
 def test_bad_documents_exit_code_and_errors_file_from_cli(tmp_path: Path) -> None:
     """The CLI path: --errors writes JSON Lines with the document id; exit 1 when a document failed."""
     from koie.cli import main
