@@ -1502,3 +1502,121 @@ def convert_document(str text, list pieces, dict base_tags, object base_tag, obj
             next_eojeol = eojeol + 1
             out.append((lowest, highest, tuple(morphemes)))
     return out
+
+
+# -- analyses as the cache stores them ----------------------------------------------------------------
+
+from libcpp.string cimport string
+from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ
+import json as _json
+
+_dumps_text = _json.JSONEncoder(ensure_ascii=False).encode
+
+
+cdef extern from "Python.h":
+    int PyUnicode_IS_ASCII(object o)
+
+
+cdef inline int _append_int(string& out, object value) except -1:
+    cdef long long number = value
+    cdef unsigned long long rest = <unsigned long long>(-number) if number < 0 else <unsigned long long>number
+    cdef char digits[24]
+    cdef int at = 24
+    while True:
+        at -= 1
+        digits[at] = <char>(48 + rest % 10)
+        rest //= 10
+        if rest == 0:
+            break
+    if number < 0:
+        at -= 1
+        digits[at] = b'-'
+    out.append(&digits[at], 24 - at)
+    return 0
+
+
+cdef int _append_text(string& out, str text) except -1:
+    """``text`` as json.dumps(ensure_ascii=False) writes it, in UTF-8."""
+    cdef Py_ssize_t at, length = PyUnicode_GET_LENGTH(text)
+    cdef unsigned int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef unsigned int c
+    for at in range(length):
+        c = PyUnicode_READ(kind, data, at)
+        if c < 0x20 or c == 0x22 or c == 0x5C or 0xD800 <= c <= 0xDFFF:
+            # what JSON escapes (and a surrogate, which UTF-8 refuses, as the Python encoder does)
+            encoded = (<str>_dumps_text(text)).encode("utf-8")
+            out.append(<char*>encoded, len(encoded))
+            return 0
+    out.push_back(b'"')
+    if PyUnicode_IS_ASCII(text):
+        out.append(<const char*>data, length)
+    else:
+        for at in range(length):
+            c = PyUnicode_READ(kind, data, at)
+            if c < 0x80:
+                out.push_back(<char>c)
+            elif c < 0x800:
+                out.push_back(<char>(0xC0 | (c >> 6)))
+                out.push_back(<char>(0x80 | (c & 0x3F)))
+            elif c < 0x10000:
+                out.push_back(<char>(0xE0 | (c >> 12)))
+                out.push_back(<char>(0x80 | ((c >> 6) & 0x3F)))
+                out.push_back(<char>(0x80 | (c & 0x3F)))
+            else:
+                out.push_back(<char>(0xF0 | (c >> 18)))
+                out.push_back(<char>(0x80 | ((c >> 12) & 0x3F)))
+                out.push_back(<char>(0x80 | ((c >> 6) & 0x3F)))
+                out.push_back(<char>(0x80 | (c & 0x3F)))
+    out.push_back(b'"')
+    return 0
+
+
+def encode_sentences(sentences):
+    """koie.cache.encode_document's bytes for a document's sentences, written in one pass.
+
+    The same bytes as ``json.dumps([[start, end, columns], ...], ensure_ascii=False,
+    separators=(",", ":")).encode("utf-8")``, ``columns`` being the six lists of
+    koie.cache.encode_morphemes; tests/test_cache.py holds the two equal. Caching
+    a megabyte's analyses built 1.2 million list items for json to walk: 0.17 s
+    of a 6 s cold run, in the thread that matches.
+    """
+    cdef SlotFiller slots = _morpheme_slots()
+    cdef string out
+    cdef int field
+    cdef bint first_sentence = True, first
+    morpheme_type = slots.cls
+    out.push_back(b'[')
+    for sentence in sentences:
+        if not first_sentence:
+            out.push_back(b',')
+        first_sentence = False
+        out.push_back(b'[')
+        _append_int(out, sentence.start)
+        out.push_back(b',')
+        _append_int(out, sentence.end)
+        out.append(b',[')
+        morphemes = <tuple?>sentence.morphemes
+        for morpheme in morphemes:
+            if type(morpheme) is not morpheme_type:
+                raise TypeError(f"not a Morpheme: {type(morpheme).__name__}")
+        for field in range(6):
+            out.append(b'[' if field == 0 else b',[')
+            first = True
+            for morpheme in morphemes:
+                if not first:
+                    out.push_back(b',')
+                first = False
+                value = slots.get(morpheme, field)
+                if field < 2:
+                    _append_text(out, <str?>value)
+                elif field < 5:
+                    _append_int(out, value)
+                elif value is None:
+                    out.append(b'null')
+                else:
+                    _append_text(out, <str?>value)
+            out.push_back(b']')
+        out.append(b']]')
+    out.push_back(b']')
+    return <bytes>out

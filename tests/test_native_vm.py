@@ -328,3 +328,46 @@ def _python_loop_only(*arguments: Any) -> Any:
     from koie.engine import _find_visits
 
     return _find_visits(*arguments)
+
+
+# -- the cache's encoding ----------------------------------------------------------------------------
+
+_FORMS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6) | \
+    st.sampled_from(["회장", "만나", "\"", "\\", "a\nb", "\x00", "\u2028", "😀", "CEO", ""])
+
+
+@st.composite
+def _sentences(draw: Any) -> tuple[Any, ...]:
+    from koie.morphemes import Sentence
+
+    sentences = []
+    for _ in range(draw(st.integers(0, 3))):
+        morphemes = tuple(
+            Morpheme(draw(_FORMS), draw(st.sampled_from(["NNG", "VV", "SF", "SW"]) | _FORMS),
+                     draw(st.integers(0, 10**12)), draw(st.integers(-5, 10**6)), draw(st.integers(0, 99)),
+                     draw(st.none() | _FORMS))
+            for _ in range(draw(st.integers(0, 4))))
+        sentences.append(Sentence(draw(st.integers(0, 10**6)), draw(st.integers(0, 10**9)), morphemes))
+    return tuple(sentences)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_sentences())
+def test_native_cache_encoding_writes_the_bytes_json_writes(sentences: tuple[Any, ...]) -> None:
+    """koie._vm.encode_sentences and the JSON the Python encoder writes: byte for byte (escapes,
+    control characters, non-BMP characters, None lemmas, negative and large numbers)."""
+    import json
+
+    from koie.cache import encode_morphemes
+
+    expected = json.dumps([[s.start, s.end, encode_morphemes(s.morphemes)] for s in sentences],
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert native.encode_sentences(sentences) == expected
+
+
+def test_native_cache_encoding_refuses_a_lone_surrogate_as_json_does() -> None:
+    from koie.morphemes import Sentence
+
+    sentence = Sentence(0, 1, (Morpheme("\ud800", "SW", 0, 1, 0),))
+    with pytest.raises(UnicodeEncodeError):
+        native.encode_sentences((sentence,))
