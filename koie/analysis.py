@@ -14,6 +14,7 @@ offset Kiwi reports is an offset into the document as read.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections import deque
@@ -67,6 +68,12 @@ def normalize_for_analysis(text: str) -> str:
 
 
 def _installed_versions() -> dict[str, str]:
+    return dict(_read_installed_versions())
+
+
+@functools.cache
+def _read_installed_versions() -> dict[str, str]:
+    """Read once per process: a corpus run asks for every batch, and metadata lookups scan sys.path."""
     from importlib import metadata
 
     try:
