@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -71,7 +72,10 @@ class Pack:
     @property
     def compiled(self) -> CompiledPack:
         if self._compiled is None:
-            self._compiled = compile_pack(resolve_pack(self._spec, self.analyzer))
+            # an analyser with a cache writes the literals' analyses in one transaction
+            held = getattr(self.analyzer, "writes_held", None)
+            with held() if held is not None else contextlib.nullcontext():
+                self._compiled = compile_pack(resolve_pack(self._spec, self.analyzer))
         return self._compiled
 
     @property

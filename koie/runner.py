@@ -303,7 +303,8 @@ def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem
 
     thread = threading.Thread(target=analyse, name="koie-analysis", daemon=True)
     thread.start()
-    store = getattr(pack.analyzer, "store", None)
+    # fresh analyses go to the cache from a thread of its own where the analyser has one
+    store = getattr(pack.analyzer, "store_soon", None) or getattr(pack.analyzer, "store", None)
     try:
         # A pack still to compile (Pack.deferred) compiles here, while the thread has Kiwi analyse
         # the first documents: its literals need the model the documents load anyway, and the
@@ -336,6 +337,9 @@ def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem
     finally:
         stop.set()
         thread.join(timeout=5)
+        flush = getattr(pack.analyzer, "flush", None)
+        if flush is not None:
+            flush()
 
 
 _END = object()

@@ -210,3 +210,51 @@ def test_cache_stream_without_an_inner_stream_stores_as_it_goes(tmp_path: Path) 
     assert [d for d, _fresh in results] == NotationAnalyzer().analyze_many(texts)
     assert not any(fresh for _d, fresh in results)
     assert cached.covers(texts) and inner.calls == 40
+
+
+def test_cache_literals_made_while_writes_are_held_go_in_at_the_end(tmp_path: Path) -> None:
+    """A pack's compile holds the literal writes (one transaction instead of one per literal):
+    nothing is written until the end, a literal analysed twice inside is analysed once, and
+    afterwards every analysis is a hit for a new analyser on the same file."""
+    calls: list[str] = []
+
+    class Fragments(CountingAnalyzer):
+        def analyze_fragment(self, text):
+            calls.append(text)
+            return super().analyze_fragment(text)
+
+    cached = CachedAnalyzer(Fragments(), tmp_path / "c.sqlite")
+    with cached.writes_held():
+        first = cached.analyze_fragment("회장 이")
+        assert cached.analyze_fragment("회장 이") == first
+        options = cached.alternatives("회장", 2)
+        assert cached.cache.get_many([cached.key(b"f", "회장 이")]) == {}  # not written yet
+    assert calls.count("회장 이") == 1
+    made = list(calls)
+    again = CachedAnalyzer(Fragments(), tmp_path / "c.sqlite")
+    assert again.analyze_fragment("회장 이") == first and again.alternatives("회장", 2) == options
+    assert calls == made  # every one a hit
+
+
+def test_cache_store_soon_writes_in_another_thread_and_flush_waits(tmp_path: Path) -> None:
+    """store_soon returns while SQLite still writes; flush returns once the analyses are stored."""
+    import threading
+
+    cached = CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite")
+    release = threading.Event()
+    writing = threading.Event()
+    put_many = cached.cache.put_many
+
+    def slow_put_many(items):
+        writing.set()
+        assert release.wait(timeout=10)
+        return put_many(items)
+
+    cached.cache.put_many = slow_put_many  # type: ignore[method-assign]
+    documents = [parse_notation(DOC), parse_notation("가/NNG")]
+    cached.store_soon([(d.text, d) for d in documents])
+    assert writing.wait(timeout=10) and cached.stats.writes == 0  # handed on, not written
+    release.set()
+    cached.flush()
+    assert cached.stats.writes == 2
+    assert CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite").covers([d.text for d in documents])
