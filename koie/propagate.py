@@ -21,8 +21,13 @@ label already covers it. Later phases then use it like any other record.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from . import native
 from .morphemes import AnalyzedDocument, Morpheme
+
+#: koie._vm: its repeated_places runs the search below compiled (or None).
+_native: Any = native.module
 
 #: Tags that may follow a repeated mention inside its spacing unit.
 _FOLLOWERS = ("J", "E", "S", "VCP", "XSN")
@@ -65,41 +70,59 @@ def repeated_spans(document: AnalyzedDocument, sources: Sequence[tuple[str, int,
         return []
     prefixes = {key[:i] for key in keys for i in range(1, len(key) + 1)}
     longest = max(len(key) for key in keys)
-    covered = {(sentence, i) for _text, sentence, first, last in sources for i in range(first, last)}
-    found: list[tuple[int, int, int, int]] = []
-    text = document.text
+    covered: dict[int, set[int]] = {}
+    for _text, number, first, last in sources:
+        covered.setdefault(number, set()).update(range(first, last))
     openings = {key[:2] for key in keys}
+    if _native is not None:
+        found: list[tuple[int, int, int, int]] = _native.repeated_places(
+            document.text, document.sentences, keys, prefixes, longest, covered, openings, FEW_KEYS, _sentence_places)
+        return found
+    found = []
+    text = document.text
     for sentence_number, sentence in enumerate(document.sentences):
-        morphemes = sentence.morphemes
-        index = 0
-        if not _may_hold(text[sentence.start:sentence.end], keys, openings):
+        if _may_hold(text[sentence.start:sentence.end], keys, openings):
+            found += _sentence_places(text, sentence_number, sentence.morphemes, keys, prefixes, longest,
+                                      covered.get(sentence_number, set()))
+    return found
+
+
+def _sentence_places(text: str, sentence_number: int, morphemes: Sequence[Morpheme], keys: dict[str, int],
+                     prefixes: set[str], longest: int, covered: set[int]) -> list[tuple[int, int, int, int]]:
+    """The places of one sentence (see :func:`repeated_spans`; ``covered``: its covered morphemes).
+
+    koie._vm.repeated_places is this loop compiled, over the sentence's text
+    case folded once; it calls this one for a sentence whose case folding
+    changes its length (ß is ss), where character positions shift.
+    """
+    found: list[tuple[int, int, int, int]] = []
+    index = 0
+    while index < len(morphemes):
+        best: tuple[int, int] | None = None
+        start_char = morphemes[index].start
+        first = text[start_char:start_char + 1]
+        # The surface starts with this character: most places fail here, before any joining.
+        if first and not first.isspace() and first.casefold() not in prefixes:
+            index += 1
             continue
-        while index < len(morphemes):
-            best: tuple[int, int] | None = None
-            start_char = morphemes[index].start
-            first = text[start_char:start_char + 1]
-            # The surface starts with this character: most places fail here, before any joining.
-            if first and not first.isspace() and first.casefold() not in prefixes:
-                index += 1
-                continue
-            if _starts_unit(morphemes, index) and (sentence_number, index) not in covered:
-                end_char = start_char
-                for end in range(index, len(morphemes)):
-                    if (sentence_number, end) in covered:
-                        break
-                    end_char = max(end_char, morphemes[end].end)
-                    surface = "".join(text[start_char:end_char].split()).casefold()
-                    if surface not in prefixes:
-                        break
-                    if surface in keys and _ends_unit(morphemes, end + 1, end_char):
-                        best = (end + 1, keys[surface])
-                    if len(surface) >= longest:
-                        break
-            if best is not None:
-                found.append((sentence_number, index, best[0], best[1]))
-                index = best[0]
-            else:
-                index += 1
+        if _starts_unit(morphemes, index) and index not in covered:
+            end_char = start_char
+            for end in range(index, len(morphemes)):
+                if end in covered:
+                    break
+                end_char = max(end_char, morphemes[end].end)
+                surface = "".join(text[start_char:end_char].split()).casefold()
+                if surface not in prefixes:
+                    break
+                if surface in keys and _ends_unit(morphemes, end + 1, end_char):
+                    best = (end + 1, keys[surface])
+                if len(surface) >= longest:
+                    break
+        if best is not None:
+            found.append((sentence_number, index, best[0], best[1]))
+            index = best[0]
+        else:
+            index += 1
     return found
 
 
