@@ -325,7 +325,8 @@ def main() -> None:
               f"({found[count]} records)")
     print(f"    target: 1000 rules <= 3 x 10 rules: {scaling['1000'] / scaling['10']:.2f}")
 
-    sizes = [1_000, 100_000] + ([] if args.skip_large else [10_000_000])
+    # 1 MB shows where the time per KB levels off: see docs/performance.md, "Document length"
+    sizes = [1_000, 100_000, 1_000_000] + ([] if args.skip_large else [10_000_000])
     length: dict[str, tuple[float, float, int]] = {}
     import resource
 
