@@ -87,16 +87,19 @@ def test_cli_run_reports_unknown_setting_labels_with_or_without_the_cache(tmp_pa
     assert not output.exists() and not list(tmp_path.glob("out.jsonl*"))
 
 
-def test_cli_run_with_a_pack_that_does_not_compile_writes_nothing(tmp_path) -> None:
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", "html"])
+def test_cli_run_with_a_pack_that_does_not_compile_writes_nothing(tmp_path, fmt) -> None:
     """koie run compiles the rules while the first documents are analysed; a rule that does not
-    resolve still gives its diagnostic with a caret and exit 1, and no output file is left."""
-    output = tmp_path / "out.jsonl"
-    result = invoke("run", "tests/bad_rules/unknown_label.yaml", "-", "-o", str(output),
+    resolve still gives its diagnostic with a caret and exit 1, as the pack's error (not a
+    document's: the HTML report once called it E405 of each document), and no output file is left."""
+    output = tmp_path / "out.txt"
+    result = invoke("run", "tests/bad_rules/unknown_label.yaml", "-", "-o", str(output), "--format", fmt,
                     "--cache", str(tmp_path / "cache.sqlite"), input="홍길동 회장이 왔다.\n" * 3)
     assert result.exit_code == 1
-    assert "unknown_label.yaml:8:16: E201 unknown label 'PERSN'" in result.stderr
+    assert result.stderr.startswith("tests/bad_rules/unknown_label.yaml:8:16: E201 unknown label 'PERSN'")
     assert " " * 15 + "^" * 5 in result.stderr.splitlines()
-    assert not list(tmp_path.glob("out.jsonl*"))
+    assert "E405" not in result.stderr
+    assert not list(tmp_path.glob("out.txt*"))
 
 
 def test_cli_debug_shows_traceback() -> None:
