@@ -483,7 +483,7 @@ def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: st
         if journal is not None:
             journal.keep()
         if isinstance(error, KeyboardInterrupt):
-            where = f"; what is done is in {output}.part: continue with --resume" if output else ""
+            where = f"; what is done is in {output}.part: continue with --resume" if journal is not None else ""
             print(f"koie: interrupted after {count_noun(summary.documents, 'document')}, "
                   f"{count_noun(summary.records, 'record')}{where}", file=sys.stderr)
         raise
