@@ -515,13 +515,13 @@ def apply_overlap_policy(records: Iterable[Record], policy: str,
     if policy == "all":
         return candidates, []
 
-    def length(r: Record) -> int:
-        return r.end - r.start
-
+    # r.start - r.end is minus the length (longest first); entities, most records, have no args
     if policy == "priority":
-        order = sorted(candidates, key=lambda r: (-r.priority, -length(r), r.start, r.rule, _capture_key(r)))
+        order = sorted(candidates, key=lambda r: (-r.priority, r.start - r.end, r.start, r.rule,
+                                                  _capture_key(r) if r.args else ()))
     else:
-        order = sorted(candidates, key=lambda r: (-length(r), -r.priority, r.start, r.rule, _capture_key(r)))
+        order = sorted(candidates, key=lambda r: (r.start - r.end, -r.priority, r.start, r.rule,
+                                                  _capture_key(r) if r.args else ()))
     kept: list[Record] = []
     suppressed: list[Record] = []
     # Records only compete within their sentence: indexing the winners by

@@ -419,7 +419,11 @@ def test_a_streamed_run_reports_unreadable_inputs_after_the_batches_before(word_
     monkeypatch.setattr(runner, "read_inputs", inputs)
     out = tmp_path / "out.jsonl"
     with pytest.raises(ValueError, match="the inputs changed"):
-        run_corpus(Pack(word_pack.compiled, StreamingWords()), ("ignored",), quiet=True, workers=1)
+        run_corpus(Pack(word_pack.compiled, StreamingWords()), ("ignored",), output=str(out), quiet=True,
+                   workers=1)
+    # the first batch was written and committed before the error: it is there for --resume
+    kept = [json.loads(line)["doc"] for line in (tmp_path / "out.jsonl.part").read_text(encoding="utf-8").splitlines()]
+    assert kept == [f"d{index}" for index in range(runner.BATCH)]
 
 
 @pytest.mark.parametrize("bad", [None, 40])
