@@ -34,8 +34,11 @@ from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_READ_CHAR, Py_UNICODE_ISSPACE
+from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ
 
 cdef extern from "Python.h":
+    int PyUnicode_IS_ASCII(object o)
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
     ctypedef struct PyMemberDef:
         Py_ssize_t offset
     ctypedef struct PyMemberDescrObject:
@@ -286,13 +289,35 @@ cdef int _find_lexicon_ends(Run r, object lexicon, int index, vector[int]& ends)
     cdef object prefixes = lexicon.prefixes
     cdef object entries = lexicon.entries
     cdef Py_ssize_t longest = lexicon.longest
-    cdef Py_ssize_t start_char = morphemes[index].start
-    cdef Py_ssize_t end_char = start_char
-    cdef Py_ssize_t covered = start_char  # text[start_char:covered] is in the surface
-    cdef Py_ssize_t morpheme_end
+    cdef Py_ssize_t start_char, end_char, covered, morpheme_end
     cdef str surface = ""
     cdef int j
     cdef bint boundary
+    cdef NativeSentence native = r.sentence
+    cdef Py_ssize_t base, surface_from, last_char
+    if native.compact_state == 0:
+        _make_compact(native, text)
+    if native.compact_state == 1:
+        # the surface of morphemes index..j is a slice of the sentence's compact folded text
+        base = native.compact_base
+        last_char = native.char_start[index]
+        surface_from = native.compact_offsets[last_char - base]
+        compact = <str>native.compact
+        for j in range(index, count):
+            if native.char_end[j] > last_char:
+                last_char = native.char_end[j]
+            surface = compact[surface_from:native.compact_offsets[last_char - base]]
+            if surface and surface not in prefixes:
+                break
+            boundary = j + 1 == count or native.char_start[j + 1] >= last_char
+            if boundary and surface in entries:
+                _push(ends, j + 1)
+            if len(surface) >= longest:
+                break
+        return 0
+    start_char = morphemes[index].start
+    end_char = start_char
+    covered = start_char  # text[start_char:covered] is in the surface
     for j in range(index, count):
         morpheme_end = morphemes[j].end
         if morpheme_end > end_char:
@@ -307,6 +332,42 @@ cdef int _find_lexicon_ends(Run r, object lexicon, int index, vector[int]& ends)
             _push(ends, j + 1)
         if len(surface) >= longest:
             break
+    return 0
+
+
+cdef int _make_compact(NativeSentence native, str text) except -1:
+    """The sentence's text without spaces, case folded, and where each of its characters falls in it."""
+    native.compact_state = 2
+    if native.count == 0:
+        return 0
+    cdef Py_ssize_t low = native.char_start[0], high = native.char_end[0], at, length, compact_length = 0
+    cdef int position
+    for position in range(native.count):
+        if native.char_start[position] < low:
+            low = native.char_start[position]
+        if native.char_end[position] > high:
+            high = native.char_end[position]
+    if low < 0 or high > len(text) or high < low:
+        return 0
+    folded = text[low:high].casefold()
+    length = high - low
+    if len(folded) != length:  # a character folds to two (ß is ss): positions would shift
+        return 0
+    cdef int kind = PyUnicode_KIND(folded)
+    cdef void* data = PyUnicode_DATA(folded)
+    cdef Py_UCS4 c
+    cdef vector[Py_UCS4] kept
+    native.compact_offsets.resize(length + 1)
+    for at in range(length):
+        native.compact_offsets[at] = compact_length
+        c = PyUnicode_READ(kind, data, at)
+        if not Py_UNICODE_ISSPACE(c):
+            kept.push_back(c)
+            compact_length += 1
+    native.compact_offsets[length] = compact_length
+    native.compact = PyUnicode_FromKindAndData(4, kept.data(), compact_length) if compact_length else ""
+    native.compact_base = low
+    native.compact_state = 1
     return 0
 
 
@@ -491,6 +552,14 @@ cdef class NativeSentence:
     cdef unordered_map[int, vector[char]] lexicon_known
     #: lexicon id -> where entries start (1 or 0 per position), for start filters.
     cdef unordered_map[int, vector[char]] lexicon_starts
+    #: The sentence's text case folded without spaces (lexicon surfaces are slices of it), made on
+    #: its first lexicon lookup: state 0 not yet, 1 made, 2 not usable (case folding moved a
+    #: character: the surfaces are joined as before). compact_offsets[i]: where the character
+    #: compact_base + i of the text falls in it.
+    cdef char compact_state
+    cdef object compact
+    cdef Py_ssize_t compact_base
+    cdef vector[Py_ssize_t] compact_offsets
 
     def __init__(self, morphemes):
         if len(_type_forms) > MAX_TYPES or _memo.cells > MAX_CELLS:
@@ -1507,15 +1576,11 @@ def convert_document(str text, list pieces, dict base_tags, object base_tag, obj
 # -- analyses as the cache stores them ----------------------------------------------------------------
 
 from libcpp.string cimport string
-from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ
 import json as _json
 
 _dumps_text = _json.JSONEncoder(ensure_ascii=False).encode
 
 
-cdef extern from "Python.h":
-    int PyUnicode_IS_ASCII(object o)
-    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
 
 
 cdef inline int _append_int(string& out, object value) except -1:

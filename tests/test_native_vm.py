@@ -31,12 +31,14 @@ if shutil.which("g++") is None and shutil.which("c++") is None:
     pytest.skip("no C++ compiler here, so no native matcher to compare", allow_module_level=True)
 import koie._vm as native  # noqa: E402  (built by hatch_build.py at install: a failure here is a build problem)
 
-FORMS = ("a", "b", "c", "ab")
+#: "B" and "A" case fold onto lexicon entries; "ß" folds to two characters ("ss"), which sends the
+#: native lexicon search from its compact folded text back to joining surfaces.
+FORMS = ("a", "b", "c", "ab", "B", "A", "ß")
 TAGS = ("NNG", "JKS", "NNP")
 
 
 def _lexicons() -> dict[str, Lexicon]:
-    spec = LexiconSpec("L", ("ab", "b c", "abc"), None, 0.0, None)  # type: ignore[arg-type]
+    spec = LexiconSpec("L", ("ab", "b c", "abc", "ssa"), None, 0.0, None)  # type: ignore[arg-type]
     return {"L": Lexicon.of(spec)}
 
 
