@@ -144,7 +144,8 @@ def _jsonl(lines: Iterator[bytes], source: str, encoding: str, errors: str) -> I
         text = item["text"]
         lone = _LONE_SURROGATE.search(text)
         if lone is not None:
-            where = f"line {number}: 'text' holds a lone surrogate (\\u{ord(lone.group()):04x}) at character {lone.start()}"
+            where = (f"line {number}: 'text' holds a lone surrogate (\\u{ord(lone.group()):04x}) "
+                     f"at character {lone.start()}")
             if errors == "strict":
                 yield DocumentProblem(doc_id, "E401", f"{where}, which is not Unicode text; "
                                       "use --lossy to replace it by U+FFFD")

@@ -396,7 +396,8 @@ def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, f
         # one page needs every record of every document, hidden ones too: koie.report builds it
         from .report import run_report
 
-        pack.compiled  # noqa: B018 - a pack still to compile (Pack.deferred): its errors are the run's, not a document's
+        # a pack still to compile (Pack.deferred) compiles first: its errors are the run's, not a document's
+        pack.compiled  # noqa: B018
         return run_report(pack, inputs, output, encoding=encoding, lossy=lossy, jsonl=jsonl,
                           errors_file=errors_file, quiet=quiet, published=published, progress=progress)
     with _fewer_collections():

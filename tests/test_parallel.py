@@ -93,7 +93,8 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
     from koie.runner import SMALL_RUN_BATCHES
 
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
-    assert [b for b, _ in computed_batches(type("PackStub", (), {"compiled": None})(), batches, (), workers=0)] == batches
+    pack = type("PackStub", (), {"compiled": None})()
+    assert [b for b, _ in computed_batches(pack, batches, (), workers=0)] == batches
     assert calls == batches
 
 
