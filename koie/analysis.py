@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -56,6 +57,9 @@ def _build_char_map() -> dict[int, str]:
 
 
 _CHAR_MAP = _build_char_map()
+#: Any character _CHAR_MAP maps: most texts hold none, and a search for one costs a fraction of
+#: str.translate, which looks every character up (0.03 s per MB, in the thread that feeds Kiwi).
+_MAPPED = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_CHAR_MAP)) + "]")
 
 
 def normalize_for_analysis(text: str) -> str:
@@ -64,6 +68,8 @@ def normalize_for_analysis(text: str) -> str:
     >>> normalize_for_analysis("ＣＥＯ와\\u200b만나")
     'CEO와 만나'
     """
+    if _MAPPED.search(text) is None:
+        return text
     return text.translate(_CHAR_MAP)
 
 

@@ -120,3 +120,21 @@ def test_analysis_stream_gives_what_a_batch_gives(kiwi) -> None:
     streamed = list(kiwi.analyze_stream(iter(texts)))
     assert [document for document, _fresh in streamed] == kiwi.analyze_many(texts)
     assert all(fresh for _document, fresh in streamed)
+
+
+def test_normalize_for_analysis_is_the_character_map_whatever_the_text() -> None:
+    """normalize_for_analysis skips str.translate when no character needs mapping: the result is
+    translate's for texts holding every mapped character, none, or a few among others."""
+    import random
+
+    from koie.analysis import _CHAR_MAP
+
+    mapped = [chr(code) for code in sorted(_CHAR_MAP)]
+    rng = random.Random(7)
+    texts = ["", "홍길동 회장이 왔다.", "".join(mapped), "ＣＥＯ와\u200b만나\ud800", "\x00\t\n\r\x7f"]
+    for _ in range(3000):
+        texts.append("".join(rng.choice([rng.choice(mapped), "가", "a", " ", "\n", chr(rng.randrange(0x110000))])
+                             for _ in range(rng.randrange(12))))
+    for text in texts:
+        normalized = normalize_for_analysis(text)
+        assert normalized == text.translate(_CHAR_MAP) and len(normalized) == len(text)
