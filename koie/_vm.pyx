@@ -30,6 +30,7 @@ from libcpp.unordered_map cimport unordered_map
 from libc.stdint cimport int64_t
 from cython.operator cimport dereference as deref
 import threading
+import weakref as _weakref
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
@@ -215,7 +216,9 @@ cdef list _type_tags = []
 cdef dict _label_ids = {}
 #: (look body, ahead, reach) -> id, the first half of a look-around memo key.
 cdef dict _look_ids = {}
-#: id(Program) -> (Program, NativeProgram): the Program is kept so its id stays unique.
+#: id(Program) -> (weak reference to the Program, NativeProgram). An entry goes when its program is
+#: collected (a process that loads pack after pack keeps only the live packs' programs), and the
+#: reference is compared on lookup, so an id reused by a newer program is never served the old one.
 cdef dict _programs = {}
 
 
@@ -492,11 +495,26 @@ cdef class NativeProgram:
 
 
 def native_program(program):
-    """The compiled form of a :class:`~koie.compile.Program` (made once per program)."""
-    entry = _programs.get(id(program))
-    if entry is None or entry[0] is not program:
-        entry = _programs[id(program)] = (program, NativeProgram(program))
-    return entry[1]
+    """The compiled form of a :class:`~koie.compile.Program` (made once per program, gone with it)."""
+    key = id(program)
+    entry = _programs.get(key)
+    if entry is None or (<tuple>entry)[0]() is not program:
+        entry = _programs[key] = (_weakref.ref(program, _forget_program(key)), NativeProgram(program))
+    return (<tuple>entry)[1]
+
+
+def _forget_program(key):
+    """The callback that drops ``key``'s entry when its program is collected (not a newer one's)."""
+    def forget(reference):
+        entry = _programs.get(key)
+        if entry is not None and (<tuple>entry)[0] is reference:
+            del _programs[key]
+    return forget
+
+
+def program_count():
+    """How many programs have their native form kept (for tests: it falls as packs are dropped)."""
+    return len(_programs)
 
 
 #: The type registry and its verdicts are a cache: past these sizes (a corpus with millions of

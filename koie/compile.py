@@ -62,7 +62,8 @@ class StartFilter:
     lexicons: tuple[str, ...] = ()  # an entry of one of these lexicons starts here
 
 
-@dataclass(frozen=True, slots=True)
+# weakref_slot: koie._vm keeps a program's native form only as long as the program lives
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Program:
     instructions: tuple[Inst, ...]
     #: Forms one of which the first consumed morpheme must have (None: anything

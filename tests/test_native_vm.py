@@ -186,6 +186,32 @@ def test_native_type_registry_stays_bounded(monkeypatch: Any) -> None:
         assert native.type_count() <= 3 + len(morphemes)  # reset before the sentence was registered
 
 
+def test_native_programs_go_with_their_programs() -> None:
+    """A process that compiles program after program (pack after pack) keeps only the live ones' native forms."""
+    import gc
+
+    morphemes = [Morpheme("a", "NNG", 0, 1, 0), Morpheme("b", "NNG", 2, 3, 1)]
+    gc.collect()
+    before = native.program_count()
+    kept = []
+    for number in range(50):
+        # with a look-around, whose body koie.compile interns: one body for all fifty programs
+        pattern = RSeq((RMorph(MorphemeCheck(frozenset({"a"})), 0),
+                        RLook(RMorph(MorphemeCheck(frozenset({"b"}), frozenset({"NNP"})), 3), True, True, 1, 1),
+                        RMorph(MorphemeCheck(frozenset({"b"})), 2)))
+        program = compile_pattern(pattern)  # a new Program object each time
+        sentence = MatchInput(morphemes, "a b", (), {})
+        assert [(m.start, m.end) for m in find_matches(program, sentence)] == [(0, 2)]
+        if number % 10 == 0:
+            kept.append(program)
+    del program
+    gc.collect()
+    # the five kept programs and the interned look-around body, no more
+    assert native.program_count() - before <= len(kept) + 1
+    sentence = MatchInput(morphemes, "a b", (), {})
+    assert [(m.start, m.end) for m in find_matches(kept[0], sentence)] == [(0, 2)]
+
+
 def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
     """Morphemes, steps and matches made by filling slots equal (and hash like) the constructed ones."""
     import dataclasses
