@@ -8,7 +8,7 @@ pretty-printed and parsed again compares equal to the original.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 Span = tuple[int, int]
 
@@ -173,3 +173,55 @@ def walk(node: Node) -> list[Node]:
     for child in children(node):
         out.extend(walk(child))
     return out
+
+
+# ------------------------------------------------------------ as plain data
+
+_NODE_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
+    Literal, MorphTest, Negated, AnyMorpheme, Gap, Slot, LexiconRef, MacroRef,
+    Group, Lookaround, Anchor, Repeat, Sequence, Alternation)}
+
+
+def to_data(node: Node) -> Any:
+    """The tree as JSON-ready data (spans included), for the analysis cache: see :func:`from_data`.
+
+    A node is ``{"node": class name, "fields": [its field values, in order]}``;
+    every tuple is a list, so :func:`from_data` makes every list a tuple again.
+    """
+    return {"node": type(node).__name__, "fields": [_value_data(getattr(node, name)) for name in node.__slots__]}
+
+
+def _value_data(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_value_data(item) for item in value]
+    if type(value).__name__ in _NODE_TYPES:
+        return to_data(value)
+    return value
+
+
+def from_data(data: Any) -> Node:
+    """The tree :func:`to_data` wrote. Only koie's node classes are made; anything else is a ValueError.
+
+    >>> tree = Sequence((Slot(("PERSON",), "subject", (0, 16)), Literal("회장이", span=(17, 20))), (0, 20))
+    >>> again = from_data(to_data(tree))
+    >>> again == tree, [n.span for n in walk(again)] == [n.span for n in walk(tree)]
+    (True, True)
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+        raise ValueError(f"not a pattern node: {data!r:.80}")
+    cls = _NODE_TYPES.get(data.get("node"))  # type: ignore[arg-type]
+    if cls is None:
+        raise ValueError(f"unknown pattern node {data.get('node')!r:.80}")
+    names = cls.__slots__  # type: ignore[attr-defined]
+    if len(data["fields"]) != len(names):
+        raise ValueError(f"{cls.__name__} has {len(names)} fields, not {len(data['fields'])}")
+    node: Node = cls(*(_value_of(item) for item in data["fields"]))
+    return node
+
+
+def _value_of(data: Any) -> Any:
+    if isinstance(data, list):
+        return tuple(_value_of(item) for item in data)
+    if isinstance(data, dict):
+        return from_data(data)
+    return data

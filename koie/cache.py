@@ -12,6 +12,9 @@ by default), keyed by
 * the user-dictionary entries the pack adds, so a changed lexicon never serves
   stale analyses.
 
+It also keeps the analyses of a pack's literals and the parsed trees of its
+patterns (keyed by the parser's signature too, stored as data, never pickled).
+
 Every write is one transaction, the database runs in WAL mode with a busy
 timeout, so concurrent writers (``--workers``, several ``koie run`` at once)
 wait for each other instead of failing, and a crash loses at most the batch
@@ -50,6 +53,9 @@ from pathlib import Path
 from typing import Any
 
 from . import native
+from .ast import Node
+from .ast import from_data as tree_from_data
+from .ast import to_data as tree_to_data
 from .morphemes import AnalyzedDocument, Analyzer, Morpheme, Sentence, morphemes_from_columns
 
 #: Bump when the stored layout or koie's analysis contract changes.
@@ -57,6 +63,7 @@ FORMAT = 1
 _KIND_DOCUMENT = b"d"
 _KIND_FRAGMENT = b"f"
 _KIND_ALTERNATIVES = b"a"
+_KIND_PATTERN = b"p"
 _MAGIC = "koie-analysis-cache"
 
 
@@ -590,6 +597,38 @@ class CachedAnalyzer:
         morphemes = tuple(self.inner.analyze_fragment(text))
         self._put(key, json.dumps(encode_morphemes(morphemes), ensure_ascii=False).encode("utf-8"))
         return morphemes
+
+    def parsed_patterns(self, texts: Sequence[str], signature: str) -> dict[str, Node]:
+        """The pattern trees the cache holds, by pattern text (koie.resolve.parse_patterns).
+
+        ``signature`` (koie.grammar.parser_signature) is part of each key: a
+        changed grammar, lark or parser never serves an old tree. A tree is
+        stored as data (koie.ast.to_data), never pickled, and one that does not
+        read back is reported and parsed again.
+        """
+        keys = {text: self.key(_KIND_PATTERN, text, signature) for text in dict.fromkeys(texts)}
+        stored = self.cache.get_many(list(keys.values()))
+        trees: dict[str, Node] = {}
+        for text, key in keys.items():
+            payload = stored.get(key)
+            if payload is None:
+                continue
+            try:
+                trees[text] = tree_from_data(json.loads(payload))
+            except (ValueError, TypeError):
+                self.stats.rejected += 1
+                _warn("analysis cache entry of a pattern unreadable; parsing it again")
+        return trees
+
+    def store_patterns(self, trees: dict[str, Node], signature: str) -> None:
+        """Keep freshly parsed pattern trees (with the literals' analyses, when writes are held)."""
+        items = [(self.key(_KIND_PATTERN, text, signature),
+                  json.dumps(tree_to_data(tree), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+                 for text, tree in trees.items()]
+        if self._held is not None:
+            self._held.update(items)
+        else:
+            self.cache.put_many(items)  # one transaction
 
     def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
         key = self.key(_KIND_ALTERNATIVES, text, str(n))

@@ -7,15 +7,19 @@ there); in a source checkout it is ``grammar/koie.lark`` beside the package.
 from __future__ import annotations
 
 import functools
-from importlib import resources
+import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lark import Lark
+if TYPE_CHECKING:
+    from lark import Lark
 
 
 def grammar_text() -> str:
     """The grammar source, from the installed package or the checkout."""
-    packaged = resources.files("koie").joinpath("grammar").joinpath("koie.lark")
+    # The package's own directory, not importlib.resources: koie is installed as files (a wheel
+    # unpacked into site-packages, or editable), and importlib.resources costs every run 7 ms.
+    packaged = Path(__file__).resolve().parent / "grammar" / "koie.lark"
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     checkout = Path(__file__).resolve().parent.parent / "grammar" / "koie.lark"
@@ -31,5 +35,32 @@ def pattern_parser() -> Lark:
     (measured: 0.10 s -> 0.03 s per process); a directory it cannot write is
     only logged.
     """
+    from lark import Lark  # here: a run whose patterns come from the analysis cache never imports lark
+
     return Lark(grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
                 maybe_placeholders=False, cache=True)
+
+
+@functools.cache
+def parser_signature() -> str:
+    """What a pattern's parse depends on, as a digest: the grammar, lark's version, and koie's
+    parse and AST modules (their source, so an edited transformer never meets an old tree).
+
+    The analysis cache keeps parsed patterns under it (koie.cache.CachedAnalyzer.parsed_patterns).
+    """
+    from importlib import metadata
+
+    digest = hashlib.sha256(grammar_text().encode("utf-8"))
+    try:
+        digest.update(metadata.version("lark").encode("utf-8"))
+    except metadata.PackageNotFoundError:  # pragma: no cover - lark is a dependency
+        pass
+    here = Path(__file__).resolve().parent
+    for module in ("parse.py", "ast.py"):
+        try:
+            digest.update((here / module).read_bytes())
+        except OSError:  # pragma: no cover - a zipped install: koie's version stands in for the source
+            from . import __version__
+
+            digest.update(__version__.encode("utf-8"))
+    return digest.hexdigest()

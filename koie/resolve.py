@@ -29,9 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import ast
+from .grammar import parser_signature
 from .errors import Diagnostic, KoieError, did_you_mean
 from .ir import (
     ENDING_TAGS,
@@ -57,7 +58,9 @@ from .ir import (
 )
 from .load import LexiconSpec, PackSpec, PatternText, RuleSpec
 from .morphemes import Analyzer, Morpheme, UserWord
-from .parse import PatternError, parse_pattern
+
+if TYPE_CHECKING:
+    from .parse import PatternError
 
 #: Look-behind searches at most this many morphemes back.
 MAX_LOOKAROUND = 32
@@ -175,18 +178,43 @@ def _pattern_error(pattern: PatternText, error: PatternError, rule: str | None) 
 # ------------------------------------------------------------------- passes
 
 def parse_patterns(context: _Context) -> None:
-    """Parse every rule and macro pattern."""
-    for macro in context.spec.macros:
+    """Parse every rule and macro pattern.
+
+    An analyser with a cache (koie.cache.CachedAnalyzer) keeps the trees of the
+    patterns it has seen: a run after an edit parses only the patterns that
+    changed, and one that changed none never imports the parser (lark).
+    """
+    texts = [macro.pattern.text for macro in context.spec.macros] + [work.spec.pattern.text for work in context.rules]
+    cached = getattr(context.analyzer, "parsed_patterns", None)
+    signature = parser_signature() if cached is not None else ""
+    known: dict[str, ast.Node] = cached(texts, signature) if cached is not None else {}
+    fresh: dict[str, ast.Node] = {}
+
+    def parsed(text: str) -> tuple[ast.Node | None, PatternError | None]:
+        tree = known.get(text)
+        if tree is not None:
+            return tree, None
+        from .parse import PatternError, parse_pattern  # here: a cached tree needs no parser
+
         try:
-            context.macros[macro.name] = (parse_pattern(macro.pattern.text), macro.pattern)
+            tree = known[text] = fresh[text] = parse_pattern(text)
         except PatternError as error:
+            return None, error
+        return tree, None
+
+    for macro in context.spec.macros:
+        tree, error = parsed(macro.pattern.text)
+        if tree is not None:
+            context.macros[macro.name] = (tree, macro.pattern)
+        elif error is not None:
             context.report(_pattern_error(macro.pattern, error, None))
     for work in context.rules:
-        try:
-            work.tree = parse_pattern(work.spec.pattern.text)
-        except PatternError as error:
+        work.tree, error = parsed(work.spec.pattern.text)
+        if error is not None:
             context.report(_pattern_error(work.spec.pattern, error, work.spec.id))
             work.failed = True
+    if fresh and cached is not None:
+        context.analyzer.store_patterns(fresh, signature)  # type: ignore[attr-defined]
 
 
 def build_lexicons(context: _Context) -> None:

@@ -258,3 +258,81 @@ def test_cache_store_soon_writes_in_another_thread_and_flush_waits(tmp_path: Pat
     cached.flush()
     assert cached.stats.writes == 2
     assert CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite").covers([d.text for d in documents])
+
+
+def _pattern_pack(path: Path, second: str = "회장/NNG [PERSON]") -> Path:
+    path.write_text("name: t\nmacros:\n  BOSS: 회장/NNG | 사장/NNG\nrules:\n"
+                    "  - {id: p, label: PERSON, pattern: '/NNP'}\n"
+                    f"  - {{id: b, label: BOSS, pattern: '{second}'}}\n"
+                    "  - {id: m, label: MEET, pattern: '[PERSON:a] $BOSS ~2 만나/VV'}\n", encoding="utf-8")
+    return path
+
+
+def test_cache_keeps_parsed_patterns_and_parses_only_what_changed(tmp_path: Path, monkeypatch) -> None:
+    """A resolve through a cache stores each pattern's tree; the next one reads them back (no parser:
+    a failing parse_pattern proves it), the same resolved rules, and an edited rule alone is parsed."""
+    import koie.parse
+    from koie.load import load_pack
+    from koie.resolve import resolve_pack
+
+    cache = tmp_path / "c.sqlite"
+    pack = _pattern_pack(tmp_path / "p.yaml")
+    first = resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
+    parsed: list[str] = []
+    real = koie.parse.parse_pattern
+
+    def counting(text: str):
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(koie.parse, "parse_pattern", counting)
+    again = resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
+    assert parsed == []
+    assert [(r.id, r.body, r.elements, r.captures, r.phase) for r in again.rules] == \
+        [(r.id, r.body, r.elements, r.captures, r.phase) for r in first.rules]
+    edited = resolve_pack(load_pack(_pattern_pack(tmp_path / "p.yaml", "사장/NNG [PERSON]")),
+                          CachedAnalyzer(CountingAnalyzer(), cache))
+    assert parsed == ["사장/NNG [PERSON]"]
+    assert [r.id for r in edited.rules] == ["p", "b", "m"]
+
+
+def test_cache_pattern_trees_depend_on_the_parser_and_a_bad_one_is_parsed_again(tmp_path: Path, monkeypatch,
+                                                                               capsys) -> None:
+    import koie.parse
+    from koie import grammar
+    from koie.load import load_pack
+    from koie.resolve import resolve_pack
+
+    cache = tmp_path / "c.sqlite"
+    pack = _pattern_pack(tmp_path / "p.yaml")
+    first = resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
+    parsed: list[str] = []
+    real = koie.parse.parse_pattern
+    monkeypatch.setattr(koie.parse, "parse_pattern", lambda text: parsed.append(text) or real(text))
+    # another parser (grammar, lark or koie's parser edited): every tree is parsed again
+    monkeypatch.setattr(grammar, "parser_signature", lambda: "another parser")
+    monkeypatch.setattr("koie.resolve.parser_signature", lambda: "another parser")
+    resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
+    assert sorted(parsed) == sorted(["회장/NNG | 사장/NNG", "/NNP", "회장/NNG [PERSON]", "[PERSON:a] $BOSS ~2 만나/VV"])
+    # a stored tree that does not read back (its checksum is right: written so) is reported and parsed again
+    analyzer = CachedAnalyzer(CountingAnalyzer(), cache)
+    analyzer.cache.put_many([(analyzer.key(b"p", "/NNP", "another parser"), b'{"node": "Os", "fields": []}')])
+    parsed.clear()
+    capsys.readouterr()
+    again = resolve_pack(load_pack(pack), analyzer)
+    assert parsed == ["/NNP"] and "unreadable" in capsys.readouterr().err
+    assert [r.body for r in again.rules] == [r.body for r in first.rules]
+
+
+def test_cache_a_pattern_with_a_syntax_error_is_reported_as_before_and_not_stored(tmp_path: Path) -> None:
+    from koie.errors import KoieError
+    from koie.load import load_pack
+    from koie.resolve import resolve_pack
+
+    cache = tmp_path / "c.sqlite"
+    pack = _pattern_pack(tmp_path / "p.yaml", "회장/NNG [PERSON")
+    for _ in range(2):  # the second time the good patterns come from the cache, the bad one is parsed again
+        with pytest.raises(KoieError) as caught:
+            resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
+        [error] = [d for d in caught.value.diagnostics if d.severity == "error"]
+        assert error.code == "E102" and error.rule == "b" and error.line == 6 and "[PERSON" in error.source_line

@@ -66,3 +66,20 @@ def test_format_then_parse_gives_the_same_pattern(pattern: str) -> None:
     text = format_pattern(tree)
     assert parse_pattern(text) == tree, text
     assert format_pattern(parse_pattern(text)) == text
+
+
+@settings(max_examples=80)
+@given(PATTERNS)
+def test_a_tree_read_back_from_its_data_is_the_same_tree(pattern: str) -> None:
+    """koie.ast.to_data / from_data (the analysis cache keeps parsed patterns so): equal trees, equal spans."""
+    import json
+
+    from koie import ast
+
+    try:
+        tree = parse_pattern(pattern)
+    except PatternError:
+        return
+    again = ast.from_data(json.loads(json.dumps(ast.to_data(tree), ensure_ascii=False)))
+    assert again == tree
+    assert [(type(n), n.span) for n in ast.walk(again)] == [(type(n), n.span) for n in ast.walk(tree)]
