@@ -131,7 +131,7 @@ PEER_PATTERNS: list[dict[str, Any]] = [
 #: In-process matching figures are the fastest of this many runs (each peer alike).
 REPEATS = 3
 #: Rounds of the rule-count figures (10, 100, 1,000 rules in turn; the fastest of each).
-SCALING_ROUNDS = 5
+SCALING_ROUNDS = 15
 
 
 def peer_pack(directory: Path, patterns: list[str], lexicons: dict[str, list[str]] | None = None) -> Path:
