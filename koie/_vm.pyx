@@ -269,7 +269,11 @@ cdef vector[int]* _lexicon_ends(Run r, int lexicon_id, str name, int position) e
         return &sentence.lexicon_ends[key]
     r.found_ends.clear()
     lexicon = r.input.lexicons.get(name)
-    if lexicon is not None:
+    # Most places a rule asks about cannot begin an entry (their first character begins none): the
+    # search proper, which slices and hashes the surface, runs only where one can (as in
+    # _lexicon_starts). With a thousand rules asking, the searches were 40% of the matching.
+    if lexicon is not None and position < r.count and \
+            _may_begin_entry(_first_characters(lexicon.prefixes), r.input.text, sentence, position):
         _find_lexicon_ends(r, lexicon, position, r.found_ends)
     if r.found_ends.empty():
         known[0][position] = 1
@@ -1026,21 +1030,9 @@ cdef vector[char]* _lexicon_starts(Run r, str name) except NULL:
     cdef str text = sentence.text
     cdef _FirstCharacters first_characters = _first_characters(lexicon.prefixes)
     cdef NativeSentence native = r.sentence
-    cdef Py_UCS4 first
-    cdef char verdict
     for position in range(count):
-        # An entry's surface starts with this morpheme's first character (or a space).
-        if native.char_end[position] > native.char_start[position]:
-            first = PyUnicode_READ_CHAR(text, native.char_start[position])
-            it_verdict = first_characters.verdicts.find(first)
-            if it_verdict != first_characters.verdicts.end():
-                verdict = deref(it_verdict).second
-            else:
-                character = chr(first)
-                verdict = 1 if character.isspace() or character.casefold() in first_characters.prefixes else 0
-                first_characters.verdicts[first] = verdict
-            if not verdict:
-                continue
+        if not _may_begin_entry(first_characters, text, native, position):
+            continue
         if not _lexicon_ends(r, lexicon_id, name, position).empty():
             starts = &r.sentence.lexicon_starts[lexicon_id]  # (the lexicon's Python code ran in between)
             starts[0][position] = 1
@@ -1052,6 +1044,22 @@ cdef class _FirstCharacters:
 
     cdef object prefixes
     cdef unordered_map[Py_UCS4, char] verdicts
+
+
+cdef char _may_begin_entry(_FirstCharacters first_characters, str text, NativeSentence native,
+                           int position) except -1:
+    """Whether an entry's surface may start at morpheme ``position`` (< the sentence's count): it starts
+    with the morpheme's first character, case folded (or a space); a morpheme without characters always may."""
+    if native.char_end[position] <= native.char_start[position]:
+        return 1
+    cdef Py_UCS4 first = PyUnicode_READ_CHAR(text, native.char_start[position])
+    it = first_characters.verdicts.find(first)
+    if it != first_characters.verdicts.end():
+        return deref(it).second
+    character = chr(first)
+    cdef char verdict = 1 if character.isspace() or character.casefold() in first_characters.prefixes else 0
+    first_characters.verdicts[first] = verdict
+    return verdict
 
 
 #: A lexicon's prefixes (a frozenset: its hash is kept) -> its _FirstCharacters; a few per pack.
