@@ -25,16 +25,20 @@ replaced the dead worker but waited for its lost batch forever.)
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from concurrent.futures import BrokenExecutor, Future
+from typing import TYPE_CHECKING, Any
 
 from .inputs import DocumentProblem, InputDocument
+
+# multiprocessing and the process pool are imported where a pool starts: a run in one process
+# (the default on 2 cores) asks only cores() and choose_workers() of this module, before Kiwi
+# starts loading, and importing them took 10-15 ms there.
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 _PACK: Any = None
 
@@ -101,7 +105,7 @@ class Workers:
     def submit(self, documents: list[InputDocument]) -> Future[Any]:
         try:
             return self._executor.submit(_work, documents, self._options, self._lines)
-        except BrokenProcessPool:  # a worker died since the last call: start again
+        except BrokenExecutor:  # a worker died since the last call (BrokenProcessPool): start again
             self._restart()
             return self._executor.submit(_work, documents, self._options, self._lines)
 
@@ -109,7 +113,7 @@ class Workers:
         """What :func:`_work` returned for ``documents``, redone one by one if their worker died."""
         try:
             return future.result()
-        except BrokenProcessPool:
+        except BrokenExecutor:
             return self._one_by_one(documents)
 
     def _one_by_one(self, documents: list[InputDocument]) -> Any:
@@ -120,7 +124,7 @@ class Workers:
         for document in documents:
             try:
                 rows, found = self.submit([document]).result()
-            except BrokenProcessPool:
+            except BrokenExecutor:
                 self._restart()
                 rows, found = [[]], [DocumentProblem(document.id, "E408", WORKER_DIED)]
             per_document += rows
@@ -148,6 +152,9 @@ def parallel_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentP
 
     ``lines``: the workers return JSON Lines lines (str) instead of record dicts.
     """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("spawn")
     kiwi_threads = max(1, cores() // workers)
     pool = Workers(lambda: ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
@@ -186,6 +193,8 @@ def can_share(pack: Any) -> bool:
     never used Kiwi's thread pool (see the module docstring), so a run
     whose analyses are all in the cache, which loads no model, qualifies.
     """
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
         return False
     inner = getattr(pack.analyzer, "inner", pack.analyzer)
@@ -216,6 +225,9 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
     _PACK = pack  # the helpers inherit it: nothing is pickled but documents and records
     sys.stdout.flush()
     sys.stderr.flush()
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     def start() -> ProcessPoolExecutor:
         # A pool started again after a helper died may find a Kiwi model loaded here by now (a
         # document the cache missed): forking is then unsafe, and its helpers are spawned instead.
