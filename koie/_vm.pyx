@@ -251,6 +251,54 @@ cdef int _lexicon_id(str name):
     return known
 
 
+cdef class _LexiconView:
+    """What the searches read of one lexicon, as C fields (its Python attributes cost a lookup each)."""
+
+    cdef object prefixes, entries
+    cdef Py_ssize_t longest
+    cdef _FirstCharacters first_characters
+
+
+#: id(lexicon) -> (lexicon, its _LexiconView): the lexicon is kept so its id stays unique.
+cdef dict _views = {}
+
+
+cdef object _lexicon_view(Run r, int lexicon_id, str name):
+    """The _LexiconView of lexicon ``name`` in the Run's input (None: the input has no such lexicon).
+
+    Kept on the Run by lexicon id: with a thousand rules, the first look at each place
+    of a sentence fetched the lexicon, its prefixes and its first characters through
+    Python lookups (a third of the search's instructions)."""
+    cdef _LexiconView made
+    cdef list views = r.lexicon_views
+    if views is None:
+        views = r.lexicon_views = []
+    while len(views) <= lexicon_id:
+        views.append(_MISSING)
+    view = views[lexicon_id]
+    if view is not _MISSING:
+        return view
+    lexicon = r.input.lexicons.get(name)
+    if lexicon is None:
+        views[lexicon_id] = None
+        return None
+    entry = _views.get(id(lexicon))
+    if entry is not None and (<tuple>entry)[0] is lexicon:
+        view = (<tuple>entry)[1]
+    else:
+        if len(_views) >= 1000:  # packs loaded again and again: stay bounded
+            _views.clear()
+        made = _LexiconView.__new__(_LexiconView)
+        made.prefixes = lexicon.prefixes
+        made.entries = lexicon.entries
+        made.longest = lexicon.longest
+        made.first_characters = _first_characters(made.prefixes)
+        view = made
+        _views[id(lexicon)] = (lexicon, view)
+    views[lexicon_id] = view
+    return view
+
+
 cdef vector[int]* _lexicon_ends(Run r, int lexicon_id, str name, int position) except NULL:
     """Where entries of lexicon ``name`` starting at ``position`` end, kept per sentence for every rule.
 
@@ -268,13 +316,13 @@ cdef vector[int]* _lexicon_ends(Run r, int lexicon_id, str name, int position) e
     if state == 2:
         return &sentence.lexicon_ends[key]
     r.found_ends.clear()
-    lexicon = r.input.lexicons.get(name)
+    view = _lexicon_view(r, lexicon_id, name)
     # Most places a rule asks about cannot begin an entry (their first character begins none): the
     # search proper, which slices and hashes the surface, runs only where one can (as in
     # _lexicon_starts). With a thousand rules asking, the searches were 40% of the matching.
-    if lexicon is not None and position < r.count and \
-            _may_begin_entry(_first_characters(lexicon.prefixes), r.input.text, sentence, position):
-        _find_lexicon_ends(r, lexicon, position, r.found_ends)
+    if view is not None and position < r.count and \
+            _may_begin_entry((<_LexiconView>view).first_characters, r.text, sentence, position):
+        _find_lexicon_ends(r, <_LexiconView>view, position, r.found_ends)
     if r.found_ends.empty():
         known[0][position] = 1
         return &r.no_ends
@@ -285,11 +333,11 @@ cdef vector[int]* _lexicon_ends(Run r, int lexicon_id, str name, int position) e
     return ends
 
 
-cdef int _find_lexicon_ends(Run r, object lexicon, int index, vector[int]& ends) except -1:
+cdef int _find_lexicon_ends(Run r, _LexiconView lexicon, int index, vector[int]& ends) except -1:
     """MatchInput.lexicon_ends: entries match the surface text (spaces ignored, case-folded) and end
     only at morpheme boundaries. The surface grows a morpheme at a time instead of being re-joined."""
     morphemes = r.input.morphemes
-    cdef str text = r.input.text
+    cdef str text = r.text
     cdef int count = r.count
     if index >= count:
         return 0
@@ -703,6 +751,8 @@ cdef class Run:
     cdef vector[int] span_end, span_label, span_order, span_at
     cdef list span_refs
     cdef vector[int] no_ends, found_ends  # always empty; _lexicon_ends' scratch
+    cdef str text  # the input's
+    cdef list lexicon_views  # lexicon id -> its _LexiconView, None (not in the input) or _MISSING
 
 
 cdef inline int _event(Run r, int kind, int a, int first, int last, int filler, int capture, int parent):
@@ -1023,15 +1073,13 @@ cdef vector[char]* _lexicon_starts(Run r, str name) except NULL:
     cdef int count = r.count
     cdef int position
     starts.resize(count + 1, 0)
-    sentence = r.input
-    lexicon = sentence.lexicons.get(name)
-    if lexicon is None:
+    view = _lexicon_view(r, lexicon_id, name)
+    if view is None:
         return starts
-    cdef str text = sentence.text
-    cdef _FirstCharacters first_characters = _first_characters(lexicon.prefixes)
+    cdef _FirstCharacters first_characters = (<_LexiconView>view).first_characters
     cdef NativeSentence native = r.sentence
     for position in range(count):
-        if not _may_begin_entry(first_characters, text, native, position):
+        if not _may_begin_entry(first_characters, r.text, native, position):
             continue
         if not _lexicon_ends(r, lexicon_id, name, position).empty():
             starts = &r.sentence.lexicon_starts[lexicon_id]  # (the lexicon's Python code ran in between)
@@ -1111,14 +1159,32 @@ cdef int _find_start_kinds(NativeProgram p) except -1:
 cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     """Positions where the first consuming element can succeed, in order (koie.match.start_positions)."""
     cdef int count = r.count
-    r.scratch.marked.assign(count + 1, 0)  # a buffer of the thread, not a new vector per call
-    cdef char* marked = r.scratch.marked.data()
+    cdef char* marked
     cdef size_t i, k
     cdef int position, check, span, label, type_id
     cdef vector[int]* kinds
     cdef int* types = r.sentence.types.data()
     if p.start_kinds_at != _types_added:
         _find_start_kinds(p)
+    cdef int* kind_ids
+    cdef size_t kind_count
+    if p.start_checks.size() == 1 and p.start_labels.empty() and not p.start_lexicons \
+            and p.start_check_forms[0] is not None:
+        # One literal first element (a thousand-rule pack's every rule): its positions in order,
+        # without the marks the general case needs to merge several checks.
+        check = p.start_checks[0]
+        kind_ids = p.start_kinds[0].data()
+        kind_count = p.start_kinds[0].size()
+        for position in range(count):
+            type_id = types[position]
+            for k in range(kind_count):
+                if type_id == kind_ids[k]:
+                    if _accepts(r, check, position):
+                        out.push_back(position)
+                    break
+        return 0
+    r.scratch.marked.assign(count + 1, 0)  # a buffer of the thread, not a new vector per call
+    marked = r.scratch.marked.data()
     for i in range(p.start_checks.size()):
         check = p.start_checks[i]
         forms = p.start_check_forms[i]
@@ -1239,6 +1305,7 @@ cdef Run _new_run(object sentence, NativeSentence native):
     r.sentence = native
     r.count = native.count
     r.span_refs = []
+    r.text = sentence.text
     cdef int count = native.count
     cdef int position
     spans = sentence.spans
@@ -1386,6 +1453,74 @@ def find_visits(list positions, tuple phase, tuple phase_gates, dict form_senten
                 r.input._next_check = r.next_check
                 r.input = None
     return found
+
+
+cdef class _StartIndex:
+    """A phase's start form -> rule positions, read by morpheme type (an array, not a dict of strings)."""
+
+    cdef object by_form  # the phase's Mapping[str, tuple[int, ...]] (kept: its id is the key)
+    cdef int generation  # of the type registry the entries below come from
+    #: type id -> index into ``rules`` (-1: no rule starts with its form; -2: not looked up yet)
+    cdef vector[int] of_type
+    cdef vector[vector[int]] rules
+
+
+#: id(by_form) -> its _StartIndex (few per pack: one per phase).
+cdef dict _start_indexes = {}
+
+
+def visited_rules(object by_form, tuple unindexed, list natives, int rule_count):
+    """The positions of a phase's rules a document visits, ascending (koie.engine's set of visited rules).
+
+    A rule is visited if it is unindexed or one of its start forms is in the document.
+    ``natives`` are the document's sentences from :func:`index_document`. The forms
+    are found by type id, one array read per morpheme: intersecting the document's
+    forms with a thousand rules' forms as dictionaries cost 40 µs a document.
+    None if the type registry was reset since the sentences were made (a search
+    can fill it past its limit): the caller then intersects the forms itself.
+    """
+    cdef _StartIndex index = _start_indexes.get(id(by_form))
+    if index is None or index.by_form is not by_form:
+        if len(_start_indexes) >= 256:  # packs loaded again and again: stay bounded
+            _start_indexes.clear()
+        index = _StartIndex.__new__(_StartIndex)
+        index.by_form = by_form
+        index.generation = -1
+        _start_indexes[id(by_form)] = index
+    if index.generation != _generation:  # type ids were handed out again: forget what they meant
+        index.of_type.clear()
+        index.rules.clear()
+        index.generation = _generation
+    cdef vector[char] marked
+    marked.assign(rule_count, 0)
+    cdef NativeSentence native
+    cdef int type_id, at, position
+    cdef size_t i, k
+    for position in unindexed:
+        marked[position] = 1
+    for held in natives:
+        native = <NativeSentence>held
+        if native.generation != _generation:
+            return None  # the registry was reset since this document was indexed: the caller's way
+        for i in range(native.types.size()):
+            type_id = native.types[i]
+            if <size_t>type_id >= index.of_type.size():
+                index.of_type.resize(type_id + 1, -2)
+            at = index.of_type[type_id]
+            if at == -2:
+                found = by_form.get(_type_forms[type_id])
+                if found is None:
+                    at = -1
+                else:
+                    at = <int>index.rules.size()
+                    index.rules.push_back(vector[int]())
+                    for position in found:
+                        index.rules.back().push_back(position)
+                index.of_type[type_id] = at
+            if at >= 0:
+                for k in range(index.rules[at].size()):
+                    marked[index.rules[at][k]] = 1
+    return [position for position in range(rule_count) if marked[position]]
 
 
 cdef set _holding(frozenset forms, dict form_sentences, dict group_sentences):

@@ -295,14 +295,19 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str) -> Ext
     find_visits = _find_visits if compiled_module is None else compiled_module.find_visits
     for phase_index, phase in enumerate(pack.phases):
         by_form = pack.starts_by_form[phase_index]
-        visited = set(pack.unindexed[phase_index])
-        if by_form:
-            for form in form_sentences.keys() & by_form.keys():
-                visited.update(by_form[form])
+        positions: list[int] | None = None
+        if compiled_module is not None:
+            positions = compiled_module.visited_rules(by_form, pack.unindexed[phase_index], natives, len(phase))
+        if positions is None:
+            visited = set(pack.unindexed[phase_index])
+            if by_form:
+                for form in form_sentences.keys() & by_form.keys():
+                    visited.update(by_form[form])
+            positions = sorted(visited)
         # Rules with the same slot labels in one phase see the same settled spans:
         # one input per sentence and label set serves them all.
         inputs: dict[Any, MatchInput | None] = {}
-        found = find_visits(sorted(visited), phase, pack.gates[phase_index], form_sentences, group_sentences,
+        found = find_visits(positions, phase, pack.gates[phase_index], form_sentences, group_sentences,
                             len(document.sentences), inputs, make_input, Step, RawMatch, limits)
         for position, sentence_index, matches in found:
             compiled = phase[position]

@@ -352,6 +352,34 @@ def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[st
     assert mixed_records == python_records
 
 
+_START_FORMS = ("가", "나", "회장", "김", "만나")
+
+
+@settings(max_examples=150, deadline=None)
+@given(by_form=st.dictionaries(st.sampled_from(_START_FORMS), st.lists(st.integers(0, 11), min_size=1, max_size=3)
+                               .map(tuple), max_size=4),
+       unindexed=st.lists(st.integers(0, 11), max_size=3, unique=True).map(lambda xs: tuple(sorted(xs))),
+       sentences=st.lists(st.lists(st.tuples(st.sampled_from(_START_FORMS + ("다", "x")),
+                                             st.sampled_from(("NNG", "NNP", "VV"))), max_size=6), max_size=4))
+def test_visited_rules_are_the_unindexed_and_those_whose_start_form_the_document_holds(
+        by_form: dict[str, tuple[int, ...]], unindexed: tuple[int, ...], sentences: list[list[tuple[str, str]]]) -> None:
+    """koie._vm.visited_rules finds the forms by type id; koie.engine intersected the forms as strings."""
+    from koie.morphemes import Sentence
+
+    document = [Sentence(0, 0, tuple(Morpheme(form, tag, 0, 0, i) for i, (form, tag) in enumerate(morphemes)))
+                for morphemes in sentences]
+    form_sentences, natives = native.index_document(document)
+    expected = set(unindexed)
+    for form in form_sentences.keys() & by_form.keys():
+        expected.update(by_form[form])
+    assert native.visited_rules(by_form, unindexed, natives, 12) == sorted(expected)
+    assert native.visited_rules(by_form, unindexed, natives, 12) == sorted(expected)  # from its arrays this time
+    native._forget_types()  # the type ids of these sentences mean nothing now: the caller must intersect
+    stale = native.visited_rules(by_form, unindexed, natives, 12)
+    assert stale is None if natives else stale == sorted(expected)
+    assert native.visited_rules(by_form, unindexed, native.index_document(document)[1], 12) == sorted(expected)
+
+
 def _python_loop_only(*arguments: Any) -> Any:
     from koie.engine import _find_visits
 

@@ -184,8 +184,11 @@ def test_resume_ctrl_c_stops_cleanly_and_says_how_far(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     command = [sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache", "-q",
                "--workers", "1", "-o", str(out)]
+    # A shell's background job inherits SIGINT ignored, and Python then installs no handler for it:
+    # the run must start with the default, as it does from a terminal.
     process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for_entries(Path(f"{out}.journal"), 1, process)
     process.send_signal(signal.SIGINT)
     _stdout, stderr = process.communicate(timeout=120)
