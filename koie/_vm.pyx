@@ -1469,16 +1469,33 @@ cdef class _StartIndex:
 cdef dict _start_indexes = {}
 
 
-def visited_rules(object by_form, tuple unindexed, list natives, int rule_count):
+def visited_rules(object by_form, tuple unindexed, list natives, dict form_sentences, int rule_count):
     """The positions of a phase's rules a document visits, ascending (koie.engine's set of visited rules).
 
     A rule is visited if it is unindexed or one of its start forms is in the document.
-    ``natives`` are the document's sentences from :func:`index_document`. The forms
-    are found by type id, one array read per morpheme: intersecting the document's
-    forms with a thousand rules' forms as dictionaries cost 40 µs a document.
+    ``natives`` and ``form_sentences`` are the document's sentences and form index
+    from :func:`index_document`. With many start forms, they are found by type id,
+    one array read per morpheme: intersecting the document's forms with a thousand
+    rules' forms as dictionaries cost 40 µs a document. With few (a pack of tens of
+    rules), each start form is looked up in the document's index instead.
     None if the type registry was reset since the sentences were made (a search
     can fill it past its limit): the caller then intersects the forms itself.
     """
+    cdef vector[char] marked
+    marked.assign(rule_count, 0)
+    cdef int position
+    cdef size_t i, k
+    cdef Py_ssize_t morpheme_count = 0
+    for held in natives:
+        morpheme_count += (<NativeSentence>held).types.size()
+    if len(by_form) * 16 <= morpheme_count:  # a dictionary lookup costs about what 16 array reads do
+        for position in unindexed:
+            marked[position] = 1
+        for form, positions in by_form.items():
+            if form in form_sentences:
+                for position in positions:
+                    marked[position] = 1
+        return [position for position in range(rule_count) if marked[position]]
     cdef _StartIndex index = _start_indexes.get(id(by_form))
     if index is None or index.by_form is not by_form:
         if len(_start_indexes) >= 256:  # packs loaded again and again: stay bounded
@@ -1491,11 +1508,8 @@ def visited_rules(object by_form, tuple unindexed, list natives, int rule_count)
         index.of_type.clear()
         index.rules.clear()
         index.generation = _generation
-    cdef vector[char] marked
-    marked.assign(rule_count, 0)
     cdef NativeSentence native
-    cdef int type_id, at, position
-    cdef size_t i, k
+    cdef int type_id, at
     for position in unindexed:
         marked[position] = 1
     for held in natives:

@@ -298,7 +298,8 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str) -> Ext
         positions: list[int] | None = None
         if compiled_module is not None:  # by the index's type ids: intersecting strings cost more
             # than the searches for a thousand-rule pack (None: the type registry was reset since)
-            positions = compiled_module.visited_rules(by_form, pack.unindexed[phase_index], natives, len(phase))
+            positions = compiled_module.visited_rules(by_form, pack.unindexed[phase_index], natives, form_sentences,
+                                                      len(phase))
         if positions is None:
             visited = set(pack.unindexed[phase_index])
             if by_form:

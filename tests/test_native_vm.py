@@ -372,12 +372,21 @@ def test_visited_rules_are_the_unindexed_and_those_whose_start_form_the_document
     expected = set(unindexed)
     for form in form_sentences.keys() & by_form.keys():
         expected.update(by_form[form])
-    assert native.visited_rules(by_form, unindexed, natives, 12) == sorted(expected)
-    assert native.visited_rules(by_form, unindexed, natives, 12) == sorted(expected)  # from its arrays this time
+    # by type id (many start forms for the document's morphemes: padded with forms no text has) and by
+    # looking each start form up (few start forms: the sentences repeated, as a long document would be)
+    padded = by_form | {f"없는 말 {number}": (0,) for number in range(100)}
+    many = natives * 64
+    for _ in range(2):  # the second time from the arrays the first call filled
+        assert native.visited_rules(by_form, unindexed, natives, form_sentences, 12) == sorted(expected)
+        assert native.visited_rules(padded, unindexed, natives, form_sentences, 12) == sorted(expected)
+        assert native.visited_rules(by_form, unindexed, many, form_sentences, 12) == sorted(expected)
     native._forget_types()  # the type ids of these sentences mean nothing now: the caller must intersect
-    stale = native.visited_rules(by_form, unindexed, natives, 12)
+    stale = native.visited_rules(padded, unindexed, natives, form_sentences, 12)
     assert stale is None if natives else stale == sorted(expected)
-    assert native.visited_rules(by_form, unindexed, native.index_document(document)[1], 12) == sorted(expected)
+    if any(sentences):  # looking the forms up reads no type ids
+        assert native.visited_rules(by_form, unindexed, many, form_sentences, 12) == sorted(expected)
+    fresh_forms, fresh = native.index_document(document)
+    assert native.visited_rules(padded, unindexed, fresh, fresh_forms, 12) == sorted(expected)
 
 
 def _python_loop_only(*arguments: Any) -> Any:
