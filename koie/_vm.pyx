@@ -462,9 +462,10 @@ cdef class NativeProgram:
     cdef object first_forms
     cdef int depth  # 1 + the deepest nesting of look-around bodies
     # The start filter (koie.compile.StartFilter): checks, labels and lexicon names.
-    cdef bint has_start
+    cdef bint has_start, start_at_begin, start_at_end  # the last two: StartFilter.at_start, at_end
     cdef vector[int] start_checks, start_labels
     cdef list start_lexicons
+    cdef vector[int] start_lexicon_ids  # by _lexicon_id, in the order of start_lexicons
     #: Per start check, its forms when only morphemes with one of them can pass it (not negated),
     #: else None: its possible start positions are where those forms' types are.
     cdef list start_check_forms
@@ -500,6 +501,10 @@ cdef class NativeProgram:
             for label in program.start.labels:
                 _push(self.start_labels, _label_id(label))
             self.start_lexicons = list(program.start.lexicons)
+            self.start_at_begin = program.start.at_start
+            self.start_at_end = program.start.at_end
+            for name in self.start_lexicons:
+                _push(self.start_lexicon_ids, _lexicon_id(name))
         for pc in range(self.size):
             inst = code[pc]
             _push(self.op, _OPS.get(inst.op, OP_OTHER))
@@ -838,22 +843,51 @@ cdef int _look(Run r, NativeProgram p, int pc, int position) except -1:
     cdef Best found
     cdef int result = 0
     cdef int origin, lowest
+    # A body with a start filter is searched only where its first consuming element can succeed
+    # (koie.match._look_uncached): most places a look-behind is asked about start no search at all.
     if p.ahead[pc]:
-        _search(r, body, position, True, -1, NULL, &found)
-        result = found.found
+        if not body.has_start or _may_start(r, body, position):
+            _search(r, body, position, True, -1, NULL, &found)
+            result = found.found
     else:
         lowest = position - p.max_length[pc]
         if lowest < 0:
             lowest = 0
         origin = position
         while origin >= lowest:
-            _search(r, body, origin, True, position, NULL, &found)
-            if found.found:
-                result = 1
-                break
+            if not body.has_start or _may_start(r, body, origin):
+                _search(r, body, origin, True, position, NULL, &found)
+                if found.found:
+                    result = 1
+                    break
             origin -= 1
     sentence.look_results[offset + position] = result  # by index: the search may have grown the vector
     return result
+
+
+cdef int _may_start(Run r, NativeProgram p, int origin) except -1:
+    """Whether ``origin`` is one of :func:`_start_positions`: the first consuming element can succeed there."""
+    cdef size_t i, k
+    cdef int span, label
+    if (p.start_at_begin and origin == 0) or (p.start_at_end and origin == r.count):
+        return 1
+    if origin < r.count:
+        for i in range(p.start_checks.size()):
+            if _accepts(r, p.start_checks[i], origin):
+                return 1
+    if not p.start_labels.empty():
+        for span in range(r.span_at[origin], r.span_at[origin + 1]):
+            if r.span_end[span] <= origin:
+                continue
+            label = r.span_label[span]
+            for k in range(p.start_labels.size()):
+                if p.start_labels[k] == label:
+                    return 1
+    if origin < r.count:
+        for i in range(p.start_lexicon_ids.size()):
+            if _lexicon_starts(r, p.start_lexicon_ids[i], p.start_lexicons[i])[0][origin]:
+                return 1
+    return 0
 
 
 cdef int _closure(Run r, NativeProgram p, int pc, int start, int trail, int position, vector[int64_t]& seen,
@@ -1063,9 +1097,9 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
     return pending_max
 
 
-cdef vector[char]* _lexicon_starts(Run r, str name) except NULL:
-    """Where an entry of lexicon ``name`` starts in the sentence (1 or 0 per position), kept for every rule."""
-    cdef int lexicon_id = _lexicon_id(name)
+cdef vector[char]* _lexicon_starts(Run r, int lexicon_id, str name) except NULL:
+    """Where an entry of lexicon ``name`` (id ``lexicon_id``) starts in the sentence (1 or 0 per position),
+    kept for every rule."""
     it = r.sentence.lexicon_starts.find(lexicon_id)
     if it != r.sentence.lexicon_starts.end():
         return &deref(it).second
@@ -1169,7 +1203,7 @@ cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
     cdef int* kind_ids
     cdef size_t kind_count
     if p.start_checks.size() == 1 and p.start_labels.empty() and not p.start_lexicons \
-            and p.start_check_forms[0] is not None:
+            and p.start_check_forms[0] is not None and not p.start_at_begin and not p.start_at_end:
         # One literal first element (a thousand-rule pack's every rule): its positions in order,
         # without the marks the general case needs to merge several checks.
         check = p.start_checks[0]
@@ -1216,9 +1250,13 @@ cdef int _start_positions(Run r, NativeProgram p, vector[int]& out) except -1:
                     if p.start_labels[i] == label:
                         marked[position] = 1
                         break
+    if p.start_at_begin:
+        marked[0] = 1
+    if p.start_at_end:
+        marked[count] = 1
     cdef vector[char]* starts
-    for name in p.start_lexicons:
-        starts = _lexicon_starts(r, name)
+    for i in range(p.start_lexicon_ids.size()):
+        starts = _lexicon_starts(r, p.start_lexicon_ids[i], p.start_lexicons[i])
         for position in range(count):
             if starts[0][position]:
                 marked[position] = 1

@@ -60,6 +60,10 @@ class StartFilter:
     checks: tuple[MorphemeCheck, ...] = ()
     labels: frozenset[str] = frozenset()  # a span with one of these labels starts here
     lexicons: tuple[str, ...] = ()  # an entry of one of these lexicons starts here
+    #: A match may also start at the sentence's first position (``^``) or end (``$``), consuming
+    #: nothing there: ``(?<= ^ | /SP | /EC)`` tries two places, not every one.
+    at_start: bool = False
+    at_end: bool = False
 
 
 # weakref_slot: koie._vm keeps a program's native form only as long as the program lives
@@ -244,7 +248,11 @@ def _start_filter(node: RNode) -> StartFilter | None:
         return StartFilter(labels=node.labels)
     if isinstance(node, RLexicon):
         return StartFilter(lexicons=(node.name,))
-    if isinstance(node, (RLook, RAnchor)):
+    if isinstance(node, RAnchor):
+        if node.spacing:  # _ and !_ hold between any two eojeols
+            return None
+        return StartFilter(at_end=node.at_end, at_start=not node.at_end)
+    if isinstance(node, RLook):
         return None
     if isinstance(node, RGroup):
         return _start_filter(node.body)
@@ -261,6 +269,7 @@ def _start_filter(node: RNode) -> StartFilter | None:
     checks: list[MorphemeCheck] = []
     labels: set[str] = set()
     lexicons: list[str] = []
+    at_start = at_end = False
     for option in node.options:
         sub = _start_filter(option)
         if sub is None:
@@ -268,7 +277,9 @@ def _start_filter(node: RNode) -> StartFilter | None:
         checks.extend(c for c in sub.checks if c not in checks)
         labels |= sub.labels
         lexicons.extend(name for name in sub.lexicons if name not in lexicons)
-    return StartFilter(tuple(checks), frozenset(labels), tuple(lexicons))
+        at_start = at_start or sub.at_start
+        at_end = at_end or sub.at_end
+    return StartFilter(tuple(checks), frozenset(labels), tuple(lexicons), at_start, at_end)
 
 
 _INTERNED: dict[Program, Program] = {}

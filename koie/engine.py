@@ -414,7 +414,7 @@ def _repeated_records(records: list[Record], document: AnalyzedDocument, doc_id:
 def _start_forms(program: Program) -> frozenset[str] | None:
     """The forms one of which a match's first morpheme has, when the start filter says so exactly."""
     start = program.start
-    if start is None or start.labels or start.lexicons or not start.checks:
+    if start is None or start.labels or start.lexicons or not start.checks or start.at_start or start.at_end:
         return None
     forms: set[str] = set()
     for check in start.checks:

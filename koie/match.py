@@ -205,6 +205,10 @@ def start_positions(start: StartFilter, sentence: MatchInput) -> list[int]:
             positions.update(p for p in range(len(morphemes)) if check.accepts(morphemes, p))
     if start.labels:
         positions.update(span.start for span in sentence.spans if span.label in start.labels and span.end > span.start)
+    if start.at_start:
+        positions.add(0)
+    if start.at_end:
+        positions.add(len(morphemes))
     for name in start.lexicons:
         lexicon = sentence.lexicons.get(name)
         if lexicon is None:
@@ -221,6 +225,21 @@ def start_positions(start: StartFilter, sentence: MatchInput) -> list[int]:
             if sentence.lexicon_ends(name, position):
                 positions.add(position)
     return sorted(positions)
+
+
+def may_start(start: StartFilter, sentence: MatchInput, origin: int) -> bool:
+    """Whether ``origin`` is one of :func:`start_positions` (the same answer, for one place)."""
+    morphemes = sentence.morphemes
+    inside = origin < len(morphemes)
+    if start.at_start and origin == 0 or start.at_end and origin == len(morphemes):
+        return True
+    if inside and any(check.accepts(morphemes, origin) for check in start.checks):
+        return True
+    if start.labels and any(span.label in start.labels and span.end > span.start
+                            for span in sentence.spans_at(origin)):
+        return True
+    return inside and any(name in sentence.lexicons and bool(sentence.lexicon_ends(name, origin))
+                          for name in start.lexicons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,11 +479,20 @@ def _look(inst: Inst, sentence: MatchInput, position: int) -> bool:
 
 
 def _look_uncached(inst: Inst, sentence: MatchInput, position: int) -> bool:
-    assert inst.sub is not None
+    body = inst.sub
+    assert body is not None
+    # A body with a start filter is searched only where its first consuming element can
+    # succeed: a look-behind of reach 21 tried 21 searches at every place it was asked about,
+    # and for a slot-led body ([PERSON] ...) nearly all of them died at their first step.
+    start = body.start
     if inst.ahead:
-        return _search(inst.sub, sentence, position, anchored=True, must_end=None, progress=None) is not None
+        if start is not None and not may_start(start, sentence, position):
+            return False
+        return _search(body, sentence, position, anchored=True, must_end=None, progress=None) is not None
     for origin in range(position, max(-1, position - inst.max_length - 1), -1):
-        if _search(inst.sub, sentence, origin, anchored=True, must_end=position, progress=None) is not None:
+        if start is not None and not may_start(start, sentence, origin):
+            continue
+        if _search(body, sentence, origin, anchored=True, must_end=position, progress=None) is not None:
             return True
     return False
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import koie.match
 from koie.compile import StartFilter, compile_pattern
 from koie.engine import CompiledPack, extract
-from koie.ir import MorphemeCheck, RMorph, RSeq
+from koie.ir import MorphemeCheck, RAlt, RAnchor, RMorph, RSeq
 from koie.morphemes import parse_notation
 from tests.helpers import notation_pack
 
@@ -31,6 +31,8 @@ RULES = [
     {"id": "num", "label": "NUM", "pattern": "(^ | 가/JKS) /SN (일 | 월)? (?= . | $)"},
     {"id": "alt", "label": "ALT", "pattern": "(회장 | /SL /SL?) (?! 이) ~2 다"},
     {"id": "neg", "label": "NEG", "pattern": "!/NNP,SF 와"},
+    {"id": "after", "label": "AFTER", "pattern": "(?<= ^ | 와/JKB | ./SF | [PERSON] 가) /NNP (?! /SL | $)"},
+    {"id": "end", "label": "END", "pattern": "/NNG (?= (이 | $)) (?<= 회장 ~1 | ^ ~2)"},
 ]
 
 
@@ -58,12 +60,16 @@ def packs(tmp_path_factory):
 def test_match_index_same_records_as_plain_vm(packs, words) -> None:
     fast, plain = packs
     notation = " ".join("+".join(word) for word in words)
-    original = koie.match._look
-    koie.match._look = koie.match._look_uncached  # the memo switched off for the reference run
+    saved = koie.match._look, koie.match.may_start, koie.match._native
+    # the reference run: the Python VM, the look-around memo off, and look-around bodies searched
+    # from every place their reach allows (their start filters say yes everywhere)
+    koie.match._look = koie.match._look_uncached
+    koie.match.may_start = lambda start, sentence, origin: True
+    koie.match._native = None
     try:
         expected = _records(plain, notation)
     finally:
-        koie.match._look = original
+        koie.match._look, koie.match.may_start, koie.match._native = saved
     assert _records(fast, notation) == expected
 
 
@@ -73,6 +79,9 @@ def test_match_index_same_records_as_plain_vm(packs, words) -> None:
     ("(가 | /NNP?) 다", False),
     ("^ (?= x) 가", True),
     ("[PERSON] 와", True),
+    ("(^ | /SF) /NNP", True),  # a match starts at the sentence's start or where /SF is
+    ("(_ | /SF) /NNP", False),  # a space anchor holds between any two eojeols
+    ("($ | 다) 가", True),
 ])
 def test_match_index_start_filter_only_when_safe(tmp_path, pattern, has_filter) -> None:
     rules = [{"id": "p", "label": "PERSON", "output": False, "pattern": "/NNP"},
@@ -88,3 +97,13 @@ def test_match_index_filter_of_a_literal() -> None:
     document = parse_notation("A/NNP 회장/NNG B/NNP 회장/NNG")
     sentence = koie.match.MatchInput(document.sentences[0].morphemes, document.text)
     assert koie.match.start_positions(program.start, sentence) == [1, 3]
+
+
+def test_match_index_filter_of_anchors_holds_the_sentence_ends() -> None:
+    check = MorphemeCheck(frozenset({"회장"}))
+    program = compile_pattern(RAlt((RAnchor(False, 0), RMorph(check, 1), RAnchor(True, 2))))
+    assert program.start == StartFilter(checks=(check,), at_start=True, at_end=True)
+    document = parse_notation("A/NNP 회장/NNG B/NNP")
+    sentence = koie.match.MatchInput(document.sentences[0].morphemes, document.text)
+    assert koie.match.start_positions(program.start, sentence) == [0, 1, 3]
+    assert [koie.match.may_start(program.start, sentence, at) for at in range(4)] == [True, True, False, True]
