@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from . import native
 from .errors import display_width
 
 FORMATS = ("jsonl", "table", "csv")
@@ -61,6 +62,22 @@ def record_line(record: dict[str, Any]) -> str:
     if _C_LINE_ENCODER is not None:
         return "".join(_C_LINE_ENCODER(record, 0))
     return _LINE_ENCODER.encode(record)
+
+
+#: koie._vm.record_lines, or None without the native module.
+_NATIVE_LINES: Any = native.module.record_lines if native.module is not None else None
+
+
+def record_lines(records: list[dict[str, Any]]) -> str:
+    """Each record's :func:`record_line` and a newline, as one string (a document's records, say).
+
+    >>> record_lines([{"text": "회장"}, {"start": 0.5}])
+    '{"text": "회장"}\n{"start": 0.5}\n'
+    """
+    if _NATIVE_LINES is not None:
+        lines: str = _NATIVE_LINES(records, record_line)
+        return lines
+    return "".join([record_line(record) + "\n" for record in records])
 
 
 def _args_text(args: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from .explain import explain_record
 from .inputs import DocumentProblem, InputDocument, batched, read_inputs
 from .limits import DocumentTimeout, document_deadline
 from .morphemes import AnalyzedDocument
-from .output import CSV_COLUMNS, count_noun, record_line, run_summary, write_table
+from .output import CSV_COLUMNS, count_noun, record_line, record_lines, run_summary, write_table
 from .resume import ResumableOutput
 
 #: With the default --workers, runs of at most this many batches stay in one process.
@@ -460,6 +460,9 @@ def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: st
             for rows in per_document:
                 summary.documents += 1
                 summary.records += len(rows)
+                if fmt == "jsonl" and rows and not isinstance(rows[0], str):
+                    out.write(record_lines(rows))  # dicts: made in this process
+                    continue
                 for row in rows:
                     if isinstance(row, str):  # a line made by a worker process (jsonl only)
                         out.write(row + "\n")
