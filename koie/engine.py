@@ -128,6 +128,7 @@ _RECORD_SLOTS = {name: index for index, name in enumerate(_RECORD_FIELDS)}
 #: matching a megabyte makes tens of thousands, and the frozen dataclass __init__ is most of their cost.
 _RECORD_FILLER: Any = native.slot_filler(Record, _RECORD_FIELDS)
 _new_record: Any = Record if _RECORD_FILLER is None else _RECORD_FILLER.new
+_MENTION_FILLER: Any = native.slot_filler(Mention, ("text", "start", "end", "label", "filler"))
 _SPAN_FILLER: Any = native.slot_filler(EntitySpan, ("start", "end", "label", "ref"))
 _new_span: Any = EntitySpan if _SPAN_FILLER is None else _SPAN_FILLER.new
 
@@ -293,6 +294,7 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str) -> Ext
                           deadline=deadline, index=indexes[sentence_index])
 
     find_visits = _find_visits if compiled_module is None else compiled_module.find_visits
+    add_records = _add_records if compiled_module is None or _MENTION_FILLER is None else compiled_module.add_records
     for phase_index, phase in enumerate(pack.phases):
         by_form = pack.starts_by_form[phase_index]
         positions: list[int] | None = None
@@ -311,12 +313,7 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str) -> Ext
         inputs: dict[Any, MatchInput | None] = {}
         found = find_visits(positions, phase, pack.gates[phase_index], form_sentences, group_sentences,
                             len(document.sentences), inputs, make_input, Step, RawMatch, limits)
-        for position, sentence_index, matches in found:
-            compiled = phase[position]
-            sentence = document.sentences[sentence_index]
-            for match in matches:
-                record = _record(compiled, document, sentence, sentence_index, match, doc_id)
-                unsettled.setdefault(record.label, []).append(record)
+        add_records(found, phase, pack.gates[phase_index], document, doc_id, unsettled, _RECORD_FILLER, _MENTION_FILLER)
         # A label with no record in this document has nothing to settle (and no entry: no spans).
         settling = pack.settling[phase_index]
         for label in [label for label in unsettled if label in settling]:
@@ -390,6 +387,22 @@ def _find_visits(positions: list[int], phase: tuple[CompiledRule, ...],
                 if matches:
                     found.append((position, sentence_index, matches))
     return found
+
+
+def _add_records(found: list[tuple[int, int, list[RawMatch]]], phase: tuple[CompiledRule, ...],
+                 phase_gates: tuple[tuple[frozenset[str], ...], ...], document: AnalyzedDocument, doc_id: str,
+                 unsettled: dict[str, list[Record]], record_filler: Any, mention_filler: Any) -> None:
+    """A record for every match :func:`_find_visits` found, added to ``unsettled`` by label.
+
+    ``koie._vm.add_records`` is this loop compiled, with the same arguments (the
+    fillers and gates are what it needs to make records without their constructors).
+    """
+    for position, sentence_index, matches in found:
+        compiled = phase[position]
+        sentence = document.sentences[sentence_index]
+        for match in matches:
+            record = _record(compiled, document, sentence, sentence_index, match, doc_id)
+            unsettled.setdefault(record.label, []).append(record)
 
 
 def _repeated_records(records: list[Record], document: AnalyzedDocument, doc_id: str) -> list[Record]:

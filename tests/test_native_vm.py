@@ -155,6 +155,10 @@ rules:
   - id: tail
     label: TAIL
     pattern: '만나/VV (?! 예정/NNG)'
+  - id: twice
+    label: TWICE
+    attrs: {kind: both}
+    pattern: '[PERSON:a] ~4 [PERSON:a] @TITLE:t ([PERSON:b] ~1)* 와/JKB'
 """, encoding="utf-8")
     pack = Pack.load(path, NotationAnalyzer())
     document = NotationAnalyzer().analyze(
@@ -163,13 +167,17 @@ rules:
     saved = match_module._native
     try:
         match_module._native = None
-        python_records = [(r.rule, r.start, r.end, r.text) for r in extract(pack.compiled, document).records]
+        python_records = [(r, repr(r.args), r.attrs) for r in extract(pack.compiled, document).records]
         match_module._native = native
-        native_records = [(r.rule, r.start, r.end, r.text) for r in extract(pack.compiled, document).records]
+        native_records = [(r, repr(r.args), r.attrs) for r in extract(pack.compiled, document).records]
     finally:
         match_module._native = saved
     assert native_records == python_records
-    assert [rule for rule, *_ in native_records].count("met") == 1, native_records  # not the one after 안
+    [twice] = [r for r, *_ in native_records if r.rule == "twice"]
+    # a name captured twice outside a repetition keeps its last mention; one repeated no times is left out
+    assert (twice.args["a"].text, twice.args["t"].text, "b" in twice.args, twice.attrs) == \
+        ("이영희", "대표 이사", False, {"kind": "both"})
+    assert [r.rule for r, *_ in native_records].count("met") == 1, native_records  # not the one after 안
 
 
 def test_native_type_registry_stays_bounded(monkeypatch: Any) -> None:
@@ -300,7 +308,8 @@ _WORDS = ("가/NNG", "나/NNG", "회장/NNG", "김/NNP", "박/NNP", "이/JKS", "
 _RULE_SHAPES = (
     "{n}/NNG", "{n}/NNG ~2 {m}/NNG", "{n}/NNG (이/JKS | 을/JKO) ~3 만나/VV", "/NNP{{1,2}}", "{n}/NNG 의/JKG ~2 /NNG",
     "{n}/NNG (?= 이/JKS)", "(?<! 안/MAG) 만나/VV 었/EP", "@T ~1 {n}/NNG", "[P:a] ~2 {n}/NNG", "[P] 이/JKS ~2 만나/VV",
-    "(가/NNG | 나/NNG) ~1 [P]", "만나/VV (?! 었/EP)",
+    "(가/NNG | 나/NNG) ~1 [P]", "만나/VV (?! 었/EP)", "([P:a] 의/JKG)* [P:a] ~1 {n}/NNG", "@T:t ~2 [P:a]",
+    "[P:a] ~1 [P:a] {n}/NNG",
 )
 
 
@@ -311,9 +320,10 @@ _RULE_SHAPES = (
                           min_size=1, max_size=5))
 def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[str, str, str]],
                                                          sentences: list[list[list[str]]]) -> None:
-    """Many rules over many sentences (start forms, required groups, slots, look-arounds, lexicons):
-    koie._vm.find_visits and koie.engine._find_visits make the same records, and so do the whole
-    Python matcher and the native one."""
+    """Many rules over many sentences (start forms, required groups, slots, look-arounds, lexicons,
+    repeated captures): koie._vm.find_visits and koie.engine._find_visits make the same records, and
+    so do the whole Python matcher and the native one (koie._vm.add_records and koie.engine._add_records
+    making the records from the matches)."""
     import tempfile
     from pathlib import Path
 
@@ -324,7 +334,8 @@ def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[st
     from koie.morphemes import NotationAnalyzer
 
     rules = [{"id": "p", "label": "P", "pattern": "/NNP"}]
-    rules += [{"id": f"r{i}", "label": f"L{i % 3}", "pattern": shape.format(n=n, m=m)}
+    rules += [{"id": f"r{i}", "label": f"L{i % 3}", "pattern": shape.format(n=n, m=m), "priority": i % 4,
+               "attrs": {"shape": i} if i % 2 else {}, "output": i % 5 != 4}
               for i, (shape, n, m) in enumerate(shapes)]
     body = {"lexicons": {"T": ["회장", "가 나"]}, "rules": rules}
     with tempfile.TemporaryDirectory() as directory:
@@ -335,7 +346,9 @@ def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[st
     document = NotationAnalyzer().analyze(text)
 
     def records() -> list[tuple[Any, ...]]:
-        return [(r.rule, r.start, r.end, r.text, r.sentence, r.first, r.last, repr(r.args))
+        # every field a record compares by (mentions and their fillers included), and the args' shapes
+        return [(r, r.label, r.sentence, r.first, r.last, r.priority, r.output, r.attrs, repr(r.args),
+                 {role: type(value).__name__ for role, value in r.args.items()})
                 for r in extract(pack.compiled, document).records]
 
     saved, saved_visits = match_module._native, native.find_visits
