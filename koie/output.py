@@ -71,8 +71,9 @@ _NATIVE_LINES: Any = native.module.record_lines if native.module is not None els
 def record_lines(records: list[dict[str, Any]]) -> str:
     """Each record's :func:`record_line` and a newline, as one string (a document's records, say).
 
-    >>> record_lines([{"text": "회장"}, {"start": 0.5}])
-    '{"text": "회장"}\n{"start": 0.5}\n'
+    >>> print(record_lines([{"text": "회장"}, {"start": 0.5}]), end="")
+    {"text": "회장"}
+    {"start": 0.5}
     """
     if _NATIVE_LINES is not None:
         lines: str = _NATIVE_LINES(records, record_line)
