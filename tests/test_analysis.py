@@ -138,3 +138,18 @@ def test_normalize_for_analysis_is_the_character_map_whatever_the_text() -> None
     for text in texts:
         normalized = normalize_for_analysis(text)
         assert normalized == text.translate(_CHAR_MAP) and len(normalized) == len(text)
+
+
+def test_installed_versions_are_what_importlib_metadata_reads() -> None:
+    """The versions in every record and cache key come from the dist-info directories on sys.path,
+    read without importlib.metadata (its import slowed every cold run): the same strings."""
+    from importlib import metadata
+
+    from koie.analysis import _read_installed_versions, installed_version
+
+    for distribution in ("kiwipiepy", "kiwipiepy_model", "lark", "PyYAML", "click"):
+        assert installed_version(distribution) == metadata.version(distribution)
+    assert installed_version("kiwipiepy-model") == metadata.version("kiwipiepy_model")  # a name as pip spells it
+    assert installed_version("no_such_distribution_here") is None
+    assert _read_installed_versions() == {"kiwipiepy": metadata.version("kiwipiepy"),
+                                          "kiwipiepy_model": metadata.version("kiwipiepy_model")}
