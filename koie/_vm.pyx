@@ -2120,6 +2120,135 @@ def record_lines(list rows, object line_of):
         chunks.append(PyUnicode_DecodeUTF8(out.c_str(), out.size(), NULL))
     return "".join(chunks)
 
+
+cdef int _append_key(string& out, bint first, const char* key) except -1:
+    if not first:
+        out.append(b', ')
+    out.push_back(b'"')
+    out.append(key)
+    out.append(b'": ')
+    return 0
+
+
+#: The keys Mention.to_json writes before its filler's attributes (which never replace them).
+_MENTION_KEYS = frozenset(("text", "start", "end", "label", "rule"))
+
+
+cdef int _append_mention(string& out, SlotFiller mentions, SlotFiller records, object mention) except -1:
+    """koie.engine.Mention.to_json as record_line writes it; 1: not here."""
+    if type(mention) is not mentions.cls:
+        return 1
+    _append_key(out, True, b'text')
+    if _append_line_text(out, <str?>mentions.get(mention, 0)):
+        return 1
+    _append_key(out, False, b'start')
+    if _append_value(out, mentions.get(mention, 1), 1):
+        return 1
+    _append_key(out, False, b'end')
+    if _append_value(out, mentions.get(mention, 2), 1):
+        return 1
+    _append_key(out, False, b'label')
+    if _append_value(out, mentions.get(mention, 3), 1):
+        return 1
+    filler = mentions.get(mention, 4)
+    if filler is not None:
+        if type(filler) is not records.cls:
+            return 1
+        _append_key(out, False, b'rule')
+        if _append_value(out, records.get(filler, 1), 1):
+            return 1
+        attrs = records.get(filler, 7)
+        if type(attrs) is not dict:
+            return 1
+        for key, value in (<dict>attrs).items():
+            if type(key) is not str:
+                return 1
+            if key in _MENTION_KEYS:
+                continue  # setdefault: the mention's own fields stay
+            out.append(b', ')
+            if _append_line_text(out, <str>key):
+                return 1
+            out.append(b': ')
+            if _append_value(out, value, 2):
+                return 1
+    return 0
+
+
+cdef int _append_record(string& out, SlotFiller records, SlotFiller mentions, object record, string& analyzer
+                        ) except -1:
+    """record_line(record.to_json() | {"analyzer": analyzer}), the analyzer already written; 1: not here."""
+    cdef bint first = True
+    cdef int field
+    if type(record) is not records.cls or records.get(record, 15) is not None:
+        return 1  # a suppressed record's line names its winner: Python writes it
+    out.push_back(b'{')
+    for field, name in enumerate((b'doc', b'rule', b'label', b'start', b'end', b'text')):
+        _append_key(out, field == 0, <bytes>name)
+        if _append_value(out, records.get(record, field), 1):
+            return 1
+    _append_key(out, False, b'args')
+    args = records.get(record, 6)
+    if type(args) is not dict:
+        return 1
+    out.push_back(b'{')
+    for role, value in (<dict>args).items():
+        if type(role) is not str:
+            return 1
+        if not first:
+            out.append(b', ')
+        first = False
+        if _append_line_text(out, <str>role):
+            return 1
+        out.append(b': ')
+        if type(value) is tuple:
+            out.push_back(b'[')
+            for at, mention in enumerate(<tuple>value):
+                if at:
+                    out.append(b', ')
+                out.push_back(b'{')
+                if _append_mention(out, mentions, records, mention):
+                    return 1
+                out.push_back(b'}')
+            out.push_back(b']')
+        else:
+            out.push_back(b'{')
+            if _append_mention(out, mentions, records, value):
+                return 1
+            out.push_back(b'}')
+    out.push_back(b'}')
+    _append_key(out, False, b'attrs')
+    attrs = records.get(record, 7)
+    if type(attrs) is not dict or _append_value(out, attrs, 1):
+        return 1
+    out.append(b', "analyzer": ')
+    out.append(analyzer)
+    out.push_back(b'}')
+    return 0
+
+
+def record_json_lines(list records, dict analyzer, SlotFiller record_slots, SlotFiller mention_slots,
+                      object line_of):
+    """Each record's JSON Lines line, made from the record (koie.runner.document_records's lines).
+
+    The same text as ``line_of(record)`` (koie.runner._record_line: record_line
+    over the record's to_json with its ``analyzer``), without making the dicts:
+    those and json's encoding were a tenth of a megabyte's matching. A record
+    holding what this writer leaves to json is written by ``line_of``.
+    tests/test_native_vm.py compares the two.
+    """
+    cdef string out
+    cdef string encoded_analyzer
+    cdef list lines = []
+    if _append_value(encoded_analyzer, analyzer, 1):
+        return [line_of(record) for record in records]
+    for record in records:
+        out.clear()
+        if _append_record(out, record_slots, mention_slots, record, encoded_analyzer) == 0:
+            lines.append(PyUnicode_DecodeUTF8(out.c_str(), out.size(), NULL))
+        else:
+            lines.append(line_of(record))
+    return lines
+
 # -- other mentions of a known entity (koie.propagate) ------------------------------------------------
 
 from libcpp.unordered_set cimport unordered_set

@@ -79,14 +79,9 @@ def _start_worker(pack: Any, kiwi_threads: int) -> None:
 def _work(documents: list[InputDocument], options: tuple[Any, ...], lines: bool = False) -> Any:
     from .runner import batch_records
 
-    per_document, problems = batch_records(_PACK, documents, options)
-    if lines:
-        # JSON Lines output: the lines are made here, in parallel, and travel as strings
-        # (a fifth of the cost of pickling the records' dicts there and back)
-        from .output import record_line
-
-        return [[record_line(row) for row in rows] for rows in per_document], problems
-    return per_document, problems
+    # JSON Lines output (``lines``): the lines are made here, in parallel, and travel as strings
+    # (a fifth of the cost of pickling the records' dicts there and back)
+    return batch_records(_PACK, documents, options, lines=lines)
 
 
 class Workers:
@@ -262,7 +257,7 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
                 if batch is None:
                     exhausted = True
                 else:
-                    window.append((batch, batch_records(pack, documents_of(batch), options), False))
+                    window.append((batch, batch_records(pack, documents_of(batch), options, lines=lines), False))
                 continue
             window.popleft()
             if remote:

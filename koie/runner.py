@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from concurrent.futures import Future
 from typing import Any, TextIO
 
+from . import native
 from .api import Pack
+from .engine import _MENTION_FILLER, _RECORD_FILLER, Record
 from .explain import explain_record
 from .inputs import DocumentProblem, InputDocument, batched, read_inputs
 from .limits import DocumentTimeout, document_deadline
@@ -44,9 +46,12 @@ class RunSummary:
 def document_records(pack: Pack, documents: list[InputDocument], explain: bool = False,
                      include_hidden: bool = False, include_suppressed: bool = False,
                      published: str | None = None, timeout: float | None = None,
-                     analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None
-                     ) -> list[list[dict[str, Any]]]:
+                     analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None,
+                     lines: bool = False) -> list[list[Any]]:
     """Records (as JSON dicts) for each document of a batch, in input order.
+
+    ``lines``: each record as its JSON Lines line (str, :func:`koie.output.record_line`
+    of the dict) instead, made from the record where koie._vm is built.
 
     ``timeout``: seconds each document's matching may take (koie.limits); past it, DocumentTimeout.
     ``analyses``: the batch's analyses, already under way: one future for the batch (see
@@ -60,7 +65,12 @@ def document_records(pack: Pack, documents: list[InputDocument], explain: bool =
         analysed = analyses
     else:
         analysed = _analyze(pack, [d.text for d in documents])
-    out: list[list[dict[str, Any]]] = []
+    out: list[list[Any]] = []
+
+    def line_of(record: Record) -> str:
+        return record_line(_row(pack, record, versions, explain))
+
+    native_lines = lines and not explain and _NATIVE_RECORD_LINES is not None
     for document, analysis in zip(documents, analysed):
         # a document's own publication date (JSON Lines field "published") wins over --published
         with document_deadline(timeout):
@@ -69,18 +79,30 @@ def document_records(pack: Pack, documents: list[InputDocument], explain: bool =
         if include_suppressed:
             chosen = sorted(chosen + [r for r in extraction.suppressed if include_hidden or r.output],
                             key=lambda r: r.sort_key)
-        rows = []
-        for record in chosen:
-            row = record.to_json()
-            if record.suppressed_by is not None:
-                row["suppressed_by"] = {"rule": record.suppressed_by.rule, "start": record.suppressed_by.start,
-                                        "end": record.suppressed_by.end}
-            if explain:
-                row["explanation"] = explain_record(pack.compiled, record)
-            row["analyzer"] = versions
-            rows.append(row)
-        out.append(rows)
+        if native_lines:
+            out.append(_NATIVE_RECORD_LINES(chosen, versions, _RECORD_FILLER, _MENTION_FILLER, line_of))
+        elif lines:
+            out.append([line_of(record) for record in chosen])
+        else:
+            out.append([_row(pack, record, versions, explain) for record in chosen])
     return out
+
+
+def _row(pack: Pack, record: Record, versions: dict[str, str], explain: bool) -> dict[str, Any]:
+    """A record as its JSON dict in the output (docs/output.md)."""
+    row = record.to_json()
+    if record.suppressed_by is not None:
+        row["suppressed_by"] = {"rule": record.suppressed_by.rule, "start": record.suppressed_by.start,
+                                "end": record.suppressed_by.end}
+    if explain:
+        row["explanation"] = explain_record(pack.compiled, record)
+    row["analyzer"] = versions
+    return row
+
+
+#: koie._vm.record_json_lines (records straight to their lines), or None without the native module.
+_NATIVE_RECORD_LINES: Any = None if native.module is None or _MENTION_FILLER is None else \
+    native.module.record_json_lines
 
 
 #: One analysis at a time: the pipeline's thread and a batch redone document by document share the analyser.
@@ -107,8 +129,8 @@ def _nothing() -> None:
 
 
 def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any, ...],
-                  analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None
-                  ) -> tuple[list[list[dict[str, Any]]], list[DocumentProblem]]:
+                  analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None,
+                  lines: bool = False) -> tuple[list[list[Any]], list[DocumentProblem]]:
     """Records for each document of a batch, and the documents that failed (E405) with empty records.
 
     A pure function of its arguments, so worker processes (koie.parallel) run it as is.
@@ -116,12 +138,12 @@ def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any
     problems: list[DocumentProblem] = []
     try:
         # options holds the positional options only (explain .. timeout), never analyses
-        return document_records(pack, documents, *options, analyses=analyses), problems  # type: ignore[misc]
+        return document_records(pack, documents, *options, analyses=analyses, lines=lines), problems  # type: ignore[misc]
     except Exception:  # noqa: BLE001 - isolate the failing document, keep the others
         per_document: list[list[dict[str, Any]]] = []
         for document in documents:
             try:
-                per_document.extend(document_records(pack, [document], *options))
+                per_document.extend(document_records(pack, [document], *options, lines=lines))  # type: ignore[misc]
             except DocumentTimeout as error:
                 problems.append(DocumentProblem(document.id, "E403", error.reason))
                 per_document.append([])
@@ -179,10 +201,10 @@ def computed_batches(pack: Pack, batches: Iterable[list[InputDocument | Document
         yield from parallel_batches(pack, batches, options, workers, lines)
         return
     if hasattr(getattr(pack, "analyzer", None), "analyze_stream"):
-        yield from _streamed(pack, batches, options)  # it compiles the pack once the analysis runs
+        yield from _streamed(pack, batches, options, lines)  # it compiles the pack once the analysis runs
     else:
         pack.compiled  # noqa: B018 - a pack still to compile (Pack.deferred) compiles before the batches
-        yield from _pipelined(pack, batches, options)
+        yield from _pipelined(pack, batches, options, lines)
 
 
 def _analyses_cached(pack: Pack, batches: list[list[InputDocument | DocumentProblem]]) -> bool:
@@ -192,9 +214,9 @@ def _analyses_cached(pack: Pack, batches: list[list[InputDocument | DocumentProb
     return bool(texts) and covers is not None and bool(covers(texts))
 
 
-def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...]
-               ) -> Iterator[tuple[list[InputDocument | DocumentProblem],
-                                   tuple[list[list[dict[str, Any]]], list[DocumentProblem]]]]:
+def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
+               lines: bool = False) -> Iterator[tuple[list[InputDocument | DocumentProblem],
+                                                      tuple[list[list[Any]], list[DocumentProblem]]]]:
     """Batches matched here while the next batch is analysed in a thread (analysers without a stream).
 
     Kiwi analyses in its own C++ threads, so matching one batch (Python) and
@@ -228,7 +250,7 @@ def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProble
                 analyses.set_result(documents_analysed)
             except Exception as error:  # noqa: BLE001 - batch_records redoes the batch document by document
                 analyses.set_exception(error)
-            yield batch, batch_records(pack, documents, options, analyses)
+            yield batch, batch_records(pack, documents, options, analyses, lines)
             store()
             current = following
 
@@ -239,9 +261,9 @@ def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProble
 STREAM_WINDOW = 2 * BATCH
 
 
-def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...]
-              ) -> Iterator[tuple[list[InputDocument | DocumentProblem],
-                                  tuple[list[list[dict[str, Any]]], list[DocumentProblem]]]]:
+def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
+              lines: bool = False) -> Iterator[tuple[list[InputDocument | DocumentProblem],
+                                                     tuple[list[list[Any]], list[DocumentProblem]]]]:
     """Batches matched here, document by document, as one stream of analyses comes in from a thread.
 
     The thread reads the batches and runs the analyser's ``analyze_stream``
@@ -328,7 +350,7 @@ def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem
                         fresh.append((document.text, analysis))
                     yield analysis
 
-            yield batch, batch_records(pack, documents, options, each(list(zip(documents, futures))))
+            yield batch, batch_records(pack, documents, options, each(list(zip(documents, futures))), lines)
             for future in futures[taken:]:  # not taken: a document failed and the batch was redone one by one
                 if future.exception() is None:
                     window.release()
@@ -460,8 +482,12 @@ def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: st
             for rows in per_document:
                 summary.documents += 1
                 summary.records += len(rows)
-                if fmt == "jsonl" and rows and not isinstance(rows[0], str):
-                    out.write(record_lines(rows))  # dicts: made in this process
+                if rows and isinstance(rows[0], str):  # JSON Lines lines, made with the records (jsonl only)
+                    out.write("\n".join(rows))
+                    out.write("\n")
+                    continue
+                if fmt == "jsonl" and rows:
+                    out.write(record_lines(rows))
                     continue
                 for row in rows:
                     if isinstance(row, str):  # a line made by a worker process (jsonl only)

@@ -449,3 +449,72 @@ def test_native_cache_encoding_refuses_a_lone_surrogate_as_json_does() -> None:
     sentence = Sentence(0, 1, (Morpheme("\ud800", "SW", 0, 1, 0),))
     with pytest.raises(UnicodeEncodeError):
         native.encode_sentences((sentence,))
+
+
+# -- records straight to JSON Lines: koie._vm.record_json_lines and koie.runner's dicts ------------------
+
+_JSON_TEXT = st.text(max_size=6) | st.sampled_from(["회장", "\x00", "\"", "\\", "😀", "\ud800", "text", "rule"])
+_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | _JSON_TEXT,
+                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_JSON_TEXT, inner, max_size=3),
+                            max_leaves=8)
+
+
+@settings(max_examples=80, deadline=None)
+@given(attrs=st.lists(st.dictionaries(_JSON_TEXT, _JSON_VALUES, max_size=4), min_size=1, max_size=6),
+       texts=st.lists(_JSON_TEXT, min_size=1, max_size=3), suppress=st.booleans())
+def test_record_lines_made_from_records_are_the_lines_of_their_dicts(attrs: list[dict[str, Any]], texts: list[str],
+                                                                     suppress: bool) -> None:
+    """A run's JSON Lines lines made straight from the records (koie._vm.record_json_lines) are
+    record_line of the records' dicts: single and repeated captures, fillers whose attributes
+    clash with a mention's own keys, floats, escapes and lone surrogates (written by json), and a
+    suppressed record (which names its winner)."""
+    import tempfile
+    from pathlib import Path
+
+    from koie import engine, runner
+    from koie.api import Pack
+    from koie.morphemes import NotationAnalyzer
+    from koie.output import record_line
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "pack.yaml"
+        path.write_text("""
+rules:
+  - id: p
+    label: P
+    pattern: /NNP
+  - id: pair
+    label: PAIR
+    pattern: '([P:a] 의/JKG)* [P:b] 회장/NNG'
+""", encoding="utf-8")
+        pack = Pack.load(path, NotationAnalyzer())
+    document = NotationAnalyzer().analyze("김/NNP+의/JKG 박/NNP 회장/NNG ./SF 최/NNP 회장/NNG ./SF")
+    records = list(engine.extract(pack.compiled, document, "d").records)
+    assert {r.rule for r in records} == {"p", "pair"} and any(isinstance(v, tuple) for r in records for v in r.args.values())
+    # the P records (fillers) and the PAIR records get the generated attributes and texts
+    varied = [r.but(attrs=attrs[i % len(attrs)], text=texts[i % len(texts)]) for i, r in enumerate(records)]
+    by_place = {(r.rule, r.start, r.end): r for r in varied}
+    refilled = [r.but(args={role: tuple(m.__class__(m.text, m.start, m.end, m.label,
+                                                    by_place.get((m.filler.rule, m.filler.start, m.filler.end)))
+                                        for m in value) if isinstance(value, tuple) else
+                            value.__class__(value.text, value.start, value.end, value.label,
+                                            by_place.get((value.filler.rule, value.filler.start, value.filler.end))
+                                            if value.filler is not None else None)
+                            for role, value in r.args.items()}) for r in varied]
+    if suppress:
+        refilled[0] = refilled[0].but(suppressed_by=refilled[-1])
+    versions = {"kiwipiepy": "0.24.1", "kiwipiepy_model": "0.24.0"}
+
+    def line_of(record: Any) -> str:
+        return record_line(runner._row(pack, record, versions, False))
+
+    expected = [line_of(record) for record in refilled]
+    assert native.record_json_lines(refilled, versions, engine._RECORD_FILLER, engine._MENTION_FILLER,
+                                    line_of) == expected
+
+
+def test_record_lines_from_records_are_what_a_run_writes() -> None:
+    """koie run's JSON Lines come from koie._vm.record_json_lines wherever the module is built."""
+    from koie import runner
+
+    assert runner._NATIVE_RECORD_LINES is native.record_json_lines

@@ -89,7 +89,8 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
     monkeypatch.setattr(parallel, "parallel_batches", no_pool)
     calls = []
     monkeypatch.setattr("koie.runner.batch_records",
-                        lambda pack, documents, options, analyses=None: calls.append(documents) or ([], []))
+                        lambda pack, documents, options, analyses=None, lines=False:
+                        calls.append(documents) or ([], []))
     from koie.runner import SMALL_RUN_BATCHES
 
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
@@ -118,7 +119,7 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
                         lambda pack, batches, options, helpers, lines=False: started.append(f"shared {helpers}")
                         or iter(()))
     monkeypatch.setattr("koie.runner.batch_records",
-                        lambda pack, documents, options, analyses=None: ([], []))
+                        lambda pack, documents, options, analyses=None, lines=False: ([], []))
 
     class Analyzer:
         def covers(self, texts):
@@ -144,7 +145,8 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
 
     monkeypatch.setattr(parallel, "cores", lambda: 2)
     monkeypatch.setattr(parallel, "parallel_batches", lambda *args, **kwargs: pytest.fail("no pool expected"))
-    monkeypatch.setattr("koie.runner.batch_records", lambda pack, documents, options, analyses=None: ([], []))
+    monkeypatch.setattr("koie.runner.batch_records",
+                        lambda pack, documents, options, analyses=None, lines=False: ([], []))
 
     class Analyzer:
         def covers(self, texts):
@@ -196,9 +198,9 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     expected = [runner.batch_records(pack, batch, options) for batch in batches]
     real = runner.batch_records
 
-    def slow_and_signed(pack, documents, options, analyses=None):
+    def slow_and_signed(pack, documents, options, analyses=None, lines=False):
         time.sleep(0.02)  # the helper is still busy when this process looks, so it computes batches too
-        per_document, problems = real(pack, documents, options, analyses)
+        per_document, problems = real(pack, documents, options, analyses, lines)
         return [[dict(row, pid=os.getpid()) for row in rows] for rows in per_document], problems
 
     monkeypatch.setattr(runner, "batch_records", slow_and_signed)
@@ -208,17 +210,17 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     assert [result for _, result in got] == expected
     assert len(pids) == 2 and os.getpid() in pids  # both processes did some of the work
     assert sum(len(rows) for per_document, _ in expected for rows in per_document) == 12 * 3 * 3
-    # JSON Lines: the helper sends lines, this process keeps its dicts; the output is the same
+    # JSON Lines: the helper and this process both make lines; the output is the same
     from koie.output import record_line
 
-    monkeypatch.setattr(runner, "batch_records", lambda pack, documents, options, analyses=None:
-                        (time.sleep(0.02), real(pack, documents, options, analyses))[1])
+    monkeypatch.setattr(runner, "batch_records", lambda pack, documents, options, analyses=None, lines=False:
+                        (time.sleep(0.02), real(pack, documents, options, analyses, lines))[1])
     shared = list(shared_batches(pack, batches, options, helpers=1, lines=True))
     kinds = {type(row) for _, (per_document, _) in shared for rows in per_document for row in rows}
     written = [[[row if isinstance(row, str) else record_line(row) for row in rows] for rows in per_document]
                for _, (per_document, _) in shared]
     assert written == [[[record_line(row) for row in rows] for rows in per_document] for per_document, _ in expected]
-    assert kinds == {str, dict}
+    assert kinds == {str}
 
 
 def test_no_sharing_once_kiwi_is_loaded(tmp_path: Path) -> None:
@@ -251,10 +253,10 @@ def test_a_helper_killed_by_the_system_loses_only_its_document(tmp_path: Path, m
     real = runner.batch_records
     parent = os.getpid()
 
-    def dies_on_the_killer(pack, documents, options, analyses=None):
+    def dies_on_the_killer(pack, documents, options, analyses=None, lines=False):
         if os.getpid() != parent and killer in documents:
             os._exit(9)  # no cleanup, no result: as a SIGKILL
-        return real(pack, documents, options, analyses)
+        return real(pack, documents, options, analyses, lines)
 
     monkeypatch.setattr(runner, "batch_records", dies_on_the_killer)
     import threading
@@ -292,10 +294,10 @@ def test_helpers_started_again_once_forking_is_unsafe_are_spawned(tmp_path: Path
     real = runner.batch_records
     parent = os.getpid()
 
-    def dies_on_the_killer_when_forked(pack, documents, options, analyses=None):
+    def dies_on_the_killer_when_forked(pack, documents, options, analyses=None, lines=False):
         if os.getpid() != parent and killer in documents:
             os._exit(9)  # a forked helper has this function; a spawned one has the real one
-        return real(pack, documents, options, analyses)
+        return real(pack, documents, options, analyses, lines)
 
     asked: list[bool] = []
 
