@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 import re
-import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from . import native
+from .installed import installed_version
 from .morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, assign_eojeols, base_tag, morphemes_from_columns
 
 #: koie._vm: its convert_document does _convert and _number_eojeols in one pass, 3x faster (or None).
@@ -77,36 +76,6 @@ def normalize_for_analysis(text: str) -> str:
 
 def _installed_versions() -> dict[str, str]:
     return dict(_read_installed_versions())
-
-
-def installed_version(distribution: str) -> str | None:
-    """The ``Version:`` of an installed distribution's metadata, as importlib.metadata.version reads it.
-
-    Read from the first ``NAME-VERSION.dist-info`` on sys.path, as importlib.metadata
-    looks for it, without importing importlib.metadata: that import (email, zipfile
-    and more) took 20-40 ms of every cold run, before the model load could start.
-    None where there is no such directory (an egg, a zip): the caller asks importlib.metadata.
-    """
-    prefix = distribution.lower().replace("-", "_") + "-"
-    for entry in sys.path:
-        try:
-            with os.scandir(entry or ".") as found:
-                # NAME is normalised in a wheel's directory (kiwipiepy_model-0.24.0.dist-info)
-                names = sorted(e.name for e in found if e.name.endswith(".dist-info") and e.name.lower().startswith(prefix))
-        except OSError:
-            continue
-        for name in names:
-            try:
-                metadata = open(os.path.join(entry or ".", name, "METADATA"), encoding="utf-8")
-            except OSError:
-                continue
-            with metadata:
-                for line in metadata:
-                    if line.startswith("Version:"):
-                        return line.split(":", 1)[1].strip()
-                    if not line.strip():
-                        break  # the headers end here
-    return None
 
 
 @functools.cache

@@ -11,6 +11,8 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .installed import installed_version
+
 if TYPE_CHECKING:
     from lark import Lark
 
@@ -48,13 +50,16 @@ def parser_signature() -> str:
 
     The analysis cache keeps parsed patterns under it (koie.cache.CachedAnalyzer.parsed_patterns).
     """
-    from importlib import metadata
-
     digest = hashlib.sha256(grammar_text().encode("utf-8"))
-    try:
-        digest.update(metadata.version("lark").encode("utf-8"))
-    except metadata.PackageNotFoundError:  # pragma: no cover - lark is a dependency
-        pass
+    lark_version = installed_version("lark")  # a warm run imports neither lark nor importlib.metadata
+    if lark_version is None:  # pragma: no cover - lark installed as an egg or a zip
+        from importlib import metadata
+
+        try:
+            lark_version = metadata.version("lark")
+        except metadata.PackageNotFoundError:
+            lark_version = ""
+    digest.update(lark_version.encode("utf-8"))
     here = Path(__file__).resolve().parent
     for module in ("parse.py", "ast.py"):
         try:

@@ -145,7 +145,8 @@ def test_installed_versions_are_what_importlib_metadata_reads() -> None:
     read without importlib.metadata (its import slowed every cold run): the same strings."""
     from importlib import metadata
 
-    from koie.analysis import _read_installed_versions, installed_version
+    from koie.analysis import _read_installed_versions
+    from koie.installed import installed_version
 
     for distribution in ("kiwipiepy", "kiwipiepy_model", "lark", "PyYAML", "click"):
         assert installed_version(distribution) == metadata.version(distribution)
