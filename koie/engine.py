@@ -548,8 +548,12 @@ def apply_overlap_policy(records: Iterable[Record], policy: str,
     # sentence keeps a document of 100,000 sentences linear, not quadratic.
     kept_in: dict[int, list[Record]] = {}
     for record in order:
-        same_sentence = kept_in.setdefault(record.sentence, [])
-        winner = next((k for k in same_sentence if _overlaps(k, record)), None)
+        same_sentence = kept_in.get(record.sentence)
+        if same_sentence is None:  # the first record of its sentence: nothing to lose to
+            kept_in[record.sentence] = [record]
+            kept.append(record)
+            continue
+        winner = _first_overlapping(same_sentence, record)
         if winner is None:
             kept.append(record)
             same_sentence.append(record)
@@ -558,7 +562,12 @@ def apply_overlap_policy(records: Iterable[Record], policy: str,
     return kept, suppressed
 
 
-def _overlaps(a: Record, b: Record) -> bool:
-    if a.first == a.last or b.first == b.last:
-        return False
-    return a.first < b.last and b.first < a.last
+def _first_overlapping(winners: list[Record], record: Record) -> Record | None:
+    """The first of ``winners`` whose morphemes overlap ``record``'s (an empty span overlaps none)."""
+    first, last = record.first, record.last
+    if first == last:
+        return None
+    for winner in winners:
+        if winner.first < last and first < winner.last and winner.first != winner.last:
+            return winner
+    return None
