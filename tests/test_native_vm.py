@@ -517,4 +517,6 @@ def test_record_lines_from_records_are_what_a_run_writes() -> None:
     """koie run's JSON Lines come from koie._vm.record_json_lines wherever the module is built."""
     from koie import runner
 
+    if os.environ.get("KOIE_MATCHER", "").lower() == "python":
+        pytest.skip("KOIE_MATCHER=python chooses the Python writers for this run")
     assert runner._NATIVE_RECORD_LINES is native.record_json_lines
