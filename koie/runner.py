@@ -138,9 +138,10 @@ def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any
     problems: list[DocumentProblem] = []
     try:
         # options holds the positional options only (explain .. timeout), never analyses
-        return document_records(pack, documents, *options, analyses=analyses, lines=lines), problems  # type: ignore[misc]
+        every = document_records(pack, documents, *options, analyses=analyses, lines=lines)  # type: ignore[misc]
+        return every, problems
     except Exception:  # noqa: BLE001 - isolate the failing document, keep the others
-        per_document: list[list[dict[str, Any]]] = []
+        per_document: list[list[Any]] = []
         for document in documents:
             try:
                 per_document.extend(document_records(pack, [document], *options, lines=lines))  # type: ignore[misc]

@@ -154,3 +154,23 @@ def test_installed_versions_are_what_importlib_metadata_reads() -> None:
     assert installed_version("no_such_distribution_here") is None
     assert _read_installed_versions() == {"kiwipiepy": metadata.version("kiwipiepy"),
                                           "kiwipiepy_model": metadata.version("kiwipiepy_model")}
+
+
+def test_installed_version_reads_the_first_dist_info_on_the_path(tmp_path, monkeypatch) -> None:
+    """The first directory on sys.path with a readable NAME-VERSION.dist-info wins, as in
+    importlib.metadata; the headers end at the first blank line; a name is matched whole."""
+    from koie.installed import installed_version
+
+    broken, good, later = tmp_path / "broken", tmp_path / "good", tmp_path / "later"
+    (broken / "foo_bar-0.0.1.dist-info").mkdir(parents=True)  # no METADATA: skipped
+    (broken / "foo_bar-0.0.2.dist-info").mkdir(parents=True)  # no Version header: skipped
+    (broken / "foo_bar-0.0.2.dist-info" / "METADATA").write_text("Name: foo-bar\n\nVersion: 7.7.7\n",
+                                                                  encoding="utf-8")
+    for place, version in ((good, "1.2.3"), (later, "9.9.9")):
+        (place / f"foo_bar-{version}.dist-info").mkdir(parents=True)
+        (place / f"foo_bar-{version}.dist-info" / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: foo-bar\nVersion: {version}\n\nVersion: 0.0.0 (the description)\n",
+            encoding="utf-8")
+    monkeypatch.setattr("sys.path", [str(tmp_path / "missing"), str(broken), str(good), str(later)])
+    assert installed_version("foo-bar") == installed_version("foo_bar") == installed_version("Foo_Bar") == "1.2.3"
+    assert installed_version("foo") is None

@@ -490,7 +490,8 @@ rules:
         pack = Pack.load(path, NotationAnalyzer())
     document = NotationAnalyzer().analyze("김/NNP+의/JKG 박/NNP 회장/NNG ./SF 최/NNP 회장/NNG ./SF")
     records = list(engine.extract(pack.compiled, document, "d").records)
-    assert {r.rule for r in records} == {"p", "pair"} and any(isinstance(v, tuple) for r in records for v in r.args.values())
+    assert {r.rule for r in records} == {"p", "pair"}
+    assert any(isinstance(value, tuple) for r in records for value in r.args.values())  # a repeated capture
     # the P records (fillers) and the PAIR records get the generated attributes and texts
     varied = [r.but(attrs=attrs[i % len(attrs)], text=texts[i % len(texts)]) for i, r in enumerate(records)]
     by_place = {(r.rule, r.start, r.end): r for r in varied}
