@@ -2230,8 +2230,8 @@ def record_json_lines(list records, dict analyzer, SlotFiller record_slots, Slot
                       object line_of):
     """Each record's JSON Lines line, made from the record (koie.runner.document_records's lines).
 
-    The same text as ``line_of(record)`` (koie.runner._record_line: record_line
-    over the record's to_json with its ``analyzer``), without making the dicts:
+    The same text as ``line_of(record)`` (in koie.runner.document_records: record_line
+    of the record's dict from koie.runner._row, with its ``analyzer``), without making the dicts:
     those and json's encoding were a tenth of a megabyte's matching. A record
     holding what this writer leaves to json is written by ``line_of``.
     tests/test_native_vm.py compares the two.
