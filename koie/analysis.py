@@ -4,7 +4,9 @@ Documents are analysed paragraph by paragraph (one line of the input at a
 time, long lines cut at whitespace into pieces under :data:`MAX_PIECE`
 characters), in one batched ``tokenize`` call with ``split_sents=True``.
 That unit is part of koie's contract: Kiwi is context-sensitive, so the same
-sentence may analyse differently inside another unit.
+sentence may analyse differently inside another unit. It also means a piece
+that occurs again (a headline repeated in the body, a caption, a byline) has
+the same analysis, so it is sent to Kiwi once per call.
 
 Before analysis, characters that Kiwi mishandles are mapped one-for-one to
 ones it reads well (full-width Latin to ASCII, zero-width and control
@@ -36,6 +38,17 @@ PINNED_MODEL = "0.24.0"
 
 #: Kiwi slows down super-linearly on very long strings; pieces stay below this.
 MAX_PIECE = 4000
+
+#: Pieces repeat in news: a headline again as the first line of the body, photo captions,
+#: bylines, copyright lines (27% of the characters of the development corpus). A piece's
+#: analysis depends on the piece alone, so a stream sends each one to Kiwi once and gives its
+#: copies the same tokens, remembering the latest pieces up to this many characters.
+REPEATS_KEPT_CHARS = 256_000
+
+#: At most this many pieces wait in a stream for their tokens (copies included): a run of
+#: copies stops taking texts here and sends the next pieces to Kiwi (as many as it reads ahead,
+#: 32 with two threads: 3% of a long run of copies), so memory stays bounded by pieces, not texts.
+MAX_WAITING_PIECES = 1024
 
 #: Lemmas are kept for predicates only: for other tags Kiwi's lemma is the form.
 _PREDICATE_TAGS = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
@@ -184,11 +197,14 @@ class KiwiAnalyzer:
                 owners.append((index, offset))
         results: Any = []
         if pieces:
+            distinct: dict[str, int] = {}  # a repeated piece is analysed once (REPEATS_KEPT_CHARS)
+            order = [distinct.setdefault(piece, len(distinct)) for piece in pieces]
             if self.num_workers == 0:
                 # Kiwi's batch call needs its thread pool; without one, piece by piece.
-                results = [self.kiwi.tokenize(piece, split_sents=True) for piece in pieces]
+                analysed = [self.kiwi.tokenize(piece, split_sents=True) for piece in distinct]
             else:
-                results = self.kiwi.tokenize(pieces, split_sents=True)
+                analysed = list(self.kiwi.tokenize(list(distinct), split_sents=True))
+            results = [analysed[index] for index in order]
         by_document: list[list[tuple[int, Any]]] = [[] for _ in texts]
         for (index, offset), sentences in zip(owners, results):
             by_document[index].append((offset, sentences))
@@ -200,25 +216,44 @@ class KiwiAnalyzer:
         One batched call serves the whole stream: Kiwi reads ``texts`` as it
         goes (32 pieces ahead with two threads), so its threads never wait
         between batches, and a caller can match a document while the next ones
-        are analysed. The pieces and results are those of :meth:`analyze_many`.
+        are analysed. The pieces and results are those of :meth:`analyze_many`;
+        a piece seen lately in the stream is not sent again (:class:`_Repeats`).
         """
         if self.num_workers == 0:
             for text in texts:
                 yield self.analyze_many([text])[0], True
             return
         waiting: deque[tuple[str, list[int], list[tuple[int, Any]]]] = deque()  # text, piece offsets, results
+        slots: deque[list[Any]] = deque()  # every piece's cell, in order, until its text takes it
+        sent: deque[list[Any]] = deque()  # the cells of the pieces sent to Kiwi, in order
+        repeats = _Repeats(REPEATS_KEPT_CHARS)
 
         def pieces() -> Iterator[str]:
             for text in texts:
                 cut = split_into_pieces(normalize_for_analysis(text))
                 waiting.append((text, [offset for offset, _piece in cut], []))
                 for _offset, piece in cut:
-                    yield piece
+                    cell = repeats.cell(piece) if len(slots) < MAX_WAITING_PIECES else None
+                    if cell is None:  # new: Kiwi fills it
+                        cell = repeats.sent(piece)
+                        slots.append(cell)
+                        sent.append(cell)
+                        yield piece
+                    else:
+                        slots.append(cell)
 
         def finished() -> Iterator[tuple[AnalyzedDocument, bool]]:
             while waiting and len(waiting[0][2]) == len(waiting[0][1]):
                 text, _offsets, analysed = waiting.popleft()
                 yield _document(text, analysed), True
+
+        def taken() -> Iterator[tuple[AnalyzedDocument, bool]]:
+            """The texts ahead take the pieces whose tokens are known, in order."""
+            while slots and slots[0][0] is not _UNKNOWN:
+                yield from finished()  # texts with no piece (blank) ahead of this piece's text
+                _text, offsets, analysed = waiting[0]
+                analysed.append((offsets[len(analysed)], slots.popleft()[0]))
+                yield from finished()
 
         stream = pieces()
         first = next(stream, None)
@@ -226,10 +261,9 @@ class KiwiAnalyzer:
             yield from finished()
             return
         for sentences in self.kiwi.tokenize(itertools.chain([first], stream), split_sents=True):
-            yield from finished()  # texts with no piece (blank) ahead of this piece's text
-            text, offsets, analysed = waiting[0]
-            analysed.append((offsets[len(analysed)], sentences))
-            yield from finished()
+            sent.popleft()[0] = sentences
+            yield from taken()
+        yield from taken()  # copies after the last piece Kiwi had
         yield from finished()
 
     def analyze_fragment(self, text: str) -> tuple[Morpheme, ...]:
@@ -245,6 +279,47 @@ class KiwiAnalyzer:
     def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
         results = self.kiwi.analyze(normalize_for_analysis(text), top_n=n)
         return [tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens])) for tokens, _score in results]
+
+
+#: A cell whose piece Kiwi has not analysed yet.
+_UNKNOWN: Any = object()
+
+
+class _Repeats:
+    """The pieces a stream sent to Kiwi lately, each with the cell its tokens go in.
+
+    A copy of a piece takes the original's cell, filled when Kiwi's result for
+    the original arrives; the original comes first in the stream, so its
+    tokens are always known when the copy's turn comes, and a cell stays
+    with the copies that hold it after it is forgotten here. The latest
+    pieces are kept, up to ``limit`` characters in all.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.cells: dict[str, list[Any]] = {}  # oldest first
+        self.chars = 0
+
+    def cell(self, piece: str) -> list[Any] | None:
+        """The cell of an earlier copy of ``piece`` (it becomes the latest), or None."""
+        cell = self.cells.pop(piece, None)
+        if cell is not None:
+            self.cells[piece] = cell
+        return cell
+
+    def sent(self, piece: str) -> list[Any]:
+        """A new cell for ``piece``, about to go to Kiwi."""
+        cell = [_UNKNOWN]
+        if len(piece) <= self.limit:
+            if self.cells.pop(piece, None) is not None:  # a copy sent anyway (MAX_WAITING_PIECES)
+                self.chars -= len(piece)
+            self.cells[piece] = cell
+            self.chars += len(piece)
+            while self.chars > self.limit:
+                oldest = next(iter(self.cells))
+                self.chars -= len(oldest)
+                del self.cells[oldest]
+        return cell
 
 
 def _document(text: str, analysed: list[tuple[int, Any]]) -> AnalyzedDocument:

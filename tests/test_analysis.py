@@ -174,3 +174,111 @@ def test_installed_version_reads_the_first_dist_info_on_the_path(tmp_path, monke
     monkeypatch.setattr("sys.path", [str(tmp_path / "missing"), str(broken), str(good), str(later)])
     assert installed_version("foo-bar") == installed_version("foo_bar") == installed_version("Foo_Bar") == "1.2.3"
     assert installed_version("foo") is None
+
+
+class _CountingKiwi:
+    """Kiwi's batch ``tokenize`` as the stream uses it, reading its input 32 pieces ahead as Kiwi does,
+    with each piece's words as NNG tokens of one sentence; notes the pieces it was given."""
+
+    AHEAD = 32
+
+    def __init__(self) -> None:
+        self.given: list[str] = []
+
+    def tokenize(self, pieces, split_sents=True):
+        from collections import deque
+        from types import SimpleNamespace
+
+        source = iter(pieces)
+        ahead: deque[str] = deque()
+
+        def analysed(piece: str) -> list[list[SimpleNamespace]]:
+            tokens, at = [], 0
+            for word in piece.split():
+                at = piece.index(word, at)
+                tokens.append(SimpleNamespace(form=word, tag="NNG", start=at, len=len(word), lemma=""))
+                at += len(word)
+            return [tokens]
+
+        while True:
+            while len(ahead) < self.AHEAD:
+                piece = next(source, None)
+                if piece is None:
+                    break
+                self.given.append(piece)
+                ahead.append(piece)
+            if not ahead:
+                return
+            yield analysed(ahead.popleft())
+
+
+def _stream_with(monkeypatch, texts, kept_chars=None):
+    import koie.analysis as analysis
+
+    if kept_chars is not None:
+        monkeypatch.setattr(analysis, "REPEATS_KEPT_CHARS", kept_chars)
+    analyzer = analysis.KiwiAnalyzer()
+    analyzer._kiwi = _CountingKiwi()
+    return [document for document, _fresh in analyzer.analyze_stream(iter(texts))], analyzer._kiwi.given
+
+
+def test_analysis_stream_sends_a_repeated_piece_once(monkeypatch) -> None:
+    """A piece seen earlier in the stream (within its text or in another) is not sent to Kiwi again,
+    and every text gets what it got when each piece was sent: no model needed."""
+    from koie.analysis import MAX_PIECE
+
+    headline = "삼성전자 회장 엔비디아 CEO 회동"
+    long_line = " ".join(["반복되는 긴 문장의 조각"] * (MAX_PIECE // 10))
+    texts = [f"{headline}\n\n{headline} 본문 첫 줄\n사진 설명\n{headline}", "", "사진 설명\n다른 줄",
+             "  \n", long_line, f"{long_line}\n{headline}", "마지막 줄\n마지막 줄"]
+    documents, given = _stream_with(monkeypatch, texts)
+    every_piece, every_given = _stream_with(monkeypatch, texts, kept_chars=0)
+    assert documents == every_piece
+    assert len(given) == len(set(given)) and set(given) == set(every_given)
+    assert len(every_given) > len(given) + 5
+    assert [d.text for d in documents] == texts
+    third = documents[0].sentences
+    assert [m.form for m in third[0].morphemes] == [m.form for m in third[3].morphemes]
+    assert third[3].start == texts[0].rindex(headline)
+
+
+def test_analysis_stream_copies_wait_in_bounded_numbers(monkeypatch) -> None:
+    """Thousands of copies in a row: the stream stops taking texts after MAX_WAITING_PIECES of them
+    (sending the next piece to Kiwi) and hands analyses on, so memory stays bounded."""
+    import koie.analysis as analysis
+
+    pulled = 0
+
+    def texts():
+        nonlocal pulled
+        for index in range(5000):
+            pulled += 1
+            yield "저작권 안내 무단 전재 금지" if index % 1000 else f"머리 {index}"
+
+    analyzer = analysis.KiwiAnalyzer()
+    analyzer._kiwi = _CountingKiwi()
+    most_ahead = 0
+    count = 0
+    for count, (document, _fresh) in enumerate(analyzer.analyze_stream(texts()), 1):
+        most_ahead = max(most_ahead, pulled - count)
+        assert document.sentences
+    assert count == 5000
+    assert most_ahead <= analysis.MAX_WAITING_PIECES + _CountingKiwi.AHEAD + 1
+    # the five others, and up to 32 copies sent anyway each time 1,024 pieces wait (126 in all)
+    assert len(analyzer._kiwi.given) < 5000 // 20
+
+
+def test_repeats_keep_the_latest_pieces_within_their_characters() -> None:
+    from koie.analysis import _UNKNOWN, _Repeats
+
+    repeats = _Repeats(10)
+    first = repeats.sent("가나다")
+    assert first == [_UNKNOWN] and repeats.cell("가나다") is first
+    repeats.sent("라마바사")
+    assert repeats.cell("가나다") is first  # now the latest: "라마바사" goes first
+    repeats.sent("아자차카")
+    assert repeats.cell("라마바사") is None and repeats.cell("가나다") is first
+    assert repeats.chars == 7
+    again = repeats.sent("가나다")  # sent anyway: replaces the old cell, counted once
+    assert again is not first and repeats.cell("가나다") is again and repeats.chars == 7
+    assert repeats.sent("x" * 11) == [_UNKNOWN] and repeats.cell("x" * 11) is None
