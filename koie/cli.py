@@ -113,10 +113,33 @@ def _leave_now(code: int) -> NoReturn:
     os._exit(code)
 
 
-def _load(rules: str) -> Any:
-    from .api import load
+def cache_options(function: F) -> F:
+    """``--cache PATH`` and ``--no-cache``: every command that analyses text or literals keeps the
+    analyses in the user's cache by default, so a second check, test or run after an edit does not
+    load the Kiwi model for what it has seen."""
+    function = click.option("--no-cache", is_flag=True, help="Do not read or write the analysis cache.")(function)
+    return click.option("--cache", "cache_path", type=click.Path(dir_okay=False),
+                        help="Analysis cache file (default: $XDG_CACHE_HOME/koie/analyses.sqlite).")(function)
 
-    return load(rules)
+
+def _cache_file(cache_path: str | None, no_cache: bool) -> str | None:
+    """The cache a command uses: ``--cache PATH``, the user's, or None for ``--no-cache``."""
+    if no_cache:
+        return None
+    from .cache import default_cache_path
+
+    return cache_path or str(default_cache_path())
+
+
+def _load(rules: str, cache: str | None = None) -> Any:
+    """The pack at ``rules``, compiled, its analyser behind ``cache`` when one is given."""
+    if cache is None:
+        from .api import load
+
+        return load(rules)
+    from .cache import load_cached_pack
+
+    return load_cached_pack(rules, cache)
 
 
 @main.command()
@@ -139,9 +162,7 @@ def _load(rules: str) -> Any:
               help="Worker processes (default and 0: one per two cores, each keeping two busy, or one per "
                    "core when the analyses are cached; a run of up to 128 documents stays in one process). "
                    "Output is identical for any N.")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False),
-              help="Analysis cache file (default: $XDG_CACHE_HOME/koie/analyses.sqlite).")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the analysis cache.")
+@cache_options
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Skip (and report, E403) a document whose matching takes longer than this.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command with -o FILE.")
@@ -151,7 +172,7 @@ def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, expla
         quiet: bool, published: str | None, workers: int | None, cache_path: str | None, no_cache: bool,
         timeout: float | None, resume: bool) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
-    from .cache import default_cache_path, load_cached_pack
+    from .cache import load_cached_pack
     from .parallel import choose_workers
     from .progress import Progress, count_documents, wanted
     from .runner import run_corpus
@@ -159,7 +180,7 @@ def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, expla
     if resume and (not output or fmt in ("table", "html")):
         raise click.UsageError("--resume continues a run written with -o FILE in jsonl or csv format")
     # the rule files are read and checked now; the rules compile while the first documents are analysed
-    pack = load_cached_pack(rules, None if no_cache else (cache_path or default_cache_path()), deferred=True)
+    pack = load_cached_pack(rules, _cache_file(cache_path, no_cache), deferred=True)
     progress = Progress(count_documents(inputs, jsonl)) if wanted(quiet) else None
     summary = run_corpus(pack, inputs, output=output, fmt=fmt, explain=explain, include_hidden=include_hidden,
                          include_suppressed=suppressed, jsonl=jsonl, encoding=encoding, lossy=lossy,
@@ -200,17 +221,18 @@ def _run_key(rules: str, pack: Any) -> dict[str, Any]:
 @click.option("--published", metavar="YYYY-MM-DD", help="Publication date when neither input nor gold gives one.")
 @click.option("--jsonl", "jsonl", is_flag=True, default=None, help="Read inputs as JSON Lines (id, text).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@cache_options
 @user_errors
 def evaluate_command(rules: str, inputs: tuple[str, ...], gold_path: str, names_path: str | None, label: str,
                      roles: str, gold_key: str, status: str, published: str | None, jsonl: bool | None,
-                     fmt: str) -> None:
+                     fmt: str, cache_path: str | None, no_cache: bool) -> None:
     """Grade RULES' relation records on INPUT documents against gold pairs: precision, recall, F1, misses."""
     from .evaluate import evaluate, read_gold, read_names, render_report
 
     role_names = tuple(r.strip() for r in roles.split(","))
     if len(role_names) != 2 or not all(role_names):
         raise click.BadParameter("give two roles separated by a comma, e.g. subject,object", param_hint="--roles")
-    report = evaluate(_load(rules), read_gold(gold_path, gold_key), inputs, read_names(names_path), label,
+    report = evaluate(_load(rules, _cache_file(cache_path, no_cache)), read_gold(gold_path, gold_key), inputs, read_names(names_path), label,
                       (role_names[0], role_names[1]), status=status, published=published, jsonl=jsonl,
                       skip=[path for path in (gold_path, names_path) if path])
     if fmt == "json":
@@ -223,15 +245,16 @@ def evaluate_command(rules: str, inputs: tuple[str, ...], gold_path: str, names_
 @click.argument("rules", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@cache_options
 @user_errors
-def check(rules: tuple[str, ...], strict: bool, fmt: str) -> None:
+def check(rules: tuple[str, ...], strict: bool, fmt: str, cache_path: str | None, no_cache: bool) -> None:
     """Check rule packs: every problem at once, with file:line:col and a fix."""
     from .check import check_pack
 
     failed = False
     all_diagnostics: list[Diagnostic] = []
     for path in rules:
-        diagnostics = check_pack(path)
+        diagnostics = check_pack(path, _cache_file(cache_path, no_cache))
         all_diagnostics.extend(diagnostics)
         errors = [d for d in diagnostics if d.severity == "error" or strict]
         failed = failed or bool(errors)
@@ -253,15 +276,16 @@ def check(rules: tuple[str, ...], strict: bool, fmt: str) -> None:
 @click.option("--no-properties", is_flag=True, help="Run only the written examples, no generated sentences.")
 @click.option("--seed", type=int, default=None, help="Seed for generated sentences.")
 @click.option("--max-examples", type=int, default=None, help="Generated sentences per rule.")
+@cache_options
 @user_errors
 def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_properties: bool,
-         seed: int | None, max_examples: int | None) -> None:
+         seed: int | None, max_examples: int | None, cache_path: str | None, no_cache: bool) -> None:
     """Run every rule's examples (and generated properties); exit 1 on failure."""
     from .examples import run_examples
 
     results: list[Any] = []
     for path in rules:
-        pack = _load(path)
+        pack = _load(path, _cache_file(cache_path, no_cache))
         results.extend(run_examples(pack, set(rule_ids) or None))
         if not no_properties:
             from .testing import run_properties
@@ -294,13 +318,14 @@ def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_pr
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--html", "html_page", is_flag=True, help="Write one self-contained HTML page instead (see -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="With --html: write the page here.")
+@cache_options
 @user_errors
 def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_page: bool = False,
-            output: str | None = None) -> None:
+            output: str | None = None, cache_path: str | None = None, no_cache: bool = False) -> None:
     """Show the analysis of TEXT, every match with its trace, and why other rules did not match."""
     from .explain import explain_record, render_explanation, render_why_not, why_not
 
-    pack = _load(rules)
+    pack = _load(rules, _cache_file(cache_path, no_cache))
     extraction = pack.extract_document(text, "<text>")
     kept: dict[str, list[Any]] = {}
     for record in extraction.records:

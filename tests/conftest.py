@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+
+# koie's commands keep analyses in the user's cache by default ($XDG_CACHE_HOME/koie): the suite
+# keeps one of its own for the session, so it never reads or fills the developer's or CI's.
+_CACHE_HOME = tempfile.mkdtemp(prefix="koie-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+atexit.register(shutil.rmtree, _CACHE_HOME, True)
 
 
 @pytest.fixture(scope="session")

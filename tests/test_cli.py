@@ -172,3 +172,35 @@ def test_cli_bad_documents_are_reported_and_skipped(tmp_path) -> None:
 def test_cli_python_m_koie() -> None:
     completed = subprocess.run([sys.executable, "-m", "koie", "--help"], capture_output=True, text=True)
     assert completed.returncode == 0 and "tokenize" in completed.stdout
+
+
+def test_cli_check_test_and_explain_reuse_the_cache_without_the_model(tmp_path, monkeypatch) -> None:
+    """A second check, test or explain with the same cache needs no Kiwi call: the literals, the
+    pattern trees and the texts come from the cache, and the output is what the first run gave."""
+    import koie.analysis as analysis
+
+    cache = str(tmp_path / "analyses.sqlite")
+    commands = [["check", "examples/hello.yaml"], ["test", "examples/hello.yaml", "--no-properties", "-v"],
+                ["explain", "examples/hello.yaml", "홍길동 사장이 김철수 대표와 만났다."]]
+    first = [invoke(*command, "--cache", cache) for command in commands]
+    assert [result.exit_code for result in first] == [0, 0, 0], [r.output for r in first]
+
+    def no_kiwi(*_args, **_kwargs):
+        raise AssertionError("Kiwi was asked for an analysis the cache holds")
+
+    for method in ("analyze_many", "analyze_fragment", "alternatives", "analyze_stream"):
+        monkeypatch.setattr(analysis.KiwiAnalyzer, method, no_kiwi)
+    again = [invoke(*command, "--cache", cache) for command in commands]
+    assert [result.output for result in again] == [result.output for result in first]
+    without = invoke("check", "examples/hello.yaml", "--no-cache")  # the stand-in above is asked
+    assert without.exit_code == 1 and "cache holds" in without.output
+
+
+def test_cli_no_cache_writes_no_cache_file(tmp_path) -> None:
+    cache = tmp_path / "analyses.sqlite"
+    for command in (["check", "examples/hello.yaml"], ["explain", "examples/hello.yaml", "홍길동 사장이 왔다."]):
+        result = invoke(*command, "--cache", str(cache), "--no-cache")
+        assert result.exit_code == 0, result.output
+    assert not cache.exists()
+    assert invoke("check", "examples/hello.yaml", "--cache", str(cache)).exit_code == 0
+    assert cache.exists()
