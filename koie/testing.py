@@ -268,6 +268,12 @@ class NamePools:
             return self.company if tokens == 1 else ()
         return self.person.get(tokens, ())
 
+    def tokens_of(self, name: str) -> int | None:
+        """How many proper nouns Kiwi read ``name`` as when it was vetted (None: not a pool name)."""
+        if name in self.company:
+            return 1
+        return next((count for count, names in self.person.items() if name in names), None)
+
 
 _POOL_CACHE: dict[int, NamePools] = {}
 
@@ -798,10 +804,25 @@ class Inconclusive(Exception):
     """Kiwi did not read a generated name as a proper noun: the case tests Kiwi, not the rule."""
 
 
-def misread_names(extraction: Extraction, names: Sequence[tuple[int, int]]) -> list[str]:
-    """Names (by span) that are not covered exactly by NNP morphemes in the analysis."""
+def misread_names(extraction: Extraction, names: Sequence[tuple[int, int]],
+                  pools: NamePools | None = None) -> list[str]:
+    """Names (by span) Kiwi did not read here as it did when they were vetted.
+
+    Misread: not covered exactly by NNP morphemes; covered by another number
+    of them than in ``pools`` (홍준호 as 홍/NNP 준호/NNP before a parenthesis);
+    or by one whose form is not its text (신시우 as 신시 우/NNP, a name of
+    Kiwi's dictionary of multi-word names).
+    """
+    text = extraction.document.text
     morphemes = [m for s in extraction.document.sentences for m in s.morphemes]
-    return [extraction.document.text[a:b] for a, b in names if not _proper_noun_tokens(morphemes, a, b)]
+    misread = []
+    for start, end in names:
+        count = _proper_noun_tokens(morphemes, start, end)
+        expected = pools.tokens_of(text[start:end]) if pools is not None else None
+        reshaped = any(m.form != text[m.start:m.end] for m in morphemes if m.start < end and m.end > start)
+        if not count or (expected is not None and count != expected) or reshaped:
+            misread.append(text[start:end])
+    return misread
 
 
 def check_match(pack: Pack, rule_id: str, text: str, captures: dict[str, str],
@@ -817,8 +838,9 @@ def check_match(pack: Pack, rule_id: str, text: str, captures: dict[str, str],
     if problem:
         return "offsets broken: " + problem
     problem = _match_problem(pack, extraction, rule_id, captures, record_text)
-    if problem is not None and misread_names(extraction, names):
-        raise Inconclusive(", ".join(misread_names(extraction, names)))
+    misread = misread_names(extraction, names, name_pools(pack)) if problem is not None and names else []
+    if misread:
+        raise Inconclusive(", ".join(misread))
     if problem is not None and generated:
         doubt = _generator_doubt(pack, extraction, rule_id, captures)
         if doubt:
@@ -873,8 +895,9 @@ def check_no_match(pack: Pack, rule_id: str, text: str, names: Sequence[tuple[in
     if problem:
         return "offsets broken: " + problem
     records = _rule_records(extraction, rule_id, include_suppressed=False)
-    if records and misread_names(extraction, names):
-        raise Inconclusive(", ".join(misread_names(extraction, names)))
+    misread = misread_names(extraction, names, name_pools(pack)) if records and names else []
+    if misread:
+        raise Inconclusive(", ".join(misread))
     if records:
         return "matched but should not: " + "; ".join(repr(r.text) for r in records)
     return None

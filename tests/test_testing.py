@@ -150,3 +150,22 @@ def test_testing_regex_tests_are_generated_from_the_name_pools(tmp_path) -> None
         encoding="utf-8")
     results = [r for r in run_properties(koie.load(pack_file)) if r.kind == "generated"]
     assert results and results[0].ok and not results[0].message.startswith("skipped"), results
+
+
+def test_testing_names_kiwi_reshapes_are_misread(kiwi) -> None:
+    """A generated case says nothing about the rule when Kiwi read a pool name otherwise than when it
+    was vetted: split into more proper nouns (홍준호 before a parenthesis) or re-spaced by its
+    dictionary of multi-word names (신시우 as 신시 우/NNP)."""
+    from koie.testing import misread_names
+
+    pack = koie.load(Path(__file__).parent.parent / "examples" / "hello.yaml", kiwi)
+    pools = NamePools({1: ("홍준호", "신시우", "홍길동")}, (), {})
+    split = pack.extract_document("홍준호(어제) 회장이 참석했다.", "t")
+    assert [m.form for m in split.document.sentences[0].morphemes[:2]] == ["홍", "준호"]  # Kiwi's reading
+    assert misread_names(split, [(0, 3)], pools) == ["홍준호"]
+    assert misread_names(split, [(0, 3)]) == []  # two proper nouns: read as such without the pools
+    spaced = pack.extract_document("신시우 회장이 참석했다.", "t")
+    assert spaced.document.sentences[0].morphemes[0].form == "신시 우"
+    assert misread_names(spaced, [(0, 3)], pools) == misread_names(spaced, [(0, 3)]) == ["신시우"]
+    plain = pack.extract_document("홍길동 회장이 참석했다.", "t")
+    assert misread_names(plain, [(0, 3)], pools) == []
