@@ -210,8 +210,15 @@ class NotationAnalyzer:
         notation = self.fragments.get(text)
         if notation is None:
             # Unknown fragments read as one noun per spacing unit: enough for
-            # tests that do not care about the analysis of their literals.
-            notation = " ".join(f"{w}/NNG" for w in text.split())
+            # tests that do not care about the analysis of their literals. Made
+            # directly, not through notation: a word may hold "+" or "/".
+            morphemes: list[Morpheme] = []
+            position = 0
+            for eojeol, word in enumerate(text.split()):
+                start = text.index(word, position)
+                position = start + len(word)
+                morphemes.append(Morpheme(word, "NNG", start, position, eojeol))
+            return tuple(morphemes)
         return tuple(m for s in parse_notation(notation).sentences for m in s.morphemes)
 
     def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
