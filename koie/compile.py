@@ -104,7 +104,11 @@ _TARGETS = frozenset(("morph", "slot", "lexicon", "tail", "match"))
 def _closures(code: tuple[Inst, ...]) -> tuple[tuple[Path, ...], ...]:
     """Every instruction's epsilon closure, as paths in depth-first priority order."""
     out: list[tuple[Path, ...]] = []
+    ops = [inst.op for inst in code]
     for origin in range(len(code)):
+        if ops[origin] in _TARGETS:  # most instructions: the closure is the instruction itself
+            out.append(((origin, (), ()),))
+            continue
         paths: list[Path] = []
         # Keyed by the conditions too: a route that bypasses a look-around
         # must survive when the look-around fails at run time.
@@ -115,16 +119,18 @@ def _closures(code: tuple[Inst, ...]) -> tuple[tuple[Path, ...], ...]:
             if (pc, conditions) in seen:
                 continue
             seen.add((pc, conditions))
-            inst = code[pc]
-            if inst.op in _TARGETS:
+            op = ops[pc]
+            if op in _TARGETS:
                 paths.append((pc, events, conditions))
-            elif inst.op == "jmp":
+                continue
+            inst = code[pc]
+            if op == "jmp":
                 stack.append((inst.next, events, conditions))
-            elif inst.op == "split":
+            elif op == "split":
                 stack.append((inst.alt, events, conditions))
                 stack.append((inst.next, events, conditions))
-            elif inst.op in ("open", "close"):
-                stack.append((inst.next, events + ((inst.op[0], inst.name or ""),), conditions))
+            elif op == "open" or op == "close":
+                stack.append((inst.next, events + ((op[0], inst.name or ""),), conditions))
             else:  # anchor, look: conditions checked at run time (a set: a loop adds none twice)
                 stack.append((inst.next, events, conditions if pc in conditions else tuple(sorted(conditions + (pc,)))))
         out.append(tuple(paths))
@@ -139,10 +145,11 @@ class _Builder:
         self.code.append(inst)
         return len(self.code) - 1
 
-    def patch(self, index: int, **changes: object) -> None:
-        from dataclasses import replace
-
-        self.code[index] = replace(self.code[index], **changes)  # type: ignore[arg-type]
+    def patch(self, index: int, next: int, alt: int = -1) -> None:
+        """Point a split or jmp, emitted before its targets were known, at them."""
+        inst = self.code[index]
+        assert inst.op in ("split", "jmp"), inst.op  # they carry nothing else: made anew, not replace()d
+        self.code[index] = Inst(inst.op, next=next, alt=alt)
 
     def here(self) -> int:
         return len(self.code)
