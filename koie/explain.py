@@ -7,8 +7,10 @@ are the text renderers for terminals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from .compile import Program
 from .engine import (
     CompiledPack,
     Record,
@@ -16,6 +18,7 @@ from .engine import (
 )
 from .match import MatchInput, Progress, find_matches
 from .morphemes import AnalyzedDocument, Morpheme
+from .resolve import ResolvedRule
 
 
 def _morpheme_json(morpheme: Morpheme) -> dict[str, Any]:
@@ -101,8 +104,7 @@ def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
                                                   pack.resolved.lexicons), progress)
         report: dict[str, Any] = {"rule": rule.id, "where": rule.spec.where, "sentence": index}
         if progress.furthest < 0:
-            first = rule.elements[0].text if rule.elements else "?"
-            report["reason"] = f"the pattern's first element ({first}) matched nowhere in the sentence"
+            report["reason"] = _nowhere_reason(compiled.program, rule, sentence.morphemes, progress, report)
         else:
             morphemes = sentence.morphemes
             got = morphemes[progress.start : progress.furthest]
@@ -123,6 +125,40 @@ def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
             report["missing_labels"] = missing
         reports.append(report)
     return reports
+
+
+def _first_consumers(program: Program) -> list[int]:
+    """The elements a match can consume first: what the instructions reached from the start consume."""
+    code = program.instructions
+    found: list[int] = []
+    for target, _events, _conditions in program.closures[0] if program.closures else ():
+        element = code[target].element
+        if code[target].op != "match" and element >= 0 and element not in found:
+            found.append(element)
+    return found
+
+
+def _nowhere_reason(program: Program, rule: ResolvedRule, morphemes: Sequence[Morpheme], progress: Progress,
+                    report: dict[str, Any]) -> str:
+    """Why no attempt consumed anything: a condition stopped every one, or the first elements matched nowhere.
+
+    The first element written is often a look-around (``(?<! …) $NAME``), which
+    consumes nothing: the report names what a match would consume first.
+    """
+    firsts = [rule.elements[e] for e in _first_consumers(program) if 0 <= e < len(rule.elements)]
+    first = " or ".join(e.text for e in firsts) or (rule.elements[0].text if rule.elements else "?")
+    if progress.stopped:
+        element, position = min(progress.stopped.items(), key=lambda item: (item[1], item[0]))
+        condition = rule.elements[element].text if 0 <= element < len(rule.elements) else "?"
+        where = f"{morphemes[position].notation} at {morphemes[position].start}" if position < len(morphemes) \
+            else "the end of the sentence"
+        report["stopped"] = [{"element": rule.elements[e].text, "kind": rule.elements[e].kind, "position": p}
+                             for e, p in sorted(progress.stopped.items(), key=lambda item: (item[1], item[0]))
+                             if 0 <= e < len(rule.elements)]
+        if program.start is not None:  # threads start only where the first element can succeed
+            return f"{first} could start at {where}, but the condition {condition} failed there"
+        return f"no attempt got past the start: the condition {condition} failed first at {where}"
+    return f"the pattern's first element that consumes a morpheme ({first}) matched nowhere in the sentence"
 
 
 def render_explanation(explanation: dict[str, Any]) -> str:

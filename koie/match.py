@@ -276,6 +276,11 @@ class Progress:
     #: The element the best attempt consumed last (its own continuation, such
     #: as more endings after 만나, is no news in a "why not").
     last: int = -1
+    #: Conditions (look-arounds, anchors) that stopped an attempt before it
+    #: consumed anything: element id -> the first position where one did. With
+    #: no progress at all, they say why ("the condition failed there"), where
+    #: the first written element would not.
+    stopped: dict[int, int] = field(default_factory=dict)
 
 
 def find_matches(program: Program, sentence: MatchInput, progress: Progress | None = None) -> list[RawMatch]:
@@ -500,8 +505,10 @@ def _look_uncached(inst: Inst, sentence: MatchInput, position: int) -> bool:
 def _note_progress(progress: Progress, code: tuple[Inst, ...], runnable: list[tuple[int, int, Trail]],
                    position: int) -> None:
     for pc, start, trail in runnable:
-        if position == start:
-            continue  # a thread that has consumed nothing has got nowhere
+        if position == start:  # a thread that has consumed nothing has got nowhere
+            if code[pc].op in ("look", "anchor"):  # but a condition stopped it here
+                progress.stopped.setdefault(code[pc].element, position)
+            continue
         elements = _elements_matched(trail, progress.ignore)
         # Most elements first; among equals the earliest place, where the next
         # real element was due (a gap could go on swallowing words after it).

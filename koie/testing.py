@@ -862,7 +862,8 @@ def _generator_doubt(pack: Pack, extraction: Extraction, rule_id: str, captures:
     for report in why_not(pack.compiled, extraction.document, rule_id, kept):
         if report.get("missing_labels"):
             return "the entity rules found no " + ", ".join(report["missing_labels"])
-        if any(e.get("kind") in ("lookaround", "anchor") for e in report.get("expected", ())):
+        if any(e.get("kind") in ("lookaround", "anchor") for e in report.get("expected", ())) \
+                or report.get("stopped"):  # one stopped every attempt before it consumed anything
             return "a look-around or anchor the generator does not model failed"
     rule = pack.compiled.rule(rule_id).rule
     if rule.slot_labels:

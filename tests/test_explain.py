@@ -39,3 +39,32 @@ def test_explain_why_not_reports_missing_labels(tmp_path) -> None:
     extraction = pack.extract_document("회사/NNG+이/JKS")
     (report,) = why_not(pack.compiled, extraction.document, "m", {})
     assert report["missing_labels"] == ["PERSON"]
+
+
+LOOK_RULES = [
+    {"id": "title-after-name", "label": "TITLE", "pattern": "(?<= /NNP) 회장/NNG"},
+    {"id": "title-not-after-name", "label": "TITLE", "pattern": "(?<! /NNP) 사장/NNG"},
+    {"id": "staff-after-head", "label": "X", "pattern": "(?<= 대표/NNG) 회사/NNG? 직원/NNG"},
+]
+
+
+def test_explain_why_not_names_what_a_match_consumes_first_not_a_look_around(tmp_path) -> None:
+    """A rule that starts with a look-around and consumed nothing: the report names its first
+    consuming element, and says so when a condition stopped the attempts where it could start."""
+    pack = notation_pack(tmp_path, LOOK_RULES)
+    extraction = pack.extract_document("회사/NNG 회장/NNG 홍/NNP 사장/NNG 대표/NNG")
+    (nowhere,) = why_not(pack.compiled, extraction.document, "title-after-name", {})
+    assert nowhere["reason"] == "회장/NNG could start at 회장/NNG at 3, but the condition (?<= /NNP) failed there"
+    assert nowhere["stopped"] == [{"element": "(?<= /NNP)", "kind": "lookaround", "position": 1}]
+    (blocked,) = why_not(pack.compiled, extraction.document, "title-not-after-name", {})
+    assert "사장/NNG could start at 사장/NNG" in blocked["reason"] and "(?<! /NNP) failed" in blocked["reason"]
+    assert "(?<! /NNP) failed there" in render_why_not(blocked)
+    missing = pack.extract_document("회사/NNG 직원/NNG")
+    (absent,) = why_not(pack.compiled, missing.document, "title-after-name", {})
+    assert absent["reason"] == "the pattern's first element that consumes a morpheme (회장/NNG) matched nowhere " \
+                               "in the sentence"
+    assert "stopped" not in absent
+    # an optional first element: no start filter, so attempts start everywhere
+    (anywhere,) = why_not(pack.compiled, missing.document, "staff-after-head", {})
+    assert anywhere["reason"] == "no attempt got past the start: the condition (?<= 대표/NNG) failed first at " \
+                                 "회사/NNG at 0"
