@@ -55,6 +55,11 @@ ASSERTED = [
     # a company Kiwi splits into an adverb and a noun (한결/MAG 제약/NNG); the subject is carried
     ("강재원 한결제약 회장은 해외 출장을 떠났다. 이어 데이비드 워커 바이오젠트 CEO와 회동했다.",
      {P("강재원", "데이비드 워커")}),
+    # a country between the name and the title
+    ("도하람 누리소프트 대표와 칼 베르그 프랑스 대사의 만남은 파리에서 이뤄졌다.", {P("도하람", "칼 베르그")}),
+    ("서도현 해솔건설 회장은 사우디아라비아 칼 베르그 대사와 만나 협력을 논의했다.", {P("서도현", "칼 베르그")}),
+    # a one-syllable given name before a three-syllable family name (릭/NNP 하인즈/NNP): no Korean name
+    ("한빛전자 홍길동 사장과 릭 하인즈 CEO가 나란히 선 사진이 공개됐다.", {P("홍길동", "릭 하인즈")}),
 ]
 
 
@@ -69,6 +74,9 @@ def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set
     ("오민재 태평양중공업 사장은 한스 볼크 노르덴 CEO와 회동할 것으로 보인다.", "planned"),
     ("진하율 새벽식품 대표는 카를로스 멘도사 벨라 CEO와의 만남을 추진하고 있다.", "planned"),
     ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나지 않았다.", "negated"),
+    # A와 B의 회동 that never took place: neither asserted nor the subject of a later clause
+    ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 회동은 끝내 성사되지 않았다.", "negated"),
+    ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 만남은 무산됐다.", "negated"),
 ])
 def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, status: str) -> None:
     assert _pairs(meetings_pack, text) == set()
