@@ -77,6 +77,7 @@ def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set
     # A와 B의 회동 that never took place: neither asserted nor the subject of a later clause
     ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 회동은 끝내 성사되지 않았다.", "negated"),
     ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 만남은 무산됐다.", "negated"),
+    ("박서준 누리소프트 대표는 이날 데이비드 워커 블루웨이브 CEO를 만나지는 않았다.", "negated"),
     # a plan that there is none of
     ("박서준 누리소프트 대표는 \"당분간 데이비드 워커 블루웨이브 CEO와 만날 계획이 없다\"고 말했다.", "negated"),
 ])
