@@ -58,6 +58,9 @@ ASSERTED = [
     # a country between the name and the title
     ("도하람 누리소프트 대표와 칼 베르그 프랑스 대사의 만남은 파리에서 이뤄졌다.", {P("도하람", "칼 베르그")}),
     ("서도현 해솔건설 회장은 사우디아라비아 칼 베르그 대사와 만나 협력을 논의했다.", {P("서도현", "칼 베르그")}),
+    # B와 만난 C: C met B, the person before them did not
+    ("박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 만난 진하율 새벽식품 대표에게 인사를 전했다.",
+     {P("진하율", "앤드루 첸")}),
     # a one-syllable given name before a three-syllable family name (릭/NNP 하인즈/NNP): no Korean name
     ("한빛전자 홍길동 사장과 릭 하인즈 CEO가 나란히 선 사진이 공개됐다.", {P("홍길동", "릭 하인즈")}),
 ]
@@ -78,6 +81,8 @@ def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set
     ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 회동은 끝내 성사되지 않았다.", "negated"),
     ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 만남은 무산됐다.", "negated"),
     ("박서준 누리소프트 대표는 이날 데이비드 워커 블루웨이브 CEO를 만나지는 않았다.", "negated"),
+    # a purpose is a plan
+    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기 위해 미국으로 출국했다.", "planned"),
     # a plan that there is none of
     ("박서준 누리소프트 대표는 \"당분간 데이비드 워커 블루웨이브 CEO와 만날 계획이 없다\"고 말했다.", "negated"),
 ])
@@ -87,6 +92,8 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
 
 
 @pytest.mark.parametrize("text", [
+    # a guess: neither asserted nor a plan of one of them
+    "박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO가 만날지 주목된다.",
     # travel companions
     "전날 출국한 한 회장은 오세린 가온바이오 부사장, 백지호 네모랩 대표 등과 함께 출장길에 올랐다.",
     # named in the same sentence for other reasons
