@@ -58,6 +58,8 @@ ASSERTED = [
     # a country between the name and the title
     ("도하람 누리소프트 대표와 칼 베르그 프랑스 대사의 만남은 파리에서 이뤄졌다.", {P("도하람", "칼 베르그")}),
     ("서도현 해솔건설 회장은 사우디아라비아 칼 베르그 대사와 만나 협력을 논의했다.", {P("서도현", "칼 베르그")}),
+    # a visit: B를 찾아
+    ("마이클 브라운 비트솔 CEO는 방한 첫날 권태오 미르전자 회장을 찾아 협력 방안을 논의했다.", {P("마이클 브라운", "권태오")}),
     # B와 만난 C: C met B, the person before them did not
     ("박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 만난 진하율 새벽식품 대표에게 인사를 전했다.",
      {P("진하율", "앤드루 첸")}),
@@ -92,6 +94,8 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
 
 
 @pytest.mark.parametrize("text", [
+    # looking for someone is no visit
+    "권태오 미르전자 회장은 마이클 브라운 비트솔 CEO를 찾고 있다.",
     # a guess: neither asserted nor a plan of one of them
     "박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO가 만날지 주목된다.",
     # travel companions
