@@ -372,6 +372,34 @@ def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_pag
                 click.echo(_indent(render_why_not(report), "  "))
 
 
+@main.command()
+@click.argument("rules", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Only the N costliest rules.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--jsonl", "jsonl", is_flag=True, default=None, help="Read inputs as JSON Lines (id, text).")
+@cache_options
+@user_errors
+def profile(rules: str, inputs: tuple[str, ...], top: int | None, fmt: str, jsonl: bool | None,
+            cache_path: str | None, no_cache: bool) -> None:
+    """Time RULES on INPUT documents, rule by rule, with what each rule needs a sentence to hold."""
+    from .inputs import DocumentProblem, read_inputs
+    from .profile import profile_pack, render_profile
+
+    pack = _load(rules, _cache_file(cache_path, no_cache))
+    texts = []
+    for item in read_inputs(inputs, jsonl=jsonl):
+        if isinstance(item, DocumentProblem):
+            click.echo(f"{item.id}: {item.code} {item.message}", err=True)
+        else:
+            texts.append(item.text)
+    result = profile_pack(pack, texts)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_profile(result, top))
+
+
 def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line for line in text.splitlines())
 

@@ -245,13 +245,42 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "") -> Extraction:
-    """Run every phase of ``pack`` over one analysed document."""
+def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "",
+            costs: RuleCosts | None = None) -> Extraction:
+    """Run every phase of ``pack`` over one analysed document.
+
+    With ``costs``, each rule's searches are timed apart and added to it
+    (:mod:`koie.profile`); the records are the same.
+    """
     with collector_paused():
-        return _extract(pack, document, doc_id)
+        return _extract(pack, document, doc_id, costs)
 
 
-def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str) -> Extraction:
+#: rule id -> [seconds searching, matches found]
+RuleCosts = dict[str, list[float]]
+
+
+def _timed_visits(find_visits: Callable[..., list[tuple[int, int, list[RawMatch]]]], costs: RuleCosts
+                  ) -> Callable[..., list[tuple[int, int, list[RawMatch]]]]:
+    """``find_visits`` run one rule at a time, each timed into ``costs`` (results in the same order)."""
+    import time
+
+    def timed(positions: list[int], phase: tuple[CompiledRule, ...], *rest: Any) -> list[tuple[int, int, list[RawMatch]]]:
+        found: list[tuple[int, int, list[RawMatch]]] = []
+        for position in positions:
+            started = time.perf_counter()
+            visits = find_visits([position], phase, *rest)
+            cost = costs.setdefault(phase[position].rule.id, [0.0, 0])
+            cost[0] += time.perf_counter() - started
+            cost[1] += sum(len(matches) for _rule, _sentence, matches in visits)
+            found.extend(visits)
+        return found
+
+    return timed
+
+
+def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs: RuleCosts | None = None
+             ) -> Extraction:
     kept: dict[str, list[Record]] = {}
     unsettled: dict[str, list[Record]] = {}
     suppressed: list[Record] = []
@@ -294,6 +323,8 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str) -> Ext
                           deadline=deadline, index=indexes[sentence_index])
 
     find_visits = _find_visits if compiled_module is None else compiled_module.find_visits
+    if costs is not None:
+        find_visits = _timed_visits(find_visits, costs)
     add_records = _add_records if compiled_module is None or _MENTION_FILLER is None else compiled_module.add_records
     for phase_index, phase in enumerate(pack.phases):
         by_form = pack.starts_by_form[phase_index]
