@@ -113,6 +113,15 @@ def test_meetings_not_meetings(meetings_pack, text: str) -> None:
     assert _pairs(meetings_pack, text) == set()
 
 
+def test_meetings_a_company_with_a_latin_head_is_no_person(meetings_pack) -> None:
+    """HS+효성 부회장: the Hangul part of a company written without a space after its Latin head is
+    no name after a company (대만 TSMC 웨이저자 의장 has the space)."""
+    people = [r.text for r in meetings_pack.extract("조현석 HS효성 부회장이 말했다.") if r.label == "PERSON"]
+    assert people == ["조현석"]
+    people = [r.text for r in meetings_pack.extract("대만 TSMC 웨이저자 의장이 왔다.") if r.label == "PERSON"]
+    assert people == ["웨이저자"]
+
+
 def test_meetings_spaced_name_is_one_person(meetings_pack) -> None:
     text = "한도윤 미르전자 회장이 순다르 피차이 노스팩 CEO와 만났다."
     people = [r.text for r in meetings_pack.extract(text) if r.label == "PERSON"]
