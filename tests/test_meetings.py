@@ -60,6 +60,8 @@ ASSERTED = [
     ("서도현 해솔건설 회장은 사우디아라비아 칼 베르그 대사와 만나 협력을 논의했다.", {P("서도현", "칼 베르그")}),
     # a country and its ministry between the name and the title
     ("권태오 미르전자 회장은 지난달 방한한 칼 베르그 프랑스 경제부 장관을 접견했다.", {P("권태오", "칼 베르그")}),
+    # a headline: the subject before the comma
+    ("권태오 미르전자 회장, 마이클 브라운 비트솔 CEO와 회동…협력 논의", {P("권태오", "마이클 브라운")}),
     # a visit: B를 찾아
     ("마이클 브라운 비트솔 CEO는 방한 첫날 권태오 미르전자 회장을 찾아 협력 방안을 논의했다.", {P("마이클 브라운", "권태오")}),
     # B와 만난 C: C met B, the person before them did not
