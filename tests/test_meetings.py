@@ -98,6 +98,9 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
 
 
 @pytest.mark.parametrize("text", [
+    # what a report says happened, not what the article asserts
+    "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 만났다는 보도는 사실이 아닌 것으로 확인됐다.",
+    "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 회동했다는 소문이 돌았다.",
     # looking for someone is no visit
     "권태오 미르전자 회장은 마이클 브라운 비트솔 CEO를 찾고 있다.",
     # a guess: neither asserted nor a plan of one of them
