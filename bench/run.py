@@ -268,7 +268,7 @@ def main() -> None:
     parser.add_argument("--rules", default="rules/meetings.yaml")
     parser.add_argument("--skip-large", action="store_true", help="skip the 10 MB document")
     parser.add_argument("--rounds", type=int, default=9,
-                        help="rounds of bare Kiwi, cold and warm runs (medians, and bootstrap intervals of the ratios)")
+                        help="rounds of bare Kiwi, cold, warm and one-rule runs (medians, and bootstrap intervals of the ratios)")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
 
@@ -297,12 +297,19 @@ def main() -> None:
     shutil_cache = work / "cache.sqlite"
     bare_script = work / "bare.py"
     bare_script.write_text(BARE_KIWI, encoding="utf-8")
-    out = {name: work / f"{name}.jsonl" for name in ("cold", "warm", "nocache", "workers2")}
+    out = {name: work / f"{name}.jsonl" for name in ("cold", "warm", "nocache", "workers2", "floor")}
+    # koie's floor: a cold run of a pack with one rule that rarely matches. It pays for
+    # everything koie adds but the pack's matching (start-up, the conversion of Kiwi's tokens,
+    # cache writes, output), so the cold ratio minus this one is what the pack's rules cost.
+    one_rule = work / "one-rule.yaml"
+    one_rule.write_text("name: one-rule\nversion: 1.0.0\nrules:\n  - id: meet\n    label: MEET\n"
+                        "    pattern: 만나/VV\n", encoding="utf-8")
+    floor_cache = work / "floor.sqlite"
     koie_run = [sys.executable, "-m", "koie", "run"]
     # Bare Kiwi, cold and warm take turns, round after round, and each figure is the median of
     # its rounds: on a shared machine one process can take 40% longer than the next, and a slow
     # spell then falls on every kind of run instead of deciding one ratio.
-    runs: dict[str, list[float]] = {"bare": [], "cold": [], "warm": []}
+    runs: dict[str, list[float]] = {"bare": [], "cold": [], "warm": [], "floor": []}
     for _ in range(args.rounds):
         runs["bare"].append(run_process([sys.executable, str(bare_script), str(corpus_dir)]))
         shutil_cache.unlink(missing_ok=True)
@@ -312,6 +319,10 @@ def main() -> None:
                                                     "-o", str(out["cold"])]))
         runs["warm"].append(run_process(koie_run + [str(edited), str(corpus_dir), "-q", "--cache", str(shutil_cache),
                                                     "-o", str(out["warm"])]))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{floor_cache}{suffix}").unlink(missing_ok=True)
+        runs["floor"].append(run_process(koie_run + [str(one_rule), str(corpus_dir), "-q", "--cache", str(floor_cache),
+                                                     "-o", str(out["floor"])]))
     nocache = run_process(koie_run + [args.rules, str(corpus_dir), "-q", "--no-cache", "-o", str(out["nocache"])])
     workers2 = run_process(koie_run + [args.rules, str(corpus_dir), "-q", "--workers", "2", "--no-cache",
                                        "-o", str(out["workers2"])])
@@ -320,10 +331,14 @@ def main() -> None:
     cold_interval = median_interval(cold_ratios)
     warm_ratios = [w / c for w, c in zip(runs["warm"], runs["cold"])]
     warm_interval = median_interval(warm_ratios)
+    floor_ratios = [f / b for f, b in zip(runs["floor"], runs["bare"])]
+    floor_interval = median_interval(floor_ratios)
     same = {name: out[name].read_bytes() == out["cold"].read_bytes() for name in ("warm", "nocache", "workers2")}
     figures.update({"bare_kiwi_s": baseline, "cold_s": cold, "warm_s": warm, "runs_s": runs,
                     "cold_ratio_median": statistics.median(cold_ratios), "cold_ratio_interval": cold_interval,
                     "warm_ratio_median": statistics.median(warm_ratios), "warm_ratio_interval": warm_interval,
+                    "floor_s": statistics.median(runs["floor"]), "floor_ratio_median": statistics.median(floor_ratios),
+                    "floor_ratio_interval": floor_interval, "floor_records": out["floor"].read_bytes().count(b"\n"),
                     "no_cache_s": nocache, "workers2_s": workers2, "identical_to_cold": same,
                     "records": out["cold"].read_bytes().count(b"\n")})
 
@@ -331,13 +346,19 @@ def main() -> None:
         return ", ".join(f"{seconds:.2f}" for seconds in runs[name])
 
     print(f"\nend to end (whole processes, model load included; koie with its default --workers; "
-          f"medians of {args.rounds} rounds of bare, cold, warm)")
+          f"medians of {args.rounds} rounds of bare, cold, warm, one-rule)")
     print(f"  bare Kiwi (batch tokenize, all cores)   {baseline:7.2f} s   1.00   (runs: {listed('bare')})")
     print(f"  koie run, cold (empty cache)            {cold:7.2f} s   {cold / baseline:.2f} x bare Kiwi   target <= 1.15"
           f"   (runs: {listed('cold')}; per round: {', '.join(f'{r:.2f}' for r in cold_ratios)})")
     print(f"    per-round cold / bare: median {statistics.median(cold_ratios):.2f}, 90% bootstrap interval "
           f"{cold_interval[0]:.2f}-{cold_interval[1]:.2f} over {len(cold_ratios)} rounds: "
           f"target <= 1.15 {verdict(cold_interval, 1.15)}")
+    print(f"  koie run, cold, a one-rule pack         {statistics.median(runs['floor']):7.2f} s   "
+          f"{statistics.median(runs['floor']) / baseline:.2f} x bare Kiwi   (koie without the pack's matching; "
+          f"runs: {listed('floor')})")
+    print(f"    per-round one-rule / bare: median {statistics.median(floor_ratios):.2f}, 90% bootstrap interval "
+          f"{floor_interval[0]:.2f}-{floor_interval[1]:.2f}; cold minus one-rule, per round: median "
+          f"{statistics.median(c - f for c, f in zip(cold_ratios, floor_ratios)):.2f} x bare Kiwi for the pack's rules")
     print(f"  koie run, --no-cache                    {nocache:7.2f} s   {nocache / baseline:.2f} x bare Kiwi   (one run)")
     print(f"  koie run, warm (pack edited)            {warm:7.2f} s   {warm / cold:.2f} x cold   target <= 0.20"
           f"   (runs: {listed('warm')})")
