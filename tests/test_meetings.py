@@ -71,6 +71,12 @@ ASSERTED = [
      {P("진하율", "앤드루 첸")}),
     # a one-syllable given name before a three-syllable family name (릭/NNP 하인즈/NNP): no Korean name
     ("한빛전자 홍길동 사장과 릭 하인즈 CEO가 나란히 선 사진이 공개됐다.", {P("홍길동", "릭 하인즈")}),
+    # 같이 "together" is an adverb here (같이/MAG), not the particle of 김민수같이 "like"
+    # (found by koie test's generated sentences)
+    ("한빛전자 홍길동 사장과 마리아 로페즈 노스팩 CEO가 같이 선 사진이 공개됐다.", {P("홍길동", "마리아 로페즈")}),
+    # 기념사진 is one noun in a sentence (기념사진/NNG), two when read alone (found by koie test's
+    # generated sentences)
+    ("남궁현 태산그룹 회장이 토마스 뮐러 디렉트AI CEO와 기념사진을 찍었다.", {P("남궁현", "토마스 뮐러")}),
 ]
 
 
@@ -88,7 +94,13 @@ def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set
     # A와 B의 회동 that never took place: neither asserted nor the subject of a later clause
     ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 회동은 끝내 성사되지 않았다.", "negated"),
     ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 만남은 무산됐다.", "negated"),
+    # 취소됐다 is 취소/NNG 되/XSV, though 취소되 alone reads as 되/VV (found by koie test's
+    # generated sentences; before, this was an asserted meeting)
+    ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 만남은 취소됐다.", "negated"),
     ("박서준 누리소프트 대표는 이날 데이비드 워커 블루웨이브 CEO를 만나지는 않았다.", "negated"),
+    # agreed to meet: 기/ETN 로 하 (the literal 기 alone reads as 기/VV; found by koie test's generated
+    # sentences, and before, this was an asserted meeting)
+    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기로 했다.", "planned"),
     # a purpose is a plan
     ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기 위해 미국으로 출국했다.", "planned"),
     # a list that ends with what its people are (등 빅테크 수장들과)
