@@ -742,6 +742,12 @@ class Generator:
                 pieces.append((start, len(text), "particle"))
             elif term.sig == ("tags", frozenset()) and piece in GAP_WORDS:
                 pieces.append((start, len(text), "word"))
+            elif term.kind == "text" and term.sig[:1] == ("text",) and any(c.isalnum() for c in piece):
+                # a literal (환담): read alone it gave the pattern's morphemes, and in the middle of
+                # made-up words Kiwi may cut it otherwise (환/NNG 담/NNG)
+                analysed = self.analyse(piece, term.glued)
+                if analysed:
+                    pieces.append((start, len(text), "form:" + analysed[0].form))
             elif term.kind == "text" and term.sig[:1] == ("tags",) and term.sig[1]:
                 # a form/TAG test or a word for a bare tag (안/MAG): Kiwi must read it so
                 pieces.append((start, len(text), "tags:" + ",".join(sorted(term.sig[1]))))
@@ -941,6 +947,8 @@ def misread_pieces(extraction: Extraction, pieces: Sequence[tuple[int, int, str]
         inside = [m for m in morphemes if m.start < end and m.end > start]
         if kind == "word":
             read = len(inside) == 1 and inside[0].start == start and inside[0].end == end
+        elif kind.startswith("form:"):  # a literal: it starts where it was put, with its first morpheme
+            read = bool(inside) and inside[0].start == start and inside[0].form == kind[len("form:"):]
         elif kind.startswith("tags:"):
             tags = kind[len("tags:"):].split(",")
             read = (len(inside) == 1 and inside[0].start == start and inside[0].end == end

@@ -169,3 +169,78 @@ def test_testing_names_kiwi_reshapes_are_misread(kiwi) -> None:
     assert misread_names(spaced, [(0, 3)], pools) == misread_names(spaced, [(0, 3)]) == ["신시우"]
     plain = pack.extract_document("홍길동 회장이 참석했다.", "t")
     assert misread_names(plain, [(0, 3)], pools) == []
+
+
+RELATIONS = (
+    "lexicons:\n  TITLE: [회장, 사장, 대표]\n"
+    "rules:\n"
+    "  - id: person\n    label: PERSON\n    output: false\n"
+    "    pattern: 'r\"^[가-힣]{3}$\"/NNP (?= @TITLE)'\n"
+    "    examples: {match: [{text: 홍길동 사장이 왔다., match: 홍길동}]}\n"
+    "  - id: title\n    label: TITLE\n    output: false\n    pattern: '@TITLE'\n"
+    "  - id: met\n    label: MET\n"
+    "    pattern: '[PERSON:a] [TITLE]? (이 | 은) [PERSON:b] [TITLE]? (와 [PERSON:b] [TITLE]?)* 와 {verb}'\n"
+    "    examples: {{match: [{{text: 홍길동 사장이 김민수 대표와 만났다., captures: {{a: 홍길동, b: 김민수}}}}]}}\n"
+)
+
+
+def test_testing_relation_rules_get_generated_sentences(tmp_path) -> None:
+    """A rule whose slots are filled by entity rules with regex tests is generated too: each filler
+    is a pool name the regex accepts, a repeated capture holds every filler, and the fillers' spans
+    say where the entity rules must find them."""
+    pack_file = tmp_path / "relations.yaml"
+    pack_file.write_text(RELATIONS.replace("{verb}", "만나").replace("{{", "{").replace("}}", "}"), encoding="utf-8")
+    pack = koie.load(pack_file)
+    generator = Generator(pack)
+    seen = []
+
+    @settings(max_examples=30, database=None, deadline=None)
+    @given(generator.sentences("met"))
+    def collect(sentence):
+        seen.append(sentence)
+        for label, start, end in sentence.fillers:
+            assert label in ("PERSON", "TITLE") and sentence.text[start:end].strip() == sentence.text[start:end]
+        people = [sentence.text[s:e] for label, s, e in sentence.fillers if label == "PERSON"]
+        assert sentence.captures["a"] == people[0]
+        assert sentence.captures["b"] == " ".join(people[1:])  # every object, in order
+
+    collect()
+    assert any(len([f for f in s.fillers if f[0] == "PERSON"]) > 2 for s in seen)
+    results = {r.kind: r for r in run_properties(pack, {"met"}, seed=4, max_examples=10)}
+    assert results["generated"].ok and not results["generated"].message.startswith("skipped"), results["generated"]
+
+
+def test_testing_relation_rules_fail_when_they_miss_their_sentences(tmp_path) -> None:
+    """만나/VA is no verb Kiwi gives 만났다: the generated sentences find it, with a shrunk counterexample."""
+    pack_file = tmp_path / "relations.yaml"
+    pack_file.write_text(RELATIONS.replace("{verb}", "만나/VA").replace("{{", "{").replace("}}", "}"),
+                         encoding="utf-8")
+    results = {r.kind: r for r in run_properties(koie.load(pack_file), {"met"}, seed=4, max_examples=10)}
+    assert not results["generated"].ok
+    assert results["generated"].text.endswith(".")  # the shrunk sentence
+    assert "did not match" in results["generated"].message
+
+
+def test_testing_words_kiwi_reads_otherwise_make_a_case_inconclusive(kiwi) -> None:
+    """A generated particle Kiwi does not read as one (도 and 와 stacked after a name: 도/NNG), a filler
+    word it cuts, or a form/TAG word it tags otherwise says nothing about the rule."""
+    from koie.testing import misread_pieces
+
+    pack = koie.load(Path(__file__).parent.parent / "examples" / "hello.yaml", kiwi)
+    stacked = pack.extract_document("김민수 김지훈도와 회동했다.", "t")
+    assert misread_pieces(stacked, [(7, 8, "particle"), (8, 9, "particle")]) == ["도"]
+    plain = pack.extract_document("홍길동 회장과 직접 만났다.", "t")
+    assert misread_pieces(plain, [(6, 7, "particle"), (8, 10, "word"), (8, 10, "tags:MAG")]) == []
+    assert misread_pieces(plain, [(8, 10, "tags:NNP")]) == ["직접"]
+    assert misread_pieces(plain, [(0, 2, "word")]) == ["홍길"]
+
+
+def test_testing_skip_messages_shorten_long_regexes(tmp_path) -> None:
+    pack_file = tmp_path / "latin.yaml"
+    pack_file.write_text(
+        "rules:\n  - id: gloss\n    label: GLOSS\n"
+        "    pattern: 'r\"^(Alpha|Beta|Gamma|Delta|Epsilon|Zeta|Eta|Theta|Iota|Kappa|Lambda)[a-z]*$\"/SL'\n"
+        "    examples: {match: [{text: Alpha가 왔다., match: Alpha}]}\n", encoding="utf-8")
+    results = [r for r in run_properties(koie.load(pack_file)) if r.kind == "generated"]
+    assert results[0].message.startswith("skipped: cannot generate sentences: no generated name matches")
+    assert len(results[0].message) < 130 and "…" in results[0].message
