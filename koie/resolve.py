@@ -495,7 +495,7 @@ class _Converter:
         morphemes = self.analyse(node, pattern)
         if not morphemes:
             return RSeq(())
-        checks = [_literal_check(m) for m in morphemes]
+        checks = [_literal_check(m, previous) for m, previous in zip(morphemes, (None, *morphemes))]
         analysis = " ".join(c.description for c in checks)
         stem_final = morphemes[-1].tag in STEM_TAGS
         if stem_final:
@@ -528,9 +528,18 @@ def _tag_class(tag: str) -> frozenset[str]:
     return frozenset((tag,))
 
 
-def _literal_check(morpheme: Morpheme) -> MorphemeCheck:
+#: Verb-making suffixes Kiwi tags either way after a noun: 취소되 alone is 취소/NNG 되/VV and in a
+#: sentence 되/XSV; 미팅하 in an odd sentence is 하/VV.
+_NOUN_SUFFIXES = frozenset(("하", "되"))
+_PREDICATE_TAGS = frozenset(("VV", "VA", "VX", "XSV", "XSA"))
+
+
+def _literal_check(morpheme: Morpheme, previous: Morpheme | None = None) -> MorphemeCheck:
     forms = allomorphs(morpheme.form) if morpheme.tag.startswith("J") else frozenset((morpheme.form,))
     tags = _tag_class(morpheme.tag)
+    if (morpheme.form in _NOUN_SUFFIXES and morpheme.tag in _PREDICATE_TAGS and previous is not None
+            and previous.tag in _NOUN_TAGS and previous.end == morpheme.start):
+        tags = _PREDICATE_TAGS
     form_text = "|".join(sorted(forms, key=lambda f: (f != morpheme.form, f)))
     tag_text = morpheme.tag
     if len(tags) > 1:

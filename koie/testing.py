@@ -156,6 +156,10 @@ ENDINGS: dict[str, tuple[bool, str]] = {
     "past_myeo": (False, " 협력 방안을 논의했다"),
 }
 
+#: How many morphemes each ending adds after the stem (었 다, ᆫ, 어서, 고, 었 으며).
+ENDING_MORPHEMES = {"past": 2, "adnominal": 1, "seo": 1, "go": 1, "past_myeo": 2}
+
+
 def endings_for(stem: str) -> list[str]:
     """The endings generated for ``stem``.
 
@@ -755,7 +759,7 @@ class Generator:
                 glue_next = True
             context_run = context_run + self.morpheme_count(piece) if in_context else 0
             if term.kind == "stem" and term.bare and term is not last_term:
-                context_run += self.morpheme_count(piece) - 1  # 서고 in 서/VV ~2 사진: 고 is in the gap
+                context_run += ENDING_MORPHEMES[ending]  # 서고 in 서/VV ~2 사진: 고 is in the gap
             for index, group in enumerate(owners):
                 if group.context or any(g.context for g in owners[index:]):
                     continue

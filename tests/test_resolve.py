@@ -42,6 +42,24 @@ def test_resolve_stem_literal_matches_every_inflection(tmp_path, kiwi, document:
     assert [r.text for r in records] == [document]
 
 
+@pytest.mark.parametrize("pattern, sentence, found", [
+    ("취소되", "두 사람의 만남은 취소됐다.", ["취소됐다"]),   # alone 취소/NNG 되/VV, here 되/XSV
+    ("회동하", "두 사람은 회동했다.", ["회동했다"]),
+    ("하", "두 사람은 회동했다.", []),                      # no noun before it in the literal: a verb only
+])
+def test_resolve_suffix_after_a_noun_takes_any_predicate_tag(tmp_path, kiwi, pattern: str, sentence: str,
+                                                             found: list[str]) -> None:
+    from koie.api import Pack
+    from koie.engine import compile_pack
+    from koie.load import load_pack
+    from koie.resolve import resolve_pack
+
+    path = tmp_path / "p.yaml"
+    path.write_text(f"rules:\n  - {{id: m, label: M, pattern: {pattern}}}\n", encoding="utf-8")
+    pack = Pack(compile_pack(resolve_pack(load_pack(path), kiwi)), kiwi)
+    assert [r.text for r in pack.extract(sentence)] == found
+
+
 @pytest.mark.parametrize("particle_pattern, sentence", [
     ("[P]와", "홍길동과 만났다"), ("[P]와", "김철수와 만났다"), ("[P]이", "김하나가 왔다"), ("[P]을", "김하나를 봤다"),
 ])

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 import koie
 from koie.cli import main
 from koie.testing import (
+    ENDING_MORPHEMES,
     ENDINGS,
     Generator,
     NamePools,
@@ -72,6 +73,8 @@ def test_testing_inflect_agrees_with_kiwi_join(kiwi) -> None:
     for stem, tag in (("만나", "VV"), ("회동하", "VV"), ("받", "VV"), ("주", "VV"), ("보", "VV")):
         for ending in ENDINGS:
             assert inflect(stem, ending) == kiwi.kiwi.join([(stem, tag)] + pieces[ending]), (stem, ending)
+    # a form/TAG stem's ending falls in the gap after it (서/VV ~2 사진): the generator counts it
+    assert {ending: len(added) for ending, added in pieces.items()} == ENDING_MORPHEMES
 
 
 @pytest.fixture(scope="module")
