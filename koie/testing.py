@@ -913,7 +913,8 @@ def _rule_records(extraction: Extraction, rule_id: str, include_suppressed: bool
 
 
 class Inconclusive(Exception):
-    """Kiwi did not read a generated name as a proper noun: the case tests Kiwi, not the rule."""
+    """Kiwi read a generated name or word otherwise than meant, or the entity rules missed a
+    filler: the case tests Kiwi or the generator, not the rule."""
 
 
 def misread_names(extraction: Extraction, names: Sequence[tuple[int, int]],
@@ -971,8 +972,9 @@ def check_match(pack: Pack, rule_id: str, text: str, captures: dict[str, str],
                 pieces: Sequence[tuple[int, int, str]] = ()) -> str | None:
     """None when ``rule_id`` matches ``text`` with ``captures``; otherwise what went wrong.
 
-    Raises :class:`Inconclusive` when the rule fails but Kiwi misread one of ``names``, and,
-    for ``generated`` sentences, when the sentence is one the generator cannot vouch for.
+    Raises :class:`Inconclusive` when the rule fails but Kiwi misread one of ``names`` or
+    ``pieces`` (:func:`misread_pieces`), and, for ``generated`` sentences, when the sentence is
+    one the generator cannot vouch for (an entity rule missed one of ``fillers``, say).
     """
     extraction = pack.extract_document(text, "generated")
     problem = offsets_problem(extraction)
