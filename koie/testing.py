@@ -235,6 +235,11 @@ _FOREIGN = ("마리아 로페즈", "앤드루 첸", "젠슨 황", "샘 올트먼
 _COMPANY_HEADS = ["한빛", "누리", "새봄", "푸른", "대한", "미래", "하늘", "온새", "바른", "별빛", "퀀텀", "스텔라", "나래", "다온"]
 _COMPANY_TAILS = ["전자", "소프트", "바이오", "화학", "제약", "통신", "물산", "에너지", "링크", "모터스"]
 _LATIN_WORDS = ("SK", "LG", "KT", "AI", "IT")
+#: Names in Latin script, for regex tests on SL (an English gloss: 마리아 로페즈(Maria Lopez)).
+_LATIN_NAMES = ("Maria", "Lopez", "David", "Walker", "Elena", "Rossi", "Andrew", "Chen")
+#: Endings written as morphemes that the generator makes by inflecting the stem before them
+#: (만나 ᆫ/ETM 적, $MEET_VERB (?<= ᆫ/ETM)); other endings are not generated.
+_ENDING_FORMS = {"ᆫ": "adnominal", "고": "go"}
 
 #: Plain words for gaps and ``.``: each one morpheme, none a name or title.
 GAP_WORDS = ("어제", "직접", "함께", "다시", "최근", "서울", "현지", "처음")
@@ -244,7 +249,7 @@ NEUTRAL_SENTENCES = ("날씨가 맑았다.", "행사는 오후 늦게 끝났다.
 _WORDS_BY_TAG = {
     "NNG": ("협력", "사업", "투자", "계약"), "SL": _LATIN_WORDS, "SN": ("3", "10", "25"),
     "MAG": ("함께", "다시", "직접"), "NR": ("하나", "둘"), "NP": ("그",),
-    "VV": ("만나",), "VA": ("크",), "SF": (".",),
+    "VV": ("만나",), "VA": ("크",), "SF": (".",), "SP": (",",),
 }
 _COMPANY_LABEL = re.compile(r"ORG|COMP|CORP|FIRM|BRAND|회사|기업", re.IGNORECASE)
 _PERSON_LABEL = re.compile(r"PER|NAME|WHO|HUMAN|인물|사람", re.IGNORECASE)
@@ -450,12 +455,13 @@ class Generator:
     def _obstacle(self, node: ast.Node, seen: tuple[str, ...]) -> str | None:
         if isinstance(node, ast.MorphTest):
             if node.regex is not None:
-                if self._regex_names(node, None):
+                if self._regex_words(node, None)[0]:
                     return None
                 return f"no generated name matches r{_shown(node.regex)!r}"
             if node.form is None and not any(self._word_tag(t) for t in node.tags):
                 return f"bare tag /{','.join(node.tags)}"
-            if node.form is not None and node.tags and all(t.startswith("E") for t in node.tags):
+            if node.form is not None and node.tags and all(t.startswith("E") for t in node.tags) \
+                    and node.form not in _ENDING_FORMS:
                 return f"ending {node.form}/{','.join(node.tags)}"
             return None
         if isinstance(node, ast.Slot):
@@ -515,7 +521,7 @@ class Generator:
             out: list[Any] = []
             for item in node.items:
                 out.extend(self.plan(draw, item, label, depth))
-            return self._paired_names(draw, out, label)
+            return _with_endings(self._paired_names(draw, out, label))
         if isinstance(node, ast.Alternation):
             options = [o for o in node.options if self._obstacle(o, ()) is None] or list(node.options)
             return self.plan(draw, options[draw(st.integers(0, len(options) - 1))], label, depth)
@@ -602,30 +608,37 @@ class Generator:
             raise Unsupported(f"no {kind} names Kiwi reads as proper nouns")
         return Term("text", draw(st.sampled_from(names)), sig=("tags", frozenset(("NNP",))))
 
-    def _regex_names(self, node: ast.MorphTest, label: str | None) -> tuple[str, ...]:
-        """Pool names (one proper noun each) that a regex test on a proper noun accepts."""
-        if node.regex is None or (node.tags and "NNP" not in node.tags and not any(
-                t.endswith("*") and "NNP".startswith(t[:-1]) for t in node.tags)):
-            return ()
+    def _regex_words(self, node: ast.MorphTest, label: str | None) -> tuple[tuple[str, ...], str]:
+        """Words a regex test accepts, and their tag: pool names (one proper noun each) for a test
+        on proper nouns, else surnames (최 회장); Latin names and words for a test on SL."""
+        if node.regex is None:
+            return (), ""
         pattern = re.compile(node.regex)
-        kinds = [name_kind(label)] + [k for k in ("person", "company") if k != name_kind(label)]
-        for kind in kinds:
-            names = tuple(n for n in self.pools.names(kind, 1) if pattern.search(n))
-            if names:
-                return names
-        return ()
+        if not node.tags or "NNP" in node.tags or any(t.endswith("*") and "NNP".startswith(t[:-1])
+                                                      for t in node.tags):
+            kinds = [name_kind(label)] + [k for k in ("person", "company") if k != name_kind(label)]
+            for kind in kinds:
+                names = tuple(n for n in self.pools.names(kind, 1) if pattern.search(n))
+                if names:
+                    return names, "NNP"
+            return tuple(n for n in _SURNAMES if pattern.search(n)), "NNP"
+        if "SL" in node.tags:
+            return tuple(w for w in _LATIN_NAMES + _LATIN_WORDS if pattern.search(w)), "SL"
+        return (), ""
 
     def _morph(self, draw: Callable[[Any], Any], node: ast.MorphTest, label: str | None) -> Term:
         if node.regex is not None:
-            names = self._regex_names(node, label)
-            if not names:
+            words, tag = self._regex_words(node, label)
+            if not words:
                 raise Unsupported(f"no generated name matches r{_shown(node.regex)!r}")
-            return Term("text", draw(st.sampled_from(names)), sig=("tags", frozenset(("NNP",))),
-                        accepts=node.regex)
+            return Term("text", draw(st.sampled_from(words)), sig=("tags", frozenset((tag,))),
+                        accepts=node.regex if tag == "NNP" else None)
         tags = list(node.tags)
         if node.form is not None:
             if any(t.startswith("J") for t in tags):
                 return Term("particle", node.form, glued=True, sig=("particle", node.form))
+            if all(t.startswith("E") for t in tags) and node.form in _ENDING_FORMS:
+                return Term("ending", node.form, sig=("ending", node.form))
             if any(t in STEM_TAGS for t in tags):
                 return replace(self._stem(draw, node.form), bare=True)
             return Term("text", node.form, sig=("tags", frozenset(tags)))
@@ -637,7 +650,8 @@ class Generator:
             return Term("particle", "이", glued=True, sig=("particle", "이"))
         if tag in ("VV", "VA"):
             return self._stem(draw, draw(st.sampled_from(_WORDS_BY_TAG[tag])))
-        return Term("text", draw(st.sampled_from(_WORDS_BY_TAG[tag])), sig=("tags", frozenset((tag,))))
+        return Term("text", draw(st.sampled_from(_WORDS_BY_TAG[tag])), glued=tag == "SP",
+                    sig=("tags", frozenset((tag,))))
 
     def _stem(self, draw: Callable[[Any], Any], stem: str) -> Term:
         return Term("stem", stem, sig=("stem", stem), ending=draw(st.sampled_from(endings_for(stem))))
@@ -675,6 +689,11 @@ class Generator:
                     supplied = _aligned(units, following[: len(units)])
                 else:
                     supplied = len(preceding) >= len(units) and _aligned(units, preceding[len(preceding) - len(units):])
+                if (not supplied and not item.ahead and len(units) == 1 and isinstance(units[0], Term)
+                        and units[0].kind == "ending" and out and isinstance(out[-1], Term) and out[-1].kind == "stem"):
+                    # $MEET_VERB (?<= ᆫ/ETM): the verb before takes that ending (만난)
+                    out[-1] = replace(out[-1], ending=_ENDING_FORMS[units[0].text], bare=False)
+                    continue
                 if not supplied and units and item.in_filler and not _room_for_context(item.ahead, preceding,
                                                                                          following):
                     # The context a filler's entity rule looks for (its (?= @TITLE)) is what the
@@ -713,6 +732,8 @@ class Generator:
         consuming = [t for t, _ in flat if t.kind in ("text", "particle", "stem")]
         last_term = consuming[-1] if consuming else None
         for term, owners in flat:
+            if term.kind == "ending":
+                assume(False)  # an ending with no stem before it to inflect (see _with_endings)
             in_context = any(g.context for g in owners)
             if term.kind == "gap":
                 if context_run > term.gap:
@@ -824,6 +845,18 @@ def _room_for_context(ahead: bool, preceding: Sequence[Any], following: Sequence
     if not ahead:
         return False
     return not following or (isinstance(following[0], Term) and following[0].kind == "gap")
+
+
+def _with_endings(items: list[Any]) -> list[Any]:
+    """A stem followed by an ending written as a morpheme (만나 ᆫ/ETM) takes it as its inflection."""
+    out: list[Any] = []
+    for item in items:
+        if (isinstance(item, Term) and item.kind == "ending" and out and isinstance(out[-1], Term)
+                and out[-1].kind == "stem"):
+            out[-1] = replace(out[-1], ending=_ENDING_FORMS[item.text], bare=False)
+            continue
+        out.append(item)
+    return out
 
 
 def _holds_slot(node: ast.Node) -> bool:

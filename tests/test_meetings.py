@@ -101,6 +101,9 @@ def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set
     # agreed to meet: 기/ETN 로 하 (the literal 기 alone reads as 기/VV; found by koie test's generated
     # sentences, and before, this was an asserted meeting)
     ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기로 했다.", "planned"),
+    # never met: 적/NNB (the literal 적 alone reads as 적/VV, "write down"; found by koie test's
+    # generated sentences, and before, this was an asserted meeting)
+    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만난 적이 없다.", "negated"),
     # a purpose is a plan
     ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기 위해 미국으로 출국했다.", "planned"),
     # a list that ends with what its people are (등 빅테크 수장들과)
