@@ -436,6 +436,9 @@ class Generator:
         self._literal_cache: dict[tuple[str, bool], tuple[Morpheme, ...]] = {}
         self._size_cache: dict[str, int] = {}
         self._support: dict[str, str | None] = {}
+        #: Names drawn for the sentence being planned: each is drawn once when the pool allows (two
+        #: 김민수 in one sentence are read otherwise: 면담한 김민수 as 면담/NNG 한/MM).
+        self._used: set[str] = set()
 
     # -- what can be generated
 
@@ -576,7 +579,8 @@ class Generator:
             words = [w for w in GAP_WORDS if not (isinstance(node, ast.Negated) and _negated_hits(node, w))]
             return [Term("text", draw(st.sampled_from(words)), sig=("tags", frozenset()))]
         if isinstance(node, ast.Anchor):
-            return []
+            # the sentence must end here ((?= /SF | $) in a headline): no frame after it
+            return [Term("mark", sig=("end",))] if node.at_end and not node.spacing else []
         if isinstance(node, ast.MorphTest):
             return [self._morph(draw, node, label)]
         if isinstance(node, ast.Literal):
@@ -597,7 +601,7 @@ class Generator:
             fitting = [n for n in two_words if re.search(first.accepts, n.split()[0])
                        and re.search(second.accepts, n.split()[1])]
             if fitting:
-                words = draw(st.sampled_from(fitting)).split()
+                words = self._fresh(draw, fitting).split()
                 items[index], items[index + 1] = replace(first, text=words[0]), replace(second, text=words[1])
         return items
 
@@ -606,7 +610,13 @@ class Generator:
         names = self.pools.names(kind, tokens) or self.pools.names(kind, 1)
         if not names:
             raise Unsupported(f"no {kind} names Kiwi reads as proper nouns")
-        return Term("text", draw(st.sampled_from(names)), sig=("tags", frozenset(("NNP",))))
+        return Term("text", self._fresh(draw, names), sig=("tags", frozenset(("NNP",))))
+
+    def _fresh(self, draw: Callable[[Any], Any], names: Sequence[str]) -> str:
+        """One of ``names``, not one drawn already for this sentence when another is left."""
+        name: str = draw(st.sampled_from([n for n in names if n not in self._used] or list(names)))
+        self._used.add(name)
+        return name
 
     def _regex_words(self, node: ast.MorphTest, label: str | None) -> tuple[tuple[str, ...], str]:
         """Words a regex test accepts, and their tag: pool names (one proper noun each) for a test
@@ -631,7 +641,7 @@ class Generator:
             words, tag = self._regex_words(node, label)
             if not words:
                 raise Unsupported(f"no generated name matches r{_shown(node.regex)!r}")
-            return Term("text", draw(st.sampled_from(words)), sig=("tags", frozenset((tag,))),
+            return Term("text", self._fresh(draw, words), sig=("tags", frozenset((tag,))),
                         accepts=node.regex if tag == "NNP" else None)
         tags = list(node.tags)
         if node.form is not None:
@@ -685,6 +695,7 @@ class Generator:
                 preceding = before + _units(out)
                 body = self.settle(item.items, preceding, following)
                 units = _units(body)
+                out.extend(t for t in body if isinstance(t, Term) and t.sig == ("end",))  # (?= $)
                 if item.ahead:
                     supplied = _aligned(units, following[: len(units)])
                 else:
@@ -731,7 +742,11 @@ class Generator:
         context_run = 0  # morphemes of look-around context just emitted (they fill the next gap)
         consuming = [t for t, _ in flat if t.kind in ("text", "particle", "stem")]
         last_term = consuming[-1] if consuming else None
+        if any(term.sig == ("end",) for term, _owners in flat):
+            frame = False
         for term, owners in flat:
+            if term.kind == "mark":
+                continue
             if term.kind == "ending":
                 assume(False)  # an ending with no stem before it to inflect (see _with_endings)
             in_context = any(g.context for g in owners)
@@ -813,6 +828,7 @@ class Generator:
 
         @st.composite
         def sentence(draw: Callable[[Any], Any]) -> Sentence:
+            self._used = set()
             items = self.plan(draw, tree, label)
             return self.realise(draw, self.settle(items, [], []), rule_id)
 

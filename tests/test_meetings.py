@@ -69,6 +69,14 @@ ASSERTED = [
     # B와 만난 C: C met B, the person before them did not
     ("박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 만난 진하율 새벽식품 대표에게 인사를 전했다.",
      {P("진하율", "앤드루 첸")}),
+    # the same with a meeting noun's verb (회동/NNG 하/XSV ᆫ/ETM), and with 면담한 before a name, which
+    # Kiwi reads as 면담/NNG 한/MM (found by koie test's generated sentences; before, the first two
+    # gave 박서준–앤드루 첸 and the third no subject)
+    ("박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 회동한 진하율 새벽식품 대표에게 인사를 전했다.",
+     {P("진하율", "앤드루 첸")}),
+    ("박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 면담한 진하율 새벽식품 대표에게 인사를 전했다.",
+     {P("진하율", "앤드루 첸")}),
+    ("마리아 로페즈 노스팩 CEO와 면담한 김채원 한빛전자 회장이 참석했다.", {P("김채원", "마리아 로페즈")}),
     # a one-syllable given name before a three-syllable family name (릭/NNP 하인즈/NNP): no Korean name
     ("한빛전자 홍길동 사장과 릭 하인즈 CEO가 나란히 선 사진이 공개됐다.", {P("홍길동", "릭 하인즈")}),
     # 같이 "together" is an adverb here (같이/MAG), not the particle of 김민수같이 "like"
