@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,31 @@ def test_testing_skip_messages_shorten_long_regexes(tmp_path) -> None:
     results = [r for r in run_properties(koie.load(pack_file)) if r.kind == "generated"]
     assert results[0].message.startswith("skipped: cannot generate sentences: no generated name matches")
     assert len(results[0].message) < 130 and "…" in results[0].message
+
+
+def test_testing_generates_surnames_latin_commas_endings_and_an_end(tmp_path) -> None:
+    """Regexes on surnames and on Latin script, /SP, an ending written as a morpheme after a stem,
+    and an end anchor each get text: no rule here is skipped."""
+    pack_file = tmp_path / "shapes.yaml"
+    pack_file.write_text(
+        "lexicons:\n  TITLE: [회장, 사장]\n"
+        "rules:\n"
+        "  - {id: surname, label: SUR, pattern: 'r\"^[가-힣]$\"/NNP @TITLE'}\n"
+        "  - {id: gloss, label: GLOSS, pattern: '/NNP \"(\" r\"^[A-Z][a-z]+$\"/SL \")\"'}\n"
+        "  - {id: never, label: NEVER, pattern: '/NNP /SP /NNP 와 만나 ᆫ/ETM 적/NNB'}\n"
+        "  - {id: headline, label: HEAD, pattern: '/NNP 와 회동 (?= /SF | $)'}\n", encoding="utf-8")
+    generator = Generator(koie.load(pack_file))
+    texts: dict[str, list[str]] = {}
+    for rule in ("surname", "gloss", "never", "headline"):
+        @settings(max_examples=15, database=None, deadline=None, derandomize=True)
+        @given(generator.sentences(rule))
+        def collect(sentence):
+            texts.setdefault(sentence.rule, []).append(sentence.text)
+
+        collect()
+    assert all(len(t.split()[0]) == 1 for t in texts["surname"])  # 최 회장이 참석했다.
+    assert all(re.search(r"\([A-Z][a-z]+\)", t) for t in texts["gloss"])
+    assert all(re.search(r"[가-힣], [가-힣]", t) and "만난 적" in t for t in texts["never"])
+    assert any(t.endswith("회동") for t in texts["headline"])  # $: the sentence ends at 회동
+    names = [t.split(",")[0] for t in texts["never"]], [t.split(", ")[1].split("와")[0] for t in texts["never"]]
+    assert all(first != second for first, second in zip(*names))  # never the same name twice
