@@ -580,6 +580,8 @@ class Generator:
             return [Term("text", draw(st.sampled_from(words)), sig=("tags", frozenset()))]
         if isinstance(node, ast.Anchor):
             # the sentence must end here ((?= /SF | $) in a headline): no frame after it
+            if node.spacing == "join":  # !_: what follows is glued to what came before (면담한)
+                return [Term("mark", sig=("join",))]
             return [Term("mark", sig=("end",))] if node.at_end and not node.spacing else []
         if isinstance(node, ast.MorphTest):
             return [self._morph(draw, node, label)]
@@ -746,6 +748,7 @@ class Generator:
             frame = False
         for term, owners in flat:
             if term.kind == "mark":
+                glue_next = glue_next or term.sig == ("join",)
                 continue
             if term.kind == "ending":
                 assume(False)  # an ending with no stem before it to inflect (see _with_endings)
