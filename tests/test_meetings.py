@@ -77,6 +77,10 @@ ASSERTED = [
     ("박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 면담한 진하율 새벽식품 대표에게 인사를 전했다.",
      {P("진하율", "앤드루 첸")}),
     ("마리아 로페즈 노스팩 CEO와 면담한 김채원 한빛전자 회장이 참석했다.", {P("김채원", "마리아 로페즈")}),
+    # 만남을 한 자리에서: Kiwi reads 한 as 한/MM ("one") before 자리 (found by koie test's generated
+    # sentences; before, the carried meeting was missed)
+    ("강재원 한결제약 회장은 해외 출장을 떠났다. 이어 데이비드 워커 바이오젠트 CEO의 자택에서 만남을 한 자리에서 "
+     "협력을 논의했다.", {P("강재원", "데이비드 워커")}),
     # a one-syllable given name before a three-syllable family name (릭/NNP 하인즈/NNP): no Korean name
     ("한빛전자 홍길동 사장과 릭 하인즈 CEO가 나란히 선 사진이 공개됐다.", {P("홍길동", "릭 하인즈")}),
     # 같이 "together" is an adverb here (같이/MAG), not the particle of 김민수같이 "like"
@@ -112,6 +116,8 @@ def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set
     # never met: 적/NNB (the literal 적 alone reads as 적/VV, "write down"; found by koie test's
     # generated sentences, and before, this was an asserted meeting)
     ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만난 적이 없다.", "negated"),
+    # never had one: 만남을 한 번도 갖지 않았다 (before, an asserted meeting)
+    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만남을 한 번도 갖지 않았다.", "negated"),
     # a purpose is a plan
     ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기 위해 미국으로 출국했다.", "planned"),
     # a list that ends with what its people are (등 빅테크 수장들과)
