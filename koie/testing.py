@@ -783,6 +783,11 @@ class Generator:
                 names.append((start, len(text)))
             elif term.kind == "particle":
                 pieces.append((start, len(text), "particle"))
+            elif term.kind == "stem":
+                # an inflected stem must still hold its morphemes: 미팅한 before 예정 is read as
+                # 미팅/NNG 한/MM ("one"), and 갖았다 (the generator's regular 갖 + 았) is no word
+                forms = [m.form for m in self.analyse(term.text, term.glued)] or [term.text]
+                pieces.append((start, len(text), "stem:" + " ".join(forms)))
             elif term.sig == ("tags", frozenset()) and piece in GAP_WORDS:
                 pieces.append((start, len(text), "word"))
             elif term.kind == "text" and term.sig[:1] == ("text",) and any(c.isalnum() for c in piece):
@@ -1004,6 +1009,10 @@ def misread_pieces(extraction: Extraction, pieces: Sequence[tuple[int, int, str]
         inside = [m for m in morphemes if m.start < end and m.end > start]
         if kind == "word":
             read = len(inside) == 1 and inside[0].start == start and inside[0].end == end
+        elif kind.startswith("stem:"):
+            forms = kind[len("stem:"):].split(" ")
+            read = (len(inside) >= len(forms) and inside[0].start == start
+                    and [m.form for m in inside[:len(forms)]] == forms)
         elif kind.startswith("form:"):  # a literal: it starts where it was put, with its first morpheme
             read = bool(inside) and inside[0].start == start and inside[0].form == kind[len("form:"):]
         elif kind.startswith("tags:"):
