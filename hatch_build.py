@@ -1,6 +1,6 @@
-"""Build koie's native matcher (koie/_vm.pyx, Cython → C++) into the wheel, or in place for editable installs.
+"""Build koie's native matcher (koie/vm/_vm.pyx, Cython → C++) into the wheel, or in place for editable installs.
 
-The extension is the Pike VM of koie/match.py compiled. koie works without it:
+The extension is the Pike VM of koie/vm/match.py compiled. koie works without it:
 ``KOIE_PURE_PYTHON=1 pip install .`` skips the build, ``KOIE_MATCHER=python``
 chooses the Python VM at run time, and a machine without a C++ compiler gets
 a loud warning and the Python VM (``KOIE_REQUIRE_NATIVE=1`` turns that into an
@@ -24,7 +24,7 @@ class NativeMatcherHook(BuildHookInterface):  # type: ignore[misc]
         if self.target_name != "wheel" or os.environ.get("KOIE_PURE_PYTHON"):
             return
         root = Path(self.root)
-        _generate(root)  # a bug in koie/_vm.pyx always stops the build
+        _generate(root)  # a bug in koie/vm/_vm.pyx always stops the build
         try:
             built = _compile(root)
         except Exception as error:  # no C++ compiler or Python headers: koie still works, slower
@@ -38,21 +38,21 @@ class NativeMatcherHook(BuildHookInterface):  # type: ignore[misc]
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
         if version != "editable":  # an editable install imports the module from the tree
-            build_data["force_include"][str(built)] = f"koie/{built.name}"
+            build_data["force_include"][str(built)] = f"koie/vm/{built.name}"
 
 
 def _compile(root: Path) -> Path:
-    """koie/_vm.cpp -> the extension module, in place beside koie/match.py."""
+    """koie/vm/_vm.cpp -> the extension module, in place beside koie/vm/match.py."""
     from setuptools import Distribution, Extension
 
-    extension = Extension("koie._vm", [str(root / "koie" / "_vm.cpp")], language="c++", extra_compile_args=["-O2"])
+    extension = Extension("koie.vm._vm", [str(root / "koie" / "vm" / "_vm.cpp")], language="c++", extra_compile_args=["-O2"])
     distribution = Distribution({"ext_modules": [extension], "script_name": "hatch_build.py"})
     command = distribution.get_command_obj("build_ext")
     command.inplace = True
     command.build_temp = str(root / "build" / "native")
     command.ensure_finalized()
     command.run()
-    built = Path(command.get_ext_fullpath("koie._vm"))
+    built = Path(command.get_ext_fullpath("koie.vm._vm"))
     return built if built.is_absolute() else root / built
 
 
@@ -61,16 +61,16 @@ def _generate(root: Path) -> None:
 
     Cython 3.3 compiles ``vector.push_back(1 if x else 0)`` into a pointer to a
     temporary (``__Pyx_FakeReference``) that gcc -O2 may reuse before the call
-    reads it: wrong values, silently. koie/_vm.pyx pushes computed values
+    reads it: wrong values, silently. koie/vm/_vm.pyx pushes computed values
     through typed parameters instead; this check keeps it that way.
     """
     import re
 
     from Cython.Build import cythonize
 
-    cythonize([str(root / "koie" / "_vm.pyx")], quiet=True, compiler_directives={"language_level": 3})
-    generated = (root / "koie" / "_vm.cpp").read_text(encoding="utf-8")
+    cythonize([str(root / "koie" / "vm" / "_vm.pyx")], quiet=True, compiler_directives={"language_level": 3})
+    generated = (root / "koie" / "vm" / "_vm.cpp").read_text(encoding="utf-8")
     temporaries = re.findall(r"__Pyx_FakeReference<[^>]+>\s+__pyx_t_\d+;", generated)
     if temporaries:
-        raise RuntimeError(f"koie/_vm.pyx passes a temporary by const reference ({temporaries[0]}): "
+        raise RuntimeError(f"koie/vm/_vm.pyx passes a temporary by const reference ({temporaries[0]}): "
                            "push the value through a typed variable or parameter")

@@ -153,7 +153,7 @@ def load_quiet(path: Path, analyzer: Any) -> Any:
 
 
 def koie_matching(pack: Any, documents: list[Any], times: int = 0) -> tuple[float, int]:
-    from koie.engine import extract
+    from koie.engine.extract import extract
 
     def go() -> int:
         return sum(len(extract(pack.compiled, d).records) for d in documents)
@@ -186,7 +186,7 @@ def peers(documents: list[Any], analyzer: Any, workdir: Path) -> dict[str, Any]:
 
 def vm_matching(pack: Any, documents: list[Any]) -> int:
     """What spaCy's Matcher does: every pattern over every sentence, spans out (no records, no overlap policy)."""
-    from koie.match import MatchInput, SentenceIndex, find_matches
+    from koie.vm.match import MatchInput, SentenceIndex, find_matches
 
     programs = [compiled.program for compiled in pack.compiled.rules]
     found = 0
@@ -236,10 +236,10 @@ REPEATED_ROUNDS = 15
 def repeated_lines(analyzer: Any) -> dict[str, Any] | None:
     """Real news repeats lines (a headline as the lead, captions, bylines); the generated corpus
     does not. The development corpus analysed as a stream, with every piece sent to Kiwi and with
-    each distinct piece sent once (koie.analysis.REPEATS_KEPT_CHARS), in alternation."""
+    each distinct piece sent once (koie.analysis.kiwi.REPEATS_KEPT_CHARS), in alternation."""
     from collections import Counter
 
-    import koie.analysis as analysis
+    import koie.analysis.kiwi as analysis
 
     texts = [path.read_text(encoding="utf-8") for path in sorted(NEWS.glob("*.txt"))] if NEWS.is_dir() else []
     if not texts:
@@ -272,9 +272,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
 
-    from koie import match as koie_match
-
-    matcher = "native (koie/_vm.pyx)" if koie_match._native is not None else "pure Python (KOIE_MATCHER=python or not built)"
+    from koie.vm import match as koie_match
+    matcher = "native (koie/vm/_vm.pyx)" if koie_match._native is not None else "pure Python (KOIE_MATCHER=python or not built)"
     figures: dict[str, Any] = {"machine": machine(), "corpus_mb": args.mb, "rules": args.rules, "matcher": matcher}
     print(f"machine: {figures['machine']}\nmatcher: {matcher}")
     # An installed koie has its modules byte-compiled (pip compiles a wheel's at install; an
@@ -368,14 +367,14 @@ def main() -> None:
     print(f"  output identical to cold: {same}   ({figures['records']} records)")
 
     # 3-4: matching only, in this process, on the same morpheme streams, with the garbage
-    # collector set as koie run sets it (koie.runner._fewer_collections) for every peer alike:
+    # collector set as koie run sets it (koie.run.runner._fewer_collections) for every peer alike:
     # with Python's defaults, a process holding a whole analysed corpus spends much of any
     # allocation-heavy loop traversing that corpus, which measures the heap, not the matcher.
-    from koie.runner import _fewer_collections
+    from koie.run.runner import _fewer_collections
 
     settings = contextlib.ExitStack()  # kept to the end of main: closing it restores the defaults
     settings.enter_context(_fewer_collections())
-    from koie.analysis import KiwiAnalyzer
+    from koie.analysis.kiwi import KiwiAnalyzer
 
     analyzer = KiwiAnalyzer()
     analysis_time, analysed = timed(lambda: [d for i in range(0, len(documents), 32)

@@ -6,9 +6,9 @@
 ['MEETING']
 """
 
-from .api import Pack, load
-from .engine import Extraction, Mention, Record
-from .errors import Diagnostic, KoieError
+from koie.api import Pack, load
+from koie.engine.extract import Extraction, Mention, Record
+from koie.errors import Diagnostic, KoieError
 
 __version__ = "0.1.0"
 

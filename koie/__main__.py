@@ -1,3 +1,3 @@
-from .cli import entry
+from koie.cli import entry
 
 entry()

@@ -19,14 +19,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .analysis import KiwiAnalyzer
-from .dates import parse_published
-from .engine import CompiledPack, Extraction, Record, collector_paused, compile_pack, extract
-from .explain import explain_record
-from .load import PackSpec, load_pack
-from .mentions import complete_extraction
-from .morphemes import AnalyzedDocument, Analyzer
-from .resolve import resolve_pack, user_words_of
+from koie.analysis.kiwi import KiwiAnalyzer
+from koie.engine.dates import parse_published
+from koie.engine.extract import CompiledPack, Extraction, Record, collector_paused, compile_pack, extract
+from koie.explain import explain_record
+from koie.lang.load import PackSpec, load_pack
+from koie.engine.mentions import complete_extraction
+from koie.analysis.morphemes import AnalyzedDocument, Analyzer
+from koie.lang.resolve import resolve_pack, user_words_of
 
 _ANALYZERS: dict[tuple[Any, ...], KiwiAnalyzer] = {}
 
@@ -58,7 +58,7 @@ class Pack:
         """A pack whose rules are resolved and compiled when :attr:`compiled` is first read.
 
         ``koie run`` starts the analysis of the documents first and compiles
-        the pack while Kiwi analyses them (koie.runner): the literals are
+        the pack while Kiwi analyses them (koie.run.runner): the literals are
         analysed by the model the documents need anyway, so the compile waits
         for the model, and the documents need not wait for the compile. A bad
         pack raises :class:`koie.KoieError` where it is compiled.
@@ -88,7 +88,7 @@ class Pack:
         return self._spec
 
     def __getstate__(self) -> dict[str, Any]:
-        # worker processes receive the compiled pack (koie.parallel), never a compile still to do
+        # worker processes receive the compiled pack (koie.run.parallel), never a compile still to do
         return {"_compiled": self.compiled, "_spec": self._spec, "analyzer": self.analyzer}
 
     def __setstate__(self, state: dict[str, Any]) -> None:

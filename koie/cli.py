@@ -17,8 +17,8 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from .errors import Diagnostic, KoieError
-from .output import count_noun
+from koie.errors import Diagnostic, KoieError
+from koie.run.sinks import count_noun
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,7 +126,7 @@ def _cache_file(cache_path: str | None, no_cache: bool) -> str | None:
     """The cache a command uses: ``--cache PATH``, the user's, or None for ``--no-cache``."""
     if no_cache:
         return None
-    from .cache import default_cache_path
+    from koie.analysis.cache import default_cache_path
 
     return cache_path or str(default_cache_path())
 
@@ -134,10 +134,10 @@ def _cache_file(cache_path: str | None, no_cache: bool) -> str | None:
 def _load(rules: str, cache: str | None = None) -> Any:
     """The pack at ``rules``, compiled, its analyser behind ``cache`` when one is given."""
     if cache is None:
-        from .api import load
+        from koie.api import load
 
         return load(rules)
-    from .cache import load_cached_pack
+    from koie.analysis.cache import load_cached_pack
 
     return load_cached_pack(rules, cache)
 
@@ -172,10 +172,10 @@ def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, expla
         quiet: bool, published: str | None, workers: int | None, cache_path: str | None, no_cache: bool,
         timeout: float | None, resume: bool) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
-    from .cache import load_cached_pack
-    from .parallel import choose_workers
-    from .progress import Progress, count_documents, wanted
-    from .runner import run_corpus
+    from koie.analysis.cache import load_cached_pack
+    from koie.run.parallel import choose_workers
+    from koie.run.progress import Progress, count_documents, wanted
+    from koie.run.runner import run_corpus
 
     if resume and (not output or fmt in ("table", "html")):
         raise click.UsageError("--resume continues a run written with -o FILE in jsonl or csv format")
@@ -227,7 +227,7 @@ def evaluate_command(rules: str, inputs: tuple[str, ...], gold_path: str, names_
                      roles: str, gold_key: str, status: str, published: str | None, jsonl: bool | None,
                      fmt: str, cache_path: str | None, no_cache: bool) -> None:
     """Grade RULES' relation records on INPUT documents against gold pairs: precision, recall, F1, misses."""
-    from .evaluate import evaluate, read_gold, read_names, render_report
+    from koie.measure.evaluate import evaluate, read_gold, read_names, render_report
 
     role_names = tuple(r.strip() for r in roles.split(","))
     if len(role_names) != 2 or not all(role_names):
@@ -249,7 +249,7 @@ def evaluate_command(rules: str, inputs: tuple[str, ...], gold_path: str, names_
 @user_errors
 def check(rules: tuple[str, ...], strict: bool, fmt: str, cache_path: str | None, no_cache: bool) -> None:
     """Check rule packs: every problem at once, with file:line:col and a fix."""
-    from .check import check_pack
+    from koie.lang.check import check_pack
 
     failed = False
     all_diagnostics: list[Diagnostic] = []
@@ -281,14 +281,14 @@ def check(rules: tuple[str, ...], strict: bool, fmt: str, cache_path: str | None
 def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_properties: bool,
          seed: int | None, max_examples: int | None, cache_path: str | None, no_cache: bool) -> None:
     """Run every rule's examples (and generated properties); exit 1 on failure."""
-    from .examples import run_examples
+    from koie.testing.examples import run_examples
 
     results: list[Any] = []
     for path in rules:
         pack = _load(path, _cache_file(cache_path, no_cache))
         results.extend(run_examples(pack, set(rule_ids) or None))
         if not no_properties:
-            from .testing import run_properties
+            from koie.testing.properties import run_properties
 
             results.extend(run_properties(pack, set(rule_ids) or None, seed=seed, max_examples=max_examples))
     failures = total = 0
@@ -323,7 +323,7 @@ def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_pr
 def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_page: bool = False,
             output: str | None = None, cache_path: str | None = None, no_cache: bool = False) -> None:
     """Show the analysis of TEXT, every match with its trace, and why other rules did not match."""
-    from .explain import explain_record, render_explanation, render_why_not, why_not
+    from koie.explain import explain_record, render_explanation, render_why_not, why_not
 
     pack = _load(rules, _cache_file(cache_path, no_cache))
     extraction = pack.extract_document(text, "<text>")
@@ -335,7 +335,7 @@ def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_pag
     lost = [r for r in extraction.suppressed if r.rule in wanted]
     unmatched = sorted(wanted - {r.rule for r in extraction.records} - {r.rule for r in lost})
     if html_page:
-        from .report import write_explain_page
+        from koie.report.html import write_explain_page
 
         write_explain_page(pack, extraction, lost, {rule: why_not(pack.compiled, extraction.document, rule, kept)
                                                     for rule in unmatched}, output)
@@ -383,8 +383,8 @@ def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_pag
 def profile(rules: str, inputs: tuple[str, ...], top: int | None, fmt: str, jsonl: bool | None,
             cache_path: str | None, no_cache: bool) -> None:
     """Time RULES on INPUT documents, rule by rule, with what each rule needs a sentence to hold."""
-    from .inputs import DocumentProblem, read_inputs
-    from .profile import profile_pack, render_profile
+    from koie.run.inputs import DocumentProblem, read_inputs
+    from koie.measure.profile import profile_pack, render_profile
 
     pack = _load(rules, _cache_file(cache_path, no_cache))
     texts = []
@@ -411,7 +411,7 @@ def _indent(text: str, prefix: str) -> str:
 @user_errors
 def tokenize(text: str, rules: str | None, offsets: bool) -> None:
     """Show how Kiwi analyses TEXT, in the form/TAG notation patterns use."""
-    from .analysis import KiwiAnalyzer
+    from koie.analysis.kiwi import KiwiAnalyzer
 
     if rules:
         analyzer = _load(rules).analyzer
@@ -436,7 +436,7 @@ def cache() -> None:
 @user_errors
 def cache_info(cache_path: str | None, fmt: str) -> None:
     """Where the cache is, how many analyses it holds, and whether it checks out."""
-    from .cache import AnalysisCache, default_cache_path
+    from koie.analysis.cache import AnalysisCache, default_cache_path
 
     info = AnalysisCache(cache_path or default_cache_path()).info()
     if fmt == "json":
@@ -451,7 +451,7 @@ def cache_info(cache_path: str | None, fmt: str) -> None:
 @user_errors
 def cache_clear(cache_path: str | None) -> None:
     """Delete every cached analysis."""
-    from .cache import AnalysisCache, default_cache_path
+    from koie.analysis.cache import AnalysisCache, default_cache_path
 
     store = AnalysisCache(cache_path or default_cache_path())
     removed = store.clear()
@@ -462,7 +462,7 @@ def cache_clear(cache_path: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to a file.")
 def schema(output: str | None) -> None:
     """Print the JSON Schema of rule packs (for editors)."""
-    from .schema import pack_schema
+    from koie.lang.schema import pack_schema
 
     text = json.dumps(pack_schema(), ensure_ascii=False, indent=2) + "\n"
     if output:

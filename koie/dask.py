@@ -16,7 +16,7 @@ Example (docs/performance.md has more)::
     pack = koie.load("rules/meetings.yaml")
     docs = koie.dask.read_documents("s3://bucket/news/*.jsonl")
     records = koie.dask.records_bag(pack, docs)
-    records.map(koie.output.record_line).to_textfiles("out/*.jsonl")
+    records.map(koie.run.sinks.record_line).to_textfiles("out/*.jsonl")
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
-from .api import Pack, shared_analyzer
-from .inputs import InputDocument
-from .runner import BATCH, batch_records
+from koie.api import Pack, shared_analyzer
+from koie.run.inputs import InputDocument
+from koie.run.runner import BATCH, batch_records
 
 if TYPE_CHECKING:  # dask is an optional extra, imported when used
     import dask.bag as db

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .compile import Program
-from .engine import (
+from koie.lang.compile import Program
+from koie.engine.extract import (
     CompiledPack,
     Record,
     _spans_for,
 )
-from .match import MatchInput, Progress, find_matches
-from .morphemes import AnalyzedDocument, Morpheme
-from .resolve import ResolvedRule
+from koie.vm.match import MatchInput, Progress, find_matches
+from koie.analysis.morphemes import AnalyzedDocument, Morpheme
+from koie.lang.resolve import ResolvedRule
 
 
 def _morpheme_json(morpheme: Morpheme) -> dict[str, Any]:

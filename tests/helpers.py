@@ -8,10 +8,10 @@ from typing import Any
 import yaml
 
 from koie.api import Pack
-from koie.engine import compile_pack
-from koie.load import load_pack
-from koie.morphemes import NotationAnalyzer
-from koie.resolve import resolve_pack
+from koie.engine.extract import compile_pack
+from koie.lang.load import load_pack
+from koie.analysis.morphemes import NotationAnalyzer
+from koie.lang.resolve import resolve_pack
 
 
 def notation_pack(tmp_path: Path, rules: list[dict[str, Any]], fragments: dict[str, str] | None = None,

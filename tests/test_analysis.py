@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from koie.analysis import PINNED_KIWIPIEPY, PINNED_MODEL, normalize_for_analysis, split_into_pieces
+from koie.analysis.kiwi import PINNED_KIWIPIEPY, PINNED_MODEL, normalize_for_analysis, split_into_pieces
 
 
 @pytest.mark.parametrize("text", [
@@ -60,7 +60,7 @@ def test_analysis_versions_from_metadata_are_the_modules_own() -> None:
     import kiwipiepy
     import kiwipiepy_model
 
-    from koie.analysis import KiwiAnalyzer
+    from koie.analysis.kiwi import KiwiAnalyzer
 
     assert KiwiAnalyzer().versions() == {"kiwipiepy": kiwipiepy.__version__,
                                          "kiwipiepy_model": kiwipiepy_model.__version__}
@@ -84,8 +84,8 @@ def test_analysis_a_run_served_by_the_cache_never_imports_kiwipiepy(tmp_path: Pa
 
 
 def test_analysis_user_words_keep_names_whole() -> None:
-    from koie.analysis import KiwiAnalyzer
-    from koie.morphemes import UserWord
+    from koie.analysis.kiwi import KiwiAnalyzer
+    from koie.analysis.morphemes import UserWord
 
     analyzer = KiwiAnalyzer([UserWord("크리스티아노 아몬", "NNP")])
     forms = [m.notation for s in analyzer.analyze("크리스티아노 아몬 퀄컴 CEO가 왔다.").sentences for m in s.morphemes]
@@ -93,8 +93,8 @@ def test_analysis_user_words_keep_names_whole() -> None:
 
 
 def test_native_conversion_gives_the_python_conversion(kiwi, monkeypatch) -> None:
-    """koie._vm.convert_document makes the same sentences and morphemes as _convert + _number_eojeols."""
-    import koie.analysis as analysis
+    """koie.vm._vm.convert_document makes the same sentences and morphemes as _convert + _number_eojeols."""
+    import koie.analysis.kiwi as analysis
 
     if analysis._native is None:
         pytest.skip("the native module is not in use (KOIE_MATCHER=python or not built)")
@@ -111,9 +111,9 @@ def test_native_conversion_gives_the_python_conversion(kiwi, monkeypatch) -> Non
 
 
 def test_analysis_stream_gives_what_a_batch_gives(kiwi) -> None:
-    """One Kiwi call over a stream of texts (koie.runner._streamed) analyses each text as a batch
+    """One Kiwi call over a stream of texts (koie.run.runner._streamed) analyses each text as a batch
     does: same pieces, sentences, offsets and eojeols, blank texts included."""
-    from koie.analysis import MAX_PIECE
+    from koie.analysis.kiwi import MAX_PIECE
 
     long_line = " ".join(["삼성전자 회장이 엔비디아 CEO와 만났다."] * (MAX_PIECE // 20))
     texts = ["홍길동 사장이 왔다.\n\n김철수 대표가 떠났다.", "", "  \n", long_line, "이재용 회장이 젠슨 황을 만났다."]
@@ -127,7 +127,7 @@ def test_normalize_for_analysis_is_the_character_map_whatever_the_text() -> None
     translate's for texts holding every mapped character, none, or a few among others."""
     import random
 
-    from koie.analysis import _CHAR_MAP
+    from koie.analysis.kiwi import _CHAR_MAP
 
     mapped = [chr(code) for code in sorted(_CHAR_MAP)]
     rng = random.Random(7)
@@ -145,7 +145,7 @@ def test_installed_versions_are_what_importlib_metadata_reads() -> None:
     read without importlib.metadata (its import slowed every cold run): the same strings."""
     from importlib import metadata
 
-    from koie.analysis import _read_installed_versions
+    from koie.analysis.kiwi import _read_installed_versions
     from koie.installed import installed_version
 
     for distribution in ("kiwipiepy", "kiwipiepy_model", "lark", "PyYAML", "click"):
@@ -213,7 +213,7 @@ class _CountingKiwi:
 
 
 def _stream_with(monkeypatch, texts, kept_chars=None):
-    import koie.analysis as analysis
+    import koie.analysis.kiwi as analysis
 
     if kept_chars is not None:
         monkeypatch.setattr(analysis, "REPEATS_KEPT_CHARS", kept_chars)
@@ -225,7 +225,7 @@ def _stream_with(monkeypatch, texts, kept_chars=None):
 def test_analysis_stream_sends_a_repeated_piece_once(monkeypatch) -> None:
     """A piece seen earlier in the stream (within its text or in another) is not sent to Kiwi again,
     and every text gets what it got when each piece was sent: no model needed."""
-    from koie.analysis import MAX_PIECE
+    from koie.analysis.kiwi import MAX_PIECE
 
     headline = "삼성전자 회장 엔비디아 CEO 회동"
     long_line = " ".join(["반복되는 긴 문장의 조각"] * (MAX_PIECE // 10))
@@ -245,7 +245,7 @@ def test_analysis_stream_sends_a_repeated_piece_once(monkeypatch) -> None:
 def test_analysis_stream_copies_wait_in_bounded_numbers(monkeypatch) -> None:
     """Thousands of copies in a row: the stream stops taking texts after MAX_WAITING_PIECES of them
     (sending the next piece to Kiwi) and hands analyses on, so memory stays bounded."""
-    import koie.analysis as analysis
+    import koie.analysis.kiwi as analysis
 
     pulled = 0
 
@@ -269,7 +269,7 @@ def test_analysis_stream_copies_wait_in_bounded_numbers(monkeypatch) -> None:
 
 
 def test_repeats_keep_the_latest_pieces_within_their_characters() -> None:
-    from koie.analysis import _UNKNOWN, _Repeats
+    from koie.analysis.kiwi import _UNKNOWN, _Repeats
 
     repeats = _Repeats(10)
     first = repeats.sent("가나다")

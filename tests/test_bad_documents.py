@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from word_analyzer import WordAnalyzer
 
 from koie.api import Pack
-from koie.inputs import decode_items, read_inputs
-from koie.runner import run_corpus
+from koie.run.inputs import decode_items, read_inputs
+from koie.run.runner import run_corpus
 
 PACK = """\
 rules:
@@ -243,7 +243,7 @@ def test_bad_documents_offsets_through_kiwi(hello_pack: Pack, tmp_path: Path) ->
 
 
 def test_a_document_the_analyser_fails_on_is_reported_and_its_batch_goes_on(word_pack: Pack, tmp_path: Path) -> None:
-    """The next batch is analysed in a thread (koie.runner._pipelined); a batch whose analysis
+    """The next batch is analysed in a thread (koie.run.runner._pipelined); a batch whose analysis
     raises is redone document by document, so only the bad document is lost (E405)."""
 
     class Failing:
@@ -318,18 +318,17 @@ def test_a_broken_pipe_that_is_not_stdout_stays_an_internal_error(monkeypatch: p
     from click.testing import CliRunner
 
     from koie import cli
-
     def broken(*_: object, **__: object) -> None:
         raise BrokenPipeError("a worker's pipe")
 
-    monkeypatch.setattr("koie.runner.run_corpus", broken)
+    monkeypatch.setattr("koie.run.runner.run_corpus", broken)
     result = CliRunner().invoke(cli.main, ["run", "examples/hello.yaml", "-", "--no-cache", "-q"], input="가\n")
     assert result.exit_code == 1
     assert "internal error: BrokenPipeError" in result.output
 
 
 class StreamingWords(WordAnalyzer):
-    """WordAnalyzer with koie.analysis's streaming interface; fails on texts holding ``fail_on``.
+    """WordAnalyzer with koie.analysis.kiwi's streaming interface; fails on texts holding ``fail_on``.
 
     Records how far ahead of the matching the analysis ran: ``ahead`` is the
     most texts it had read that the run had not yet matched.
@@ -365,9 +364,9 @@ def _numbered_corpus(tmp_path: Path, count: int, bad: int | None = None) -> Path
 
 
 def test_a_streamed_run_redoes_only_what_the_failed_stream_held(word_pack: Pack, tmp_path: Path) -> None:
-    """An analyser that streams (koie.runner._streamed) and breaks on one text: that document is
+    """An analyser that streams (koie.run.runner._streamed) and breaks on one text: that document is
     lost (E405), the documents read with it are redone one by one, and the stream starts again."""
-    from koie.runner import BATCH
+    from koie.run.runner import BATCH
 
     analyzer = StreamingWords(fail_on="폭발")
     corpus = _numbered_corpus(tmp_path, 3 * BATCH + 5, bad=BATCH + 3)
@@ -384,7 +383,7 @@ def test_a_streamed_run_keeps_its_analyses_within_the_window(word_pack: Pack, tm
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The analysing thread runs at most STREAM_WINDOW documents ahead of the matching, however
     fast it is: memory stays bounded."""
-    import koie.runner as runner
+    import koie.run.runner as runner
 
     analyzer = StreamingWords()
     matching = runner.document_records
@@ -408,8 +407,8 @@ def test_a_streamed_run_reports_unreadable_inputs_after_the_batches_before(word_
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The analysing thread reads the inputs; an error there (--resume with other inputs) is raised
     in the run, after the batches read before it were written."""
-    import koie.runner as runner
-    from koie.inputs import InputDocument
+    import koie.run.runner as runner
+    from koie.run.inputs import InputDocument
 
     def inputs(*args: Any, **kwargs: Any) -> Any:
         for index in range(runner.BATCH + 1):
@@ -434,7 +433,7 @@ def test_a_streamed_run_with_a_window_smaller_than_a_batch_finishes(word_pack: P
     its batch: a window of 3 documents neither deadlocks nor loses one, with or without a failure."""
     import threading
 
-    import koie.runner as runner
+    import koie.run.runner as runner
 
     monkeypatch.setattr(runner, "STREAM_WINDOW", 3)
     corpus = _numbered_corpus(tmp_path, 3 * runner.BATCH, bad=bad)
@@ -472,7 +471,7 @@ def test_a_deferred_pack_compiles_while_the_documents_are_analysed(tmp_path: Pat
     """koie run starts the analysis before it compiles the pack (Pack.deferred): the compile's
     literal analyses find the document stream already reading (they would wait 10 s in vain,
     and then fail this test, if the compile came first)."""
-    from koie.load import load_pack
+    from koie.lang.load import load_pack
 
     path = tmp_path / "pack.yaml"
     path.write_text(PACK.replace("회장/NNG", "회장"), encoding="utf-8")  # a literal, analysed when compiled
@@ -493,7 +492,7 @@ def test_a_deferred_pack_that_does_not_compile_leaves_no_output(tmp_path: Path, 
     """A pack whose rules fail to resolve raises where it compiles, after the analysis started:
     the analysis stops, and no FILE, FILE.part, journal or errors file is left."""
     from koie.errors import KoieError
-    from koie.load import load_pack
+    from koie.lang.load import load_pack
 
     path = tmp_path / "pack.yaml"
     path.write_text(PACK.replace(". 회장/NNG", "'[PERSN] 회장/NNG'"), encoding="utf-8")

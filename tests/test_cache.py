@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from koie.cache import AnalysisCache, CachedAnalyzer, decode_document, default_cache_path, encode_document
+from koie.analysis.cache import AnalysisCache, CachedAnalyzer, decode_document, default_cache_path, encode_document
 from koie.cli import main
-from koie.morphemes import NotationAnalyzer, UserWord, parse_notation
+from koie.analysis.morphemes import NotationAnalyzer, UserWord, parse_notation
 
 DOC = "이재용/NNP 회장/NNG+이/JKS 만나/VV+었/EP+다/EF+./SF || 둘째/NNG 문장/NNG"
 
@@ -149,7 +149,7 @@ def test_warm_run_in_shared_processes_is_byte_identical(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from koie.runner import BATCH, SMALL_RUN_BATCHES
+    from koie.run.runner import BATCH, SMALL_RUN_BATCHES
 
     corpus = tmp_path / "in"
     corpus.mkdir()
@@ -185,7 +185,7 @@ class StreamingAnalyzer(CountingAnalyzer):
 def test_cache_stream_mixes_stored_and_fresh_analyses_in_order(tmp_path: Path, monkeypatch) -> None:
     """Stored analyses are read back, the rest come from the inner stream, in input order, each with
     whether it still has to be stored; what :meth:`store` writes is a hit next time."""
-    import koie.cache as cache_module
+    import koie.analysis.cache as cache_module
 
     monkeypatch.setattr(cache_module, "STREAM_GROUP", 3)
     monkeypatch.setattr(cache_module, "STREAM_AHEAD", 4)  # stored analyses end a stream early
@@ -271,21 +271,21 @@ def _pattern_pack(path: Path, second: str = "회장/NNG [PERSON]") -> Path:
 def test_cache_keeps_parsed_patterns_and_parses_only_what_changed(tmp_path: Path, monkeypatch) -> None:
     """A resolve through a cache stores each pattern's tree; the next one reads them back (no parser:
     a failing parse_pattern proves it), the same resolved rules, and an edited rule alone is parsed."""
-    import koie.parse
-    from koie.load import load_pack
-    from koie.resolve import resolve_pack
+    import koie.lang.parse
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import resolve_pack
 
     cache = tmp_path / "c.sqlite"
     pack = _pattern_pack(tmp_path / "p.yaml")
     first = resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
     parsed: list[str] = []
-    real = koie.parse.parse_pattern
+    real = koie.lang.parse.parse_pattern
 
     def counting(text: str):
         parsed.append(text)
         return real(text)
 
-    monkeypatch.setattr(koie.parse, "parse_pattern", counting)
+    monkeypatch.setattr(koie.lang.parse, "parse_pattern", counting)
     again = resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
     assert parsed == []
     assert [(r.id, r.body, r.elements, r.captures, r.phase) for r in again.rules] == \
@@ -298,20 +298,20 @@ def test_cache_keeps_parsed_patterns_and_parses_only_what_changed(tmp_path: Path
 
 def test_cache_pattern_trees_depend_on_the_parser_and_a_bad_one_is_parsed_again(tmp_path: Path, monkeypatch,
                                                                                capsys) -> None:
-    import koie.parse
-    from koie import grammar
-    from koie.load import load_pack
-    from koie.resolve import resolve_pack
+    import koie.lang.parse
+    from koie.lang import grammar
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import resolve_pack
 
     cache = tmp_path / "c.sqlite"
     pack = _pattern_pack(tmp_path / "p.yaml")
     first = resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
     parsed: list[str] = []
-    real = koie.parse.parse_pattern
-    monkeypatch.setattr(koie.parse, "parse_pattern", lambda text: parsed.append(text) or real(text))
+    real = koie.lang.parse.parse_pattern
+    monkeypatch.setattr(koie.lang.parse, "parse_pattern", lambda text: parsed.append(text) or real(text))
     # another parser (grammar, lark or koie's parser edited): every tree is parsed again
     monkeypatch.setattr(grammar, "parser_signature", lambda: "another parser")
-    monkeypatch.setattr("koie.resolve.parser_signature", lambda: "another parser")
+    monkeypatch.setattr("koie.lang.resolve.parser_signature", lambda: "another parser")
     resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
     assert sorted(parsed) == sorted(["회장/NNG | 사장/NNG", "/NNP", "회장/NNG [PERSON]", "[PERSON:a] $BOSS ~2 만나/VV"])
     # a stored tree that does not read back (its checksum is right: written so) is reported and parsed again
@@ -326,8 +326,8 @@ def test_cache_pattern_trees_depend_on_the_parser_and_a_bad_one_is_parsed_again(
 
 def test_cache_a_pattern_with_a_syntax_error_is_reported_as_before_and_not_stored(tmp_path: Path) -> None:
     from koie.errors import KoieError
-    from koie.load import load_pack
-    from koie.resolve import resolve_pack
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import resolve_pack
 
     cache = tmp_path / "c.sqlite"
     pack = _pattern_pack(tmp_path / "p.yaml", "회장/NNG [PERSON")

@@ -177,7 +177,7 @@ def test_cli_python_m_koie() -> None:
 def test_cli_check_test_and_explain_reuse_the_cache_without_the_model(tmp_path, monkeypatch) -> None:
     """A second check, test or explain with the same cache needs no Kiwi call: the literals, the
     pattern trees and the texts come from the cache, and the output is what the first run gave."""
-    import koie.analysis as analysis
+    import koie.analysis.kiwi as analysis
 
     cache = str(tmp_path / "analyses.sqlite")
     commands = [["check", "examples/hello.yaml"], ["test", "examples/hello.yaml", "--no-properties", "-v"],

@@ -12,8 +12,8 @@ pytest.importorskip("dask.bag")
 
 import koie  # noqa: E402
 import koie.dask  # noqa: E402
-from koie.output import record_line  # noqa: E402
-from koie.runner import run_corpus  # noqa: E402
+from koie.run.sinks import record_line  # noqa: E402
+from koie.run.runner import run_corpus  # noqa: E402
 
 TEXTS = ["홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.\n둘째 문단이다.\n",
          "이재용 삼성전자 회장은 젠슨 황 엔비디아 CEO와 만났다.\n",

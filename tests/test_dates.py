@@ -1,4 +1,4 @@
-"""Date normalisation against a publication date (koie/dates.py)."""
+"""Date normalisation against a publication date (koie/engine/dates.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from koie.dates import normalize_date, parse_published
+from koie.engine.dates import normalize_date, parse_published
 
 PUBLISHED = date(2024, 7, 1)
 

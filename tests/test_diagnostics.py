@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from koie.cli import main
 from koie.errors import CODES, KoieError
-from koie.load import load_pack, load_pack_lenient
+from koie.lang.load import load_pack, load_pack_lenient
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "bad_rules"

@@ -50,7 +50,7 @@ def _error_examples() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("code", "pack"), _error_examples(), ids=[c for c, _ in _error_examples()])
 def test_docs_error_example_produces_its_code(code: str, pack: str, tmp_path: Path) -> None:
-    from koie.check import check_pack
+    from koie.lang.check import check_pack
 
     path = tmp_path / "pack.yaml"
     path.write_text(pack, encoding="utf-8")
@@ -72,7 +72,7 @@ def _complete_packs() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("name", "pack"), _complete_packs(), ids=[n for n, _ in _complete_packs()])
 def test_docs_pack_checks_clean(name: str, pack: str, tmp_path: Path) -> None:
-    from koie.check import check_pack
+    from koie.lang.check import check_pack
 
     if "/" in name or name.endswith(".yaml"):
         path = DOCS / name  # a real file: check it where it lives, so relative paths resolve

@@ -1,4 +1,4 @@
-"""koie eval: scoring against synthetic gold files written here (koie/evaluate.py)."""
+"""koie eval: scoring against synthetic gold files written here (koie/measure/evaluate.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from koie.cli import main
 from koie.errors import KoieError
-from koie.evaluate import NameKey, evaluate, read_gold, read_names, score_pairs
+from koie.measure.evaluate import NameKey, evaluate, read_gold, read_names, score_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from koie.errors import KoieError
-from koie.load import load_pack
+from koie.lang.load import load_pack
 
 
 def write(path, text: str):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from koie.compile import compile_pattern
-from koie.ir import MorphemeCheck, RMorph, RRepeat, RSeq
-from koie.match import EntitySpan, MatchInput, Progress, find_matches
-from koie.morphemes import parse_notation
+from koie.lang.compile import compile_pattern
+from koie.lang.ir import MorphemeCheck, RMorph, RRepeat, RSeq
+from koie.vm.match import EntitySpan, MatchInput, Progress, find_matches
+from koie.analysis.morphemes import parse_notation
 from tests.helpers import notation_pack, spans
 
 DOC = "이재용/NNP 삼성전자/NNP 회장/NNG+이/JKS 젠슨황/NNP 엔비디아/NNP CEO/SL+와/JKB 만나/VV+었/EP+다/EF+./SF"
@@ -88,7 +88,7 @@ def test_match_alignment_is_complete_and_monotone(tmp_path) -> None:
 def test_match_slot_only_jumps_to_span_end() -> None:
     doc = parse_notation("a/SL b/SL c/SL")
     check = MorphemeCheck(frozenset({"c"}))
-    from koie.ir import RSlot
+    from koie.lang.ir import RSlot
 
     program = compile_pattern(RSeq((RSlot(frozenset({"AB"}), None, 0), RMorph(check, 1))))
     sentence = MatchInput(doc.sentences[0].morphemes, doc.text, [EntitySpan(0, 2, "AB")])

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import koie.match
-from koie.compile import StartFilter, compile_pattern
-from koie.engine import CompiledPack, extract
-from koie.ir import MorphemeCheck, RAlt, RAnchor, RMorph, RSeq
-from koie.morphemes import parse_notation
+import koie.vm.match
+from koie.lang.compile import StartFilter, compile_pattern
+from koie.engine.extract import CompiledPack, extract
+from koie.lang.ir import MorphemeCheck, RAlt, RAnchor, RMorph, RSeq
+from koie.analysis.morphemes import parse_notation
 from tests.helpers import notation_pack
 
 WORDS = ["A/NNP", "B/NNP", "회장/NNG", "사장/NNG", "이/JKS", "가/JKS", "와/JKB", "만나/VV", "었/EP", "다/EF",
@@ -60,16 +60,16 @@ def packs(tmp_path_factory):
 def test_match_index_same_records_as_plain_vm(packs, words) -> None:
     fast, plain = packs
     notation = " ".join("+".join(word) for word in words)
-    saved = koie.match._look, koie.match.may_start, koie.match._native
+    saved = koie.vm.match._look, koie.vm.match.may_start, koie.vm.match._native
     # the reference run: the Python VM, the look-around memo off, and look-around bodies searched
     # from every place their reach allows (their start filters say yes everywhere)
-    koie.match._look = koie.match._look_uncached
-    koie.match.may_start = lambda start, sentence, origin: True
-    koie.match._native = None
+    koie.vm.match._look = koie.vm.match._look_uncached
+    koie.vm.match.may_start = lambda start, sentence, origin: True
+    koie.vm.match._native = None
     try:
         expected = _records(plain, notation)
     finally:
-        koie.match._look, koie.match.may_start, koie.match._native = saved
+        koie.vm.match._look, koie.vm.match.may_start, koie.vm.match._native = saved
     assert _records(fast, notation) == expected
 
 
@@ -95,8 +95,8 @@ def test_match_index_filter_of_a_literal() -> None:
     program = compile_pattern(RSeq((RMorph(check, 0),)))
     assert program.start == StartFilter(checks=(check,))
     document = parse_notation("A/NNP 회장/NNG B/NNP 회장/NNG")
-    sentence = koie.match.MatchInput(document.sentences[0].morphemes, document.text)
-    assert koie.match.start_positions(program.start, sentence) == [1, 3]
+    sentence = koie.vm.match.MatchInput(document.sentences[0].morphemes, document.text)
+    assert koie.vm.match.start_positions(program.start, sentence) == [1, 3]
 
 
 def test_match_index_filter_of_anchors_holds_the_sentence_ends() -> None:
@@ -104,6 +104,6 @@ def test_match_index_filter_of_anchors_holds_the_sentence_ends() -> None:
     program = compile_pattern(RAlt((RAnchor(False, 0), RMorph(check, 1), RAnchor(True, 2))))
     assert program.start == StartFilter(checks=(check,), at_start=True, at_end=True)
     document = parse_notation("A/NNP 회장/NNG B/NNP")
-    sentence = koie.match.MatchInput(document.sentences[0].morphemes, document.text)
-    assert koie.match.start_positions(program.start, sentence) == [0, 1, 3]
-    assert [koie.match.may_start(program.start, sentence, at) for at in range(4)] == [True, True, False, True]
+    sentence = koie.vm.match.MatchInput(document.sentences[0].morphemes, document.text)
+    assert koie.vm.match.start_positions(program.start, sentence) == [0, 1, 3]
+    assert [koie.vm.match.may_start(program.start, sentence, at) for at in range(4)] == [True, True, False, True]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koie.mentions import mention_name
+from koie.engine.mentions import mention_name
 
 
 def _pairs(pack, text: str, status: str = "asserted") -> set[frozenset[str]]:
@@ -183,7 +183,7 @@ def test_meetings_offsets_are_sacred(meetings_pack) -> None:
 
 
 def test_meetings_pack_examples_pass(meetings_pack) -> None:
-    from koie.examples import run_examples
+    from koie.testing.examples import run_examples
 
     failures = [r for r in run_examples(meetings_pack) if not r.ok]
     assert not failures, "\n".join(f"{r.rule}: {r.text}: {r.message}" for r in failures)

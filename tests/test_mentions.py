@@ -1,4 +1,4 @@
-"""Document-level completion: carried roles, fullest names, attachments, dates (koie/mentions.py)."""
+"""Document-level completion: carried roles, fullest names, attachments, dates (koie/engine/mentions.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koie.engine import Mention
-from koie.mentions import mention_name, shorter_form_of
+from koie.engine.extract import Mention
+from koie.engine.mentions import mention_name, shorter_form_of
 
 
 @pytest.mark.parametrize("short, full, expected", [
@@ -105,8 +105,7 @@ def test_fullest_name_work_grows_linearly_with_names(monkeypatch) -> None:
     """
     from types import SimpleNamespace
 
-    from koie import mentions
-
+    from koie.engine import mentions
     calls = 0
     real = mentions.shorter_form_of
 
@@ -138,7 +137,7 @@ def test_fullest_name_work_grows_linearly_with_names(monkeypatch) -> None:
 
 def _reference_nearest(entity, entities):
     """The fullest-name choice as first written: every name compared with every other."""
-    from koie.mentions import shorter_form_of as shorter
+    from koie.engine.mentions import shorter_form_of as shorter
 
     fuller = [e for e in entities if shorter(entity.record.text, e.record.text)]
     if not fuller:
@@ -156,8 +155,7 @@ def _reference_nearest(entity, entities):
 def test_fullest_name_index_agrees_with_comparing_every_pair(names) -> None:
     from types import SimpleNamespace
 
-    from koie import mentions
-
+    from koie.engine import mentions
     entities = sorted((mentions._Entity(SimpleNamespace(text=text, start=start), {"title": title} if title else {})
                        for text, title, start in names), key=lambda e: e.record.start)
     longer = mentions._longer_forms(entities)
@@ -174,7 +172,7 @@ def test_carry_source_is_the_latest_earlier_record_in_the_window(rows, window: i
     """The backward walk finds what the scan of every earlier record found."""
     from types import SimpleNamespace
 
-    from koie.mentions import _carry_source
+    from koie.engine.mentions import _carry_source
 
     records = sorted((SimpleNamespace(sentence=s, start=a, end=a + n, label=lab, args={"x": 1} if has else {})
                       for s, a, n, lab, has in rows), key=lambda r: (r.sentence, r.start, r.end))

@@ -1,6 +1,6 @@
-"""The compiled VM (koie/_vm.pyx) against the Python VM of koie.match: same matches, same steps.
+"""The compiled VM (koie/vm/_vm.pyx) against the Python VM of koie.vm.match: same matches, same steps.
 
-koie.match is the definition of matching; the native VM is its speed. On
+koie.vm.match is the definition of matching; the native VM is its speed. On
 generated patterns (every instruction kind: morpheme tests with regexes,
 negation and eojeol conditions, slots, lexicons, captures, anchors, spacing
 anchors, all four look-arounds, possessive tails) over generated morpheme
@@ -19,17 +19,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koie import match as match_module
-from koie.compile import compile_pattern
-from koie.ir import MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot
-from koie.match import EntitySpan, MatchInput, find_matches, find_matches_in
-from koie.morphemes import Morpheme
-from koie.load import LexiconSpec
-from koie.resolve import Lexicon
+from koie.vm import match as match_module
+from koie.lang.compile import compile_pattern
+from koie.lang.ir import MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot
+from koie.vm.match import EntitySpan, MatchInput, find_matches, find_matches_in
+from koie.analysis.morphemes import Morpheme
+from koie.lang.load import LexiconSpec
+from koie.lang.resolve import Lexicon
 
 if shutil.which("g++") is None and shutil.which("c++") is None:
     pytest.skip("no C++ compiler here, so no native matcher to compare", allow_module_level=True)
-import koie._vm as native  # noqa: E402  (built by hatch_build.py at install: a failure here is a build problem)
+import koie.vm._vm as native  # noqa: E402  (built by hatch_build.py at install: a failure here is a build problem)
 
 #: "B" and "A" case fold onto lexicon entries; "ß" folds to two characters ("ss"), which sends the
 #: native lexicon search from its compact folded text back to joining surfaces.
@@ -138,8 +138,8 @@ def test_native_vm_is_what_find_matches_uses() -> None:
 def test_native_vm_on_a_shipped_pack_gives_the_same_records(tmp_path: Any) -> None:
     """End to end on a notation pack with look-arounds, slots, lexicons and tails: identical records."""
     from koie.api import Pack
-    from koie.engine import extract
-    from koie.morphemes import NotationAnalyzer
+    from koie.engine.extract import extract
+    from koie.analysis.morphemes import NotationAnalyzer
 
     path = tmp_path / "pack.yaml"
     path.write_text("""
@@ -203,7 +203,7 @@ def test_native_programs_go_with_their_programs() -> None:
     before = native.program_count()
     kept = []
     for number in range(50):
-        # with a look-around, whose body koie.compile interns: one body for all fifty programs
+        # with a look-around, whose body koie.lang.compile interns: one body for all fifty programs
         pattern = RSeq((RMorph(MorphemeCheck(frozenset({"a"})), 0),
                         RLook(RMorph(MorphemeCheck(frozenset({"b"}), frozenset({"NNP"})), 3), True, True, 1, 1),
                         RMorph(MorphemeCheck(frozenset({"b"})), 2)))
@@ -226,8 +226,8 @@ def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
     import gc
     import sys
 
-    from koie.match import RawMatch, Step
-    from koie.morphemes import morphemes_from_columns
+    from koie.vm.match import RawMatch, Step
+    from koie.analysis.morphemes import morphemes_from_columns
 
     fields = tuple(f.name for f in dataclasses.fields(Morpheme))
     filler = native.SlotFiller(Morpheme, fields)
@@ -257,8 +257,8 @@ def test_native_searches_in_two_threads_match_one_thread(tmp_path: Any) -> None:
     import threading
 
     from koie.api import Pack
-    from koie.engine import extract
-    from koie.morphemes import NotationAnalyzer
+    from koie.engine.extract import extract
+    from koie.analysis.morphemes import NotationAnalyzer
 
     path = tmp_path / "pack.yaml"
     path.write_text("""
@@ -301,7 +301,7 @@ rules:
     assert all(found[n] == expected for n in range(3)) and sum(map(len, expected)) > 60
 
 
-# -- the engine's rule loop: koie.engine._find_visits and its compiled twin -----------------------------
+# -- the engine's rule loop: koie.engine.extract._find_visits and its compiled twin -----------------------------
 
 _WORDS = ("가/NNG", "나/NNG", "회장/NNG", "김/NNP", "박/NNP", "이/JKS", "을/JKO", "만나/VV", "었/EP", "다/EF",
           "안/MAG", "의/JKG")
@@ -321,8 +321,8 @@ _RULE_SHAPES = (
 def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[str, str, str]],
                                                          sentences: list[list[list[str]]]) -> None:
     """Many rules over many sentences (start forms, required groups, slots, look-arounds, lexicons,
-    repeated captures): koie._vm.find_visits and koie.engine._find_visits make the same records, and
-    so do the whole Python matcher and the native one (koie._vm.add_records and koie.engine._add_records
+    repeated captures): koie.vm._vm.find_visits and koie.engine.extract._find_visits make the same records, and
+    so do the whole Python matcher and the native one (koie.vm._vm.add_records and koie.engine.extract._add_records
     making the records from the matches)."""
     import tempfile
     from pathlib import Path
@@ -330,8 +330,8 @@ def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[st
     import yaml
 
     from koie.api import Pack
-    from koie.engine import extract
-    from koie.morphemes import NotationAnalyzer
+    from koie.engine.extract import extract
+    from koie.analysis.morphemes import NotationAnalyzer
 
     rules = [{"id": "p", "label": "P", "pattern": "/NNP"}]
     rules += [{"id": f"r{i}", "label": f"L{i % 3}", "pattern": shape.format(n=n, m=m), "priority": i % 4,
@@ -376,8 +376,8 @@ _START_FORMS = ("가", "나", "회장", "김", "만나")
                                              st.sampled_from(("NNG", "NNP", "VV"))), max_size=6), max_size=4))
 def test_visited_rules_are_the_unindexed_and_those_whose_start_form_the_document_holds(
         by_form: dict[str, tuple[int, ...]], unindexed: tuple[int, ...], sentences: list[list[tuple[str, str]]]) -> None:
-    """koie._vm.visited_rules finds the forms by type id; koie.engine intersected the forms as strings."""
-    from koie.morphemes import Sentence
+    """koie.vm._vm.visited_rules finds the forms by type id; koie.engine.extract intersected the forms as strings."""
+    from koie.analysis.morphemes import Sentence
 
     document = [Sentence(0, 0, tuple(Morpheme(form, tag, 0, 0, i) for i, (form, tag) in enumerate(morphemes)))
                 for morphemes in sentences]
@@ -403,7 +403,7 @@ def test_visited_rules_are_the_unindexed_and_those_whose_start_form_the_document
 
 
 def _python_loop_only(*arguments: Any) -> Any:
-    from koie.engine import _find_visits
+    from koie.engine.extract import _find_visits
 
     return _find_visits(*arguments)
 
@@ -416,7 +416,7 @@ _FORMS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=
 
 @st.composite
 def _sentences(draw: Any) -> tuple[Any, ...]:
-    from koie.morphemes import Sentence
+    from koie.analysis.morphemes import Sentence
 
     sentences = []
     for _ in range(draw(st.integers(0, 3))):
@@ -432,11 +432,11 @@ def _sentences(draw: Any) -> tuple[Any, ...]:
 @settings(max_examples=300, deadline=None)
 @given(_sentences())
 def test_native_cache_encoding_writes_the_bytes_json_writes(sentences: tuple[Any, ...]) -> None:
-    """koie._vm.encode_sentences and the JSON the Python encoder writes: byte for byte (escapes,
+    """koie.vm._vm.encode_sentences and the JSON the Python encoder writes: byte for byte (escapes,
     control characters, non-BMP characters, None lemmas, negative and large numbers)."""
     import json
 
-    from koie.cache import encode_morphemes
+    from koie.analysis.cache import encode_morphemes
 
     expected = json.dumps([[s.start, s.end, encode_morphemes(s.morphemes)] for s in sentences],
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -444,14 +444,14 @@ def test_native_cache_encoding_writes_the_bytes_json_writes(sentences: tuple[Any
 
 
 def test_native_cache_encoding_refuses_a_lone_surrogate_as_json_does() -> None:
-    from koie.morphemes import Sentence
+    from koie.analysis.morphemes import Sentence
 
     sentence = Sentence(0, 1, (Morpheme("\ud800", "SW", 0, 1, 0),))
     with pytest.raises(UnicodeEncodeError):
         native.encode_sentences((sentence,))
 
 
-# -- records straight to JSON Lines: koie._vm.record_json_lines and koie.runner's dicts ------------------
+# -- records straight to JSON Lines: koie.vm._vm.record_json_lines and koie.run.runner's dicts ------------------
 
 _JSON_TEXT = st.text(max_size=6) | st.sampled_from(["회장", "\x00", "\"", "\\", "😀", "\ud800", "text", "rule"])
 _JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | _JSON_TEXT,
@@ -464,17 +464,19 @@ _JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.float
        texts=st.lists(_JSON_TEXT, min_size=1, max_size=3), suppress=st.booleans())
 def test_record_lines_made_from_records_are_the_lines_of_their_dicts(attrs: list[dict[str, Any]], texts: list[str],
                                                                      suppress: bool) -> None:
-    """A run's JSON Lines lines made straight from the records (koie._vm.record_json_lines) are
+    """A run's JSON Lines lines made straight from the records (koie.vm._vm.record_json_lines) are
     record_line of the records' dicts: single and repeated captures, fillers whose attributes
     clash with a mention's own keys, floats, escapes and lone surrogates (written by json), and a
     suppressed record (which names its winner)."""
     import tempfile
     from pathlib import Path
 
-    from koie import engine, runner
+    from koie.engine import extract as engine
+
+    from koie.run import runner
     from koie.api import Pack
-    from koie.morphemes import NotationAnalyzer
-    from koie.output import record_line
+    from koie.analysis.morphemes import NotationAnalyzer
+    from koie.run.sinks import record_line
 
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "pack.yaml"
@@ -515,9 +517,8 @@ rules:
 
 
 def test_record_lines_from_records_are_what_a_run_writes() -> None:
-    """koie run's JSON Lines come from koie._vm.record_json_lines wherever the module is built."""
-    from koie import runner
-
+    """koie run's JSON Lines come from koie.vm._vm.record_json_lines wherever the module is built."""
+    from koie.run import runner
     if os.environ.get("KOIE_MATCHER", "").lower() == "python":
         pytest.skip("KOIE_MATCHER=python chooses the Python writers for this run")
     assert runner._NATIVE_RECORD_LINES is native.record_json_lines

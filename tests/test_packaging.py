@@ -18,15 +18,15 @@ def test_packaging_wheel_carries_the_grammar_and_parses_from_it(tmp_path) -> Non
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("koie-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "koie/grammar/koie.lark" in names
+    assert "koie/lang/koie.lark" in names
     assert "koie/py.typed" in names
     site = tmp_path / "site"
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site),
                                 str(wheel)], capture_output=True, text=True)
     assert installed.returncode == 0, installed.stderr
-    script = ("import koie.grammar, koie.parse; "
-              "assert 'site' in koie.grammar.__file__, koie.grammar.__file__; "
-              "print(koie.parse.format_pattern(koie.parse.parse_pattern('[PERSON:s] 와 만나')))")
+    script = ("import koie.lang.grammar, koie.lang.parse; "
+              "assert 'site' in koie.lang.grammar.__file__, koie.lang.grammar.__file__; "
+              "print(koie.lang.parse.format_pattern(koie.lang.parse.parse_pattern('[PERSON:s] 와 만나')))")
     env = {**os.environ, "PYTHONPATH": str(site)}
     completed = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
@@ -35,7 +35,7 @@ def test_packaging_wheel_carries_the_grammar_and_parses_from_it(tmp_path) -> Non
 
 def test_packaging_grammar_has_one_copy() -> None:
     copies = [p for p in ROOT.rglob("*.lark") if ".venv" not in p.parts and "build" not in p.parts]
-    assert [p.relative_to(ROOT).as_posix() for p in copies] == ["grammar/koie.lark"]
+    assert [p.relative_to(ROOT).as_posix() for p in copies] == ["koie/lang/koie.lark"]
     marker = "LITERAL.1:"
     offenders = [p for p in (ROOT / "koie").rglob("*.py") if marker in p.read_text(encoding="utf-8")]
     assert offenders == []

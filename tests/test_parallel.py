@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from koie.cli import main
-from koie.parallel import choose_workers
-from koie.progress import Progress, count_documents
+from koie.run.parallel import choose_workers
+from koie.run.progress import Progress, count_documents
 
 
 def _corpus(directory: Path) -> Path:
@@ -46,7 +46,7 @@ def test_parallel_choose_workers() -> None:
 
 def test_default_workers_keep_every_core_busy(monkeypatch) -> None:
     """One process per two cores: each runs Kiwi's threads beside its matching thread."""
-    import koie.parallel as parallel
+    import koie.run.parallel as parallel
 
     for available, expected in ((1, 1), (2, 1), (3, 1), (4, 2), (8, 4)):
         monkeypatch.setattr(parallel, "cores", lambda available=available: available)
@@ -79,19 +79,19 @@ def test_progress_counts_documents(tmp_path: Path) -> None:
 
 def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
     """With several workers, a run of a few batches starts no pool (it would only load more models)."""
-    import koie.parallel as parallel
-    from koie.inputs import InputDocument
-    from koie.runner import computed_batches
+    import koie.run.parallel as parallel
+    from koie.run.inputs import InputDocument
+    from koie.run.runner import computed_batches
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started for a single batch")
 
     monkeypatch.setattr(parallel, "parallel_batches", no_pool)
     calls = []
-    monkeypatch.setattr("koie.runner.batch_records",
+    monkeypatch.setattr("koie.run.runner.batch_records",
                         lambda pack, documents, options, analyses=None, lines=False:
                         calls.append(documents) or ([], []))
-    from koie.runner import SMALL_RUN_BATCHES
+    from koie.run.runner import SMALL_RUN_BATCHES
 
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
     pack = type("PackStub", (), {"compiled": None})()
@@ -106,9 +106,9 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
     """A re-run served by the analysis cache loads no model, so the default is one process per core:
     this one and forked helpers where forking is safe, else a pool; otherwise one per two cores (here:
     one, in this process)."""
-    import koie.parallel as parallel
-    from koie.inputs import InputDocument
-    from koie.runner import SMALL_RUN_BATCHES, computed_batches
+    import koie.run.parallel as parallel
+    from koie.run.inputs import InputDocument
+    from koie.run.runner import SMALL_RUN_BATCHES, computed_batches
 
     started = []
     monkeypatch.setattr(parallel, "cores", lambda: 2)
@@ -118,7 +118,7 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
     monkeypatch.setattr(parallel, "shared_batches",
                         lambda pack, batches, options, helpers, lines=False: started.append(f"shared {helpers}")
                         or iter(()))
-    monkeypatch.setattr("koie.runner.batch_records",
+    monkeypatch.setattr("koie.run.runner.batch_records",
                         lambda pack, documents, options, analyses=None, lines=False: ([], []))
 
     class Analyzer:
@@ -139,13 +139,13 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
 
     (A bug kept only the batches read to decide: found by the benchmark, 12,375 of 29,107 records.)
     """
-    import koie.parallel as parallel
-    from koie.inputs import InputDocument
-    from koie.runner import SMALL_RUN_BATCHES, computed_batches
+    import koie.run.parallel as parallel
+    from koie.run.inputs import InputDocument
+    from koie.run.runner import SMALL_RUN_BATCHES, computed_batches
 
     monkeypatch.setattr(parallel, "cores", lambda: 2)
     monkeypatch.setattr(parallel, "parallel_batches", lambda *args, **kwargs: pytest.fail("no pool expected"))
-    monkeypatch.setattr("koie.runner.batch_records",
+    monkeypatch.setattr("koie.run.runner.batch_records",
                         lambda pack, documents, options, analyses=None, lines=False: ([], []))
 
     class Analyzer:
@@ -162,7 +162,7 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
 
 def _notation_pack(tmp_path: Path):
     from koie.api import Pack
-    from koie.morphemes import NotationAnalyzer
+    from koie.analysis.morphemes import NotationAnalyzer
 
     path = tmp_path / "pack.yaml"
     path.write_text("""
@@ -185,9 +185,9 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     import os
     import time
 
-    import koie.runner as runner
-    from koie.inputs import InputDocument
-    from koie.parallel import can_share, shared_batches
+    import koie.run.runner as runner
+    from koie.run.inputs import InputDocument
+    from koie.run.parallel import can_share, shared_batches
 
     pack = _notation_pack(tmp_path)
     assert can_share(pack)  # no Kiwi model in a notation pack
@@ -211,7 +211,7 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     assert len(pids) == 2 and os.getpid() in pids  # both processes did some of the work
     assert sum(len(rows) for per_document, _ in expected for rows in per_document) == 12 * 3 * 3
     # JSON Lines: the helper and this process both make lines; the output is the same
-    from koie.output import record_line
+    from koie.run.sinks import record_line
 
     monkeypatch.setattr(runner, "batch_records", lambda pack, documents, options, analyses=None, lines=False:
                         (time.sleep(0.02), real(pack, documents, options, analyses, lines))[1])
@@ -225,7 +225,7 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
 
 def test_no_sharing_once_kiwi_is_loaded(tmp_path: Path) -> None:
     """A process that has loaded a Kiwi model is never forked (its thread pool would hang the child)."""
-    from koie.parallel import can_share
+    from koie.run.parallel import can_share
 
     pack = _notation_pack(tmp_path)
     pack.analyzer._kiwi = object()  # as KiwiAnalyzer after its model is loaded
@@ -239,9 +239,9 @@ def test_a_helper_killed_by_the_system_loses_only_its_document(tmp_path: Path, m
     other document gets the records of a run without deaths, in order."""
     import os
 
-    import koie.runner as runner
-    from koie.inputs import InputDocument
-    from koie.parallel import shared_batches
+    import koie.run.runner as runner
+    from koie.run.inputs import InputDocument
+    from koie.run.parallel import shared_batches
 
     pack = _notation_pack(tmp_path)
     text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
@@ -280,9 +280,9 @@ def test_helpers_started_again_once_forking_is_unsafe_are_spawned(tmp_path: Path
     import os
     import threading
 
-    import koie.parallel as parallel
-    import koie.runner as runner
-    from koie.inputs import InputDocument
+    import koie.run.parallel as parallel
+    import koie.run.runner as runner
+    from koie.run.inputs import InputDocument
 
     pack = _notation_pack(tmp_path)
     text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"

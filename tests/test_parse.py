@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from koie import ast
-from koie.parse import SYNTAX_EXAMPLES, PatternError, format_pattern, parse_pattern
+from koie.lang import ast
+from koie.lang.parse import SYNTAX_EXAMPLES, PatternError, format_pattern, parse_pattern
 
 
 @pytest.mark.parametrize("pattern", [

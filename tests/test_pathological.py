@@ -3,7 +3,7 @@
 The Pike VM does at most ``len(program)`` steps per morpheme per scan. The
 worst patterns we could write stay within a small multiple of that on a
 100,000-morpheme document; a pattern that rescans after every match (and so
-is quadratic per sentence) is stopped by the step budget of koie.limits, and
+is quadratic per sentence) is stopped by the step budget of koie.vm.limits, and
 ``--timeout`` skips a document that runs too long, with E403.
 """
 
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from koie import limits
+from koie.vm import limits
 from koie.api import Pack
-from koie.match import MatchInput, find_matches
-from koie.morphemes import Morpheme, NotationAnalyzer
-from koie.runner import run_corpus
+from koie.vm.match import MatchInput, find_matches
+from koie.analysis.morphemes import Morpheme, NotationAnalyzer
+from koie.run.runner import run_corpus
 
 #: The worst patterns we could write, by what makes them bad.
 WORST = {

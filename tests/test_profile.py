@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 
 from koie.cli import main
-from koie.engine import extract
-from koie.profile import profile_pack, render_profile
+from koie.engine.extract import extract
+from koie.measure.profile import profile_pack, render_profile
 from tests.helpers import notation_pack
 
 RULES = [

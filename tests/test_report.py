@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from koie.cli import main
-from koie.report import (
+from koie.report.html import (
     ReportDocument,
     graph_svg,
     highlight_html,
@@ -181,7 +181,7 @@ def _synthetic(count: int) -> list[ReportDocument]:
 
 
 def test_report_size_grows_linearly() -> None:
-    from koie.report import RuleInfo
+    from koie.report.html import RuleInfo
 
     rules = [RuleInfo("p", "PERSON", "x.yaml:1", False, "/NNP"), RuleInfo("m", "MEETING", "x.yaml:2", True, "...")]
     empty, ten, hundred = (len(render_report(_synthetic(n), rules).encode()) for n in (0, 10, 100))
@@ -235,8 +235,7 @@ def test_meeting_graph_groups_people_and_keeps_evidence() -> None:
 
 
 def test_meeting_graph_keeps_the_most_connected_people(monkeypatch) -> None:
-    from koie import report
-
+    from koie.report import html as report
     monkeypatch.setattr(report, "GRAPH_MAX_NODES", 3)
     records = tuple(
         {"id": i, "rule": "m", "label": "MEETING", "start": 0, "end": 1, "text": "x", "attrs": {},

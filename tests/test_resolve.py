@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from koie.errors import KoieError
-from koie.resolve import analyse_literal
+from koie.lang.resolve import analyse_literal
 from tests.helpers import notation_pack
 
 
@@ -30,9 +30,9 @@ def test_resolve_literal_analysis(kiwi, literal: str, glued: bool, expected: lis
 ])
 def test_resolve_stem_literal_matches_every_inflection(tmp_path, kiwi, document: str) -> None:
     from koie.api import Pack
-    from koie.engine import compile_pack
-    from koie.load import load_pack
-    from koie.resolve import resolve_pack
+    from koie.engine.extract import compile_pack
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import resolve_pack
 
     path = tmp_path / "p.yaml"
     path.write_text("rules:\n  - {id: m, label: M, pattern: 만나}\n", encoding="utf-8")
@@ -50,9 +50,9 @@ def test_resolve_stem_literal_matches_every_inflection(tmp_path, kiwi, document:
 def test_resolve_suffix_after_a_noun_takes_any_predicate_tag(tmp_path, kiwi, pattern: str, sentence: str,
                                                              found: list[str]) -> None:
     from koie.api import Pack
-    from koie.engine import compile_pack
-    from koie.load import load_pack
-    from koie.resolve import resolve_pack
+    from koie.engine.extract import compile_pack
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import resolve_pack
 
     path = tmp_path / "p.yaml"
     path.write_text(f"rules:\n  - {{id: m, label: M, pattern: {pattern}}}\n", encoding="utf-8")
@@ -65,9 +65,9 @@ def test_resolve_suffix_after_a_noun_takes_any_predicate_tag(tmp_path, kiwi, pat
 ])
 def test_resolve_particles_match_allomorphs(tmp_path, kiwi, particle_pattern: str, sentence: str) -> None:
     from koie.api import Pack
-    from koie.engine import compile_pack
-    from koie.load import load_pack
-    from koie.resolve import resolve_pack
+    from koie.engine.extract import compile_pack
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import resolve_pack
 
     path = tmp_path / "p.yaml"
     path.write_text("rules:\n  - {id: p, label: P, pattern: /NNP, output: false}\n"
@@ -124,9 +124,9 @@ def test_resolve_reports_every_error_at_once(tmp_path) -> None:
 
 def test_resolve_stem_literal_before_negative_lookahead_takes_every_ending(tmp_path, kiwi) -> None:
     from koie.api import Pack
-    from koie.engine import compile_pack
-    from koie.load import load_pack
-    from koie.resolve import resolve_pack
+    from koie.engine.extract import compile_pack
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import resolve_pack
 
     path = tmp_path / "p.yaml"
     path.write_text("rules:\n  - {id: m, label: M, pattern: '만나 (?! 예정)'}\n", encoding="utf-8")

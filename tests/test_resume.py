@@ -24,8 +24,8 @@ from word_analyzer import WordAnalyzer
 
 from koie.api import Pack
 from koie.errors import KoieError
-from koie.morphemes import AnalyzedDocument
-from koie.runner import BATCH, run_corpus
+from koie.analysis.morphemes import AnalyzedDocument
+from koie.run.runner import BATCH, run_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = """\

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
-from koie.load import LEXICON_KEYS, PACK_KEYS, RULE_KEYS
-from koie.schema import pack_schema
+from koie.lang.load import LEXICON_KEYS, PACK_KEYS, RULE_KEYS
+from koie.lang.schema import pack_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 

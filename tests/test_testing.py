@@ -1,4 +1,4 @@
-"""koie.testing: Hangul helpers (no model), generated sentences and properties (Kiwi)."""
+"""koie.testing.properties: Hangul helpers (no model), generated sentences and properties (Kiwi)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 
 import koie
 from koie.cli import main
-from koie.testing import (
+from koie.testing.properties import (
     ENDING_MORPHEMES,
     ENDINGS,
     Generator,
@@ -142,7 +142,7 @@ def test_testing_swap_keeps_a_bare_surname_apart_from_full_names() -> None:
 def test_testing_regex_tests_are_generated_from_the_name_pools(tmp_path) -> None:
     """A rule whose name is a regex on a proper noun still gets generated sentences."""
     import koie
-    from koie.testing import run_properties
+    from koie.testing.properties import run_properties
 
     pack_file = tmp_path / "regex.yaml"
     pack_file.write_text(
@@ -160,7 +160,7 @@ def test_testing_names_kiwi_reshapes_are_misread(kiwi) -> None:
     """A generated case says nothing about the rule when Kiwi read a pool name otherwise than when it
     was vetted: split into more proper nouns (홍준호 before a parenthesis) or re-spaced by its
     dictionary of multi-word names (신시우 as 신시 우/NNP)."""
-    from koie.testing import misread_names
+    from koie.testing.properties import misread_names
 
     pack = koie.load(Path(__file__).parent.parent / "examples" / "hello.yaml", kiwi)
     pools = NamePools({1: ("홍준호", "신시우", "홍길동")}, (), {})
@@ -229,7 +229,7 @@ def test_testing_relation_rules_fail_when_they_miss_their_sentences(tmp_path) ->
 def test_testing_words_kiwi_reads_otherwise_make_a_case_inconclusive(kiwi) -> None:
     """A generated particle Kiwi does not read as one (도 and 와 stacked after a name: 도/NNG), a filler
     word it cuts, or a form/TAG word it tags otherwise says nothing about the rule."""
-    from koie.testing import misread_pieces
+    from koie.testing.properties import misread_pieces
 
     pack = koie.load(Path(__file__).parent.parent / "examples" / "hello.yaml", kiwi)
     stacked = pack.extract_document("김민수 김지훈도와 회동했다.", "t")

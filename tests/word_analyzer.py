@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from koie.morphemes import AnalyzedDocument, Morpheme, Sentence
+from koie.analysis.morphemes import AnalyzedDocument, Morpheme, Sentence
 
 
 class WordAnalyzer:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-from koie.testing import current_profile
+from koie.testing.properties import current_profile
 
-# koie.testing registers "ci" and "dev"; the tier loads the one CI or the developer asks for.
+# koie.testing.properties registers "ci" and "dev"; the tier loads the one CI or the developer asks for.
 settings.load_profile(current_profile())
 
 

@@ -1,4 +1,4 @@
-"""The pattern grammar fuzzed with itself (``from_lark`` on grammar/koie.lark)."""
+"""The pattern grammar fuzzed with itself (``from_lark`` on koie/lang/koie.lark)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from koie.compile import compile_pattern
+from koie.lang.compile import compile_pattern
 from koie.errors import SourceText
-from koie.grammar import grammar_text
-from koie.load import LexiconSpec, MacroSpec, PackSpec, PatternText, Place, RuleSpec
-from koie.morphemes import NotationAnalyzer
-from koie.parse import PatternError, format_pattern, parse_pattern
-from koie.resolve import check_resolve
+from koie.lang.grammar import grammar_text
+from koie.lang.load import LexiconSpec, MacroSpec, PackSpec, PatternText, Place, RuleSpec
+from koie.analysis.morphemes import NotationAnalyzer
+from koie.lang.parse import PatternError, format_pattern, parse_pattern
+from koie.lang.resolve import check_resolve
 
 # A plain Earley parser over the same file: from_lark only reads the grammar.
 GRAMMAR = Lark(grammar_text(), start="start")
@@ -72,11 +72,10 @@ def test_format_then_parse_gives_the_same_pattern(pattern: str) -> None:
 @settings(max_examples=80)
 @given(PATTERNS)
 def test_a_tree_read_back_from_its_data_is_the_same_tree(pattern: str) -> None:
-    """koie.ast.to_data / from_data (the analysis cache keeps parsed patterns so): equal trees, equal spans."""
+    """koie.lang.ast.to_data / from_data (the analysis cache keeps parsed patterns so): equal trees, equal spans."""
     import json
 
-    from koie import ast
-
+    from koie.lang import ast
     try:
         tree = parse_pattern(pattern)
     except PatternError:

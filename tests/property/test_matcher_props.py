@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koie.compile import compile_pattern
-from koie.ir import MorphemeCheck, RAlt, RAnchor, RGroup, RMorph, RNode, RRepeat, RSeq, RSlot, nullable
-from koie.match import EntitySpan, MatchInput, find_matches
-from koie.morphemes import Morpheme
+from koie.lang.compile import compile_pattern
+from koie.lang.ir import MorphemeCheck, RAlt, RAnchor, RGroup, RMorph, RNode, RRepeat, RSeq, RSlot, nullable
+from koie.vm.match import EntitySpan, MatchInput, find_matches
+from koie.analysis.morphemes import Morpheme
 
 FORMS = ("a", "b", "c")
 TAGS = ("NNG", "JKS")

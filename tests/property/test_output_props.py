@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koie.output import record_line, record_lines
+from koie.run.sinks import record_line, record_lines
 
 _TEXT = st.text(max_size=12) | st.sampled_from(["회장", "\x00", "\"", "\\", "\u2028", "😀", "\ud800"])
 _VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | _TEXT,
@@ -30,13 +30,13 @@ _PYTHON_ONLY = st.builds(lambda n: 2 ** 64 + n, st.integers(0, 9)) | st.tuples(s
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.dictionaries(_TEXT, _VALUES | _PYTHON_ONLY, max_size=8), max_size=4))
 def test_record_lines_is_each_record_line(records: list[dict[str, Any]]) -> None:
-    """record_lines (compiled where koie._vm is built) writes what record_line writes, line after
+    """record_lines (compiled where koie.vm._vm is built) writes what record_line writes, line after
     line: floats, big numbers, tuples, escapes and lone surrogates included."""
     assert record_lines(records) == "".join(record_line(record) + "\n" for record in records)
 
 
 def test_record_lines_compiled_writer_is_in_use() -> None:
     """The property above tests the compiled writer wherever the native module is built."""
-    from koie import native, output
-
+    from koie.vm import native
+    from koie.run import sinks as output
     assert (output._NATIVE_LINES is not None) == (native.module is not None)

@@ -14,13 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def _installed_plugin() -> bool:
     from importlib.metadata import entry_points
 
-    return any(e.value == "koie.pytest_plugin" for e in entry_points(group="pytest11"))
+    return any(e.value == "koie.testing.pytest_plugin" for e in entry_points(group="pytest11"))
 
 
 # Where koie is pip-installed, its pytest11 entry point loads the plugin by
 # itself (and naming it again with -p is an error); in a bare checkout, -p
 # loads it.
-PLUGIN: tuple[str, ...] = () if _installed_plugin() else ("-p", "koie.pytest_plugin")
+PLUGIN: tuple[str, ...] = () if _installed_plugin() else ("-p", "koie.testing.pytest_plugin")
 
 
 def _project(pytester: pytest.Pytester, pattern_change: tuple[str, str] | None = None) -> None:
@@ -61,4 +61,4 @@ def test_plugin_collects_packs_named_in_the_ini_file(pytester: pytest.Pytester) 
 def test_plugin_is_registered_as_a_pytest11_entry_point() -> None:
     """The entry point is declared (and, where koie is installed, active: see PLUGIN)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["entry-points"]["pytest11"]["koie"] == "koie.pytest_plugin"
+    assert project["project"]["entry-points"]["pytest11"]["koie"] == "koie.testing.pytest_plugin"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import koie
-from koie.testing import run_properties
+from koie.testing.properties import run_properties
 
 
 @pytest.mark.parametrize("path", ["rules/meetings.yaml", "examples/hello.yaml", "docs/tutorial/first.yaml"])

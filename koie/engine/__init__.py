@@ -1,0 +1,1 @@
+"""Applying a compiled pack to analysed documents: phases, overlap, records, document-level completion."""

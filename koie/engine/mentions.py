@@ -1,0 +1,362 @@
+"""After matching: fill roles carried over from earlier sentences, resolve names, attach titles and dates.
+
+The engine finds records sentence by sentence; some facts only exist at the
+level of the document. This stage runs after :func:`koie.engine.extract` on
+one document and returns a new :class:`~koie.engine.extract.Extraction` whose
+records carry them. Everything it does is declared in the rule pack:
+
+``carry`` (a rule key)
+    ``carry: {subject: {from: [TOPIC], sentences: 2}}``: when a record of
+    the rule has no ``subject``, take it from the latest earlier record
+    whose label is listed in ``from`` or that has the same label as the
+    rule and a ``subject`` of its own, at most ``sentences`` sentences back
+    (0: the same sentence only). The value taken is that record's arg of
+    the same role, else its only arg, else the record itself. The record
+    gets ``attrs.carried`` listing the roles so filled.
+
+``mentions`` (a pack key)
+    ``mentions: {PERSON: {name: fullest, attach: {org: ORG, title: TITLE}}}``.
+    ``name: fullest`` gives every record of the label a ``name`` attribute:
+    the fullest mention of the same entity in the document. A mention is a
+    shorter form of another when it is one of its space-separated words
+    (저커버그 → 마크 저커버그, 젠슨 → 젠슨 황) or a single Hangul syllable
+    that begins a Hangul name of two to four syllables (최 → 최태원, the
+    Korean surname used with a title). Among the fuller mentions the nearest
+    earlier one wins (the nearest later one if none precedes), and one with
+    the same title first. ``attach`` fills attributes from records of other
+    labels next to the mention: the records that follow it with nothing but
+    spaces or a parenthesis between (이재용 삼성전자 회장, 최태원(왼쪽) SK그룹
+    회장), and an attribute still missing from a record just before it
+    (메타의 마크 저커버그). A mention resolved to a fuller one inherits the
+    attributes it lacks from it.
+
+``dates`` (a pack key)
+    ``dates: [DATE]``: records of these labels get ``value`` (an ISO date)
+    and ``precision`` (day, month or year) when the publication date is
+    known; see :mod:`koie.engine.dates`.
+
+The limits are deliberate: carrying looks back a fixed number of sentences
+and never across a record of the listed labels that is nearer, and names
+are resolved within one document only.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from koie.engine.dates import normalize_date
+from koie.engine.extract import CompiledPack, Extraction, Mention, Record
+
+_HANGUL_NAME = re.compile(r"^[가-힣]{2,4}$")
+_HANGUL_SYLLABLE = re.compile(r"^[가-힣]$")
+#: What may stand between a mention and an attached record: spaces, a parenthesis (왼쪽), a comma-free gap.
+_ATTACH_GAP = re.compile(r"^\s*(?:[(\[][^()\[\]]{0,20}[)\]])?\s*$")
+#: Between an organisation and the mention after it: spaces or the genitive 의.
+_BEFORE_GAP = re.compile(r"^(?:의)?\s*$")
+
+RecordKey = tuple[str, int, int]
+
+
+def _key(record: Record) -> RecordKey:
+    return (record.rule, record.start, record.end)
+
+
+# ------------------------------------------------------------------ names
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def shorter_form_of(short: str, full: str) -> bool:
+    """Whether mention ``short`` can be a shorter way to name ``full``.
+
+    >>> shorter_form_of("저커버그", "마크 저커버그"), shorter_form_of("최", "최태원")
+    (True, True)
+    >>> shorter_form_of("최", "최고경영자 겸 의장"), shorter_form_of("황", "젠슨황")
+    (False, False)
+    """
+    short_squashed, full_squashed = _squash(short), _squash(full)
+    if not short_squashed or len(short_squashed) >= len(full_squashed):
+        return False
+    words = full.split()
+    if len(words) > 1 and short_squashed in words:
+        return True
+    return bool(_HANGUL_SYLLABLE.match(short_squashed) and _HANGUL_NAME.match(full_squashed)
+                and full_squashed.startswith(short_squashed))
+
+
+@dataclass(slots=True)
+class _Entity:
+    record: Record
+    attrs: dict[str, Any]
+
+
+def _by_sentence(pool: list[Record], labels: Mapping[str, str]) -> dict[int, list[Record]]:
+    """The records of ``labels`` (attribute -> label) grouped by sentence, in pool order."""
+    wanted = set(labels.values())
+    grouped: dict[int, list[Record]] = {}
+    for other in pool:
+        if other.label in wanted:
+            grouped.setdefault(other.sentence, []).append(other)
+    return grouped
+
+
+def _attachments(record: Record, pool: Mapping[int, list[Record]], labels: Mapping[str, str],
+                 text: str) -> dict[str, Any]:
+    """Attributes from records of ``labels`` (attribute -> label) right next to ``record``.
+
+    ``pool``: those records by sentence (:func:`_by_sentence`).
+    """
+    found: dict[str, Any] = {}
+    wanted = {label: attribute for attribute, label in labels.items()}
+    same_sentence = sorted(pool.get(record.sentence, ()), key=lambda r: (r.start, -r.end))
+    position = record.end
+    progressed = True
+    while progressed:
+        progressed = False
+        for other in same_sentence:
+            attribute = wanted[other.label]
+            if other.start >= position and attribute not in found and _ATTACH_GAP.match(text[position:other.start]):
+                found[attribute] = _squash_spaces(other.text)
+                position = other.end
+                progressed = True
+                break
+    for other in reversed(same_sentence):
+        attribute = wanted[other.label]
+        if other.end <= record.start and attribute not in found and _BEFORE_GAP.match(text[other.end:record.start]):
+            found[attribute] = _squash_spaces(other.text)
+            break
+    return found
+
+
+def _squash_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _resolve_label(records: list[Record], setting: Mapping[str, Any], pool: list[Record],
+                   text: str) -> dict[RecordKey, dict[str, Any]]:
+    """New attributes for every record of one label."""
+    attach = setting.get("attach", {})
+    nearby = _by_sentence(pool, attach) if attach else {}
+    entities = [_Entity(r, dict(_attachments(r, nearby, attach, text)) if attach else {}) for r in records]
+    entities.sort(key=lambda e: e.record.start)
+    result: dict[RecordKey, dict[str, Any]] = {}
+    longer = _longer_forms(entities) if setting.get("name") == "fullest" else {}
+    for index, entity in enumerate(entities):
+        attrs = dict(entity.attrs)
+        if setting.get("name") == "fullest":
+            chosen = _nearest(entity, longer.get(_squash(entity.record.text)), entities)
+            if chosen is not None:
+                attrs["name"] = _squash_spaces(chosen.record.text)
+                for attribute, value in chosen.attrs.items():
+                    attrs.setdefault(attribute, value)
+            else:
+                attrs["name"] = _squash_spaces(entity.record.text)
+        result[_key(entity.record)] = attrs
+    return result
+
+
+def _longer_forms(entities: list[_Entity]) -> dict[str, tuple[list[int], list[int]]]:
+    """For each text a shorter form could have, the entities it could be short for: (positions, starts).
+
+    :func:`shorter_form_of` holds only for one word of a multi-word name or the
+    first syllable of a Korean name, so those keys find every candidate, and a
+    document with thousands of names costs no comparison of each with each.
+    """
+    index: dict[str, set[int]] = {}
+    for position, entity in enumerate(entities):
+        words = entity.record.text.split()
+        keys = set(words) if len(words) > 1 else set()
+        squashed = "".join(words)
+        if _HANGUL_NAME.match(squashed):
+            keys.add(squashed[0])
+        for key in keys:
+            index.setdefault(key, set()).add(position)
+    out: dict[str, tuple[list[int], list[int]]] = {}
+    for key, found in index.items():
+        positions = sorted(found)
+        out[key] = (positions, [entities[i].record.start for i in positions])
+    return out
+
+
+def _nearest(entity: _Entity, candidates: tuple[list[int], list[int]] | None,
+             entities: list[_Entity]) -> _Entity | None:
+    """The fuller name ``entity`` stands for: the nearest one before it, else the first after it.
+
+    Names with the entity's own title win over the others. ``candidates``
+    (from :func:`_longer_forms`) are positions in ``entities``, sorted by start.
+    """
+    if not candidates:
+        return None
+    title = entity.attrs.get("title")
+    if title is not None:
+        chosen = _nearest_passing(entity, candidates, entities, title)
+        if chosen is not None:
+            return chosen
+    return _nearest_passing(entity, candidates, entities, None)
+
+
+def _nearest_passing(entity: _Entity, candidates: tuple[list[int], list[int]], entities: list[_Entity],
+                     title: Any) -> _Entity | None:
+    positions, starts = candidates
+    short, start = entity.record.text, entity.record.start
+
+    def fits(at: int) -> bool:
+        other = entities[positions[at]]
+        return (title is None or other.attrs.get("title") == title) and shorter_form_of(short, other.record.text)
+
+    at = bisect_left(starts, start) - 1
+    while at >= 0 and not fits(at):
+        at -= 1
+    if at >= 0:
+        # among names that start at the same place, the first one (as max() over a list keeps it)
+        earlier = at - 1
+        while earlier >= 0 and starts[earlier] == starts[at]:
+            if fits(earlier):
+                at = earlier
+            earlier -= 1
+        return entities[positions[at]]
+    for at in range(len(positions)):
+        if fits(at):
+            return entities[positions[at]]
+    return None
+
+
+# ------------------------------------------------------------------ carry
+
+def _carried_value(source: Record, role: str) -> Mention | tuple[Mention, ...]:
+    if role in source.args:
+        return source.args[role]
+    if len(source.args) == 1:
+        return next(iter(source.args.values()))
+    return Mention(source.text, source.start, source.end, source.label, source)
+
+
+def _carry(records: list[Record], pack: CompiledPack) -> list[Record]:
+    """Fill missing roles of rules with ``carry`` settings, in document order."""
+    settings = {c.rule.id: c.rule.spec.carry for c in pack.rules if c.rule.spec.carry}
+    if not settings:
+        return records
+    ordered = sorted(records, key=lambda r: (r.sentence, r.start, r.end))
+    done: list[Record] = []
+    for record in ordered:
+        carry = settings.get(record.rule)
+        if carry:
+            args = dict(record.args)
+            carried: list[str] = []
+            for role, setting in carry.items():
+                if role in args:
+                    continue
+                source = _carry_source(done, record, role, setting)
+                if source is None:
+                    continue
+                if source.label == record.label and role not in source.args:
+                    continue
+                args[role] = _carried_value(source, role)
+                carried.append(role)
+            if carried:
+                attrs = dict(record.attrs)
+                attrs["carried"] = carried
+                record = record.but(args=args, attrs=attrs)
+        done.append(record)
+    by_key = {_key(r): r for r in done}
+    return [by_key[_key(r)] for r in records]
+
+
+def _carry_source(done: Sequence[Record], record: Record, role: str, setting: Mapping[str, Any]) -> Record | None:
+    """The record ``role`` is carried from: the latest (sentence, start) before ``record``, within
+    ``setting["sentences"]`` sentences, of a ``from`` label or of the record's own label with the role.
+
+    ``done`` is in document order (sentence, start, end), so the search walks back from its end and
+    stops at the window's first sentence: a document of 100,000 sentences stays linear (a scan of
+    every earlier record made a 1 MB document quadratic). Among records with the same (sentence,
+    start) the earliest in ``done`` wins, as ``max`` over them all did.
+    """
+    lowest = record.sentence - setting["sentences"]
+    best: Record | None = None
+    for candidate in reversed(done):
+        if candidate.sentence < lowest:
+            break
+        if best is not None and (candidate.sentence, candidate.start) < (best.sentence, best.start):
+            break
+        if (candidate.label in setting["from"] or (candidate.label == record.label and role in candidate.args)) \
+                and (candidate.sentence < record.sentence or candidate.end <= record.start):
+            best = candidate
+    return best
+
+
+# ------------------------------------------------------------------ the stage
+
+def _refill(value: Mention | tuple[Mention, ...], updated: Mapping[RecordKey, Record]) -> Mention | tuple[Mention, ...]:
+    if isinstance(value, tuple):
+        refilled = tuple(_refill_one(m, updated) for m in value)
+        return value if all(new is old for new, old in zip(refilled, value)) else refilled
+    return _refill_one(value, updated)
+
+
+def _refilled(record: Record, updated: Mapping[RecordKey, Record]) -> Record:
+    """The record with its arguments' fillers updated (the same object when none changed)."""
+    args = {role: _refill(value, updated) for role, value in record.args.items()}
+    if all(args[role] is value for role, value in record.args.items()):
+        return record
+    return record.but(args=args)
+
+
+def _refill_one(mention: Mention, updated: Mapping[RecordKey, Record]) -> Mention:
+    if mention.filler is None:
+        return mention
+    new = updated.get(_key(mention.filler))
+    if new is None:
+        return mention
+    # Mention(...) directly: dataclasses.replace inspects the fields on every call (thousands per document)
+    return Mention(mention.text, mention.start, mention.end, mention.label, new)
+
+
+def complete_extraction(pack: CompiledPack, extraction: Extraction, published: date | None = None) -> Extraction:
+    """Apply the pack's ``carry``, ``mentions`` and ``dates`` settings to one document's records."""
+    spec = pack.resolved.spec
+    if not spec.mentions and not spec.dates and not any(c.rule.spec.carry for c in pack.rules):
+        return extraction
+    text = extraction.document.text
+    records = list(extraction.records)
+    new_attrs: dict[RecordKey, dict[str, Any]] = {}
+    for label, setting in spec.mentions.items():
+        mine = [r for r in records if r.label == label]
+        for key, attrs in _resolve_label(mine, setting, records, text).items():
+            new_attrs.setdefault(key, {}).update(attrs)
+    if spec.dates:
+        for record in records:
+            if record.label in spec.dates:
+                normal = normalize_date(record.text, published)
+                if normal is not None:
+                    new_attrs.setdefault(_key(record), {}).update(normal.attrs())
+    updated: dict[RecordKey, Record] = {}
+    for record in records:
+        extra = new_attrs.get(_key(record))
+        if extra:
+            updated[_key(record)] = record.but(attrs={**record.attrs, **extra})
+    records = [updated.get(_key(r), r) for r in records]
+    if updated:
+        records = [_refilled(r, updated) if r.args else r for r in records]
+    records = _carry(records, pack)
+    return replace(extraction, records=tuple(records))
+
+
+def mention_name(mention: Mention) -> str:
+    """The name a mention stands for: its resolved ``name`` attribute, else its text."""
+    if mention.filler is not None:
+        name = mention.filler.attrs.get("name")
+        if isinstance(name, str) and name:
+            return name
+    return _squash_spaces(mention.text)
+
+
+def mentions_of(value: Mention | tuple[Mention, ...] | None) -> Iterable[Mention]:
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (value,)

@@ -1,0 +1,1 @@
+"""The rule language: rule files (YAML) to programs. load → parse → resolve → compile."""

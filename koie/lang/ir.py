@@ -1,0 +1,214 @@
+"""The resolved pattern: names checked, literals analysed, macros expanded.
+
+This is what the compiler reads. Each leaf points at an :class:`Element`, the
+piece of pattern text the rule writer wrote, so a match can say which element
+matched which morphemes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+from koie.analysis.morphemes import Morpheme
+
+#: Allomorphs a literal particle stands for: the form after a vowel and after
+#: a consonant, and Kiwi's contracted coda forms (나+ᆯ = 날).
+ALLOMORPH_SETS: tuple[frozenset[str], ...] = tuple(frozenset(group) for group in (
+    ("이", "가"), ("은", "는", "ᆫ"), ("을", "를", "ᆯ"), ("와", "과"), ("으로", "로"), ("이나", "나"),
+    ("이랑", "랑"), ("아", "야"), ("이여", "여"), ("으로서", "로서"), ("으로써", "로써"),
+    ("으로부터", "로부터"), ("이며", "며"), ("이란", "란"), ("이든", "든"), ("이라도", "라도"),
+    ("이든지", "든지"), ("이나마", "나마"), ("이야말로", "야말로"), ("이라고", "라고"),
+))
+
+#: Kiwi's tag set (Sejong-based, with its web and special tags).
+KNOWN_TAGS: frozenset[str] = frozenset(["NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "VX", "VCP", "VCN", "MM", "MAG", "MAJ", "IC", "JKS", "JKC", "JKG", "JKO", "JKB", "JKV", "JKQ", "JX", "JC", "EP", "EF", "EC", "ETN", "ETM", "XPN", "XSN", "XSV", "XSA", "XSM", "XR", "SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SL", "SH", "SN", "SB", "UN", "W_URL", "W_EMAIL", "W_HASHTAG", "W_MENTION", "W_SERIAL", "W_EMOJI", "Z_CODA", "Z_SIOT", "USER0", "USER1", "USER2", "USER3", "USER4"])
+
+ENDING_TAGS = frozenset(("EP", "EF", "EC", "ETM", "ETN"))
+STEM_TAGS = frozenset(("VV", "VA", "VX", "XSV", "XSA"))
+
+
+def allomorphs(form: str) -> frozenset[str]:
+    """All forms a literal particle matches.
+
+    >>> sorted(allomorphs("와"))
+    ['과', '와']
+    """
+    for group in ALLOMORPH_SETS:
+        if form in group:
+            return group
+    return frozenset((form,))
+
+
+def expand_tag_pattern(pattern: str) -> frozenset[str]:
+    """``N*`` → every tag starting with N; a plain tag stands for itself.
+
+    >>> sorted(expand_tag_pattern("J*"))[:3]
+    ['JC', 'JKB', 'JKC']
+    """
+    if pattern.endswith("*"):
+        prefix = pattern[:-1]
+        return frozenset(t for t in KNOWN_TAGS if t.startswith(prefix))
+    return frozenset((pattern,))
+
+
+@dataclass(frozen=True, slots=True)
+class MorphemeCheck:
+    """A test on one morpheme. ``forms``/``tags`` empty mean "any"."""
+
+    forms: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    regex: str | None = None
+    negated: bool = False
+    #: Only morphemes in the same eojeol as the one before (inflection tails).
+    same_eojeol: bool = False
+    description: str = "."
+    _compiled: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def accepts(self, morphemes: Sequence[Morpheme], index: int) -> bool:
+        morpheme = morphemes[index]
+        ok = True
+        if self.forms and morpheme.form not in self.forms or self.tags and morpheme.tag not in self.tags:
+            ok = False
+        elif self.regex is not None:
+            compiled = self._compiled
+            if compiled is None:
+                compiled = re.compile(self.regex)
+                object.__setattr__(self, "_compiled", compiled)
+            ok = compiled.search(morpheme.form) is not None
+        if ok and self.same_eojeol:
+            ok = index > 0 and morphemes[index - 1].eojeol == morpheme.eojeol
+        return ok != self.negated
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    """A piece of pattern text as written, for explanations and "why not"."""
+
+    id: int
+    kind: str
+    text: str
+    where: str
+    analysis: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RMorph:
+    check: MorphemeCheck
+    element: int
+
+
+@dataclass(frozen=True, slots=True)
+class RSlot:
+    labels: frozenset[str]
+    capture: str | None
+    element: int
+
+
+@dataclass(frozen=True, slots=True)
+class RLexicon:
+    name: str
+    capture: str | None
+    element: int
+
+
+@dataclass(frozen=True, slots=True)
+class RGroup:
+    body: RNode
+    capture: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RLook:
+    body: RNode
+    ahead: bool
+    negative: bool
+    max_length: int
+    element: int
+
+
+@dataclass(frozen=True, slots=True)
+class RAnchor:
+    at_end: bool
+    element: int
+    spacing: str = ""  # "space" (_), "join" (!_) or "" (^ and $)
+
+
+@dataclass(frozen=True, slots=True)
+class RRepeat:
+    body: RNode
+    min: int
+    max: int | None
+    greedy: bool = True
+    #: Take every repetition there is, never fewer (used for inflection tails
+    #: before a look-ahead, so ``만나 (?! 예정)`` cannot stop short of 만날).
+    possessive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RSeq:
+    items: tuple[RNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RAlt:
+    options: tuple[RNode, ...]
+
+
+RNode = Union[RMorph, RSlot, RLexicon, RGroup, RLook, RAnchor, RRepeat, RSeq, RAlt]
+
+
+def rchildren(node: RNode) -> tuple[RNode, ...]:
+    if isinstance(node, RSeq):
+        return node.items
+    if isinstance(node, RAlt):
+        return node.options
+    if isinstance(node, (RGroup, RLook, RRepeat)):
+        return (node.body,)
+    return ()
+
+
+def nullable(node: RNode) -> bool:
+    """Whether the node can match without consuming a morpheme."""
+    if isinstance(node, (RMorph, RSlot, RLexicon)):
+        return False
+    if isinstance(node, (RLook, RAnchor)):
+        return True
+    if isinstance(node, RGroup):
+        return nullable(node.body)
+    if isinstance(node, RRepeat):
+        return node.min == 0 or nullable(node.body)
+    if isinstance(node, RSeq):
+        return all(nullable(item) for item in node.items)
+    return any(nullable(option) for option in node.options)
+
+
+def max_length(node: RNode, slot_width: int = 16) -> int | None:
+    """Most morphemes the node can consume (None: unbounded). Slots and lexicon
+    entries count as ``slot_width`` morphemes, a bound they may exceed; the
+    matcher checks the actual spans, this only bounds look-behind search."""
+    if isinstance(node, RMorph):
+        return 1
+    if isinstance(node, (RSlot, RLexicon)):
+        return slot_width
+    if isinstance(node, (RLook, RAnchor)):
+        return 0
+    if isinstance(node, RGroup):
+        return max_length(node.body, slot_width)
+    if isinstance(node, RRepeat):
+        inner = max_length(node.body, slot_width)
+        if node.max is None or inner is None:
+            return None if inner != 0 else 0
+        return inner * node.max
+    if isinstance(node, RSeq):
+        total = 0
+        for item in node.items:
+            size = max_length(item, slot_width)
+            if size is None:
+                return None
+            total += size
+        return total
+    sizes = [max_length(option, slot_width) for option in node.options]
+    return None if any(s is None for s in sizes) else max(s for s in sizes if s is not None)

@@ -1,0 +1,1 @@
+"""Testing rule packs: written examples, generated sentences, the pytest plugin."""

@@ -1,0 +1,1 @@
+"""The matcher: a Pike VM over one sentence's morphemes, in Python and compiled."""
