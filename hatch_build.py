@@ -30,9 +30,12 @@ class NativeMatcherHook(BuildHookInterface):  # type: ignore[misc]
         except Exception as error:  # no C++ compiler or Python headers: koie still works, slower
             if os.environ.get("KOIE_REQUIRE_NATIVE"):
                 raise
-            print(f"koie: WARNING: the native matcher was not built ({error}); koie will use its pure-Python "
-                  "matcher, several times slower. Install g++ and the Python headers and reinstall, or set "
-                  "KOIE_REQUIRE_NATIVE=1 to make this an error.", file=sys.stderr)
+            print(
+                f"koie: WARNING: the native matcher was not built ({error}); koie will use its pure-Python "
+                "matcher, several times slower. Install g++ and the Python headers and reinstall, or set "
+                "KOIE_REQUIRE_NATIVE=1 to make this an error.",
+                file=sys.stderr,
+            )
             return
         print(f"koie: built the native matcher {built.name}", file=sys.stderr)
         build_data["pure_python"] = False
@@ -45,7 +48,9 @@ def _compile(root: Path) -> Path:
     """koie/vm/_vm.cpp -> the extension module, in place beside koie/vm/match.py."""
     from setuptools import Distribution, Extension
 
-    extension = Extension("koie.vm._vm", [str(root / "koie" / "vm" / "_vm.cpp")], language="c++", extra_compile_args=["-O2"])
+    extension = Extension(
+        "koie.vm._vm", [str(root / "koie" / "vm" / "_vm.cpp")], language="c++", extra_compile_args=["-O2"]
+    )
     distribution = Distribution({"ext_modules": [extension], "script_name": "hatch_build.py"})
     command = distribution.get_command_obj("build_ext")
     command.inplace = True
@@ -72,5 +77,7 @@ def _generate(root: Path) -> None:
     generated = (root / "koie" / "vm" / "_vm.cpp").read_text(encoding="utf-8")
     temporaries = re.findall(r"__Pyx_FakeReference<[^>]+>\s+__pyx_t_\d+;", generated)
     if temporaries:
-        raise RuntimeError(f"koie/vm/_vm.pyx passes a temporary by const reference ({temporaries[0]}): "
-                           "push the value through a typed variable or parameter")
+        raise RuntimeError(
+            f"koie/vm/_vm.pyx passes a temporary by const reference ({temporaries[0]}): "
+            "push the value through a typed variable or parameter"
+        )

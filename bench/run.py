@@ -23,8 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,13 +64,20 @@ def best_of(times: int, function: Callable[[], Any]) -> tuple[float, Any]:
 
 def run_process(args: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(args, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                   env={**os.environ, "KOIE_NO_PROGRESS": "1"})
+    subprocess.run(
+        args,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "KOIE_NO_PROGRESS": "1"},
+    )
     return time.perf_counter() - start
 
 
-def median_interval(values: list[float], level: float = 0.9, resamples: int = 4000,
-                    seed: int = 11) -> tuple[float, float]:
+def median_interval(
+    values: list[float], level: float = 0.9, resamples: int = 4000, seed: int = 11
+) -> tuple[float, float]:
     """A bootstrap interval for the median of ``values`` (percentile method, fixed seed).
 
     The end-to-end rounds are few and the machine is noisy (one process can
@@ -110,21 +118,33 @@ def machine() -> str:
 
 TITLES = ["회장", "사장", "대표", "부회장", "CEO"]
 PEER_PATTERNS: list[dict[str, Any]] = [
-    {"koie": "/NNP{1,2} (" + " | ".join(TITLES) + ")",
-     "spacy": [{"TAG": "NNP", "OP": "{1,2}"}, {"ORTH": {"IN": TITLES}}],
-     "re": r"(?:\S+/NNP ){1,2}(?:" + "|".join(TITLES) + r")/\S+"},
-    {"koie": "(만나 | 회동하) 었/EP",
-     "spacy": [{"ORTH": {"IN": ["만나", "회동하"]}}, {"ORTH": "었", "TAG": "EP"}],
-     "re": r"(?:만나|회동하)/\S+ 었/EP"},
-    {"koie": "/SN 억/NR (/SN 만/NR)? 원/NNB",
-     "spacy": [{"TAG": "SN"}, {"ORTH": "억", "TAG": "NR"}, {"TAG": "SN", "OP": "?"}, {"ORTH": "만", "TAG": "NR",
-                                                                                     "OP": "?"},
-               {"ORTH": "원", "TAG": "NNB"}],
-     "re": r"\S+/SN 억/NR (?:\S+/SN 만/NR )?원/NNB"},
+    {
+        "koie": "/NNP{1,2} (" + " | ".join(TITLES) + ")",
+        "spacy": [{"TAG": "NNP", "OP": "{1,2}"}, {"ORTH": {"IN": TITLES}}],
+        "re": r"(?:\S+/NNP ){1,2}(?:" + "|".join(TITLES) + r")/\S+",
+    },
+    {
+        "koie": "(만나 | 회동하) 었/EP",
+        "spacy": [{"ORTH": {"IN": ["만나", "회동하"]}}, {"ORTH": "었", "TAG": "EP"}],
+        "re": r"(?:만나|회동하)/\S+ 었/EP",
+    },
+    {
+        "koie": "/SN 억/NR (/SN 만/NR)? 원/NNB",
+        "spacy": [
+            {"TAG": "SN"},
+            {"ORTH": "억", "TAG": "NR"},
+            {"TAG": "SN", "OP": "?"},
+            {"ORTH": "만", "TAG": "NR", "OP": "?"},
+            {"ORTH": "원", "TAG": "NNB"},
+        ],
+        "re": r"\S+/SN 억/NR (?:\S+/SN 만/NR )?원/NNB",
+    },
     {"koie": "/SN 일/NNB", "spacy": [{"TAG": "SN"}, {"ORTH": "일", "TAG": "NNB"}], "re": r"\S+/SN 일/NNB"},
-    {"koie": "/NNG 와/JKB ~3 만나",
-     "spacy": [{"TAG": "NNG"}, {"ORTH": "와", "TAG": "JKB"}, {"OP": "{0,3}"}, {"ORTH": "만나"}],
-     "re": r"\S+/NNG 와/JKB (?:\S+ ){0,3}만나/\S+"},
+    {
+        "koie": "/NNG 와/JKB ~3 만나",
+        "spacy": [{"TAG": "NNG"}, {"ORTH": "와", "TAG": "JKB"}, {"OP": "{0,3}"}, {"ORTH": "만나"}],
+        "re": r"\S+/NNG 와/JKB (?:\S+ ){0,3}만나/\S+",
+    },
 ]
 
 
@@ -168,8 +188,9 @@ def peers(documents: list[Any], analyzer: Any, workdir: Path) -> dict[str, Any]:
 
     sentences = [s.morphemes for d in documents for s in d.sentences]
     vocab = spacy.blank("xx").vocab
-    docs = [Doc(vocab, words=[m.form for m in ms], spaces=[False] * len(ms), tags=[m.tag for m in ms])
-            for ms in sentences]
+    docs = [
+        Doc(vocab, words=[m.form for m in ms], spaces=[False] * len(ms), tags=[m.tag for m in ms]) for ms in sentences
+    ]
     matcher = Matcher(vocab)
     for index, peer in enumerate(PEER_PATTERNS):
         matcher.add(f"p{index}", [peer["spacy"]], greedy="LONGEST")
@@ -180,8 +201,13 @@ def peers(documents: list[Any], analyzer: Any, workdir: Path) -> dict[str, Any]:
     pack = load_quiet(peer_pack(workdir, [p["koie"] for p in PEER_PATTERNS]), analyzer)
     koie_time, koie_count = koie_matching(pack, documents)
     vm_time, vm_count = best_of(REPEATS, lambda: vm_matching(pack, documents))
-    return {"spacy": (spacy_time, spacy_count), "re": (re_time, re_count), "koie": (koie_time, koie_count),
-            "koie-vm": (vm_time, vm_count), "sentences": len(sentences)}
+    return {
+        "spacy": (spacy_time, spacy_count),
+        "re": (re_time, re_count),
+        "koie": (koie_time, koie_count),
+        "koie-vm": (vm_time, vm_count),
+        "sentences": len(sentences),
+    }
 
 
 def vm_matching(pack: Any, documents: list[Any]) -> int:
@@ -257,9 +283,13 @@ def repeated_lines(analyzer: Any) -> dict[str, Any] | None:
                 times[limit].append(seconds)
     finally:
         analysis.REPEATS_KEPT_CHARS = kept
-    return {"documents": len(texts), "repeated_share": repeated / sum(len(t) for t in texts),
-            "every_piece_s": statistics.median(times[0]), "once_s": statistics.median(times[kept]),
-            "same": results[0] == results[kept]}
+    return {
+        "documents": len(texts),
+        "repeated_share": repeated / sum(len(t) for t in texts),
+        "every_piece_s": statistics.median(times[0]),
+        "once_s": statistics.median(times[kept]),
+        "same": results[0] == results[kept],
+    }
 
 
 def main() -> None:
@@ -267,13 +297,22 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=1.0, help="corpus size in MB of UTF-8 text")
     parser.add_argument("--rules", default="rules/meetings.yaml")
     parser.add_argument("--skip-large", action="store_true", help="skip the 10 MB document")
-    parser.add_argument("--rounds", type=int, default=9,
-                        help="rounds of bare Kiwi, cold, warm and one-rule runs (medians, and bootstrap intervals of the ratios)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=9,
+        help="rounds of bare Kiwi, cold, warm and one-rule runs (medians, and bootstrap intervals of the ratios)",
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
 
     from koie.vm import match as koie_match
-    matcher = "native (koie/vm/_vm.pyx)" if koie_match._native is not None else "pure Python (KOIE_MATCHER=python or not built)"
+
+    matcher = (
+        "native (koie/vm/_vm.pyx)"
+        if koie_match._native is not None
+        else "pure Python (KOIE_MATCHER=python or not built)"
+    )
     figures: dict[str, Any] = {"machine": machine(), "corpus_mb": args.mb, "rules": args.rules, "matcher": matcher}
     print(f"machine: {figures['machine']}\nmatcher: {matcher}")
     # An installed koie has its modules byte-compiled (pip compiles a wheel's at install; an
@@ -291,8 +330,10 @@ def main() -> None:
     # 1-2: bare Kiwi, koie cold, warm, and workers, as whole processes.
     edited = work / "edited.yaml"
     text = (ROOT / args.rules).read_text(encoding="utf-8")
-    edited.write_text(re.sub(r"(?m)^version: *(.*)$", r"version: \1-edited", text, count=1)
-                      + "\n# edited after the cold run\n", encoding="utf-8")
+    edited.write_text(
+        re.sub(r"(?m)^version: *(.*)$", r"version: \1-edited", text, count=1) + "\n# edited after the cold run\n",
+        encoding="utf-8",
+    )
     shutil_cache = work / "cache.sqlite"
     bare_script = work / "bare.py"
     bare_script.write_text(BARE_KIWI, encoding="utf-8")
@@ -301,8 +342,10 @@ def main() -> None:
     # everything koie adds but the pack's matching (start-up, the conversion of Kiwi's tokens,
     # cache writes, output), so the cold ratio minus this one is what the pack's rules cost.
     one_rule = work / "one-rule.yaml"
-    one_rule.write_text("name: one-rule\nversion: 1.0.0\nrules:\n  - id: meet\n    label: MEET\n"
-                        "    pattern: 만나/VV\n", encoding="utf-8")
+    one_rule.write_text(
+        "name: one-rule\nversion: 1.0.0\nrules:\n  - id: meet\n    label: MEET\n    pattern: 만나/VV\n",
+        encoding="utf-8",
+    )
     floor_cache = work / "floor.sqlite"
     koie_run = [sys.executable, "-m", "koie", "run"]
     # Bare Kiwi, cold and warm take turns, round after round, and each figure is the median of
@@ -314,17 +357,27 @@ def main() -> None:
         shutil_cache.unlink(missing_ok=True)
         for suffix in ("-wal", "-shm"):
             Path(f"{shutil_cache}{suffix}").unlink(missing_ok=True)
-        runs["cold"].append(run_process(koie_run + [args.rules, str(corpus_dir), "-q", "--cache", str(shutil_cache),
-                                                    "-o", str(out["cold"])]))
-        runs["warm"].append(run_process(koie_run + [str(edited), str(corpus_dir), "-q", "--cache", str(shutil_cache),
-                                                    "-o", str(out["warm"])]))
+        runs["cold"].append(
+            run_process(
+                koie_run + [args.rules, str(corpus_dir), "-q", "--cache", str(shutil_cache), "-o", str(out["cold"])]
+            )
+        )
+        runs["warm"].append(
+            run_process(
+                koie_run + [str(edited), str(corpus_dir), "-q", "--cache", str(shutil_cache), "-o", str(out["warm"])]
+            )
+        )
         for suffix in ("", "-wal", "-shm"):
             Path(f"{floor_cache}{suffix}").unlink(missing_ok=True)
-        runs["floor"].append(run_process(koie_run + [str(one_rule), str(corpus_dir), "-q", "--cache", str(floor_cache),
-                                                     "-o", str(out["floor"])]))
+        runs["floor"].append(
+            run_process(
+                koie_run + [str(one_rule), str(corpus_dir), "-q", "--cache", str(floor_cache), "-o", str(out["floor"])]
+            )
+        )
     nocache = run_process(koie_run + [args.rules, str(corpus_dir), "-q", "--no-cache", "-o", str(out["nocache"])])
-    workers2 = run_process(koie_run + [args.rules, str(corpus_dir), "-q", "--workers", "2", "--no-cache",
-                                       "-o", str(out["workers2"])])
+    workers2 = run_process(
+        koie_run + [args.rules, str(corpus_dir), "-q", "--workers", "2", "--no-cache", "-o", str(out["workers2"])]
+    )
     baseline, cold, warm = (statistics.median(runs[name]) for name in ("bare", "cold", "warm"))
     cold_ratios = [c / b for c, b in zip(runs["cold"], runs["bare"])]
     cold_interval = median_interval(cold_ratios)
@@ -333,37 +386,67 @@ def main() -> None:
     floor_ratios = [f / b for f, b in zip(runs["floor"], runs["bare"])]
     floor_interval = median_interval(floor_ratios)
     same = {name: out[name].read_bytes() == out["cold"].read_bytes() for name in ("warm", "nocache", "workers2")}
-    figures.update({"bare_kiwi_s": baseline, "cold_s": cold, "warm_s": warm, "runs_s": runs,
-                    "cold_ratio_median": statistics.median(cold_ratios), "cold_ratio_interval": cold_interval,
-                    "warm_ratio_median": statistics.median(warm_ratios), "warm_ratio_interval": warm_interval,
-                    "floor_s": statistics.median(runs["floor"]), "floor_ratio_median": statistics.median(floor_ratios),
-                    "floor_ratio_interval": floor_interval, "floor_records": out["floor"].read_bytes().count(b"\n"),
-                    "no_cache_s": nocache, "workers2_s": workers2, "identical_to_cold": same,
-                    "records": out["cold"].read_bytes().count(b"\n")})
+    figures.update(
+        {
+            "bare_kiwi_s": baseline,
+            "cold_s": cold,
+            "warm_s": warm,
+            "runs_s": runs,
+            "cold_ratio_median": statistics.median(cold_ratios),
+            "cold_ratio_interval": cold_interval,
+            "warm_ratio_median": statistics.median(warm_ratios),
+            "warm_ratio_interval": warm_interval,
+            "floor_s": statistics.median(runs["floor"]),
+            "floor_ratio_median": statistics.median(floor_ratios),
+            "floor_ratio_interval": floor_interval,
+            "floor_records": out["floor"].read_bytes().count(b"\n"),
+            "no_cache_s": nocache,
+            "workers2_s": workers2,
+            "identical_to_cold": same,
+            "records": out["cold"].read_bytes().count(b"\n"),
+        }
+    )
 
     def listed(name: str) -> str:
         return ", ".join(f"{seconds:.2f}" for seconds in runs[name])
 
-    print(f"\nend to end (whole processes, model load included; koie with its default --workers; "
-          f"medians of {args.rounds} rounds of bare, cold, warm, one-rule)")
+    print(
+        f"\nend to end (whole processes, model load included; koie with its default --workers; "
+        f"medians of {args.rounds} rounds of bare, cold, warm, one-rule)"
+    )
     print(f"  bare Kiwi (batch tokenize, all cores)   {baseline:7.2f} s   1.00   (runs: {listed('bare')})")
-    print(f"  koie run, cold (empty cache)            {cold:7.2f} s   {cold / baseline:.2f} x bare Kiwi   target <= 1.15"
-          f"   (runs: {listed('cold')}; per round: {', '.join(f'{r:.2f}' for r in cold_ratios)})")
-    print(f"    per-round cold / bare: median {statistics.median(cold_ratios):.2f}, 90% bootstrap interval "
-          f"{cold_interval[0]:.2f}-{cold_interval[1]:.2f} over {len(cold_ratios)} rounds: "
-          f"target <= 1.15 {verdict(cold_interval, 1.15)}")
-    print(f"  koie run, cold, a one-rule pack         {statistics.median(runs['floor']):7.2f} s   "
-          f"{statistics.median(runs['floor']) / baseline:.2f} x bare Kiwi   (koie without the pack's matching; "
-          f"runs: {listed('floor')})")
-    print(f"    per-round one-rule / bare: median {statistics.median(floor_ratios):.2f}, 90% bootstrap interval "
-          f"{floor_interval[0]:.2f}-{floor_interval[1]:.2f}; cold minus one-rule, per round: median "
-          f"{statistics.median(c - f for c, f in zip(cold_ratios, floor_ratios)):.2f} x bare Kiwi for the pack's rules")
-    print(f"  koie run, --no-cache                    {nocache:7.2f} s   {nocache / baseline:.2f} x bare Kiwi   (one run)")
-    print(f"  koie run, warm (pack edited)            {warm:7.2f} s   {warm / cold:.2f} x cold   target <= 0.20"
-          f"   (runs: {listed('warm')})")
-    print(f"    per-round warm / cold: median {statistics.median(warm_ratios):.2f}, 90% bootstrap interval "
-          f"{warm_interval[0]:.2f}-{warm_interval[1]:.2f}: target <= 0.20 {verdict(warm_interval, 0.20)}")
-    print(f"  koie run, --workers 2, no cache         {workers2:7.2f} s   {workers2 / nocache:.2f} x the default --workers")
+    print(
+        f"  koie run, cold (empty cache)            {cold:7.2f} s   {cold / baseline:.2f} x bare Kiwi   target <= 1.15"
+        f"   (runs: {listed('cold')}; per round: {', '.join(f'{r:.2f}' for r in cold_ratios)})"
+    )
+    print(
+        f"    per-round cold / bare: median {statistics.median(cold_ratios):.2f}, 90% bootstrap interval "
+        f"{cold_interval[0]:.2f}-{cold_interval[1]:.2f} over {len(cold_ratios)} rounds: "
+        f"target <= 1.15 {verdict(cold_interval, 1.15)}"
+    )
+    print(
+        f"  koie run, cold, a one-rule pack         {statistics.median(runs['floor']):7.2f} s   "
+        f"{statistics.median(runs['floor']) / baseline:.2f} x bare Kiwi   (koie without the pack's matching; "
+        f"runs: {listed('floor')})"
+    )
+    print(
+        f"    per-round one-rule / bare: median {statistics.median(floor_ratios):.2f}, 90% bootstrap interval "
+        f"{floor_interval[0]:.2f}-{floor_interval[1]:.2f}; cold minus one-rule, per round: median "
+        f"{statistics.median(c - f for c, f in zip(cold_ratios, floor_ratios)):.2f} x bare Kiwi for the pack's rules"
+    )
+    print(
+        f"  koie run, --no-cache                    {nocache:7.2f} s   {nocache / baseline:.2f} x bare Kiwi   (one run)"
+    )
+    print(
+        f"  koie run, warm (pack edited)            {warm:7.2f} s   {warm / cold:.2f} x cold   target <= 0.20"
+        f"   (runs: {listed('warm')})"
+    )
+    print(
+        f"    per-round warm / cold: median {statistics.median(warm_ratios):.2f}, 90% bootstrap interval "
+        f"{warm_interval[0]:.2f}-{warm_interval[1]:.2f}: target <= 0.20 {verdict(warm_interval, 0.20)}"
+    )
+    ratio = workers2 / nocache
+    print(f"  koie run, --workers 2, no cache         {workers2:7.2f} s   {ratio:.2f} x the default --workers")
     print(f"  output identical to cold: {same}   ({figures['records']} records)")
 
     # 3-4: matching only, in this process, on the same morpheme streams, with the garbage
@@ -377,15 +460,20 @@ def main() -> None:
     from koie.analysis.kiwi import KiwiAnalyzer
 
     analyzer = KiwiAnalyzer()
-    analysis_time, analysed = timed(lambda: [d for i in range(0, len(documents), 32)
-                                             for d in analyzer.analyze_many(documents[i:i + 32])])
+    analysis_time, analysed = timed(
+        lambda: [d for i in range(0, len(documents), 32) for d in analyzer.analyze_many(documents[i : i + 32])]
+    )
     pack = load_quiet(ROOT / args.rules, analyzer)
     pack_time, pack_records = koie_matching(pack, analysed)
     morphemes = sum(d.morpheme_count for d in analysed)
-    print(f"\nmatching only ({morphemes} morphemes; koie's analysis step in-process took {analysis_time:.2f} s; "
-          f"fastest of {REPEATS} runs, garbage collector as in koie run)")
-    print(f"  {args.rules}: {pack_time:.2f} s = {pack_time / analysis_time:.2f} x analysis, "
-          f"{pack_time / morphemes * 1e6:.1f} us per morpheme, {pack_records} records")
+    print(
+        f"\nmatching only ({morphemes} morphemes; koie's analysis step in-process took {analysis_time:.2f} s; "
+        f"fastest of {REPEATS} runs, garbage collector as in koie run)"
+    )
+    print(
+        f"  {args.rules}: {pack_time:.2f} s = {pack_time / analysis_time:.2f} x analysis, "
+        f"{pack_time / morphemes * 1e6:.1f} us per morpheme, {pack_records} records"
+    )
     figures.update({"analysis_in_process_s": analysis_time, "pack_matching_s": pack_time, "morphemes": morphemes})
 
     peer = peers(analysed, analyzer, work)
@@ -393,16 +481,22 @@ def main() -> None:
     print(f"  peers, {len(PEER_PATTERNS)} equivalent patterns over {peer['sentences']} sentences:")
     for name in ("koie", "koie-vm", "spacy", "re"):
         seconds, count = peer[name]
-        what = {"koie": "records: extract()", "koie-vm": "spans: find_matches()", "spacy": "Matcher(doc)",
-                "re": "finditer over form/TAG strings"}[name]
+        what = {
+            "koie": "records: extract()",
+            "koie-vm": "spans: find_matches()",
+            "spacy": "Matcher(doc)",
+            "re": "finditer over form/TAG strings",
+        }[name]
         print(f"    {name:8s} {seconds:7.3f} s   {seconds / peer['spacy'][0]:.2f} x spaCy   ({count} matches; {what})")
 
     lexicons = {"TITLE": TITLES + ["부사장", "대표이사", "의장"]}
     scaling: dict[str, float] = {}
     found: dict[str, int] = {}
     rounds: dict[str, list[float]] = {}
-    rule_packs = {str(count): load_quiet(peer_pack(work, generated_rules(count, analysed), lexicons), analyzer)
-                  for count in (10, 100, 1000)}
+    rule_packs = {
+        str(count): load_quiet(peer_pack(work, generated_rules(count, analysed), lexicons), analyzer)
+        for count in (10, 100, 1000)
+    }
     # The three packs take turns, so a slow spell of the machine falls on all of them, not on one.
     for _ in range(SCALING_ROUNDS):
         for count, rule_pack in rule_packs.items():
@@ -419,11 +513,15 @@ def main() -> None:
     figures["rule_scaling_records"] = found
     print(f"  rule count (generated rules: literals, lexicon slots, gaps; fastest of {SCALING_ROUNDS} rounds):")
     for count, seconds in scaling.items():
-        print(f"    {count:>5} rules {seconds:7.3f} s   {seconds / scaling['10']:.2f} x 10 rules   "
-              f"({found[count]} records)")
-    print(f"    per-round 1000 / 10 rules: median {statistics.median(scaling_ratios):.2f}, 90% bootstrap interval "
-          f"{scaling_interval[0]:.2f}-{scaling_interval[1]:.2f} over {SCALING_ROUNDS} rounds: "
-          f"target <= 3 {verdict(scaling_interval, 3.0)}")
+        print(
+            f"    {count:>5} rules {seconds:7.3f} s   {seconds / scaling['10']:.2f} x 10 rules   "
+            f"({found[count]} records)"
+        )
+    print(
+        f"    per-round 1000 / 10 rules: median {statistics.median(scaling_ratios):.2f}, 90% bootstrap interval "
+        f"{scaling_interval[0]:.2f}-{scaling_interval[1]:.2f} over {SCALING_ROUNDS} rounds: "
+        f"target <= 3 {verdict(scaling_interval, 3.0)}"
+    )
 
     # 1 MB shows where the time per KB levels off: see docs/performance.md, "Document length"
     sizes = [1_000, 100_000, 1_000_000] + ([] if args.skip_large else [10_000_000])
@@ -432,7 +530,7 @@ def main() -> None:
 
     for size in sizes:
         text = generated.make_document(size, seed=size)
-        a_time, [doc] = timed(lambda: analyzer.analyze_many([text]))
+        a_time, [doc] = timed(lambda text=text: analyzer.analyze_many([text]))
         m_time, records = koie_matching(pack, [doc], times=1 if size > 1_000_000 else REPEATS)
         length[str(size)] = (a_time, m_time, records)
     figures["document_length_s"] = length
@@ -442,18 +540,22 @@ def main() -> None:
         kilobytes = int(size) / 1000
         # records per KB shown beside the time: a longer generated document names the
         # same people more often, and later mentions make records of their own
-        print(f"    {int(size):>10} bytes: analysis {a_time:7.3f} s ({a_time / kilobytes * 1000:.2f} ms/KB), "
-              f"matching {m_time:7.3f} s ({m_time / kilobytes * 1000:.2f} ms/KB, {records / kilobytes:.1f} records/KB)")
+        print(
+            f"    {int(size):>10} bytes: analysis {a_time:7.3f} s ({a_time / kilobytes * 1000:.2f} ms/KB), "
+            f"matching {m_time:7.3f} s ({m_time / kilobytes * 1000:.2f} ms/KB, {records / kilobytes:.1f} records/KB)"
+        )
     print(f"  peak RSS of this process: {figures['max_rss_mb']:.0f} MB")
     repeats = repeated_lines(analyzer)
     if repeats is not None:
         figures["repeated_lines"] = repeats
-        print(f"\nrepeated lines ({repeats['documents']} documents of {NEWS}, {repeats['repeated_share']:.0%} of "
-              f"their characters in lines they repeat; analysis in-process, median of {REPEATED_ROUNDS} "
-              f"alternating rounds):\n"
-              f"  every piece sent to Kiwi {repeats['every_piece_s'] * 1000:7.1f} ms\n"
-              f"  each piece once          {repeats['once_s'] * 1000:7.1f} ms   "
-              f"{repeats['once_s'] / repeats['every_piece_s']:.2f} x   (same analyses: {repeats['same']})")
+        print(
+            f"\nrepeated lines ({repeats['documents']} documents of {NEWS}, {repeats['repeated_share']:.0%} of "
+            f"their characters in lines they repeat; analysis in-process, median of {REPEATED_ROUNDS} "
+            f"alternating rounds):\n"
+            f"  every piece sent to Kiwi {repeats['every_piece_s'] * 1000:7.1f} ms\n"
+            f"  each piece once          {repeats['once_s'] * 1000:7.1f} ms   "
+            f"{repeats['once_s'] / repeats['every_piece_s']:.2f} x   (same analyses: {repeats['same']})"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
     settings.close()

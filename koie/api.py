@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from koie.analysis.kiwi import KiwiAnalyzer
+from koie.analysis.morphemes import AnalyzedDocument, Analyzer
 from koie.engine.dates import parse_published
 from koie.engine.extract import CompiledPack, Extraction, Record, collector_paused, compile_pack, extract
+from koie.engine.mentions import complete_extraction
 from koie.explain import explain_record
 from koie.lang.load import PackSpec, load_pack
-from koie.engine.mentions import complete_extraction
-from koie.analysis.morphemes import AnalyzedDocument, Analyzer
 from koie.lang.resolve import resolve_pack, user_words_of
 
 _ANALYZERS: dict[tuple[Any, ...], KiwiAnalyzer] = {}
@@ -105,19 +105,22 @@ class Pack:
     def analyze(self, text: str) -> AnalyzedDocument:
         return self.analyzer.analyze(text)
 
-    def extract_document(self, text: str | AnalyzedDocument, doc_id: str = "",
-                         published: str | date | None = None) -> Extraction:
+    def extract_document(
+        self, text: str | AnalyzedDocument, doc_id: str = "", published: str | date | None = None
+    ) -> Extraction:
         """Match every rule, then complete the records document-wide (carried roles, names, dates).
 
         ``published`` (``YYYY-MM-DD``) is the publication date relative dates are read against.
         """
         document = text if isinstance(text, AnalyzedDocument) else self.analyzer.analyze(text)
         with collector_paused():  # completing the records makes no cycles either
-            return complete_extraction(self.compiled, extract(self.compiled, document, doc_id),
-                                       parse_published(published))
+            return complete_extraction(
+                self.compiled, extract(self.compiled, document, doc_id), parse_published(published)
+            )
 
-    def extract(self, text: str, doc_id: str = "", include_hidden: bool = False,
-                published: str | date | None = None) -> list[Record]:
+    def extract(
+        self, text: str, doc_id: str = "", include_hidden: bool = False, published: str | date | None = None
+    ) -> list[Record]:
         """Records of output rules (all rules with ``include_hidden``), in output order."""
         return self.extract_document(text, doc_id, published).output(include_hidden)
 

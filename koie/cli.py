@@ -7,9 +7,10 @@ stderr, and a traceback only with ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import os
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -57,8 +58,9 @@ def user_errors(function: F) -> F:
                 sys.exit(128 + 13)
             if debug:
                 raise
-            click.echo(f"internal error: {error.__class__.__name__}: {error} (run with --debug for the traceback)",
-                       err=True)
+            click.echo(
+                f"internal error: {error.__class__.__name__}: {error} (run with --debug for the traceback)", err=True
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -106,10 +108,9 @@ def _leave_now(code: int) -> NoReturn:
     that imported koie.
     """
     for stream in (sys.stdout, sys.stderr):
-        try:
+        # a reader that went away (koie run ... | head), or a closed stream
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):  # a reader that went away (koie run ... | head), or a closed stream
-            pass
     os._exit(code)
 
 
@@ -118,8 +119,12 @@ def cache_options(function: F) -> F:
     analyses in the user's cache by default, so a second check, test or run after an edit does not
     load the Kiwi model for what it has seen."""
     function = click.option("--no-cache", is_flag=True, help="Do not read or write the analysis cache.")(function)
-    return click.option("--cache", "cache_path", type=click.Path(dir_okay=False),
-                        help="Analysis cache file (default: $XDG_CACHE_HOME/koie/analyses.sqlite).")(function)
+    return click.option(
+        "--cache",
+        "cache_path",
+        type=click.Path(dir_okay=False),
+        help="Analysis cache file (default: $XDG_CACHE_HOME/koie/analyses.sqlite).",
+    )(function)
 
 
 def _cache_file(cache_path: str | None, no_cache: bool) -> str | None:
@@ -146,31 +151,67 @@ def _load(rules: str, cache: str | None = None) -> Any:
 @click.argument("rules", type=click.Path(dir_okay=False))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write records here (default: stdout).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "table", "csv", "html"]), default="jsonl",
-              show_default=True, help="html: one self-contained page with every record and its explanation.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "table", "csv", "html"]),
+    default="jsonl",
+    show_default=True,
+    help="html: one self-contained page with every record and its explanation.",
+)
 @click.option("--explain", is_flag=True, help="Add each record's explanation (JSON Lines only).")
 @click.option("--all", "include_hidden", is_flag=True, help="Also output records of rules with output: false.")
 @click.option("--suppressed", is_flag=True, help="Also output records the overlap policy suppressed.")
 @click.option("--jsonl", "jsonl", is_flag=True, default=None, help="Read inputs as JSON Lines (id, text).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of input files.")
 @click.option("--lossy", is_flag=True, help="Replace undecodable bytes instead of skipping the document.")
-@click.option("--errors", "errors_file", type=click.Path(dir_okay=False), help="Write document problems here as JSON Lines.")
+@click.option(
+    "--errors", "errors_file", type=click.Path(dir_okay=False), help="Write document problems here as JSON Lines."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
-@click.option("--published", metavar="YYYY-MM-DD",
-              help="Publication date for relative dates (a JSON Lines 'published' field wins).")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Worker processes (default and 0: one per two cores, each keeping two busy, or one per "
-                   "core when the analyses are cached; a run of up to 128 documents stays in one process). "
-                   "Output is identical for any N.")
+@click.option(
+    "--published",
+    metavar="YYYY-MM-DD",
+    help="Publication date for relative dates (a JSON Lines 'published' field wins).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes (default and 0: one per two cores, each keeping two busy, or one per "
+    "core when the analyses are cached; a run of up to 128 documents stays in one process). "
+    "Output is identical for any N.",
+)
 @cache_options
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-              help="Skip (and report, E403) a document whose matching takes longer than this.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Skip (and report, E403) a document whose matching takes longer than this.",
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command with -o FILE.")
 @user_errors
-def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, explain: bool, include_hidden: bool,
-        suppressed: bool, jsonl: bool | None, encoding: str, lossy: bool, errors_file: str | None,
-        quiet: bool, published: str | None, workers: int | None, cache_path: str | None, no_cache: bool,
-        timeout: float | None, resume: bool) -> None:
+def run(
+    rules: str,
+    inputs: tuple[str, ...],
+    output: str | None,
+    fmt: str,
+    explain: bool,
+    include_hidden: bool,
+    suppressed: bool,
+    jsonl: bool | None,
+    encoding: str,
+    lossy: bool,
+    errors_file: str | None,
+    quiet: bool,
+    published: str | None,
+    workers: int | None,
+    cache_path: str | None,
+    no_cache: bool,
+    timeout: float | None,
+    resume: bool,
+) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
     from koie.analysis.cache import load_cached_pack
     from koie.run.parallel import choose_workers
@@ -182,11 +223,26 @@ def run(rules: str, inputs: tuple[str, ...], output: str | None, fmt: str, expla
     # the rule files are read and checked now; the rules compile while the first documents are analysed
     pack = load_cached_pack(rules, _cache_file(cache_path, no_cache), deferred=True)
     progress = Progress(count_documents(inputs, jsonl)) if wanted(quiet) else None
-    summary = run_corpus(pack, inputs, output=output, fmt=fmt, explain=explain, include_hidden=include_hidden,
-                         include_suppressed=suppressed, jsonl=jsonl, encoding=encoding, lossy=lossy,
-                         errors_file=errors_file, quiet=quiet, published=published,
-                         workers=choose_workers(workers), progress=progress, timeout=timeout, resume=resume,
-                         run_key=_run_key(rules, pack))
+    summary = run_corpus(
+        pack,
+        inputs,
+        output=output,
+        fmt=fmt,
+        explain=explain,
+        include_hidden=include_hidden,
+        include_suppressed=suppressed,
+        jsonl=jsonl,
+        encoding=encoding,
+        lossy=lossy,
+        errors_file=errors_file,
+        quiet=quiet,
+        published=published,
+        workers=choose_workers(workers),
+        progress=progress,
+        timeout=timeout,
+        resume=resume,
+        run_key=_run_key(rules, pack),
+    )
     if _COMMAND_LINE:
         _leave_now(1 if summary.failed else 0)
     if summary.failed:
@@ -209,32 +265,66 @@ def _run_key(rules: str, pack: Any) -> dict[str, Any]:
 @main.command(name="eval")
 @click.argument("rules", type=click.Path(dir_okay=False))
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False),
-              help="Gold pairs, JSON Lines: {doc, published, meetings: [[A, B]], optional: [[A, B]]}.")
-@click.option("--names", "names_path", type=click.Path(dir_okay=False),
-              help="JSON {canonical name: [aliases]} used to compare names.")
+@click.option(
+    "--gold",
+    "gold_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Gold pairs, JSON Lines: {doc, published, meetings: [[A, B]], optional: [[A, B]]}.",
+)
+@click.option(
+    "--names",
+    "names_path",
+    type=click.Path(dir_okay=False),
+    help="JSON {canonical name: [aliases]} used to compare names.",
+)
 @click.option("--label", default="MEETING", show_default=True, help="The relation label to grade.")
 @click.option("--roles", default="subject,object", show_default=True, help="The two roles that form a pair.")
 @click.option("--gold-key", default="meetings", show_default=True, help="The gold field holding the pairs.")
-@click.option("--status", default="asserted", show_default=True,
-              help="Only records whose attrs.status is this count (records without a status count too).")
+@click.option(
+    "--status",
+    default="asserted",
+    show_default=True,
+    help="Only records whose attrs.status is this count (records without a status count too).",
+)
 @click.option("--published", metavar="YYYY-MM-DD", help="Publication date when neither input nor gold gives one.")
 @click.option("--jsonl", "jsonl", is_flag=True, default=None, help="Read inputs as JSON Lines (id, text).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @cache_options
 @user_errors
-def evaluate_command(rules: str, inputs: tuple[str, ...], gold_path: str, names_path: str | None, label: str,
-                     roles: str, gold_key: str, status: str, published: str | None, jsonl: bool | None,
-                     fmt: str, cache_path: str | None, no_cache: bool) -> None:
+def evaluate_command(
+    rules: str,
+    inputs: tuple[str, ...],
+    gold_path: str,
+    names_path: str | None,
+    label: str,
+    roles: str,
+    gold_key: str,
+    status: str,
+    published: str | None,
+    jsonl: bool | None,
+    fmt: str,
+    cache_path: str | None,
+    no_cache: bool,
+) -> None:
     """Grade RULES' relation records on INPUT documents against gold pairs: precision, recall, F1, misses."""
     from koie.measure.evaluate import evaluate, read_gold, read_names, render_report
 
     role_names = tuple(r.strip() for r in roles.split(","))
     if len(role_names) != 2 or not all(role_names):
         raise click.BadParameter("give two roles separated by a comma, e.g. subject,object", param_hint="--roles")
-    report = evaluate(_load(rules, _cache_file(cache_path, no_cache)), read_gold(gold_path, gold_key), inputs, read_names(names_path), label,
-                      (role_names[0], role_names[1]), status=status, published=published, jsonl=jsonl,
-                      skip=[path for path in (gold_path, names_path) if path])
+    report = evaluate(
+        _load(rules, _cache_file(cache_path, no_cache)),
+        read_gold(gold_path, gold_key),
+        inputs,
+        read_names(names_path),
+        label,
+        (role_names[0], role_names[1]),
+        status=status,
+        published=published,
+        jsonl=jsonl,
+        skip=[path for path in (gold_path, names_path) if path],
+    )
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -261,8 +351,10 @@ def check(rules: tuple[str, ...], strict: bool, fmt: str, cache_path: str | None
         if fmt == "text":
             _echo_diagnostics(diagnostics)
             error_count = len([d for d in diagnostics if d.severity == "error"])
-            click.echo(f"{path}: {count_noun(error_count, 'error')}, {count_noun(len(diagnostics) - error_count, 'warning')}",
-                       err=True)
+            click.echo(
+                f"{path}: {count_noun(error_count, 'error')}, {count_noun(len(diagnostics) - error_count, 'warning')}",
+                err=True,
+            )
     if fmt == "json":
         click.echo(json.dumps([d.to_json() for d in all_diagnostics], ensure_ascii=False, indent=2))
     if failed:
@@ -278,8 +370,16 @@ def check(rules: tuple[str, ...], strict: bool, fmt: str, cache_path: str | None
 @click.option("--max-examples", type=int, default=None, help="Generated sentences per rule.")
 @cache_options
 @user_errors
-def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_properties: bool,
-         seed: int | None, max_examples: int | None, cache_path: str | None, no_cache: bool) -> None:
+def test(
+    rules: tuple[str, ...],
+    rule_ids: tuple[str, ...],
+    verbose: bool,
+    no_properties: bool,
+    seed: int | None,
+    max_examples: int | None,
+    cache_path: str | None,
+    no_cache: bool,
+) -> None:
     """Run every rule's examples (and generated properties); exit 1 on failure."""
     from koie.testing.examples import run_examples
 
@@ -320,8 +420,16 @@ def test(rules: tuple[str, ...], rule_ids: tuple[str, ...], verbose: bool, no_pr
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="With --html: write the page here.")
 @cache_options
 @user_errors
-def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_page: bool = False,
-            output: str | None = None, cache_path: str | None = None, no_cache: bool = False) -> None:
+def explain(
+    rules: str,
+    text: str,
+    rule_ids: tuple[str, ...],
+    fmt: str,
+    html_page: bool = False,
+    output: str | None = None,
+    cache_path: str | None = None,
+    no_cache: bool = False,
+) -> None:
     """Show the analysis of TEXT, every match with its trace, and why other rules did not match."""
     from koie.explain import explain_record, render_explanation, render_why_not, why_not
 
@@ -337,8 +445,13 @@ def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_pag
     if html_page:
         from koie.report.html import write_explain_page
 
-        write_explain_page(pack, extraction, lost, {rule: why_not(pack.compiled, extraction.document, rule, kept)
-                                                    for rule in unmatched}, output)
+        write_explain_page(
+            pack,
+            extraction,
+            lost,
+            {rule: why_not(pack.compiled, extraction.document, rule, kept) for rule in unmatched},
+            output,
+        )
         return
     if output:
         raise click.UsageError("-o/--output is for the --html page")
@@ -380,11 +493,18 @@ def explain(rules: str, text: str, rule_ids: tuple[str, ...], fmt: str, html_pag
 @click.option("--jsonl", "jsonl", is_flag=True, default=None, help="Read inputs as JSON Lines (id, text).")
 @cache_options
 @user_errors
-def profile(rules: str, inputs: tuple[str, ...], top: int | None, fmt: str, jsonl: bool | None,
-            cache_path: str | None, no_cache: bool) -> None:
+def profile(
+    rules: str,
+    inputs: tuple[str, ...],
+    top: int | None,
+    fmt: str,
+    jsonl: bool | None,
+    cache_path: str | None,
+    no_cache: bool,
+) -> None:
     """Time RULES on INPUT documents, rule by rule, with what each rule needs a sentence to hold."""
-    from koie.run.inputs import DocumentProblem, read_inputs
     from koie.measure.profile import profile_pack, render_profile
+    from koie.run.inputs import DocumentProblem, read_inputs
 
     pack = _load(rules, _cache_file(cache_path, no_cache))
     texts = []

@@ -33,8 +33,12 @@ if TYPE_CHECKING:  # dask is an optional extra, imported when used
     import dask.bag as db
 
 
-def read_documents(urlpath: str | list[str], jsonl: bool | None = None, encoding: str = "utf-8",
-                   storage_options: dict[str, Any] | None = None) -> db.Bag:
+def read_documents(
+    urlpath: str | list[str],
+    jsonl: bool | None = None,
+    encoding: str = "utf-8",
+    storage_options: dict[str, Any] | None = None,
+) -> db.Bag:
     """A bag of ``{"id", "text", ...}`` documents from any fsspec path or glob.
 
     JSON Lines files (``.jsonl``/``.ndjson``, or ``jsonl=True``) give one
@@ -84,8 +88,9 @@ def _worker_pack(pack: Pack) -> Pack:
     return Pack(pack.compiled, shared)
 
 
-def _partition_records(documents: Iterable[dict[str, Any]], pack: Pack, options: tuple[Any, ...]
-                       ) -> Iterator[dict[str, Any]]:
+def _partition_records(
+    documents: Iterable[dict[str, Any]], pack: Pack, options: tuple[Any, ...]
+) -> Iterator[dict[str, Any]]:
     pack = _worker_pack(pack)
     batch: list[InputDocument] = []
     for item in documents:
@@ -103,8 +108,14 @@ def _partition_records(documents: Iterable[dict[str, Any]], pack: Pack, options:
             yield from rows
 
 
-def records_bag(pack: Pack, documents: db.Bag, explain: bool = False, include_hidden: bool = False,
-                include_suppressed: bool = False, published: str | None = None) -> db.Bag:
+def records_bag(
+    pack: Pack,
+    documents: db.Bag,
+    explain: bool = False,
+    include_hidden: bool = False,
+    include_suppressed: bool = False,
+    published: str | None = None,
+) -> db.Bag:
     """Records (the JSON dicts ``koie run`` writes) of every document of a bag, in bag order.
 
     ``documents`` holds dicts with ``text`` and ``id`` (as :func:`read_documents` gives) or plain strings.
@@ -125,16 +136,32 @@ def records_dataframe(pack: Pack, frame: Any, text: str = "text", id: str = "id"
     import pandas as pd
 
     bag = frame.to_bag(format="dict").map_partitions(
-        lambda part: [{"id": str(d.get(id, "")), "text": d[text]} for d in part])
+        lambda part: [{"id": str(d.get(id, "")), "text": d[text]} for d in part]
+    )
     flat = records_bag(pack, bag, **options).map(_flat_row)
-    meta = pd.DataFrame({"doc": pd.Series(dtype=object), "rule": pd.Series(dtype=object),
-                         "label": pd.Series(dtype=object), "start": pd.Series(dtype="int64"),
-                         "end": pd.Series(dtype="int64"), "text": pd.Series(dtype=object),
-                         "args": pd.Series(dtype=object), "attrs": pd.Series(dtype=object)})
+    meta = pd.DataFrame(
+        {
+            "doc": pd.Series(dtype=object),
+            "rule": pd.Series(dtype=object),
+            "label": pd.Series(dtype=object),
+            "start": pd.Series(dtype="int64"),
+            "end": pd.Series(dtype="int64"),
+            "text": pd.Series(dtype=object),
+            "args": pd.Series(dtype=object),
+            "attrs": pd.Series(dtype=object),
+        }
+    )
     return flat.to_dataframe(meta=meta)
 
 
 def _flat_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {"doc": row["doc"], "rule": row["rule"], "label": row["label"], "start": row["start"], "end": row["end"],
-            "text": row["text"], "args": json.dumps(row["args"], ensure_ascii=False),
-            "attrs": json.dumps(row["attrs"], ensure_ascii=False)}
+    return {
+        "doc": row["doc"],
+        "rule": row["rule"],
+        "label": row["label"],
+        "start": row["start"],
+        "end": row["end"],
+        "text": row["text"],
+        "args": json.dumps(row["args"], ensure_ascii=False),
+        "attrs": json.dumps(row["attrs"], ensure_ascii=False),
+    }

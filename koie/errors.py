@@ -218,5 +218,6 @@ class SourceText:
 
     def diagnostic(self, code: str, message: str, offset: int, length: int = 1, **extra: Any) -> Diagnostic:
         line, col = self.position(offset)
-        return Diagnostic(code, message, file=self.name, line=line, col=col,
-                          source_line=self.line(line), length=length, **extra)
+        return Diagnostic(
+            code, message, file=self.name, line=line, col=col, source_line=self.line(line), length=length, **extra
+        )

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from koie.lang.compile import Program
+from koie.analysis.morphemes import AnalyzedDocument, Morpheme
 from koie.engine.extract import (
     CompiledPack,
     Record,
     _spans_for,
 )
-from koie.vm.match import MatchInput, Progress, find_matches
-from koie.analysis.morphemes import AnalyzedDocument, Morpheme
+from koie.lang.compile import Program
 from koie.lang.resolve import ResolvedRule
+from koie.vm.match import MatchInput, Progress, find_matches
 
 
 def _morpheme_json(morpheme: Morpheme) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
     assert document is not None, "records carry their document"
     sentence = document.sentences[record.sentence]
     if record.rule.startswith("repeat:"):
-        return _explain_repeat(pack, record, sentence.morphemes[record.first:record.last])
+        return _explain_repeat(pack, record, sentence.morphemes[record.first : record.last])
     compiled = pack.rule(record.rule)
     rule = compiled.rule
     steps: list[dict[str, Any]] = []
@@ -53,8 +53,12 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
         filler = step.filler
         if isinstance(filler, Record):
             entry["filled_by"] = {
-                "rule": filler.rule, "label": filler.label, "text": filler.text,
-                "start": filler.start, "end": filler.end, "where": pack.rule(filler.rule).rule.spec.where,
+                "rule": filler.rule,
+                "label": filler.label,
+                "text": filler.text,
+                "start": filler.start,
+                "end": filler.end,
+                "where": pack.rule(filler.rule).rule.spec.where,
             }
         steps.append(entry)
     explanation: dict[str, Any] = {
@@ -66,9 +70,14 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
     }
     if record.suppressed_by is not None:
         winner = record.suppressed_by
-        explanation["suppressed_by"] = {"rule": winner.rule, "label": winner.label, "text": winner.text,
-                                        "start": winner.start, "end": winner.end,
-                                        "policy": pack.resolved.overlap_policy(record.label)}
+        explanation["suppressed_by"] = {
+            "rule": winner.rule,
+            "label": winner.label,
+            "text": winner.text,
+            "start": winner.start,
+            "end": winner.end,
+            "policy": pack.resolved.overlap_policy(record.label),
+        }
     return explanation
 
 
@@ -80,18 +89,32 @@ def _explain_repeat(pack: CompiledPack, record: Record, morphemes: Any) -> dict[
         "label": record.label,
         "where": where,
         "pattern": f"another mention of {source.get('text')!r} (mentions: {{{record.label}: {{repeat: true}}}})",
-        "steps": [{
-            "element": f"= {source.get('text')!r}", "kind": "repeat", "where": where, "analysis": "",
-            "morphemes": [_morpheme_json(m) for m in morphemes], "text": record.text,
-            "start": record.start, "end": record.end,
-            "filled_by": {"rule": "", "label": record.label, "text": source.get("text"),
-                          "start": source.get("start"), "end": source.get("end"), "where": where},
-        }],
+        "steps": [
+            {
+                "element": f"= {source.get('text')!r}",
+                "kind": "repeat",
+                "where": where,
+                "analysis": "",
+                "morphemes": [_morpheme_json(m) for m in morphemes],
+                "text": record.text,
+                "start": record.start,
+                "end": record.end,
+                "filled_by": {
+                    "rule": "",
+                    "label": record.label,
+                    "text": source.get("text"),
+                    "start": source.get("start"),
+                    "end": source.get("end"),
+                    "where": where,
+                },
+            }
+        ],
     }
 
 
-def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
-            kept: dict[str, list[Record]]) -> list[dict[str, Any]]:
+def why_not(
+    pack: CompiledPack, document: AnalyzedDocument, rule_id: str, kept: dict[str, list[Record]]
+) -> list[dict[str, Any]]:
     """For each sentence, how far ``rule_id`` got and which element failed on which morpheme."""
     compiled = pack.rule(rule_id)
     rule = compiled.rule
@@ -100,8 +123,9 @@ def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
         spans = _spans_for(index, rule.slot_labels, kept)
         missing = sorted(label for label in rule.slot_labels if not any(s.label == label for s in spans))
         progress = Progress(ignore=frozenset(e.id for e in rule.elements if e.kind in ("gap", "any")))
-        find_matches(compiled.program, MatchInput(sentence.morphemes, document.text, spans,
-                                                  pack.resolved.lexicons), progress)
+        find_matches(
+            compiled.program, MatchInput(sentence.morphemes, document.text, spans, pack.resolved.lexicons), progress
+        )
         report: dict[str, Any] = {"rule": rule.id, "where": rule.spec.where, "sentence": index}
         if progress.furthest < 0:
             report["reason"] = _nowhere_reason(compiled.program, rule, sentence.morphemes, progress, report)
@@ -109,13 +133,14 @@ def why_not(pack: CompiledPack, document: AnalyzedDocument, rule_id: str,
             morphemes = sentence.morphemes
             got = morphemes[progress.start : progress.furthest]
             report["matched"] = {
-                "text": document.text[min((m.start for m in got), default=0):max((m.end for m in got), default=0)],
+                "text": document.text[min((m.start for m in got), default=0) : max((m.end for m in got), default=0)],
                 "morphemes": [m.notation for m in got],
             }
             waiting = (progress.expected - {progress.last}) or progress.expected
             expected = [rule.elements[e] for e in sorted(waiting) if 0 <= e < len(rule.elements)]
-            report["expected"] = [{"element": e.text, "kind": e.kind, "analysis": e.analysis, "where": e.where}
-                                  for e in expected]
+            report["expected"] = [
+                {"element": e.text, "kind": e.kind, "analysis": e.analysis, "where": e.where} for e in expected
+            ]
             if progress.furthest < len(morphemes):
                 found = morphemes[progress.furthest]
                 report["found"] = _morpheme_json(found) | {"notation": found.notation}
@@ -138,8 +163,9 @@ def _first_consumers(program: Program) -> list[int]:
     return found
 
 
-def _nowhere_reason(program: Program, rule: ResolvedRule, morphemes: Sequence[Morpheme], progress: Progress,
-                    report: dict[str, Any]) -> str:
+def _nowhere_reason(
+    program: Program, rule: ResolvedRule, morphemes: Sequence[Morpheme], progress: Progress, report: dict[str, Any]
+) -> str:
     """Why no attempt consumed anything: a condition stopped every one, or the first elements matched nowhere.
 
     The first element written is often a look-around (``(?<! …) $NAME``), which
@@ -150,11 +176,16 @@ def _nowhere_reason(program: Program, rule: ResolvedRule, morphemes: Sequence[Mo
     if progress.stopped:
         element, position = min(progress.stopped.items(), key=lambda item: (item[1], item[0]))
         condition = rule.elements[element].text if 0 <= element < len(rule.elements) else "?"
-        where = f"{morphemes[position].notation} at {morphemes[position].start}" if position < len(morphemes) \
+        where = (
+            f"{morphemes[position].notation} at {morphemes[position].start}"
+            if position < len(morphemes)
             else "the end of the sentence"
-        report["stopped"] = [{"element": rule.elements[e].text, "kind": rule.elements[e].kind, "position": p}
-                             for e, p in sorted(progress.stopped.items(), key=lambda item: (item[1], item[0]))
-                             if 0 <= e < len(rule.elements)]
+        )
+        report["stopped"] = [
+            {"element": rule.elements[e].text, "kind": rule.elements[e].kind, "position": p}
+            for e, p in sorted(progress.stopped.items(), key=lambda item: (item[1], item[0]))
+            if 0 <= e < len(rule.elements)
+        ]
         if program.start is not None:  # threads start only where the first element can succeed
             return f"{first} could start at {where}, but the condition {condition} failed there"
         return f"no attempt got past the start: the condition {condition} failed first at {where}"
@@ -175,16 +206,20 @@ def render_explanation(explanation: dict[str, Any]) -> str:
         lines.append(line)
     if "suppressed_by" in explanation:
         winner = explanation["suppressed_by"]
-        lines.append(f"  suppressed by {winner['rule']} {winner['text']!r} [{winner['start']}:{winner['end']}]"
-                     f" under the {winner['policy']!r} policy")
+        lines.append(
+            f"  suppressed by {winner['rule']} {winner['text']!r} [{winner['start']}:{winner['end']}]"
+            f" under the {winner['policy']!r} policy"
+        )
     return "\n".join(lines)
 
 
 def render_why_not(report: dict[str, Any]) -> str:
     lines = [f"rule {report['rule']} at {report['where']}: no match in sentence {report['sentence'] + 1}"]
     if "missing_labels" in report:
-        lines.append(f"  needs {', '.join('[' + l + ']' for l in report['missing_labels'])}, "
-                     "but no such span was found in the sentence")
+        lines.append(
+            f"  needs {', '.join('[' + label + ']' for label in report['missing_labels'])}, "
+            "but no such span was found in the sentence"
+        )
     if "reason" in report:
         lines.append(f"  {report['reason']}")
     if "matched" in report:
@@ -196,8 +231,9 @@ def render_why_not(report: dict[str, Any]) -> str:
         found = report["found"]
         where = f"{found['notation']} at {found['start']}" if found else "the end of the sentence"
         if elements:
-            expected = ", ".join(f"{e['element']} ({e['analysis']})" if e["analysis"] else e["element"]
-                                 for e in elements)
+            expected = ", ".join(
+                f"{e['element']} ({e['analysis']})" if e["analysis"] else e["element"] for e in elements
+            )
             lines.append(f"  then expected {expected} but found {where}")
         for condition in conditions:
             lines.append(f"  then the condition {condition['element']} failed before {where}")

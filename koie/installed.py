@@ -24,13 +24,14 @@ def installed_version(distribution: str) -> str | None:
         try:
             with os.scandir(entry or ".") as found:
                 # NAME is normalised in a wheel's directory (kiwipiepy_model-0.24.0.dist-info)
-                names = sorted(e.name for e in found
-                               if e.name.endswith(".dist-info") and e.name.lower().startswith(prefix))
+                names = sorted(
+                    e.name for e in found if e.name.endswith(".dist-info") and e.name.lower().startswith(prefix)
+                )
         except OSError:
             continue
         for name in names:
             try:
-                metadata = open(os.path.join(entry or ".", name, "METADATA"), encoding="utf-8")
+                metadata = open(os.path.join(entry or ".", name, "METADATA"), encoding="utf-8")  # noqa: SIM115 (with below)
             except OSError:
                 continue
             with metadata:

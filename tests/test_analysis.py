@@ -9,13 +9,16 @@ import pytest
 from koie.analysis.kiwi import PINNED_KIWIPIEPY, PINNED_MODEL, normalize_for_analysis, split_into_pieces
 
 
-@pytest.mark.parametrize("text", [
-    "이재용 삼성전자 회장이 젠슨 황 엔비디아 CEO와 만났다.",
-    "ＣＥＯ와 만났다.\u200b둘째 문장이다.",       # full-width Latin and a zero-width space
-    "😀 이모지 뒤에도 회장이 만났다. 漢字 表記도 있다.",
-    "첫 줄이다.\r\n\r\n둘째 줄이다.\n",
-    "CEO다. 만났다. 회동했다.",                      # zero-length and overlapping morphemes
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "이재용 삼성전자 회장이 젠슨 황 엔비디아 CEO와 만났다.",
+        "ＣＥＯ와 만났다.\u200b둘째 문장이다.",  # full-width Latin and a zero-width space
+        "😀 이모지 뒤에도 회장이 만났다. 漢字 表記도 있다.",
+        "첫 줄이다.\r\n\r\n둘째 줄이다.\n",
+        "CEO다. 만났다. 회동했다.",  # zero-length and overlapping morphemes
+    ],
+)
 def test_analysis_offsets_slice_the_original_text(kiwi, text: str) -> None:
     document = kiwi.analyze(text)
     assert document.text == text
@@ -26,7 +29,7 @@ def test_analysis_offsets_slice_the_original_text(kiwi, text: str) -> None:
             assert 0 <= morpheme.start <= morpheme.end <= len(text)
             assert morpheme.start >= previous_start
             previous_start = morpheme.start
-            surface = text[morpheme.start:morpheme.end]
+            surface = text[morpheme.start : morpheme.end]
             assert not surface.isspace()
 
 
@@ -47,7 +50,7 @@ def test_analysis_pieces_cover_long_lines() -> None:
     pieces = split_into_pieces(text, max_piece=1000)
     assert all(len(p) <= 1000 for _, p in pieces)
     for offset, piece in pieces:
-        assert text[offset:offset + len(piece)] == piece
+        assert text[offset : offset + len(piece)] == piece
 
 
 def test_analysis_versions_are_the_pinned_ones(kiwi) -> None:
@@ -62,8 +65,10 @@ def test_analysis_versions_from_metadata_are_the_modules_own() -> None:
 
     from koie.analysis.kiwi import KiwiAnalyzer
 
-    assert KiwiAnalyzer().versions() == {"kiwipiepy": kiwipiepy.__version__,
-                                         "kiwipiepy_model": kiwipiepy_model.__version__}
+    assert KiwiAnalyzer().versions() == {
+        "kiwipiepy": kiwipiepy.__version__,
+        "kiwipiepy_model": kiwipiepy_model.__version__,
+    }
 
 
 def test_analysis_a_run_served_by_the_cache_never_imports_kiwipiepy(tmp_path: Path) -> None:
@@ -76,9 +81,18 @@ def test_analysis_a_run_served_by_the_cache_never_imports_kiwipiepy(tmp_path: Pa
     cache = tmp_path / "cache.sqlite"
     run = ["run", "examples/hello.yaml", str(document), "-q", "--cache", str(cache)]
     subprocess.run([sys.executable, "-m", "koie", *run, "-o", str(tmp_path / "cold.jsonl")], check=True)
-    warm = subprocess.run([sys.executable, "-c", "import sys; from koie.cli import main\n"
-                           f"main({run + ['-o', str(tmp_path / 'warm.jsonl')]!r}, standalone_mode=False)\n"
-                           "print('kiwipiepy' in sys.modules)"], check=True, capture_output=True, text=True)
+    warm = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from koie.cli import main\n"
+            f"main({run + ['-o', str(tmp_path / 'warm.jsonl')]!r}, standalone_mode=False)\n"
+            "print('kiwipiepy' in sys.modules)",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     assert warm.stdout.strip() == "False", warm.stderr
     assert (tmp_path / "warm.jsonl").read_bytes() == (tmp_path / "cold.jsonl").read_bytes()
 
@@ -98,10 +112,15 @@ def test_native_conversion_gives_the_python_conversion(kiwi, monkeypatch) -> Non
 
     if analysis._native is None:
         pytest.skip("the native module is not in use (KOIE_MATCHER=python or not built)")
-    texts = ["이재용 삼성전자 회장이 젠슨 황 엔비디아 CEO와 만났다.\n\n둘째 문단에서 그는 회동했다고 말했다.",
-             "ＣＥＯ와 만났다.\u200b둘째 문장이다.  \t 셋째\u3000문장.", "😀 이모지 뒤에도 회장이 만났다. 漢字 表記도 있다.",
-             "CEO다. 만났다. 듣고 걸었다. " * 300,  # more than one piece per line
-             "", "   ", "\n첫 줄\r\n\r\n둘째 줄\n"]
+    texts = [
+        "이재용 삼성전자 회장이 젠슨 황 엔비디아 CEO와 만났다.\n\n둘째 문단에서 그는 회동했다고 말했다.",
+        "ＣＥＯ와 만났다.\u200b둘째 문장이다.  \t 셋째\u3000문장.",
+        "😀 이모지 뒤에도 회장이 만났다. 漢字 表記도 있다.",
+        "CEO다. 만났다. 듣고 걸었다. " * 300,  # more than one piece per line
+        "",
+        "   ",
+        "\n첫 줄\r\n\r\n둘째 줄\n",
+    ]
     native_documents = kiwi.analyze_many(texts)
     monkeypatch.setattr(analysis, "_native", None)
     python_documents = kiwi.analyze_many(texts)
@@ -133,8 +152,12 @@ def test_normalize_for_analysis_is_the_character_map_whatever_the_text() -> None
     rng = random.Random(7)
     texts = ["", "홍길동 회장이 왔다.", "".join(mapped), "ＣＥＯ와\u200b만나\ud800", "\x00\t\n\r\x7f"]
     for _ in range(3000):
-        texts.append("".join(rng.choice([rng.choice(mapped), "가", "a", " ", "\n", chr(rng.randrange(0x110000))])
-                             for _ in range(rng.randrange(12))))
+        texts.append(
+            "".join(
+                rng.choice([rng.choice(mapped), "가", "a", " ", "\n", chr(rng.randrange(0x110000))])
+                for _ in range(rng.randrange(12))
+            )
+        )
     for text in texts:
         normalized = normalize_for_analysis(text)
         assert normalized == text.translate(_CHAR_MAP) and len(normalized) == len(text)
@@ -152,8 +175,10 @@ def test_installed_versions_are_what_importlib_metadata_reads() -> None:
         assert installed_version(distribution) == metadata.version(distribution)
     assert installed_version("kiwipiepy-model") == metadata.version("kiwipiepy_model")  # a name as pip spells it
     assert installed_version("no_such_distribution_here") is None
-    assert _read_installed_versions() == {"kiwipiepy": metadata.version("kiwipiepy"),
-                                          "kiwipiepy_model": metadata.version("kiwipiepy_model")}
+    assert _read_installed_versions() == {
+        "kiwipiepy": metadata.version("kiwipiepy"),
+        "kiwipiepy_model": metadata.version("kiwipiepy_model"),
+    }
 
 
 def test_installed_version_reads_the_first_dist_info_on_the_path(tmp_path, monkeypatch) -> None:
@@ -164,13 +189,13 @@ def test_installed_version_reads_the_first_dist_info_on_the_path(tmp_path, monke
     broken, good, later = tmp_path / "broken", tmp_path / "good", tmp_path / "later"
     (broken / "foo_bar-0.0.1.dist-info").mkdir(parents=True)  # no METADATA: skipped
     (broken / "foo_bar-0.0.2.dist-info").mkdir(parents=True)  # no Version header: skipped
-    (broken / "foo_bar-0.0.2.dist-info" / "METADATA").write_text("Name: foo-bar\n\nVersion: 7.7.7\n",
-                                                                  encoding="utf-8")
+    (broken / "foo_bar-0.0.2.dist-info" / "METADATA").write_text("Name: foo-bar\n\nVersion: 7.7.7\n", encoding="utf-8")
     for place, version in ((good, "1.2.3"), (later, "9.9.9")):
         (place / f"foo_bar-{version}.dist-info").mkdir(parents=True)
         (place / f"foo_bar-{version}.dist-info" / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: foo-bar\nVersion: {version}\n\nVersion: 0.0.0 (the description)\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     monkeypatch.setattr("sys.path", [str(tmp_path / "missing"), str(broken), str(good), str(later)])
     assert installed_version("foo-bar") == installed_version("foo_bar") == installed_version("Foo_Bar") == "1.2.3"
     assert installed_version("foo") is None
@@ -229,8 +254,15 @@ def test_analysis_stream_sends_a_repeated_piece_once(monkeypatch) -> None:
 
     headline = "삼성전자 회장 엔비디아 CEO 회동"
     long_line = " ".join(["반복되는 긴 문장의 조각"] * (MAX_PIECE // 10))
-    texts = [f"{headline}\n\n{headline} 본문 첫 줄\n사진 설명\n{headline}", "", "사진 설명\n다른 줄",
-             "  \n", long_line, f"{long_line}\n{headline}", "마지막 줄\n마지막 줄"]
+    texts = [
+        f"{headline}\n\n{headline} 본문 첫 줄\n사진 설명\n{headline}",
+        "",
+        "사진 설명\n다른 줄",
+        "  \n",
+        long_line,
+        f"{long_line}\n{headline}",
+        "마지막 줄\n마지막 줄",
+    ]
     documents, given = _stream_with(monkeypatch, texts)
     every_piece, every_given = _stream_with(monkeypatch, texts, kept_chars=0)
     assert documents == every_piece

@@ -59,8 +59,9 @@ def _corpus(tmp_path: Path) -> Path:
     return directory
 
 
-def test_bad_documents_reported_and_others_processed(word_pack: Pack, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_documents_reported_and_others_processed(
+    word_pack: Pack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus = _corpus(tmp_path)
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
     summary = run_corpus(word_pack, (str(corpus),), output=str(out), errors_file=str(errors))
@@ -78,7 +79,7 @@ def test_bad_documents_reported_and_others_processed(word_pack: Pack, tmp_path: 
     # offsets are sacred: every record's span is its text in the document as decoded
     for record in records:
         text = Path(record["doc"]).read_bytes().decode("utf-8-sig")
-        assert text[record["start"]:record["end"]] == record["text"]
+        assert text[record["start"] : record["end"]] == record["text"]
         assert record["text"].endswith("회장")
 
 
@@ -110,15 +111,16 @@ def test_bad_documents_lossy_keeps_one_character_per_bad_byte() -> None:
 def test_bad_documents_lossy_run_processes_and_warns(word_pack: Pack, tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
-    summary = run_corpus(word_pack, (str(corpus / "04-invalid.txt"),), output=str(out), errors_file=str(errors),
-                         lossy=True, quiet=True)
+    summary = run_corpus(
+        word_pack, (str(corpus / "04-invalid.txt"),), output=str(out), errors_file=str(errors), lossy=True, quiet=True
+    )
     assert not summary.failed
     (problem,) = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     assert problem["code"] == "W401"
     text = (corpus / "04-invalid.txt").read_bytes().decode("utf-8", errors="koie-replace")
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["text"] for r in records] == ["홍길동 회장", "김 회장"]
-    assert all(text[r["start"]:r["end"]] == r["text"] for r in records)
+    assert all(text[r["start"] : r["end"]] == r["text"] for r in records)
 
 
 def test_bad_documents_other_encoding(word_pack: Pack, tmp_path: Path) -> None:
@@ -131,12 +133,23 @@ def test_bad_documents_other_encoding(word_pack: Pack, tmp_path: Path) -> None:
 
 def test_bad_documents_jsonl_bad_lines_skipped(word_pack: Pack, tmp_path: Path) -> None:
     path = tmp_path / "docs.jsonl"
-    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "a", "text": "홍길동 회장"}, ensure_ascii=False).encode()
-                     + b"\n{not json\n" + b'{"id": "c"}\n' + b'{"id": "d", "text": "\xff"}\n'
-                     + json.dumps({"id": "e", "text": "김 회장"}, ensure_ascii=False).encode() + b"\n")
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps({"id": "a", "text": "홍길동 회장"}, ensure_ascii=False).encode()
+        + b"\n{not json\n"
+        + b'{"id": "c"}\n'
+        + b'{"id": "d", "text": "\xff"}\n'
+        + json.dumps({"id": "e", "text": "김 회장"}, ensure_ascii=False).encode()
+        + b"\n"
+    )
     items = list(read_inputs((str(path),)))
     assert [(i.id, getattr(i, "code", None)) for i in items] == [
-        ("a", None), (f"{path}:2", "E401"), (f"{path}:3", "E401"), (f"{path}:4", "E401"), ("e", None)]
+        ("a", None),
+        (f"{path}:2", "E401"),
+        (f"{path}:3", "E401"),
+        (f"{path}:4", "E401"),
+        ("e", None),
+    ]
 
 
 @pytest.mark.parametrize("lossy", [False, True])
@@ -145,11 +158,15 @@ def test_bad_documents_jsonl_lone_surrogates(hello_pack: Pack, tmp_path: Path, l
     whole run when a record's text took it in. Now it is E401 (the document is skipped), or with
     --lossy U+FFFD in its place (W401), one character for one, so offsets stay those of the input."""
     path = tmp_path / "docs.jsonl"
-    path.write_text('{"id": "a", "text": "홍길동 회장이 \\ud800 김철수 대표와 만났다."}\n'
-                    '{"id": "b\\udc80", "text": "이영희 사장이 왔다."}\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "text": "홍길동 회장이 \\ud800 김철수 대표와 만났다."}\n'
+        '{"id": "b\\udc80", "text": "이영희 사장이 왔다."}\n',
+        encoding="utf-8",
+    )
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
-    summary = run_corpus(hello_pack, (str(path),), output=str(out), errors_file=str(errors), quiet=True,
-                         lossy=lossy, include_hidden=True)
+    summary = run_corpus(
+        hello_pack, (str(path),), output=str(out), errors_file=str(errors), quiet=True, lossy=lossy, include_hidden=True
+    )
     problems = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     assert [(p["doc"], p["code"]) for p in problems] == [("a", "W401" if lossy else "E401")]
     assert "lone surrogate (\\ud800) at character 8" in problems[0]["message"]
@@ -159,7 +176,7 @@ def test_bad_documents_jsonl_lone_surrogates(hello_pack: Pack, tmp_path: Path, l
     text = "홍길동 회장이 \ufffd 김철수 대표와 만났다."
     for record in records:
         if record["doc"] == "a":
-            assert text[record["start"]:record["end"]] == record["text"]
+            assert text[record["start"] : record["end"]] == record["text"]
 
 
 def test_analysis_takes_a_lone_surrogate_one_for_one(hello_pack: Pack) -> None:
@@ -179,12 +196,15 @@ def test_bad_documents_exit_code_and_errors_file_from_cli(tmp_path: Path) -> Non
     corpus.mkdir()
     (corpus / "a.txt").write_bytes(b"\x00\x01\x02\x03" * 50)
     (corpus / "b.txt").write_bytes(b"")
-    result = CliRunner().invoke(main, ["run", "examples/hello.yaml", str(corpus), "--errors",
-                                       str(tmp_path / "e.jsonl"), "-q", "--no-cache"])
+    result = CliRunner().invoke(
+        main, ["run", "examples/hello.yaml", str(corpus), "--errors", str(tmp_path / "e.jsonl"), "-q", "--no-cache"]
+    )
     assert result.exit_code == 1, result.output
     problems = [json.loads(line) for line in (tmp_path / "e.jsonl").read_text().splitlines()]
-    assert [(p["doc"], p["code"]) for p in problems] == [(str(corpus / "a.txt"), "E401"),
-                                                         (str(corpus / "b.txt"), "E402")]
+    assert [(p["doc"], p["code"]) for p in problems] == [
+        (str(corpus / "a.txt"), "E401"),
+        (str(corpus / "b.txt"), "E402"),
+    ]
 
 
 def test_bad_documents_large_single_line_and_many_sentences(word_pack: Pack, tmp_path: Path) -> None:
@@ -205,7 +225,7 @@ def test_bad_documents_large_single_line_and_many_sentences(word_pack: Pack, tmp
     assert summary.records == line.count("회장") + 100_000
     with out.open(encoding="utf-8") as handle:
         last = json.loads(handle.readline())
-    assert line[last["start"]:last["end"]] == "홍길동 회장"
+    assert line[last["start"] : last["end"]] == "홍길동 회장"
 
 
 def test_bad_documents_memory_bounded_by_largest_document(word_pack: Pack, tmp_path: Path) -> None:
@@ -238,8 +258,8 @@ def test_bad_documents_offsets_through_kiwi(hello_pack: Pack, tmp_path: Path) ->
     assert not summary.problems
     (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert record["start"] == text.index("홍길동")
-    assert text[record["start"]:record["end"]] == record["text"]
-    assert text[record["args"]["object"]["start"]:record["args"]["object"]["end"]] == "김철수"
+    assert text[record["start"] : record["end"]] == record["text"]
+    assert text[record["args"]["object"]["start"] : record["args"]["object"]["end"]] == "김철수"
 
 
 def test_a_document_the_analyser_fails_on_is_reported_and_its_batch_goes_on(word_pack: Pack, tmp_path: Path) -> None:
@@ -283,8 +303,12 @@ def test_koie_command_exit_code_and_streams(tmp_path: Path) -> None:
     corpus.mkdir()
     (corpus / "good.txt").write_text("홍길동 사장이 김철수 대표와 만났다.\n", encoding="utf-8")
     (corpus / "bad.txt").write_bytes(b"\xff\xfe\x00broken")
-    done = subprocess.run([sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache"],
-                          capture_output=True, text=True, env={**os.environ, "KOIE_NO_PROGRESS": "1"})
+    done = subprocess.run(
+        [sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KOIE_NO_PROGRESS": "1"},
+    )
     assert done.returncode == 1, done.stderr
     assert '"rule": "met"' in done.stdout and done.stdout.endswith("\n")
     assert "bad.txt" in done.stderr and "1 problem" in done.stderr
@@ -302,8 +326,9 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path: Path) -> None:
     for number in range(40):
         (corpus / f"d{number:02d}.txt").write_text("홍길동 사장이 김철수 대표와 만났다.\n" * 50, encoding="utf-8")
     command = [sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache"]
-    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           env={**os.environ, "KOIE_NO_PROGRESS": "1"})
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "KOIE_NO_PROGRESS": "1"}
+    )
     assert run.stdout is not None and run.stderr is not None
     first = run.stdout.readline()
     run.stdout.close()  # the reader goes away after one line, as head -1 does
@@ -318,6 +343,7 @@ def test_a_broken_pipe_that_is_not_stdout_stays_an_internal_error(monkeypatch: p
     from click.testing import CliRunner
 
     from koie import cli
+
     def broken(*_: object, **__: object) -> None:
         raise BrokenPipeError("a worker's pipe")
 
@@ -379,8 +405,9 @@ def test_a_streamed_run_redoes_only_what_the_failed_stream_held(word_pack: Pack,
     assert analyzer.read > BATCH + 4  # the stream went on after the failure
 
 
-def test_a_streamed_run_keeps_its_analyses_within_the_window(word_pack: Pack, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_streamed_run_keeps_its_analyses_within_the_window(
+    word_pack: Pack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The analysing thread runs at most STREAM_WINDOW documents ahead of the matching, however
     fast it is: memory stays bounded."""
     import koie.run.runner as runner
@@ -396,15 +423,20 @@ def test_a_streamed_run_keeps_its_analyses_within_the_window(word_pack: Pack, tm
 
     monkeypatch.setattr(runner, "document_records", counted)
     count = 12 * runner.BATCH
-    summary = run_corpus(Pack(word_pack.compiled, analyzer), (str(_numbered_corpus(tmp_path, count)),),
-                         output=str(tmp_path / "out.jsonl"), quiet=True)
+    summary = run_corpus(
+        Pack(word_pack.compiled, analyzer),
+        (str(_numbered_corpus(tmp_path, count)),),
+        output=str(tmp_path / "out.jsonl"),
+        quiet=True,
+    )
     assert summary.documents == count and analyzer.read == count
     # waiting in the window, the batch being matched (counted when it is done), the text being read
     assert analyzer.ahead <= runner.STREAM_WINDOW + runner.BATCH + 1, analyzer.ahead
 
 
-def test_a_streamed_run_reports_unreadable_inputs_after_the_batches_before(word_pack: Pack, tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_streamed_run_reports_unreadable_inputs_after_the_batches_before(
+    word_pack: Pack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The analysing thread reads the inputs; an error there (--resume with other inputs) is raised
     in the run, after the batches read before it were written."""
     import koie.run.runner as runner
@@ -418,17 +450,16 @@ def test_a_streamed_run_reports_unreadable_inputs_after_the_batches_before(word_
     monkeypatch.setattr(runner, "read_inputs", inputs)
     out = tmp_path / "out.jsonl"
     with pytest.raises(ValueError, match="the inputs changed"):
-        run_corpus(Pack(word_pack.compiled, StreamingWords()), ("ignored",), output=str(out), quiet=True,
-                   workers=1)
+        run_corpus(Pack(word_pack.compiled, StreamingWords()), ("ignored",), output=str(out), quiet=True, workers=1)
     # the first batch was written and committed before the error: it is there for --resume
     kept = [json.loads(line)["doc"] for line in (tmp_path / "out.jsonl.part").read_text(encoding="utf-8").splitlines()]
     assert kept == [f"d{index}" for index in range(runner.BATCH)]
 
 
 @pytest.mark.parametrize("bad", [None, 40])
-def test_a_streamed_run_with_a_window_smaller_than_a_batch_finishes(word_pack: Pack, tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch,
-                                                                      bad: int | None) -> None:
+def test_a_streamed_run_with_a_window_smaller_than_a_batch_finishes(
+    word_pack: Pack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: int | None
+) -> None:
     """Each analysis handed to the matching frees its place in the window at once, not at the end of
     its batch: a window of 3 documents neither deadlocks nor loses one, with or without a failure."""
     import threading
@@ -438,9 +469,17 @@ def test_a_streamed_run_with_a_window_smaller_than_a_batch_finishes(word_pack: P
     monkeypatch.setattr(runner, "STREAM_WINDOW", 3)
     corpus = _numbered_corpus(tmp_path, 3 * runner.BATCH, bad=bad)
     summaries: list[Any] = []
-    worker = threading.Thread(target=lambda: summaries.append(run_corpus(
-        Pack(word_pack.compiled, StreamingWords(fail_on="폭발")), (str(corpus),),
-        output=str(tmp_path / "out.jsonl"), quiet=True)), daemon=True)
+    worker = threading.Thread(
+        target=lambda: summaries.append(
+            run_corpus(
+                Pack(word_pack.compiled, StreamingWords(fail_on="폭발")),
+                (str(corpus),),
+                output=str(tmp_path / "out.jsonl"),
+                quiet=True,
+            )
+        ),
+        daemon=True,
+    )
     worker.start()
     worker.join(timeout=120)
     assert summaries, "the run did not finish"
@@ -483,8 +522,7 @@ def test_a_deferred_pack_compiles_while_the_documents_are_analysed(tmp_path: Pat
     summary = run_corpus(pack, (str(corpus),), output=str(out), quiet=True, workers=1)
     assert pack.is_compiled and analyzer.literals_waited and all(analyzer.literals_waited)
     assert summary.documents == 3 and summary.records == 3
-    assert [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()] == \
-        ["홍길동 회장"] * 3
+    assert [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()] == ["홍길동 회장"] * 3
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -501,6 +539,12 @@ def test_a_deferred_pack_that_does_not_compile_leaves_no_output(tmp_path: Path, 
     out = tmp_path / "out" / "records.jsonl"
     out.parent.mkdir()
     with pytest.raises(KoieError, match="PERSN"):
-        run_corpus(pack, (str(corpus),), output=str(out), errors_file=str(out.parent / "errors.jsonl"),
-                   quiet=True, workers=workers)
+        run_corpus(
+            pack,
+            (str(corpus),),
+            output=str(out),
+            errors_file=str(out.parent / "errors.jsonl"),
+            quiet=True,
+            workers=workers,
+        )
     assert list(out.parent.iterdir()) == []

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from koie.analysis.cache import AnalysisCache, CachedAnalyzer, decode_document, default_cache_path, encode_document
-from koie.cli import main
 from koie.analysis.morphemes import NotationAnalyzer, UserWord, parse_notation
+from koie.cli import main
 
 DOC = "이재용/NNP 회장/NNG+이/JKS 만나/VV+었/EP+다/EF+./SF || 둘째/NNG 문장/NNG"
 
@@ -45,10 +45,13 @@ def test_cache_second_analysis_is_a_hit(tmp_path: Path) -> None:
     assert inner.calls == 2 and again.stats.hits == 2 and again.inner.calls == 0
 
 
-@pytest.mark.parametrize("changed", [
-    {"user_words": (UserWord("젠슨 황", "NNP", 0.0),)},
-    {"version": "2"},
-])
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"user_words": (UserWord("젠슨 황", "NNP", 0.0),)},
+        {"version": "2"},
+    ],
+)
 def test_cache_key_includes_user_words_and_versions(tmp_path: Path, changed: dict) -> None:
     CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite").analyze(DOC)
     other = CachedAnalyzer(CountingAnalyzer(**changed), tmp_path / "c.sqlite")
@@ -129,7 +132,9 @@ def test_cache_warm_run_is_byte_identical(tmp_path: Path) -> None:
     """Real Kiwi: cold run, warm run (no model needed), and --no-cache give the same bytes."""
     corpus = tmp_path / "in"
     corpus.mkdir()
-    (corpus / "a.txt").write_text("홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.\n둘째 문단이다.\n", encoding="utf-8")
+    (corpus / "a.txt").write_text(
+        "홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.\n둘째 문단이다.\n", encoding="utf-8"
+    )
     (corpus / "b.txt").write_text("이재용 삼성전자 회장은 젠슨 황 엔비디아 CEO와 회동했다.\n", encoding="utf-8")
     runner = CliRunner()
     outputs = []
@@ -153,16 +158,34 @@ def test_warm_run_in_shared_processes_is_byte_identical(tmp_path: Path) -> None:
 
     corpus = tmp_path / "in"
     corpus.mkdir()
-    sentences = ["홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.", "이재용 삼성전자 회장은 젠슨 황 엔비디아 CEO와 회동했다.",
-                 "오늘은 비가 온다."]
+    sentences = [
+        "홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.",
+        "이재용 삼성전자 회장은 젠슨 황 엔비디아 CEO와 회동했다.",
+        "오늘은 비가 온다.",
+    ]
     for index in range(BATCH * (SMALL_RUN_BATCHES + 2)):
         (corpus / f"d{index:04d}.txt").write_text(f"{sentences[index % 3]}\n문서 {index}번이다.\n", encoding="utf-8")
     outputs = []
     for run in ("cold", "warm"):
         out = tmp_path / f"{run}.jsonl"
-        done = subprocess.run([sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "-q",
-                               "--cache", str(tmp_path / "c.sqlite"), "-o", str(out)],
-                              capture_output=True, text=True, env={**os.environ, "KOIE_NO_PROGRESS": "1"})
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "koie",
+                "run",
+                "examples/hello.yaml",
+                str(corpus),
+                "-q",
+                "--cache",
+                str(tmp_path / "c.sqlite"),
+                "-o",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "KOIE_NO_PROGRESS": "1"},
+        )
         assert done.returncode == 0, done.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] and outputs[0].count(b"\n") >= BATCH * SMALL_RUN_BATCHES
@@ -261,10 +284,13 @@ def test_cache_store_soon_writes_in_another_thread_and_flush_waits(tmp_path: Pat
 
 
 def _pattern_pack(path: Path, second: str = "회장/NNG [PERSON]") -> Path:
-    path.write_text("name: t\nmacros:\n  BOSS: 회장/NNG | 사장/NNG\nrules:\n"
-                    "  - {id: p, label: PERSON, pattern: '/NNP'}\n"
-                    f"  - {{id: b, label: BOSS, pattern: '{second}'}}\n"
-                    "  - {id: m, label: MEET, pattern: '[PERSON:a] $BOSS ~2 만나/VV'}\n", encoding="utf-8")
+    path.write_text(
+        "name: t\nmacros:\n  BOSS: 회장/NNG | 사장/NNG\nrules:\n"
+        "  - {id: p, label: PERSON, pattern: '/NNP'}\n"
+        f"  - {{id: b, label: BOSS, pattern: '{second}'}}\n"
+        "  - {id: m, label: MEET, pattern: '[PERSON:a] $BOSS ~2 만나/VV'}\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -288,16 +314,19 @@ def test_cache_keeps_parsed_patterns_and_parses_only_what_changed(tmp_path: Path
     monkeypatch.setattr(koie.lang.parse, "parse_pattern", counting)
     again = resolve_pack(load_pack(pack), CachedAnalyzer(CountingAnalyzer(), cache))
     assert parsed == []
-    assert [(r.id, r.body, r.elements, r.captures, r.phase) for r in again.rules] == \
-        [(r.id, r.body, r.elements, r.captures, r.phase) for r in first.rules]
-    edited = resolve_pack(load_pack(_pattern_pack(tmp_path / "p.yaml", "사장/NNG [PERSON]")),
-                          CachedAnalyzer(CountingAnalyzer(), cache))
+    assert [(r.id, r.body, r.elements, r.captures, r.phase) for r in again.rules] == [
+        (r.id, r.body, r.elements, r.captures, r.phase) for r in first.rules
+    ]
+    edited = resolve_pack(
+        load_pack(_pattern_pack(tmp_path / "p.yaml", "사장/NNG [PERSON]")), CachedAnalyzer(CountingAnalyzer(), cache)
+    )
     assert parsed == ["사장/NNG [PERSON]"]
     assert [r.id for r in edited.rules] == ["p", "b", "m"]
 
 
-def test_cache_pattern_trees_depend_on_the_parser_and_a_bad_one_is_parsed_again(tmp_path: Path, monkeypatch,
-                                                                               capsys) -> None:
+def test_cache_pattern_trees_depend_on_the_parser_and_a_bad_one_is_parsed_again(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     import koie.lang.parse
     from koie.lang import grammar
     from koie.lang.load import load_pack

@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -29,13 +30,13 @@ def test_cli_run_finds_the_meeting_with_both_people(tmp_path) -> None:
     meetings = [r for r in records if r["label"] == "MEETING"]
     assert len(meetings) == 1
     meeting = meetings[0]
-    assert SENTENCE[meeting["start"]:meeting["end"]] == meeting["text"]
+    assert SENTENCE[meeting["start"] : meeting["end"]] == meeting["text"]
     people = {}
     for role in ("subject", "object"):
         value = meeting["args"][role]
         mention = value[0] if isinstance(value, list) else value
         assert mention["label"] == "PERSON"
-        assert SENTENCE[mention["start"]:mention["end"]] == mention["text"]
+        assert SENTENCE[mention["start"] : mention["end"]] == mention["text"]
         people[role] = mention["text"]
     assert people == {"subject": "이재용", "object": "젠슨 황"}
     assert meeting["analyzer"]["kiwipiepy"] == "0.24.1"
@@ -43,7 +44,7 @@ def test_cli_run_finds_the_meeting_with_both_people(tmp_path) -> None:
 
 def test_cli_run_explain_shows_the_trace(tmp_path) -> None:
     result = invoke("run", "rules/meetings.yaml", "--explain", "-", input=SENTENCE)
-    meeting = next(json.loads(l) for l in result.stdout.splitlines() if '"MEETING"' in l)
+    meeting = next(json.loads(line) for line in result.stdout.splitlines() if '"MEETING"' in line)
     explanation = meeting["explanation"]
     assert explanation["where"].startswith("rules/meetings.yaml:")
     notations = [f"{m['form']}/{m['tag']}" for step in explanation["steps"] for m in step["morphemes"]]
@@ -64,8 +65,12 @@ def test_cli_check_reports_unknown_label_with_caret() -> None:
 
 
 def test_cli_run_with_bad_pack_exits_1_without_traceback() -> None:
-    completed = subprocess.run([sys.executable, "-m", "koie", "run", "tests/packs/persn.yaml", "-"],
-                               input="홍길동", capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "koie", "run", "tests/packs/persn.yaml", "-"],
+        input="홍길동",
+        capture_output=True,
+        text=True,
+    )
     assert completed.returncode == 1
     assert "E201" in completed.stderr and "Traceback" not in completed.stderr
 
@@ -79,8 +84,9 @@ def test_cli_run_reports_unknown_setting_labels_with_or_without_the_cache(tmp_pa
     """
     output = tmp_path / "out.jsonl"
     where = [cache] + ([str(tmp_path / "cache.sqlite")] if cache == "--cache" else [])
-    result = invoke("run", "tests/bad_rules/unknown_setting_label.yaml", "-", "-o", str(output), *where,
-                    input="홍길동 회장이 왔다.")
+    result = invoke(
+        "run", "tests/bad_rules/unknown_setting_label.yaml", "-", "-o", str(output), *where, input="홍길동 회장이 왔다."
+    )
     assert result.exit_code == 1
     assert "unknown_setting_label.yaml:3:3: E201 unknown label 'PERSN' under mentions" in result.stderr
     assert "unknown_setting_label.yaml:6:9: E201 unknown label 'DAET' under dates" in result.stderr
@@ -93,8 +99,18 @@ def test_cli_run_with_a_pack_that_does_not_compile_writes_nothing(tmp_path, fmt)
     resolve still gives its diagnostic with a caret and exit 1, as the pack's error (not a
     document's: the HTML report once called it E405 of each document), and no output file is left."""
     output = tmp_path / "out.txt"
-    result = invoke("run", "tests/bad_rules/unknown_label.yaml", "-", "-o", str(output), "--format", fmt,
-                    "--cache", str(tmp_path / "cache.sqlite"), input="홍길동 회장이 왔다.\n" * 3)
+    result = invoke(
+        "run",
+        "tests/bad_rules/unknown_label.yaml",
+        "-",
+        "-o",
+        str(output),
+        "--format",
+        fmt,
+        "--cache",
+        str(tmp_path / "cache.sqlite"),
+        input="홍길동 회장이 왔다.\n" * 3,
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith("tests/bad_rules/unknown_label.yaml:8:16: E201 unknown label 'PERSN'")
     assert " " * 15 + "^" * 5 in result.stderr.splitlines()
@@ -103,8 +119,9 @@ def test_cli_run_with_a_pack_that_does_not_compile_writes_nothing(tmp_path, fmt)
 
 
 def test_cli_debug_shows_traceback() -> None:
-    completed = subprocess.run([sys.executable, "-m", "koie", "--debug", "check", "tests/packs/persn.yaml"],
-                               capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "koie", "--debug", "check", "tests/packs/persn.yaml"], capture_output=True, text=True
+    )
     assert completed.returncode == 1
 
 
@@ -116,8 +133,9 @@ def test_cli_usage_error_exits_2() -> None:
 def test_cli_test_passes_and_fails(tmp_path) -> None:
     assert invoke("test", "--no-properties", "examples/hello.yaml").exit_code == 0
     broken = tmp_path / "broken.yaml"
-    broken.write_text((open("examples/hello.yaml", encoding="utf-8").read()
-                       .replace("(만나 | 회동하)", "(회동하)")), encoding="utf-8")
+    broken.write_text(
+        Path("examples/hello.yaml").read_text(encoding="utf-8").replace("(만나 | 회동하)", "(회동하)"), encoding="utf-8"
+    )
     result = invoke("test", "--no-properties", str(broken))
     assert result.exit_code == 1
     assert "FAIL" in result.stdout and "met match" in result.stdout
@@ -140,8 +158,9 @@ def test_cli_formats(tmp_path) -> None:
     text = "홍길동 사장이 김철수 대표와 만났다."
     table = invoke("run", "examples/hello.yaml", "--format", "table", "-", input=text)
     assert "MEETING" in table.stdout and "subject=홍길동" in table.stdout
-    rows = list(csv.DictReader(io.StringIO(invoke("run", "examples/hello.yaml", "--format", "csv", "-",
-                                                   input=text).stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(invoke("run", "examples/hello.yaml", "--format", "csv", "-", input=text).stdout))
+    )
     assert rows[0]["label"] == "MEETING" and json.loads(rows[0]["args"])["object"]["text"] == "김철수"
     out = tmp_path / "out.jsonl"
     assert invoke("run", "examples/hello.yaml", "-o", str(out), "-", input=text).exit_code == 0
@@ -152,8 +171,10 @@ def test_cli_jsonl_input_and_directories(tmp_path) -> None:
     corpus = tmp_path / "corpus"
     (corpus / "sub").mkdir(parents=True)
     (corpus / "sub" / "a.txt").write_text("홍길동 사장이 김철수 대표와 만났다.", encoding="utf-8")
-    (corpus / "b.jsonl").write_text(json.dumps({"id": "doc-b", "text": "이영희 회장이 박민수 대표와 만났다."},
-                                               ensure_ascii=False) + "\n", encoding="utf-8")
+    (corpus / "b.jsonl").write_text(
+        json.dumps({"id": "doc-b", "text": "이영희 회장이 박민수 대표와 만났다."}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     result = invoke("run", "examples/hello.yaml", str(corpus))
     docs = [json.loads(line)["doc"] for line in result.stdout.splitlines()]
     assert docs == ["doc-b", str(corpus / "sub" / "a.txt")]
@@ -166,7 +187,7 @@ def test_cli_bad_documents_are_reported_and_skipped(tmp_path) -> None:
     result = invoke("run", "examples/hello.yaml", str(tmp_path))
     assert result.exit_code == 1
     assert "E401" in result.stderr and "byte 0" in result.stderr
-    assert [json.loads(l)["label"] for l in result.stdout.splitlines()] == ["MEETING"]
+    assert [json.loads(line)["label"] for line in result.stdout.splitlines()] == ["MEETING"]
 
 
 def test_cli_python_m_koie() -> None:
@@ -180,8 +201,11 @@ def test_cli_check_test_and_explain_reuse_the_cache_without_the_model(tmp_path, 
     import koie.analysis.kiwi as analysis
 
     cache = str(tmp_path / "analyses.sqlite")
-    commands = [["check", "examples/hello.yaml"], ["test", "examples/hello.yaml", "--no-properties", "-v"],
-                ["explain", "examples/hello.yaml", "홍길동 사장이 김철수 대표와 만났다."]]
+    commands = [
+        ["check", "examples/hello.yaml"],
+        ["test", "examples/hello.yaml", "--no-properties", "-v"],
+        ["explain", "examples/hello.yaml", "홍길동 사장이 김철수 대표와 만났다."],
+    ]
     first = [invoke(*command, "--cache", cache) for command in commands]
     assert [result.exit_code for result in first] == [0, 0, 0], [r.output for r in first]
 

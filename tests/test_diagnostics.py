@@ -131,14 +131,27 @@ def test_diagnostics_caret_after_tab_and_hangul_lines_up() -> None:
 def test_diagnostics_cli_exit_1_without_traceback() -> None:
     """The real process: exit 1, a diagnostic on stderr, nothing on stdout, no traceback."""
     for case in ("yaml_tab", "unsafe_tag"):
-        done = subprocess.run([sys.executable, "-m", "koie", "check", f"tests/bad_rules/{case}.yaml"],
-                              cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "koie", "check", f"tests/bad_rules/{case}.yaml"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 1
         assert done.stdout == ""
         assert "Traceback" not in done.stderr
         assert re.search(r"^tests/bad_rules/" + case + r"\.yaml:\d+:\d+: E0\d\d ", done.stderr, re.MULTILINE)
-    done = subprocess.run([sys.executable, "-m", "koie", "run", "tests/bad_rules/yaml_tab.yaml", "-"],
-                          cwd=ROOT, capture_output=True, text=True, input="x", timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "koie", "run", "tests/bad_rules/yaml_tab.yaml", "-"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input="x",
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1 and "E001" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -147,24 +160,29 @@ def test_diagnostics_yaml_tags_never_run(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     pack = tmp_path / "evil.yaml"
     pack.write_text(
-        "rules:\n  - id: x\n    label: !!python/object/apply:os.system "
-        f"['touch {marker}']\n    pattern: /NNP\n", encoding="utf-8")
+        f"rules:\n  - id: x\n    label: !!python/object/apply:os.system ['touch {marker}']\n    pattern: /NNP\n",
+        encoding="utf-8",
+    )
     with pytest.raises(KoieError) as caught:
         load_pack(pack)
     assert [d.code for d in caught.value.diagnostics] == ["E008"]
     assert not marker.exists()
 
 
-def test_diagnostics_imports_resolve_relative_to_the_importing_file(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diagnostics_imports_resolve_relative_to_the_importing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "packs" / "sub").mkdir(parents=True)
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "packs" / "main.yaml").write_text(
-        "imports: [sub/people.yaml]\nrules:\n  - id: m\n    label: M\n    pattern: /NNP\n", encoding="utf-8")
+        "imports: [sub/people.yaml]\nrules:\n  - id: m\n    label: M\n    pattern: /NNP\n", encoding="utf-8"
+    )
     (tmp_path / "packs" / "sub" / "people.yaml").write_text(
-        "imports: [../titles.yaml]\nrules:\n  - id: p\n    label: P\n    pattern: /NNG\n", encoding="utf-8")
+        "imports: [../titles.yaml]\nrules:\n  - id: p\n    label: P\n    pattern: /NNG\n", encoding="utf-8"
+    )
     (tmp_path / "packs" / "titles.yaml").write_text(
-        "rules:\n  - id: t\n    label: T\n    pattern: /VV\n", encoding="utf-8")
+        "rules:\n  - id: t\n    label: T\n    pattern: /VV\n", encoding="utf-8"
+    )
     # a decoy beside the current directory must not be picked up
     (tmp_path / "elsewhere" / "sub").mkdir()
     (tmp_path / "elsewhere" / "sub" / "people.yaml").write_text("rules: []\n", encoding="utf-8")

@@ -59,7 +59,9 @@ def test_docs_error_example_produces_its_code(code: str, pack: str, tmp_path: Pa
 
 
 def _complete_packs() -> list[tuple[str, str]]:
-    packs = [(str(p.relative_to(DOCS)), p.read_text(encoding="utf-8")) for p in sorted((DOCS / "tutorial").glob("*.yaml"))]
+    packs = [
+        (str(p.relative_to(DOCS)), p.read_text(encoding="utf-8")) for p in sorted((DOCS / "tutorial").glob("*.yaml"))
+    ]
     for page in PACK_PAGES:
         path = DOCS / page
         if not path.exists():

@@ -32,52 +32,72 @@ def test_engine_all_policy_keeps_everything(tmp_path) -> None:
 
 
 def test_engine_ties_break_on_rule_id(tmp_path) -> None:
-    pack = notation_pack(tmp_path, [
-        {"id": "zeta", "label": "X", "pattern": "a/SL"},
-        {"id": "alpha", "label": "X", "pattern": "a/SL"},
-    ])
+    pack = notation_pack(
+        tmp_path,
+        [
+            {"id": "zeta", "label": "X", "pattern": "a/SL"},
+            {"id": "alpha", "label": "X", "pattern": "a/SL"},
+        ],
+    )
     assert spans(pack, "a/SL") == [("alpha", "a")]
 
 
 def test_engine_output_is_deterministic(tmp_path) -> None:
     pack = notation_pack(tmp_path, RULES, overlap="all")
-    runs = {json.dumps([r.to_json() for r in pack.extract("a/SL b/SL c/SL || a/SL b/SL")], ensure_ascii=False)
-            for _ in range(3)}
+    runs = {
+        json.dumps([r.to_json() for r in pack.extract("a/SL b/SL c/SL || a/SL b/SL")], ensure_ascii=False)
+        for _ in range(3)
+    }
     assert len(runs) == 1
 
 
 def test_engine_records_offsets_slice_the_text(tmp_path) -> None:
-    pack = notation_pack(tmp_path, [
-        {"id": "p", "label": "PERSON", "pattern": "/NNP", "output": False},
-        {"id": "m", "label": "M", "pattern": "[PERSON:s] 회장/NNG+이/JKS [PERSON:o]"},
-    ])
+    pack = notation_pack(
+        tmp_path,
+        [
+            {"id": "p", "label": "PERSON", "pattern": "/NNP", "output": False},
+            {"id": "m", "label": "M", "pattern": "[PERSON:s] 회장/NNG+이/JKS [PERSON:o]"},
+        ],
+    )
     document = "이재용/NNP 회장/NNG+이/JKS 젠슨황/NNP"
     extraction = pack.extract_document(document)
     text = extraction.document.text
     for record in extraction.records:
-        assert text[record.start:record.end] == record.text
+        assert text[record.start : record.end] == record.text
         for mention in record.args.values():
             assert not isinstance(mention, tuple)
-            assert text[mention.start:mention.end] == mention.text
+            assert text[mention.start : mention.end] == mention.text
     (meeting,) = pack.extract(document)
     assert meeting.args["s"].text == "이재용" and meeting.args["o"].text == "젠슨황"
 
 
 def test_engine_hidden_rules_feed_but_are_not_output(tmp_path) -> None:
-    pack = notation_pack(tmp_path, [
-        {"id": "p", "label": "PERSON", "pattern": "/NNP", "output": False},
-        {"id": "m", "label": "M", "pattern": "[PERSON] 와/JKB"},
-    ])
+    pack = notation_pack(
+        tmp_path,
+        [
+            {"id": "p", "label": "PERSON", "pattern": "/NNP", "output": False},
+            {"id": "m", "label": "M", "pattern": "[PERSON] 와/JKB"},
+        ],
+    )
     assert [r.rule for r in pack.extract("A/NNP+와/JKB")] == ["m"]
     assert [r.rule for r in pack.extract("A/NNP+와/JKB", include_hidden=True)] == ["p", "m"]
 
 
 def test_engine_mention_json_carries_the_filler(tmp_path) -> None:
-    pack = notation_pack(tmp_path, [
-        {"id": "p", "label": "PERSON", "pattern": "(?<name> /NNP) @TITLE:title", "output": False,
-         "attrs": {"kind": "person"}},
-        {"id": "m", "label": "M", "pattern": "[PERSON:who] 이/JKS"},
-    ], lexicons={"TITLE": ["회장"]})
+    pack = notation_pack(
+        tmp_path,
+        [
+            {
+                "id": "p",
+                "label": "PERSON",
+                "pattern": "(?<name> /NNP) @TITLE:title",
+                "output": False,
+                "attrs": {"kind": "person"},
+            },
+            {"id": "m", "label": "M", "pattern": "[PERSON:who] 이/JKS"},
+        ],
+        lexicons={"TITLE": ["회장"]},
+    )
     (record,) = pack.extract("A/NNP 회장/NNG+이/JKS")
     who = record.to_json()["args"]["who"]
     assert who["label"] == "PERSON" and who["rule"] == "p" and who["kind"] == "person"
@@ -127,10 +147,15 @@ def test_engine_matching_makes_no_reference_cycles(tmp_path) -> None:
     """What pausing the collector rests on: records, mentions and fillers form no cycles."""
     import gc
 
-    pack = notation_pack(tmp_path, [
-        {"id": "p", "label": "PERSON", "pattern": "/NNP", "output": False},
-        {"id": "m", "label": "M", "pattern": "[PERSON:s] 회장/NNG+이/JKS [PERSON:o]"},
-    ] + RULES, overlap="all")
+    pack = notation_pack(
+        tmp_path,
+        [
+            {"id": "p", "label": "PERSON", "pattern": "/NNP", "output": False},
+            {"id": "m", "label": "M", "pattern": "[PERSON:s] 회장/NNG+이/JKS [PERSON:o]"},
+        ]
+        + RULES,
+        overlap="all",
+    )
     analysed = pack.analyzer.analyze(" || ".join(["이재용/NNP 회장/NNG+이/JKS 젠슨황/NNP a/SL b/SL c/SL"] * 50))
     gc.collect()
     gc.disable()

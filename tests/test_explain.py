@@ -17,8 +17,13 @@ def test_explain_record_aligns_elements_to_morphemes(tmp_path) -> None:
     explanation = explain_record(pack.compiled, record)
     assert explanation["rule"] == "m" and explanation["where"].endswith(":7")
     elements = [(s["element"], [f"{m['form']}/{m['tag']}" for m in s["morphemes"]]) for s in explanation["steps"]]
-    assert elements == [("[PERSON:s]", ["A/NNP"]), ("이/JKS", ["이/JKS"]), ("[PERSON:o]", ["B/NNP"]),
-                        ("와/JKB", ["와/JKB"]), ("만나/VV", ["만나/VV"])]
+    assert elements == [
+        ("[PERSON:s]", ["A/NNP"]),
+        ("이/JKS", ["이/JKS"]),
+        ("[PERSON:o]", ["B/NNP"]),
+        ("와/JKB", ["와/JKB"]),
+        ("만나/VV", ["만나/VV"]),
+    ]
     assert explanation["steps"][0]["filled_by"]["rule"] == "p"
     text = render_explanation(explanation)
     assert "[PERSON:s]" in text and "A/NNP" in text
@@ -61,10 +66,14 @@ def test_explain_why_not_names_what_a_match_consumes_first_not_a_look_around(tmp
     assert "(?<! /NNP) failed there" in render_why_not(blocked)
     missing = pack.extract_document("회사/NNG 직원/NNG")
     (absent,) = why_not(pack.compiled, missing.document, "title-after-name", {})
-    assert absent["reason"] == "the pattern's first element that consumes a morpheme (회장/NNG) matched nowhere " \
-                               "in the sentence"
+    assert (
+        absent["reason"] == "the pattern's first element that consumes a morpheme (회장/NNG) matched nowhere "
+        "in the sentence"
+    )
     assert "stopped" not in absent
     # an optional first element: no start filter, so attempts start everywhere
     (anywhere,) = why_not(pack.compiled, missing.document, "staff-after-head", {})
-    assert anywhere["reason"] == "no attempt got past the start: the condition (?<= 대표/NNG) failed first at " \
-                                 "회사/NNG at 0"
+    assert (
+        anywhere["reason"] == "no attempt got past the start: the condition (?<= 대표/NNG) failed first at "
+        "회사/NNG at 0"
+    )

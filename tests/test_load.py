@@ -14,14 +14,10 @@ def write(path, text: str):
 
 
 def test_load_block_scalar_pattern_maps_offsets_to_file_positions(tmp_path) -> None:
-    pack = write(tmp_path / "p.yaml", (
-        "rules:\n"
-        "  - id: r\n"
-        "    label: X\n"
-        "    pattern: |\n"
-        "      [PERSON:s]   # who\n"
-        "      회장이 만나\n"
-    ))
+    pack = write(
+        tmp_path / "p.yaml",
+        ("rules:\n  - id: r\n    label: X\n    pattern: |\n      [PERSON:s]   # who\n      회장이 만나\n"),
+    )
     rule = load_pack(pack).rules[0]
     text = rule.pattern.text
     offset = text.index("회장이")
@@ -31,15 +27,18 @@ def test_load_block_scalar_pattern_maps_offsets_to_file_positions(tmp_path) -> N
 
 
 def test_load_folded_and_quoted_patterns(tmp_path) -> None:
-    pack = write(tmp_path / "p.yaml", (
-        "rules:\n"
-        "  - {id: a, label: X, pattern: \"[PERSON] 와\"}\n"
-        "  - id: b\n"
-        "    label: X\n"
-        "    pattern: >\n"
-        "      [ORG]의\n"
-        "      [PERSON]\n"
-    ))
+    pack = write(
+        tmp_path / "p.yaml",
+        (
+            "rules:\n"
+            '  - {id: a, label: X, pattern: "[PERSON] 와"}\n'
+            "  - id: b\n"
+            "    label: X\n"
+            "    pattern: >\n"
+            "      [ORG]의\n"
+            "      [PERSON]\n"
+        ),
+    )
     first, second = load_pack(pack).rules
     d = first.pattern.diagnostic("E000", "x", first.pattern.text.index("와"))
     assert (d.line, d.col) == (2, 42)
@@ -50,17 +49,13 @@ def test_load_folded_and_quoted_patterns(tmp_path) -> None:
 def test_load_imports_and_lexicon_files_are_relative_to_the_importing_file(tmp_path) -> None:
     (tmp_path / "lib").mkdir()
     write(tmp_path / "lib" / "titles.txt", "# titles\n회장\n\n사장  # comment\n")
-    write(tmp_path / "lib" / "common.yaml", (
-        "lexicons:\n"
-        "  TITLE: {file: titles.txt}\n"
-        "rules:\n"
-        "  - {id: title, label: TITLE, pattern: '@TITLE'}\n"
-    ))
-    main = write(tmp_path / "main.yaml", (
-        "imports: [lib/common.yaml]\n"
-        "rules:\n"
-        "  - {id: p, label: P, pattern: '/NNP [TITLE]'}\n"
-    ))
+    write(
+        tmp_path / "lib" / "common.yaml",
+        ("lexicons:\n  TITLE: {file: titles.txt}\nrules:\n  - {id: title, label: TITLE, pattern: '@TITLE'}\n"),
+    )
+    main = write(
+        tmp_path / "main.yaml", ("imports: [lib/common.yaml]\nrules:\n  - {id: p, label: P, pattern: '/NNP [TITLE]'}\n")
+    )
     pack = load_pack(main)
     assert [r.id for r in pack.rules] == ["title", "p"]
     assert pack.lexicons[0].entries == ("회장", "사장")

@@ -14,14 +14,32 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import koie.vm.match
-from koie.lang.compile import StartFilter, compile_pattern
-from koie.engine.extract import CompiledPack, extract
-from koie.lang.ir import MorphemeCheck, RAlt, RAnchor, RMorph, RSeq
 from koie.analysis.morphemes import parse_notation
+from koie.engine.extract import CompiledPack, extract
+from koie.lang.compile import StartFilter, compile_pattern
+from koie.lang.ir import MorphemeCheck, RAlt, RAnchor, RMorph, RSeq
 from tests.helpers import notation_pack
 
-WORDS = ["A/NNP", "B/NNP", "회장/NNG", "사장/NNG", "이/JKS", "가/JKS", "와/JKB", "만나/VV", "었/EP", "다/EF",
-         "CEO/SL", "(/SSO", ")/SSC", "3/SN", "일/NNB", "./SF", "은/JX", "를/JKO"]
+WORDS = [
+    "A/NNP",
+    "B/NNP",
+    "회장/NNG",
+    "사장/NNG",
+    "이/JKS",
+    "가/JKS",
+    "와/JKB",
+    "만나/VV",
+    "었/EP",
+    "다/EF",
+    "CEO/SL",
+    "(/SSO",
+    ")/SSC",
+    "3/SN",
+    "일/NNB",
+    "./SF",
+    "은/JX",
+    "를/JKO",
+]
 
 RULES = [
     {"id": "title", "label": "TITLE", "output": False, "pattern": '@T ("(" @T ")")?'},
@@ -45,8 +63,10 @@ def _plain(pack: CompiledPack) -> CompiledPack:
 
 def _records(pack: CompiledPack, notation: str) -> list[tuple]:
     extraction = extract(pack, parse_notation(notation))
-    return [(r.rule, r.start, r.end, tuple(sorted((k, str(v)) for k, v in r.to_json()["args"].items())))
-            for r in extraction.records + extraction.suppressed]
+    return [
+        (r.rule, r.start, r.end, tuple(sorted((k, str(v)) for k, v in r.to_json()["args"].items())))
+        for r in extraction.records + extraction.suppressed
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -73,19 +93,24 @@ def test_match_index_same_records_as_plain_vm(packs, words) -> None:
     assert _records(fast, notation) == expected
 
 
-@pytest.mark.parametrize("pattern, has_filter", [
-    ("(?<= /NNP) /NNP", True),
-    ("/NNP? 다", False),
-    ("(가 | /NNP?) 다", False),
-    ("^ (?= x) 가", True),
-    ("[PERSON] 와", True),
-    ("(^ | /SF) /NNP", True),  # a match starts at the sentence's start or where /SF is
-    ("(_ | /SF) /NNP", False),  # a space anchor holds between any two eojeols
-    ("($ | 다) 가", True),
-])
+@pytest.mark.parametrize(
+    "pattern, has_filter",
+    [
+        ("(?<= /NNP) /NNP", True),
+        ("/NNP? 다", False),
+        ("(가 | /NNP?) 다", False),
+        ("^ (?= x) 가", True),
+        ("[PERSON] 와", True),
+        ("(^ | /SF) /NNP", True),  # a match starts at the sentence's start or where /SF is
+        ("(_ | /SF) /NNP", False),  # a space anchor holds between any two eojeols
+        ("($ | 다) 가", True),
+    ],
+)
 def test_match_index_start_filter_only_when_safe(tmp_path, pattern, has_filter) -> None:
-    rules = [{"id": "p", "label": "PERSON", "output": False, "pattern": "/NNP"},
-             {"id": "r", "label": "X", "pattern": pattern}]
+    rules = [
+        {"id": "p", "label": "PERSON", "output": False, "pattern": "/NNP"},
+        {"id": "r", "label": "X", "pattern": pattern},
+    ]
     pack = notation_pack(tmp_path, rules)
     assert (pack.compiled.rule("r").program.start is not None) == has_filter
 

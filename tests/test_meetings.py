@@ -31,32 +31,48 @@ ASSERTED = [
     ("서도현 해솔건설 회장은 엘레나 로시 라임스톤 대표와 단독 미팅을 가졌다.", {P("서도현", "엘레나 로시")}),
     ("권태오 미르전자 회장은 마이클 브라운 비트솔 CEO를 만나 협력 방안을 논의했다.", {P("권태오", "마이클 브라운")}),
     ("권태오 미르전자 회장은 서울 본사에서 마이클 브라운 비트솔 CEO를 접견했다.", {P("권태오", "마이클 브라운")}),
-    ("한지우 가온바이오 대표와 오세린 가온바이오 부사장이 제임스 밀러 노바젠 CEO와 면담했다.",
-     {P("한지우", "제임스 밀러"), P("오세린", "제임스 밀러")}),
-    ("서도현 해솔건설 회장은 데이비드 워커 블루웨이브 CEO, 엘레나 로시 라임스톤 대표 등과 잇달아 만났다.",
-     {P("서도현", "데이비드 워커"), P("서도현", "엘레나 로시")}),
-    ("서도현 해솔건설 회장은 데이비드 워커 블루웨이브 CEO, 엘레나 로시 라임스톤 대표 등 해외 기업 수장들과 잇달아 만났다.",
-     {P("서도현", "데이비드 워커"), P("서도현", "엘레나 로시")}),
-    ("권태오 미르전자 회장은 마이클 브라운 비트솔 CEO를 시작으로 안나 슈미트 젠테크 CEO와 로버트 하퍼 큐브랩 대표를 만났다.",
-     {P("권태오", "마이클 브라운"), P("권태오", "안나 슈미트"), P("권태오", "로버트 하퍼")}),
-    ("네모랩은 고은별 창업자와 백지호 대표가 토마스 뮐러 디렉트AI CEO와 다정하게 찍은 사진을 공개했다.",
-     {P("고은별", "토마스 뮐러"), P("백지호", "토마스 뮐러")}),
+    (
+        "한지우 가온바이오 대표와 오세린 가온바이오 부사장이 제임스 밀러 노바젠 CEO와 면담했다.",
+        {P("한지우", "제임스 밀러"), P("오세린", "제임스 밀러")},
+    ),
+    (
+        "서도현 해솔건설 회장은 데이비드 워커 블루웨이브 CEO, 엘레나 로시 라임스톤 대표 등과 잇달아 만났다.",
+        {P("서도현", "데이비드 워커"), P("서도현", "엘레나 로시")},
+    ),
+    (
+        "서도현 해솔건설 회장은 데이비드 워커 블루웨이브 CEO, 엘레나 로시 라임스톤 대표 등 해외 기업 수장들과 잇달아 만났다.",
+        {P("서도현", "데이비드 워커"), P("서도현", "엘레나 로시")},
+    ),
+    (
+        "권태오 미르전자 회장은 마이클 브라운 비트솔 CEO를 시작으로 안나 슈미트 젠테크 CEO와 로버트 하퍼 큐브랩 대표를 만났다.",
+        {P("권태오", "마이클 브라운"), P("권태오", "안나 슈미트"), P("권태오", "로버트 하퍼")},
+    ),
+    (
+        "네모랩은 고은별 창업자와 백지호 대표가 토마스 뮐러 디렉트AI CEO와 다정하게 찍은 사진을 공개했다.",
+        {P("고은별", "토마스 뮐러"), P("백지호", "토마스 뮐러")},
+    ),
     ("남궁현 태산그룹 회장이 토마스 뮐러 디렉트AI CEO와 만나 악수하고 있다.", {P("남궁현", "토마스 뮐러")}),
     ("도하람 누리소프트 대표와 카를로스 멘도사 벨라 CEO가 서울에서 만났다.", {P("도하람", "카를로스 멘도사")}),
     ("도하람 누리소프트 대표와 카를로스 멘도사 벨라 CEO의 만남은 비공개로 진행됐다.", {P("도하람", "카를로스 멘도사")}),
-    ("권태오 미르전자 회장은 지난 5일 출국했다. 이어 블루웨이브 본사를 찾아 데이비드 워커 CEO와 회동했다.",
-     {P("권태오", "데이비드 워커")}),
+    (
+        "권태오 미르전자 회장은 지난 5일 출국했다. 이어 블루웨이브 본사를 찾아 데이비드 워커 CEO와 회동했다.",
+        {P("권태오", "데이비드 워커")},
+    ),
     # Kiwi reads some well-known names as one proper noun with a space (순다르 피차이/NNP):
     # the company after it is not part of the name, nor a Korean name of its own (노스팩).
     ("도하람 누리소프트 대표와 제프 베이조스 노스팩 CEO가 서울에서 만났다.", {P("도하람", "제프 베이조스")}),
     ("한도윤 미르전자 회장이 순다르 피차이 노스팩 CEO와 만났다.", {P("한도윤", "순다르 피차이")}),
-    ("가온그룹은 문태양 회장과 업계의 전설로 불리는 순다르 피차이 모노웨이브 CEO의 사진을 공개했다.",
-     {P("문태양", "순다르 피차이")}),
+    (
+        "가온그룹은 문태양 회장과 업계의 전설로 불리는 순다르 피차이 모노웨이브 CEO의 사진을 공개했다.",
+        {P("문태양", "순다르 피차이")},
+    ),
     # one foreign name word before a company that ends like one (누리소프트)
     ("버핏 누리소프트 대표와 칼 베르그 노스팩 CEO가 서울에서 만났다.", {P("버핏", "칼 베르그")}),
     # a company Kiwi splits into an adverb and a noun (한결/MAG 제약/NNG); the subject is carried
-    ("강재원 한결제약 회장은 해외 출장을 떠났다. 이어 데이비드 워커 바이오젠트 CEO와 회동했다.",
-     {P("강재원", "데이비드 워커")}),
+    (
+        "강재원 한결제약 회장은 해외 출장을 떠났다. 이어 데이비드 워커 바이오젠트 CEO와 회동했다.",
+        {P("강재원", "데이비드 워커")},
+    ),
     # a country between the name and the title
     ("도하람 누리소프트 대표와 칼 베르그 프랑스 대사의 만남은 파리에서 이뤄졌다.", {P("도하람", "칼 베르그")}),
     ("서도현 해솔건설 회장은 사우디아라비아 칼 베르그 대사와 만나 협력을 논의했다.", {P("서도현", "칼 베르그")}),
@@ -65,22 +81,34 @@ ASSERTED = [
     # a headline: the subject before the comma
     ("권태오 한빛전자 회장, 마이클 브라운 비트솔 CEO와 회동…협력 논의", {P("권태오", "마이클 브라운")}),
     # a visit: B를 찾아
-    ("마이클 브라운 비트솔 CEO는 방한 첫날 권태오 미르전자 회장을 찾아 협력 방안을 논의했다.", {P("마이클 브라운", "권태오")}),
+    (
+        "마이클 브라운 비트솔 CEO는 방한 첫날 권태오 미르전자 회장을 찾아 협력 방안을 논의했다.",
+        {P("마이클 브라운", "권태오")},
+    ),
     # B와 만난 C: C met B, the person before them did not
-    ("박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 만난 진하율 새벽식품 대표에게 인사를 전했다.",
-     {P("진하율", "앤드루 첸")}),
+    (
+        "박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 만난 진하율 새벽식품 대표에게 인사를 전했다.",
+        {P("진하율", "앤드루 첸")},
+    ),
     # the same with a meeting noun's verb (회동/NNG 하/XSV ᆫ/ETM), and with 면담한 before a name, which
     # Kiwi reads as 면담/NNG 한/MM (found by koie test's generated sentences; before, the first two
     # gave 박서준–앤드루 첸 and the third no subject)
-    ("박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 회동한 진하율 새벽식품 대표에게 인사를 전했다.",
-     {P("진하율", "앤드루 첸")}),
-    ("박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 면담한 진하율 새벽식품 대표에게 인사를 전했다.",
-     {P("진하율", "앤드루 첸")}),
+    (
+        "박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 회동한 진하율 새벽식품 대표에게 인사를 전했다.",
+        {P("진하율", "앤드루 첸")},
+    ),
+    (
+        "박서준 누리소프트 대표는 앤드루 첸 퀀텀링크 CEO와 면담한 진하율 새벽식품 대표에게 인사를 전했다.",
+        {P("진하율", "앤드루 첸")},
+    ),
     ("마리아 로페즈 노스팩 CEO와 면담한 김채원 한빛전자 회장이 참석했다.", {P("김채원", "마리아 로페즈")}),
     # 만남을 한 자리에서: Kiwi reads 한 as 한/MM ("one") before 자리 (found by koie test's generated
     # sentences; before, the carried meeting was missed)
-    ("강재원 한결제약 회장은 해외 출장을 떠났다. 이어 데이비드 워커 바이오젠트 CEO의 자택에서 만남을 한 자리에서 "
-     "협력을 논의했다.", {P("강재원", "데이비드 워커")}),
+    (
+        "강재원 한결제약 회장은 해외 출장을 떠났다. 이어 데이비드 워커 바이오젠트 CEO의 자택에서 만남을 한 자리에서 "
+        "협력을 논의했다.",
+        {P("강재원", "데이비드 워커")},
+    ),
     # a one-syllable given name before a three-syllable family name (릭/NNP 하인즈/NNP): no Korean name
     ("한빛전자 홍길동 사장과 릭 하인즈 CEO가 나란히 선 사진이 공개됐다.", {P("홍길동", "릭 하인즈")}),
     # 같이 "together" is an adverb here (같이/MAG), not the particle of 김민수같이 "like"
@@ -97,57 +125,66 @@ def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set
     assert _pairs(meetings_pack, text) == expected
 
 
-@pytest.mark.parametrize("text, status", [
-    ("박서준 누리소프트 대표는 다음 달 데이비드 워커 블루웨이브 CEO와 만날 예정이다.", "planned"),
-    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만날 계획이다.", "planned"),
-    ("오민재 태평양중공업 사장은 한스 볼크 노르덴 CEO와 회동할 것으로 보인다.", "planned"),
-    ("진하율 새벽식품 대표는 카를로스 멘도사 벨라 CEO와의 만남을 추진하고 있다.", "planned"),
-    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나지 않았다.", "negated"),
-    # A와 B의 회동 that never took place: neither asserted nor the subject of a later clause
-    ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 회동은 끝내 성사되지 않았다.", "negated"),
-    ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 만남은 무산됐다.", "negated"),
-    # 취소됐다 is 취소/NNG 되/XSV, though 취소되 alone reads as 되/VV (found by koie test's
-    # generated sentences; before, this was an asserted meeting)
-    ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 만남은 취소됐다.", "negated"),
-    ("박서준 누리소프트 대표는 이날 데이비드 워커 블루웨이브 CEO를 만나지는 않았다.", "negated"),
-    # agreed to meet: 기/ETN 로 하 (the literal 기 alone reads as 기/VV; found by koie test's generated
-    # sentences, and before, this was an asserted meeting)
-    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기로 했다.", "planned"),
-    # never met: 적/NNB (the literal 적 alone reads as 적/VV, "write down"; found by koie test's
-    # generated sentences, and before, this was an asserted meeting)
-    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만난 적이 없다.", "negated"),
-    # never had one: 만남을 한 번도 갖지 않았다 (before, an asserted meeting)
-    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만남을 한 번도 갖지 않았다.", "negated"),
-    # a purpose is a plan
-    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기 위해 미국으로 출국했다.", "planned"),
-    # a list that ends with what its people are (등 빅테크 수장들과)
-    ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO, 엘레나 로시 라임스톤 대표 등 해외 기업 수장들과 "
-     "잇달아 만날 예정이다.", "planned"),
-    # a plan that there is none of
-    ("박서준 누리소프트 대표는 \"당분간 데이비드 워커 블루웨이브 CEO와 만날 계획이 없다\"고 말했다.", "negated"),
-])
+@pytest.mark.parametrize(
+    "text, status",
+    [
+        ("박서준 누리소프트 대표는 다음 달 데이비드 워커 블루웨이브 CEO와 만날 예정이다.", "planned"),
+        ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만날 계획이다.", "planned"),
+        ("오민재 태평양중공업 사장은 한스 볼크 노르덴 CEO와 회동할 것으로 보인다.", "planned"),
+        ("진하율 새벽식품 대표는 카를로스 멘도사 벨라 CEO와의 만남을 추진하고 있다.", "planned"),
+        ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나지 않았다.", "negated"),
+        # A와 B의 회동 that never took place: neither asserted nor the subject of a later clause
+        ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 회동은 끝내 성사되지 않았다.", "negated"),
+        ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 만남은 무산됐다.", "negated"),
+        # 취소됐다 is 취소/NNG 되/XSV, though 취소되 alone reads as 되/VV (found by koie test's
+        # generated sentences; before, this was an asserted meeting)
+        ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO의 만남은 취소됐다.", "negated"),
+        ("박서준 누리소프트 대표는 이날 데이비드 워커 블루웨이브 CEO를 만나지는 않았다.", "negated"),
+        # agreed to meet: 기/ETN 로 하 (the literal 기 alone reads as 기/VV; found by koie test's generated
+        # sentences, and before, this was an asserted meeting)
+        ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기로 했다.", "planned"),
+        # never met: 적/NNB (the literal 적 alone reads as 적/VV, "write down"; found by koie test's
+        # generated sentences, and before, this was an asserted meeting)
+        ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만난 적이 없다.", "negated"),
+        # never had one: 만남을 한 번도 갖지 않았다 (before, an asserted meeting)
+        ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만남을 한 번도 갖지 않았다.", "negated"),
+        # a purpose is a plan
+        ("박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 만나기 위해 미국으로 출국했다.", "planned"),
+        # a list that ends with what its people are (등 빅테크 수장들과)
+        (
+            "박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO, 엘레나 로시 라임스톤 대표 등 해외 기업 수장들과 "
+            "잇달아 만날 예정이다.",
+            "planned",
+        ),
+        # a plan that there is none of
+        ('박서준 누리소프트 대표는 "당분간 데이비드 워커 블루웨이브 CEO와 만날 계획이 없다"고 말했다.', "negated"),
+    ],
+)
 def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, status: str) -> None:
     assert _pairs(meetings_pack, text) == set()
     assert _pairs(meetings_pack, text, status), f"expected a {status} record"
 
 
-@pytest.mark.parametrize("text", [
-    # what a report says happened, not what the article asserts
-    "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 만났다는 보도는 사실이 아닌 것으로 확인됐다.",
-    "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 회동했다는 소문이 돌았다.",
-    # looking for someone is no visit
-    "권태오 미르전자 회장은 마이클 브라운 비트솔 CEO를 찾고 있다.",
-    # a guess: neither asserted nor a plan of one of them
-    "박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO가 만날지 주목된다.",
-    # travel companions
-    "전날 출국한 한 회장은 오세린 가온바이오 부사장, 백지호 네모랩 대표 등과 함께 출장길에 올랐다.",
-    # named in the same sentence for other reasons
-    "한도윤 미르전자 회장과 서도현 해솔건설 회장이 각각 실리콘밸리를 방문했다.",
-    # a quote about someone
-    "서도현 해솔건설 회장은 \"데이비드 워커 CEO는 훌륭한 경영자\"라고 말했다.",
-    # a byline
-    "[가람일보 윤하준 기자] 미르전자가 신제품을 공개했다.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what a report says happened, not what the article asserts
+        "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 만났다는 보도는 사실이 아닌 것으로 확인됐다.",
+        "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 회동했다는 소문이 돌았다.",
+        # looking for someone is no visit
+        "권태오 미르전자 회장은 마이클 브라운 비트솔 CEO를 찾고 있다.",
+        # a guess: neither asserted nor a plan of one of them
+        "박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO가 만날지 주목된다.",
+        # travel companions
+        "전날 출국한 한 회장은 오세린 가온바이오 부사장, 백지호 네모랩 대표 등과 함께 출장길에 올랐다.",
+        # named in the same sentence for other reasons
+        "한도윤 미르전자 회장과 서도현 해솔건설 회장이 각각 실리콘밸리를 방문했다.",
+        # a quote about someone
+        '서도현 해솔건설 회장은 "데이비드 워커 CEO는 훌륭한 경영자"라고 말했다.',
+        # a byline
+        "[가람일보 윤하준 기자] 미르전자가 신제품을 공개했다.",
+    ],
+)
 def test_meetings_not_meetings(meetings_pack, text: str) -> None:
     assert _pairs(meetings_pack, text) == set()
 
@@ -176,10 +213,10 @@ def test_meetings_this_month_is_a_date_in_either_analysis(meetings_pack, text: s
 def test_meetings_offsets_are_sacred(meetings_pack) -> None:
     text = "최근 한도윤(왼쪽) 미르전자 회장이 데이비드 워커 블루웨이브 최고경영자(CEO)와 만나 악수하고 있다."
     for record in meetings_pack.extract(text, include_hidden=True):
-        assert text[record.start:record.end] == record.text
+        assert text[record.start : record.end] == record.text
         for value in record.args.values():
             for mention in value if isinstance(value, tuple) else (value,):
-                assert text[mention.start:mention.end] == mention.text
+                assert text[mention.start : mention.end] == mention.text
 
 
 def test_meetings_pack_examples_pass(meetings_pack) -> None:
@@ -191,15 +228,21 @@ def test_meetings_pack_examples_pass(meetings_pack) -> None:
 
 def test_meetings_repeated_mentions_are_people_again(meetings_pack) -> None:
     """mentions: {PERSON: {repeat: true}}: a later bare 로페즈 is the 마리아 로페즈 found earlier."""
-    text = "홍길동 한빛전자 사장은 마리아 로페즈 스텔라바이오 CEO와 만났다. 홍길동과 로페즈가 함께 앉은 모습도 공개됐다."
+    text = (
+        "홍길동 한빛전자 사장은 마리아 로페즈 스텔라바이오 CEO와 만났다. 홍길동과 로페즈가 함께 앉은 모습도 공개됐다."
+    )
     extraction = meetings_pack.extract_document(text)
     repeated = [r for r in extraction.records if r.rule == "repeat:PERSON"]
     assert {r.text for r in repeated} == {"홍길동", "로페즈"}
-    assert all(text[r.start:r.end] == r.text for r in repeated)
+    assert all(text[r.start : r.end] == r.text for r in repeated)
     second = [r for r in extraction.records if r.label == "MEETING" and r.start > text.index(".")]
     assert len(second) == 1
-    names = {m.to_json().get("name") for m in (second[0].args["object"] if isinstance(second[0].args["object"], tuple)
-                                               else (second[0].args["object"],))}
+    names = {
+        m.to_json().get("name")
+        for m in (
+            second[0].args["object"] if isinstance(second[0].args["object"], tuple) else (second[0].args["object"],)
+        )
+    }
     assert names == {"마리아 로페즈"}
     explanation = meetings_pack.explain(repeated[0])
     assert explanation["rule"] == "repeat:PERSON" and "another mention" in explanation["pattern"]

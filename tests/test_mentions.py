@@ -10,16 +10,19 @@ from koie.engine.extract import Mention
 from koie.engine.mentions import mention_name, shorter_form_of
 
 
-@pytest.mark.parametrize("short, full, expected", [
-    ("저커버그", "마크 저커버그", True),
-    ("젠슨", "젠슨 황", True),
-    ("최", "최태원", True),
-    ("이", "이재용", True),
-    ("최", "박최민", False),          # a surname begins the name
-    ("황", "젠슨황", False),          # unspaced foreign names are not split
-    ("최태원", "최태원", False),       # not shorter
-    ("회장", "최고경영자 겸 회장", True),
-])
+@pytest.mark.parametrize(
+    "short, full, expected",
+    [
+        ("저커버그", "마크 저커버그", True),
+        ("젠슨", "젠슨 황", True),
+        ("최", "최태원", True),
+        ("이", "이재용", True),
+        ("최", "박최민", False),  # a surname begins the name
+        ("황", "젠슨황", False),  # unspaced foreign names are not split
+        ("최태원", "최태원", False),  # not shorter
+        ("회장", "최고경영자 겸 회장", True),
+    ],
+)
 def test_mentions_shorter_form_of(short: str, full: str, expected: bool) -> None:
     assert shorter_form_of(short, full) is expected
 
@@ -34,21 +37,19 @@ def _people(value) -> list[str]:
 
 
 def test_mentions_surname_and_title_resolve_to_full_name(meetings_pack) -> None:
-    text = ("한도윤 미르전자 회장은 지난 2일 출장길에 올랐다. "
-            "한 회장은 데이비드 워커 블루웨이브 CEO와 회동했다.")
+    text = "한도윤 미르전자 회장은 지난 2일 출장길에 올랐다. 한 회장은 데이비드 워커 블루웨이브 CEO와 회동했다."
     [record] = _meetings(meetings_pack, text)
     subject = record.args["subject"]
     mention = subject[0] if isinstance(subject, tuple) else subject
     assert mention.text == "한"  # offsets stay on what the text says
-    assert text[mention.start:mention.end] == "한"
+    assert text[mention.start : mention.end] == "한"
     assert mention.filler.attrs["name"] == "한도윤"
     assert mention.filler.attrs["title"] == "회장"
     assert mention.filler.attrs["org"] == "미르전자"  # inherited from the introduction
 
 
 def test_mentions_last_word_resolves_to_earlier_full_name(meetings_pack) -> None:
-    text = ("엘레나 로시 라임스톤 대표가 방한했다. "
-            "서도현 해솔건설 회장은 로시 대표와 만났다.")
+    text = "엘레나 로시 라임스톤 대표가 방한했다. 서도현 해솔건설 회장은 로시 대표와 만났다."
     [record] = _meetings(meetings_pack, text)
     assert _people(record.args["object"]) == ["엘레나 로시"]
     assert _people(record.args["subject"]) == ["서도현"]
@@ -66,8 +67,7 @@ def test_mentions_attach_title_and_org_next_to_the_name(meetings_pack) -> None:
 
 
 def test_mentions_subject_carried_from_previous_sentence(meetings_pack) -> None:
-    text = ("권태오 미르전자 회장은 지난 5일 미국으로 출국했다. "
-            "이어 마이클 브라운 비트솔 CEO와 회동했다.")
+    text = "권태오 미르전자 회장은 지난 5일 미국으로 출국했다. 이어 마이클 브라운 비트솔 CEO와 회동했다."
     [record] = _meetings(meetings_pack, text)
     assert record.attrs["carried"] == ["subject"]
     assert _people(record.args["subject"]) == ["권태오"]
@@ -75,9 +75,11 @@ def test_mentions_subject_carried_from_previous_sentence(meetings_pack) -> None:
 
 
 def test_mentions_subject_not_carried_beyond_the_window(meetings_pack) -> None:
-    text = ("권태오 미르전자 회장은 지난 5일 미국으로 출국했다. "
-            "현지 공장은 올해 완공됐다. 시장은 빠르게 커지고 있다. 투자도 늘었다. "
-            "이어 마이클 브라운 비트솔 CEO와 회동했다.")
+    text = (
+        "권태오 미르전자 회장은 지난 5일 미국으로 출국했다. "
+        "현지 공장은 올해 완공됐다. 시장은 빠르게 커지고 있다. 투자도 늘었다. "
+        "이어 마이클 브라운 비트솔 CEO와 회동했다."
+    )
     records = _meetings(meetings_pack, text)
     assert records and all("subject" not in r.args for r in records)
 
@@ -86,7 +88,7 @@ def test_mentions_date_normalised_with_publication_date(meetings_pack) -> None:
     text = "서도현 해솔건설 회장은 지난달 27일 데이비드 워커 블루웨이브 CEO와 만났다."
     [record] = _meetings(meetings_pack, text, published="2024-07-01")
     date = record.args["date"]
-    assert text[date.start:date.end] == "지난달 27일"
+    assert text[date.start : date.end] == "지난달 27일"
     assert date.filler.attrs["value"] == "2024-06-27"
     assert date.filler.attrs["precision"] == "day"
     [undated] = _meetings(meetings_pack, text)
@@ -106,6 +108,7 @@ def test_fullest_name_work_grows_linearly_with_names(monkeypatch) -> None:
     from types import SimpleNamespace
 
     from koie.engine import mentions
+
     calls = 0
     real = mentions.shorter_form_of
 
@@ -124,15 +127,17 @@ def test_fullest_name_work_grows_linearly_with_names(monkeypatch) -> None:
         for index in range(count):
             name = syllables[index % 14] + syllables[(index // 14) % 14] + syllables[(index // 196) % 14]
             for start, text in ((index * 20, name), (index * 20 + 10, name[0])):  # 김철수 ... 김
-                records.append(SimpleNamespace(rule="person", start=start, end=start + len(text), text=text,
-                                               sentence=index, label="PERSON"))
+                records.append(
+                    SimpleNamespace(
+                        rule="person", start=start, end=start + len(text), text=text, sentence=index, label="PERSON"
+                    )
+                )
         result = mentions._resolve_label(records, {"name": "fullest"}, records, "")
         assert result[("person", 10, 11)]["name"] == records[0].text  # the short form got its full name
         return calls
 
     small, large = work(300), work(600)
     assert large <= 2.5 * small, (small, large)
-
 
 
 def _reference_nearest(entity, entities):
@@ -150,14 +155,28 @@ def _reference_nearest(entity, entities):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["김철수", "김", "김영희", "마크 저커버그", "저커버그", "마크", "이", "이순신"]),
-                          st.sampled_from([None, "회장", "대표"]), st.integers(0, 5)), max_size=12))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["김철수", "김", "김영희", "마크 저커버그", "저커버그", "마크", "이", "이순신"]),
+            st.sampled_from([None, "회장", "대표"]),
+            st.integers(0, 5),
+        ),
+        max_size=12,
+    )
+)
 def test_fullest_name_index_agrees_with_comparing_every_pair(names) -> None:
     from types import SimpleNamespace
 
     from koie.engine import mentions
-    entities = sorted((mentions._Entity(SimpleNamespace(text=text, start=start), {"title": title} if title else {})
-                       for text, title, start in names), key=lambda e: e.record.start)
+
+    entities = sorted(
+        (
+            mentions._Entity(SimpleNamespace(text=text, start=start), {"title": title} if title else {})
+            for text, title, start in names
+        ),
+        key=lambda e: e.record.start,
+    )
     longer = mentions._longer_forms(entities)
     for entity in entities:
         chosen = mentions._nearest(entity, longer.get(mentions._squash(entity.record.text)), entities)
@@ -165,23 +184,38 @@ def test_fullest_name_index_agrees_with_comparing_every_pair(names) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 5), st.integers(1, 3), st.sampled_from("ABC"),
-                          st.booleans()), min_size=1, max_size=30),
-       st.integers(0, 3), st.sampled_from(["A", "B"]))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 5), st.integers(1, 3), st.sampled_from("ABC"), st.booleans()),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(0, 3),
+    st.sampled_from(["A", "B"]),
+)
 def test_carry_source_is_the_latest_earlier_record_in_the_window(rows, window: int, label: str) -> None:
     """The backward walk finds what the scan of every earlier record found."""
     from types import SimpleNamespace
 
     from koie.engine.mentions import _carry_source
 
-    records = sorted((SimpleNamespace(sentence=s, start=a, end=a + n, label=lab, args={"x": 1} if has else {})
-                      for s, a, n, lab, has in rows), key=lambda r: (r.sentence, r.start, r.end))
+    records = sorted(
+        (
+            SimpleNamespace(sentence=s, start=a, end=a + n, label=lab, args={"x": 1} if has else {})
+            for s, a, n, lab, has in rows
+        ),
+        key=lambda r: (r.sentence, r.start, r.end),
+    )
     setting = {"from": {"C"}, "sentences": window}
     for at, record in enumerate(records):
         record.label = label
         done = records[:at]
-        sources = [r for r in done if (r.label in setting["from"] or (r.label == record.label and "x" in r.args))
-                   and record.sentence - window <= r.sentence
-                   and (r.sentence < record.sentence or r.end <= record.start)]
+        sources = [
+            r
+            for r in done
+            if (r.label in setting["from"] or (r.label == record.label and "x" in r.args))
+            and record.sentence - window <= r.sentence
+            and (r.sentence < record.sentence or r.end <= record.start)
+        ]
         expected = max(sources, key=lambda r: (r.sentence, r.start)) if sources else None
         assert _carry_source(done, record, "x", setting) is expected  # type: ignore[arg-type]

@@ -19,17 +19,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koie.vm import match as match_module
+from koie.analysis.morphemes import Morpheme
 from koie.lang.compile import compile_pattern
 from koie.lang.ir import MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot
-from koie.vm.match import EntitySpan, MatchInput, find_matches, find_matches_in
-from koie.analysis.morphemes import Morpheme
 from koie.lang.load import LexiconSpec
 from koie.lang.resolve import Lexicon
+from koie.vm import match as match_module
+from koie.vm.match import EntitySpan, MatchInput, find_matches, find_matches_in
 
 if shutil.which("g++") is None and shutil.which("c++") is None:
     pytest.skip("no C++ compiler here, so no native matcher to compare", allow_module_level=True)
-import koie.vm._vm as native  # noqa: E402  (built by hatch_build.py at install: a failure here is a build problem)
+import koie.vm._vm as native
 
 #: "B" and "A" case fold onto lexicon entries; "ß" folds to two characters ("ss"), which sends the
 #: native lexicon search from its compact folded text back to joining surfaces.
@@ -44,32 +44,39 @@ def _lexicons() -> dict[str, Lexicon]:
 
 def _checks() -> st.SearchStrategy[MorphemeCheck]:
     return st.builds(
-        lambda forms, tags, regex, negated, same: MorphemeCheck(frozenset(forms), frozenset(tags), regex, negated,
-                                                                 same),
-        st.sets(st.sampled_from(FORMS), max_size=2), st.sets(st.sampled_from(TAGS), max_size=1),
-        st.sampled_from([None, None, "^a", "b$"]), st.booleans(), st.sampled_from([False, False, True]))
+        lambda forms, tags, regex, negated, same: MorphemeCheck(
+            frozenset(forms), frozenset(tags), regex, negated, same
+        ),
+        st.sets(st.sampled_from(FORMS), max_size=2),
+        st.sets(st.sampled_from(TAGS), max_size=1),
+        st.sampled_from([None, None, "^a", "b$"]),
+        st.booleans(),
+        st.sampled_from([False, False, True]),
+    )
 
 
 def _patterns() -> st.SearchStrategy[RNode]:
     counter = itertools.count()
     leaves = st.one_of(
         _checks().map(lambda check: RMorph(check, next(counter))),
-        st.sampled_from([frozenset({"X"}), frozenset({"X", "Y"}), frozenset({"Y"})])
-        .map(lambda labels: RSlot(labels, "x", next(counter))),
+        st.sampled_from([frozenset({"X"}), frozenset({"X", "Y"}), frozenset({"Y"})]).map(
+            lambda labels: RSlot(labels, "x", next(counter))
+        ),
         st.just(None).map(lambda _: RLexicon("L", "lex", next(counter))),
-        st.tuples(st.booleans(), st.sampled_from(["", "", "space", "join"]))
-        .map(lambda t: RAnchor(t[0], next(counter), t[1])),
+        st.tuples(st.booleans(), st.sampled_from(["", "", "space", "join"])).map(
+            lambda t: RAnchor(t[0], next(counter), t[1])
+        ),
     )
 
     def extend(inner: st.SearchStrategy[RNode]) -> st.SearchStrategy[RNode]:
         return st.one_of(
             st.lists(inner, min_size=1, max_size=3).map(lambda items: RSeq(tuple(items))),
             st.lists(inner, min_size=2, max_size=3).map(lambda options: RAlt(tuple(options))),
-            st.tuples(inner, st.sampled_from([(0, 1), (0, None), (1, None), (1, 2), (2, 3)]), st.booleans())
-            .map(lambda t: RRepeat(t[0], t[1][0], t[1][1], t[2])),
+            st.tuples(inner, st.sampled_from([(0, 1), (0, None), (1, None), (1, 2), (2, 3)]), st.booleans()).map(
+                lambda t: RRepeat(t[0], t[1][0], t[1][1], t[2])
+            ),
             inner.map(lambda body: RGroup(body, "g")),
-            st.tuples(inner, st.booleans(), st.booleans())
-            .map(lambda t: RLook(t[0], t[1], t[2], 4, next(counter))),
+            st.tuples(inner, st.booleans(), st.booleans()).map(lambda t: RLook(t[0], t[1], t[2], 4, next(counter))),
             _checks().map(lambda check: RRepeat(RMorph(check, next(counter)), 0, None, True, possessive=True)),
         )
 
@@ -137,12 +144,13 @@ def test_native_vm_is_what_find_matches_uses() -> None:
 
 def test_native_vm_on_a_shipped_pack_gives_the_same_records(tmp_path: Any) -> None:
     """End to end on a notation pack with look-arounds, slots, lexicons and tails: identical records."""
+    from koie.analysis.morphemes import NotationAnalyzer
     from koie.api import Pack
     from koie.engine.extract import extract
-    from koie.analysis.morphemes import NotationAnalyzer
 
     path = tmp_path / "pack.yaml"
-    path.write_text("""
+    path.write_text(
+        """
 lexicons:
   TITLE: [회장, 사장, 대표 이사]
 rules:
@@ -159,11 +167,14 @@ rules:
     label: TWICE
     attrs: {kind: both}
     pattern: '[PERSON:a] ~4 [PERSON:a] @TITLE:t ([PERSON:b] ~1)* 와/JKB'
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     pack = Pack.load(path, NotationAnalyzer())
     document = NotationAnalyzer().analyze(
         "김철수/NNP 회장/NNG+이/JKS 어제/NNG 이영희/NNP 대표/NNG 이사/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF "
-        "박/NNP 사장/NNG+은/JX 최/NNP 회장/NNG+을/JKO 안/MAG 만나/VV+ᆯ/ETM 예정/NNG+이/VCP+다/EF+./SF")
+        "박/NNP 사장/NNG+은/JX 최/NNP 회장/NNG+을/JKO 안/MAG 만나/VV+ᆯ/ETM 예정/NNG+이/VCP+다/EF+./SF"
+    )
     saved = match_module._native
     try:
         match_module._native = None
@@ -175,8 +186,12 @@ rules:
     assert native_records == python_records
     [twice] = [r for r, *_ in native_records if r.rule == "twice"]
     # a name captured twice outside a repetition keeps its last mention; one repeated no times is left out
-    assert (twice.args["a"].text, twice.args["t"].text, "b" in twice.args, twice.attrs) == \
-        ("이영희", "대표 이사", False, {"kind": "both"})
+    assert (twice.args["a"].text, twice.args["t"].text, "b" in twice.args, twice.attrs) == (
+        "이영희",
+        "대표 이사",
+        False,
+        {"kind": "both"},
+    )
     assert [r.rule for r, *_ in native_records].count("met") == 1, native_records  # not the one after 안
 
 
@@ -204,9 +219,13 @@ def test_native_programs_go_with_their_programs() -> None:
     kept = []
     for number in range(50):
         # with a look-around, whose body koie.lang.compile interns: one body for all fifty programs
-        pattern = RSeq((RMorph(MorphemeCheck(frozenset({"a"})), 0),
-                        RLook(RMorph(MorphemeCheck(frozenset({"b"}), frozenset({"NNP"})), 3), True, True, 1, 1),
-                        RMorph(MorphemeCheck(frozenset({"b"})), 2)))
+        pattern = RSeq(
+            (
+                RMorph(MorphemeCheck(frozenset({"a"})), 0),
+                RLook(RMorph(MorphemeCheck(frozenset({"b"}), frozenset({"NNP"})), 3), True, True, 1, 1),
+                RMorph(MorphemeCheck(frozenset({"b"})), 2),
+            )
+        )
         program = compile_pattern(pattern)  # a new Program object each time
         sentence = MatchInput(morphemes, "a b", (), {})
         assert [(m.start, m.end) for m in find_matches(program, sentence)] == [(0, 2)]
@@ -226,8 +245,8 @@ def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
     import gc
     import sys
 
-    from koie.vm.match import RawMatch, Step
     from koie.analysis.morphemes import morphemes_from_columns
+    from koie.vm.match import RawMatch, Step
 
     fields = tuple(f.name for f in dataclasses.fields(Morpheme))
     filler = native.SlotFiller(Morpheme, fields)
@@ -243,7 +262,9 @@ def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
     expected = (Morpheme("가", "NNG", 0, 1, 0, None), Morpheme("나", "JKS", 1, 2, 0, "나다"))
     assert filler.columns(*columns) == expected == morphemes_from_columns(*columns)
     assert native.SlotFiller(Step, ("element", "start", "end", "filler")).new(1, 2, 3, None) == Step(1, 2, 3, None)
-    assert native.SlotFiller(RawMatch, ("start", "end", "steps", "captures")).new(0, 1, (), {}) == RawMatch(0, 1, (), {})
+    assert native.SlotFiller(RawMatch, ("start", "end", "steps", "captures")).new(0, 1, (), {}) == RawMatch(
+        0, 1, (), {}
+    )
     with pytest.raises(TypeError):
         native.SlotFiller(Morpheme, fields[:-1])  # every slot must be named
     with pytest.raises(TypeError):
@@ -256,12 +277,13 @@ def test_native_searches_in_two_threads_match_one_thread(tmp_path: Any) -> None:
     """Matching in several threads at once (search buffers are per thread) gives what one thread finds."""
     import threading
 
+    from koie.analysis.morphemes import NotationAnalyzer
     from koie.api import Pack
     from koie.engine.extract import extract
-    from koie.analysis.morphemes import NotationAnalyzer
 
     path = tmp_path / "pack.yaml"
-    path.write_text("""
+    path.write_text(
+        """
 lexicons:
   TITLE: [회장, 사장]
 rules:
@@ -271,10 +293,14 @@ rules:
   - id: met
     label: MET
     pattern: '[PERSON:a] @TITLE ~3 [PERSON:b] @TITLE (와/JKB | 을/JKO) ~1 (?<! 안/MAG) 만나/VV'
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     pack = Pack.load(path, NotationAnalyzer())
-    sentence = ("김철수/NNP 회장/NNG+이/JKS 어제/NNG 이영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF "
-                "박/NNP 사장/NNG+은/JX 최/NNP 회장/NNG+을/JKO 안/MAG 만나/VV+ᆯ/ETM 예정/NNG+이/VCP+다/EF+./SF ")
+    sentence = (
+        "김철수/NNP 회장/NNG+이/JKS 어제/NNG 이영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF "
+        "박/NNP 사장/NNG+은/JX 최/NNP 회장/NNG+을/JKO 안/MAG 만나/VV+ᆯ/ETM 예정/NNG+이/VCP+다/EF+./SF "
+    )
     documents = [NotationAnalyzer().analyze(sentence * (1 + n % 7)) for n in range(60)]
 
     def records(document: Any) -> list[tuple[str, int, int]]:
@@ -303,23 +329,57 @@ rules:
 
 # -- the engine's rule loop: koie.engine.extract._find_visits and its compiled twin -----------------------------
 
-_WORDS = ("가/NNG", "나/NNG", "회장/NNG", "김/NNP", "박/NNP", "이/JKS", "을/JKO", "만나/VV", "었/EP", "다/EF",
-          "안/MAG", "의/JKG")
+_WORDS = (
+    "가/NNG",
+    "나/NNG",
+    "회장/NNG",
+    "김/NNP",
+    "박/NNP",
+    "이/JKS",
+    "을/JKO",
+    "만나/VV",
+    "었/EP",
+    "다/EF",
+    "안/MAG",
+    "의/JKG",
+)
 _RULE_SHAPES = (
-    "{n}/NNG", "{n}/NNG ~2 {m}/NNG", "{n}/NNG (이/JKS | 을/JKO) ~3 만나/VV", "/NNP{{1,2}}", "{n}/NNG 의/JKG ~2 /NNG",
-    "{n}/NNG (?= 이/JKS)", "(?<! 안/MAG) 만나/VV 었/EP", "@T ~1 {n}/NNG", "[P:a] ~2 {n}/NNG", "[P] 이/JKS ~2 만나/VV",
-    "(가/NNG | 나/NNG) ~1 [P]", "만나/VV (?! 었/EP)", "([P:a] 의/JKG)* [P:a] ~1 {n}/NNG", "@T:t ~2 [P:a]",
+    "{n}/NNG",
+    "{n}/NNG ~2 {m}/NNG",
+    "{n}/NNG (이/JKS | 을/JKO) ~3 만나/VV",
+    "/NNP{{1,2}}",
+    "{n}/NNG 의/JKG ~2 /NNG",
+    "{n}/NNG (?= 이/JKS)",
+    "(?<! 안/MAG) 만나/VV 었/EP",
+    "@T ~1 {n}/NNG",
+    "[P:a] ~2 {n}/NNG",
+    "[P] 이/JKS ~2 만나/VV",
+    "(가/NNG | 나/NNG) ~1 [P]",
+    "만나/VV (?! 었/EP)",
+    "([P:a] 의/JKG)* [P:a] ~1 {n}/NNG",
+    "@T:t ~2 [P:a]",
     "[P:a] ~1 [P:a] {n}/NNG",
 )
 
 
 @settings(max_examples=60, deadline=None)
-@given(shapes=st.lists(st.tuples(st.sampled_from(_RULE_SHAPES), st.sampled_from(("가", "나", "회장")),
-                                 st.sampled_from(("가", "나", "회장"))), min_size=1, max_size=12),
-       sentences=st.lists(st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3), min_size=1, max_size=8),
-                          min_size=1, max_size=5))
-def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[str, str, str]],
-                                                         sentences: list[list[list[str]]]) -> None:
+@given(
+    shapes=st.lists(
+        st.tuples(
+            st.sampled_from(_RULE_SHAPES), st.sampled_from(("가", "나", "회장")), st.sampled_from(("가", "나", "회장"))
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    sentences=st.lists(
+        st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3), min_size=1, max_size=8),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_compiled_rule_loop_gives_the_python_loops_records(
+    shapes: list[tuple[str, str, str]], sentences: list[list[list[str]]]
+) -> None:
     """Many rules over many sentences (start forms, required groups, slots, look-arounds, lexicons,
     repeated captures): koie.vm._vm.find_visits and koie.engine.extract._find_visits make the same records, and
     so do the whole Python matcher and the native one (koie.vm._vm.add_records and koie.engine.extract._add_records
@@ -329,14 +389,22 @@ def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[st
 
     import yaml
 
+    from koie.analysis.morphemes import NotationAnalyzer
     from koie.api import Pack
     from koie.engine.extract import extract
-    from koie.analysis.morphemes import NotationAnalyzer
 
     rules = [{"id": "p", "label": "P", "pattern": "/NNP"}]
-    rules += [{"id": f"r{i}", "label": f"L{i % 3}", "pattern": shape.format(n=n, m=m), "priority": i % 4,
-               "attrs": {"shape": i} if i % 2 else {}, "output": i % 5 != 4}
-              for i, (shape, n, m) in enumerate(shapes)]
+    rules += [
+        {
+            "id": f"r{i}",
+            "label": f"L{i % 3}",
+            "pattern": shape.format(n=n, m=m),
+            "priority": i % 4,
+            "attrs": {"shape": i} if i % 2 else {},
+            "output": i % 5 != 4,
+        }
+        for i, (shape, n, m) in enumerate(shapes)
+    ]
     body = {"lexicons": {"T": ["회장", "가 나"]}, "rules": rules}
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "pack.yaml"
@@ -347,9 +415,21 @@ def test_compiled_rule_loop_gives_the_python_loops_records(shapes: list[tuple[st
 
     def records() -> list[tuple[Any, ...]]:
         # every field a record compares by (mentions and their fillers included), and the args' shapes
-        return [(r, r.label, r.sentence, r.first, r.last, r.priority, r.output, r.attrs, repr(r.args),
-                 {role: type(value).__name__ for role, value in r.args.items()})
-                for r in extract(pack.compiled, document).records]
+        return [
+            (
+                r,
+                r.label,
+                r.sentence,
+                r.first,
+                r.last,
+                r.priority,
+                r.output,
+                r.attrs,
+                repr(r.args),
+                {role: type(value).__name__ for role, value in r.args.items()},
+            )
+            for r in extract(pack.compiled, document).records
+        ]
 
     saved, saved_visits = match_module._native, native.find_visits
     try:
@@ -369,18 +449,28 @@ _START_FORMS = ("가", "나", "회장", "김", "만나")
 
 
 @settings(max_examples=150, deadline=None)
-@given(by_form=st.dictionaries(st.sampled_from(_START_FORMS), st.lists(st.integers(0, 11), min_size=1, max_size=3)
-                               .map(tuple), max_size=4),
-       unindexed=st.lists(st.integers(0, 11), max_size=3, unique=True).map(lambda xs: tuple(sorted(xs))),
-       sentences=st.lists(st.lists(st.tuples(st.sampled_from(_START_FORMS + ("다", "x")),
-                                             st.sampled_from(("NNG", "NNP", "VV"))), max_size=6), max_size=4))
+@given(
+    by_form=st.dictionaries(
+        st.sampled_from(_START_FORMS), st.lists(st.integers(0, 11), min_size=1, max_size=3).map(tuple), max_size=4
+    ),
+    unindexed=st.lists(st.integers(0, 11), max_size=3, unique=True).map(lambda xs: tuple(sorted(xs))),
+    sentences=st.lists(
+        st.lists(
+            st.tuples(st.sampled_from(_START_FORMS + ("다", "x")), st.sampled_from(("NNG", "NNP", "VV"))), max_size=6
+        ),
+        max_size=4,
+    ),
+)
 def test_visited_rules_are_the_unindexed_and_those_whose_start_form_the_document_holds(
-        by_form: dict[str, tuple[int, ...]], unindexed: tuple[int, ...], sentences: list[list[tuple[str, str]]]) -> None:
+    by_form: dict[str, tuple[int, ...]], unindexed: tuple[int, ...], sentences: list[list[tuple[str, str]]]
+) -> None:
     """koie.vm._vm.visited_rules finds the forms by type id; koie.engine.extract intersected the forms as strings."""
     from koie.analysis.morphemes import Sentence
 
-    document = [Sentence(0, 0, tuple(Morpheme(form, tag, 0, 0, i) for i, (form, tag) in enumerate(morphemes)))
-                for morphemes in sentences]
+    document = [
+        Sentence(0, 0, tuple(Morpheme(form, tag, 0, 0, i) for i, (form, tag) in enumerate(morphemes)))
+        for morphemes in sentences
+    ]
     form_sentences, natives = native.index_document(document)
     expected = set(unindexed)
     for form in form_sentences.keys() & by_form.keys():
@@ -410,8 +500,9 @@ def _python_loop_only(*arguments: Any) -> Any:
 
 # -- the cache's encoding ----------------------------------------------------------------------------
 
-_FORMS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6) | \
-    st.sampled_from(["회장", "만나", "\"", "\\", "a\nb", "\x00", "\u2028", "😀", "CEO", ""])
+_FORMS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6) | st.sampled_from(
+    ["회장", "만나", '"', "\\", "a\nb", "\x00", "\u2028", "😀", "CEO", ""]
+)
 
 
 @st.composite
@@ -421,10 +512,16 @@ def _sentences(draw: Any) -> tuple[Any, ...]:
     sentences = []
     for _ in range(draw(st.integers(0, 3))):
         morphemes = tuple(
-            Morpheme(draw(_FORMS), draw(st.sampled_from(["NNG", "VV", "SF", "SW"]) | _FORMS),
-                     draw(st.integers(0, 10**12)), draw(st.integers(-5, 10**6)), draw(st.integers(0, 99)),
-                     draw(st.none() | _FORMS))
-            for _ in range(draw(st.integers(0, 4))))
+            Morpheme(
+                draw(_FORMS),
+                draw(st.sampled_from(["NNG", "VV", "SF", "SW"]) | _FORMS),
+                draw(st.integers(0, 10**12)),
+                draw(st.integers(-5, 10**6)),
+                draw(st.integers(0, 99)),
+                draw(st.none() | _FORMS),
+            )
+            for _ in range(draw(st.integers(0, 4)))
+        )
         sentences.append(Sentence(draw(st.integers(0, 10**6)), draw(st.integers(0, 10**9)), morphemes))
     return tuple(sentences)
 
@@ -438,8 +535,9 @@ def test_native_cache_encoding_writes_the_bytes_json_writes(sentences: tuple[Any
 
     from koie.analysis.cache import encode_morphemes
 
-    expected = json.dumps([[s.start, s.end, encode_morphemes(s.morphemes)] for s in sentences],
-                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    expected = json.dumps(
+        [[s.start, s.end, encode_morphemes(s.morphemes)] for s in sentences], ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
     assert native.encode_sentences(sentences) == expected
 
 
@@ -453,17 +551,23 @@ def test_native_cache_encoding_refuses_a_lone_surrogate_as_json_does() -> None:
 
 # -- records straight to JSON Lines: koie.vm._vm.record_json_lines and koie.run.runner's dicts ------------------
 
-_JSON_TEXT = st.text(max_size=6) | st.sampled_from(["회장", "\x00", "\"", "\\", "😀", "\ud800", "text", "rule"])
-_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | _JSON_TEXT,
-                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_JSON_TEXT, inner, max_size=3),
-                            max_leaves=8)
+_JSON_TEXT = st.text(max_size=6) | st.sampled_from(["회장", "\x00", '"', "\\", "😀", "\ud800", "text", "rule"])
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _JSON_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_JSON_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=80, deadline=None)
-@given(attrs=st.lists(st.dictionaries(_JSON_TEXT, _JSON_VALUES, max_size=4), min_size=1, max_size=6),
-       texts=st.lists(_JSON_TEXT, min_size=1, max_size=3), suppress=st.booleans())
-def test_record_lines_made_from_records_are_the_lines_of_their_dicts(attrs: list[dict[str, Any]], texts: list[str],
-                                                                     suppress: bool) -> None:
+@given(
+    attrs=st.lists(st.dictionaries(_JSON_TEXT, _JSON_VALUES, max_size=4), min_size=1, max_size=6),
+    texts=st.lists(_JSON_TEXT, min_size=1, max_size=3),
+    suppress=st.booleans(),
+)
+def test_record_lines_made_from_records_are_the_lines_of_their_dicts(
+    attrs: list[dict[str, Any]], texts: list[str], suppress: bool
+) -> None:
     """A run's JSON Lines lines made straight from the records (koie.vm._vm.record_json_lines) are
     record_line of the records' dicts: single and repeated captures, fillers whose attributes
     clash with a mention's own keys, floats, escapes and lone surrogates (written by json), and a
@@ -471,16 +575,16 @@ def test_record_lines_made_from_records_are_the_lines_of_their_dicts(attrs: list
     import tempfile
     from pathlib import Path
 
-    from koie.engine import extract as engine
-
-    from koie.run import runner
-    from koie.api import Pack
     from koie.analysis.morphemes import NotationAnalyzer
+    from koie.api import Pack
+    from koie.engine import extract as engine
+    from koie.run import runner
     from koie.run.sinks import record_line
 
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "pack.yaml"
-        path.write_text("""
+        path.write_text(
+            """
 rules:
   - id: p
     label: P
@@ -488,7 +592,9 @@ rules:
   - id: pair
     label: PAIR
     pattern: '([P:a] 의/JKG)* [P:b] 회장/NNG'
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
         pack = Pack.load(path, NotationAnalyzer())
     document = NotationAnalyzer().analyze("김/NNP+의/JKG 박/NNP 회장/NNG ./SF 최/NNP 회장/NNG ./SF")
     records = list(engine.extract(pack.compiled, document, "d").records)
@@ -497,13 +603,30 @@ rules:
     # the P records (fillers) and the PAIR records get the generated attributes and texts
     varied = [r.but(attrs=attrs[i % len(attrs)], text=texts[i % len(texts)]) for i, r in enumerate(records)]
     by_place = {(r.rule, r.start, r.end): r for r in varied}
-    refilled = [r.but(args={role: tuple(m.__class__(m.text, m.start, m.end, m.label,
-                                                    by_place.get((m.filler.rule, m.filler.start, m.filler.end)))
-                                        for m in value) if isinstance(value, tuple) else
-                            value.__class__(value.text, value.start, value.end, value.label,
-                                            by_place.get((value.filler.rule, value.filler.start, value.filler.end))
-                                            if value.filler is not None else None)
-                            for role, value in r.args.items()}) for r in varied]
+    refilled = [
+        r.but(
+            args={
+                role: tuple(
+                    m.__class__(
+                        m.text, m.start, m.end, m.label, by_place.get((m.filler.rule, m.filler.start, m.filler.end))
+                    )
+                    for m in value
+                )
+                if isinstance(value, tuple)
+                else value.__class__(
+                    value.text,
+                    value.start,
+                    value.end,
+                    value.label,
+                    by_place.get((value.filler.rule, value.filler.start, value.filler.end))
+                    if value.filler is not None
+                    else None,
+                )
+                for role, value in r.args.items()
+            }
+        )
+        for r in varied
+    ]
     if suppress:
         refilled[0] = refilled[0].but(suppressed_by=refilled[-1])
     versions = {"kiwipiepy": "0.24.1", "kiwipiepy_model": "0.24.0"}
@@ -512,13 +635,15 @@ rules:
         return record_line(runner._row(pack, record, versions, False))
 
     expected = [line_of(record) for record in refilled]
-    assert native.record_json_lines(refilled, versions, engine._RECORD_FILLER, engine._MENTION_FILLER,
-                                    line_of) == expected
+    assert (
+        native.record_json_lines(refilled, versions, engine._RECORD_FILLER, engine._MENTION_FILLER, line_of) == expected
+    )
 
 
 def test_record_lines_from_records_are_what_a_run_writes() -> None:
     """koie run's JSON Lines come from koie.vm._vm.record_json_lines wherever the module is built."""
     from koie.run import runner
+
     if os.environ.get("KOIE_MATCHER", "").lower() == "python":
         pytest.skip("KOIE_MATCHER=python chooses the Python writers for this run")
     assert runner._NATIVE_RECORD_LINES is native.record_json_lines

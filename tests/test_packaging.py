@@ -13,20 +13,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_packaging_wheel_carries_the_grammar_and_parses_from_it(tmp_path) -> None:
     wheels = tmp_path / "wheels"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(ROOT)],
-                           capture_output=True, text=True)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("koie-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "koie/lang/koie.lark" in names
     assert "koie/py.typed" in names
     site = tmp_path / "site"
-    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site),
-                                str(wheel)], capture_output=True, text=True)
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site), str(wheel)],
+        capture_output=True,
+        text=True,
+    )
     assert installed.returncode == 0, installed.stderr
-    script = ("import koie.lang.grammar, koie.lang.parse; "
-              "assert 'site' in koie.lang.grammar.__file__, koie.lang.grammar.__file__; "
-              "print(koie.lang.parse.format_pattern(koie.lang.parse.parse_pattern('[PERSON:s] 와 만나')))")
+    script = (
+        "import koie.lang.grammar, koie.lang.parse; "
+        "assert 'site' in koie.lang.grammar.__file__, koie.lang.grammar.__file__; "
+        "print(koie.lang.parse.format_pattern(koie.lang.parse.parse_pattern('[PERSON:s] 와 만나')))"
+    )
     env = {**os.environ, "PYTHONPATH": str(site)}
     completed = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr

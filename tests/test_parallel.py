@@ -16,8 +16,12 @@ from koie.run.progress import Progress, count_documents
 
 def _corpus(directory: Path) -> Path:
     directory.mkdir()
-    sentences = ["홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.", "이재용 삼성전자 회장은 젠슨 황 엔비디아 CEO와 회동했다.",
-                 "최태원 회장이 샘 올트먼 오픈AI CEO와 만났다.", "오늘은 비가 온다."]
+    sentences = [
+        "홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.",
+        "이재용 삼성전자 회장은 젠슨 황 엔비디아 CEO와 회동했다.",
+        "최태원 회장이 샘 올트먼 오픈AI CEO와 만났다.",
+        "오늘은 비가 온다.",
+    ]
     for index in range(40):  # more than one batch, so order across workers is tested
         text = "\n".join(sentences[(index + k) % len(sentences)] for k in range(3)) + f"\n문서 {index}번.\n"
         (directory / f"d{index:03d}.txt").write_text(text, encoding="utf-8")
@@ -32,8 +36,9 @@ def test_parallel_two_workers_byte_identical(tmp_path: Path) -> None:
     outputs = []
     for workers in ("1", "2"):
         out = tmp_path / f"out{workers}.jsonl"
-        result = runner.invoke(main, ["run", "examples/hello.yaml", str(corpus), "-o", str(out), "-q", "--no-cache",
-                                      "--workers", workers])
+        result = runner.invoke(
+            main, ["run", "examples/hello.yaml", str(corpus), "-o", str(out), "-q", "--no-cache", "--workers", workers]
+        )
         assert result.exit_code == 0, result.output
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] and outputs[0].count(b"\n") >= 40
@@ -88,9 +93,10 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
 
     monkeypatch.setattr(parallel, "parallel_batches", no_pool)
     calls = []
-    monkeypatch.setattr("koie.run.runner.batch_records",
-                        lambda pack, documents, options, analyses=None, lines=False:
-                        calls.append(documents) or ([], []))
+    monkeypatch.setattr(
+        "koie.run.runner.batch_records",
+        lambda pack, documents, options, analyses=None, lines=False: calls.append(documents) or ([], []),
+    )
     from koie.run.runner import SMALL_RUN_BATCHES
 
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
@@ -99,10 +105,10 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
     assert calls == batches
 
 
-@pytest.mark.parametrize("cached, shareable, expected", [(True, False, 2), (True, True, "shared 1"),
-                                                          (False, True, None)])
-def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch, cached, shareable,
-                                                                      expected) -> None:
+@pytest.mark.parametrize(
+    "cached, shareable, expected", [(True, False, 2), (True, True, "shared 1"), (False, True, None)]
+)
+def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch, cached, shareable, expected) -> None:
     """A re-run served by the analysis cache loads no model, so the default is one process per core:
     this one and forked helpers where forking is safe, else a pool; otherwise one per two cores (here:
     one, in this process)."""
@@ -113,13 +119,19 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
     started = []
     monkeypatch.setattr(parallel, "cores", lambda: 2)
     monkeypatch.setattr(parallel, "can_share", lambda pack: shareable)
-    monkeypatch.setattr(parallel, "parallel_batches",
-                        lambda pack, batches, options, workers, lines=False: started.append(workers) or iter(()))
-    monkeypatch.setattr(parallel, "shared_batches",
-                        lambda pack, batches, options, helpers, lines=False: started.append(f"shared {helpers}")
-                        or iter(()))
-    monkeypatch.setattr("koie.run.runner.batch_records",
-                        lambda pack, documents, options, analyses=None, lines=False: ([], []))
+    monkeypatch.setattr(
+        parallel,
+        "parallel_batches",
+        lambda pack, batches, options, workers, lines=False: started.append(workers) or iter(()),
+    )
+    monkeypatch.setattr(
+        parallel,
+        "shared_batches",
+        lambda pack, batches, options, helpers, lines=False: started.append(f"shared {helpers}") or iter(()),
+    )
+    monkeypatch.setattr(
+        "koie.run.runner.batch_records", lambda pack, documents, options, analyses=None, lines=False: ([], [])
+    )
 
     class Analyzer:
         def covers(self, texts):
@@ -145,8 +157,9 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
 
     monkeypatch.setattr(parallel, "cores", lambda: 2)
     monkeypatch.setattr(parallel, "parallel_batches", lambda *args, **kwargs: pytest.fail("no pool expected"))
-    monkeypatch.setattr("koie.run.runner.batch_records",
-                        lambda pack, documents, options, analyses=None, lines=False: ([], []))
+    monkeypatch.setattr(
+        "koie.run.runner.batch_records", lambda pack, documents, options, analyses=None, lines=False: ([], [])
+    )
 
     class Analyzer:
         def covers(self, texts):
@@ -161,11 +174,12 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
 
 
 def _notation_pack(tmp_path: Path):
-    from koie.api import Pack
     from koie.analysis.morphemes import NotationAnalyzer
+    from koie.api import Pack
 
     path = tmp_path / "pack.yaml"
-    path.write_text("""
+    path.write_text(
+        """
 lexicons:
   TITLE: [회장, 사장]
 rules:
@@ -175,7 +189,9 @@ rules:
   - id: met
     label: MET
     pattern: '[PERSON:a] @TITLE ~3 [PERSON:b] @TITLE 와/JKB 만나/VV'
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return Pack.load(path, NotationAnalyzer())
 
 
@@ -192,8 +208,7 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     pack = _notation_pack(tmp_path)
     assert can_share(pack)  # no Kiwi model in a notation pack
     text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
-    batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)]
-               for b in range(12)]
+    batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)] for b in range(12)]
     options = (False, False, False, None, None)
     expected = [runner.batch_records(pack, batch, options) for batch in batches]
     real = runner.batch_records
@@ -213,12 +228,20 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     # JSON Lines: the helper and this process both make lines; the output is the same
     from koie.run.sinks import record_line
 
-    monkeypatch.setattr(runner, "batch_records", lambda pack, documents, options, analyses=None, lines=False:
-                        (time.sleep(0.02), real(pack, documents, options, analyses, lines))[1])
+    monkeypatch.setattr(
+        runner,
+        "batch_records",
+        lambda pack, documents, options, analyses=None, lines=False: (
+            time.sleep(0.02),
+            real(pack, documents, options, analyses, lines),
+        )[1],
+    )
     shared = list(shared_batches(pack, batches, options, helpers=1, lines=True))
     kinds = {type(row) for _, (per_document, _) in shared for rows in per_document for row in rows}
-    written = [[[row if isinstance(row, str) else record_line(row) for row in rows] for rows in per_document]
-               for _, (per_document, _) in shared]
+    written = [
+        [[row if isinstance(row, str) else record_line(row) for row in rows] for rows in per_document]
+        for _, (per_document, _) in shared
+    ]
     assert written == [[[record_line(row) for row in rows] for rows in per_document] for per_document, _ in expected]
     assert kinds == {str}
 
@@ -245,8 +268,7 @@ def test_a_helper_killed_by_the_system_loses_only_its_document(tmp_path: Path, m
 
     pack = _notation_pack(tmp_path)
     text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
-    batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)]
-               for b in range(6)]
+    batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)] for b in range(6)]
     killer = batches[0][1]  # the first batches always go to the helper
     options = (False, False, False, None, None)
     expected = [runner.batch_records(pack, batch, options) for batch in batches]
@@ -286,8 +308,7 @@ def test_helpers_started_again_once_forking_is_unsafe_are_spawned(tmp_path: Path
 
     pack = _notation_pack(tmp_path)
     text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
-    batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)]
-               for b in range(4)]
+    batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)] for b in range(4)]
     killer = batches[0][1]
     options = (False, False, False, None, None)
     expected = [runner.batch_records(pack, batch, options) for batch in batches]
@@ -308,8 +329,9 @@ def test_helpers_started_again_once_forking_is_unsafe_are_spawned(tmp_path: Path
     monkeypatch.setattr(runner, "batch_records", dies_on_the_killer_when_forked)
     monkeypatch.setattr(parallel, "can_share", safe_only_at_first)
     got: list = []
-    run = threading.Thread(target=lambda: got.extend(parallel.shared_batches(pack, batches, options, helpers=1)),
-                           daemon=True)
+    run = threading.Thread(
+        target=lambda: got.extend(parallel.shared_batches(pack, batches, options, helpers=1)), daemon=True
+    )
     run.start()
     run.join(timeout=180)
     assert not run.is_alive(), "the run waits for the dead helper's batch"

@@ -8,16 +8,19 @@ from koie.lang import ast
 from koie.lang.parse import SYNTAX_EXAMPLES, PatternError, format_pattern, parse_pattern
 
 
-@pytest.mark.parametrize("pattern", [
-    "[PERSON:subject] 회장이 [PERSON:object] CEO와 만나",
-    "([PERSON:object] ,?)+ 등과",
-    "(?<topic> /NNG{1,3}) 을 논의하",
-    "@TITLE:title $NAME ^ r\"^김\"/NNP !/NNP .",
-    "[PERSON|ORG:who]와 ~5 (만나/VV | 회동하) (?! 예정) $",
-    "(?<= /NNP) /N* (?<! 씨)",
-    '"젠슨 황" x{2,} y{3} z{0,4}',
-    "/NNP !_ /NNG _ 회장",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "[PERSON:subject] 회장이 [PERSON:object] CEO와 만나",
+        "([PERSON:object] ,?)+ 등과",
+        "(?<topic> /NNG{1,3}) 을 논의하",
+        '@TITLE:title $NAME ^ r"^김"/NNP !/NNP .',
+        "[PERSON|ORG:who]와 ~5 (만나/VV | 회동하) (?! 예정) $",
+        "(?<= /NNP) /N* (?<! 씨)",
+        '"젠슨 황" x{2,} y{3} z{0,4}',
+        "/NNP !_ /NNG _ 회장",
+    ],
+)
 def test_parse_format_round_trip(pattern: str) -> None:
     tree = parse_pattern(pattern)
     assert parse_pattern(format_pattern(tree)) == tree
@@ -51,20 +54,23 @@ def test_parse_syntax_table(label: tuple[str, str, str], examples: list[str]) ->
         assert (caught.value.code, caught.value.message) == (code, message), example
 
 
-@pytest.mark.parametrize("pattern, code, offset", [
-    ("[PERSN", "E102", 0),
-    ("회장 (만나", "E102", 3),
-    ("회장 )", "E106", 3),
-    ("회장{3,1}", "E104", 2),
-    ("회장{}", "E104", 2),
-    ('r"("', "E105", 2),
-    ("", "E107", 0),
-    ("# only a comment", "E107", 0),
-    ('"회장', "E102", 0),
-    ("~0", "E104", 0),
-    ("회장{500}", "E211", 2),
-    ("^*", "E212", 1),
-])
+@pytest.mark.parametrize(
+    "pattern, code, offset",
+    [
+        ("[PERSN", "E102", 0),
+        ("회장 (만나", "E102", 3),
+        ("회장 )", "E106", 3),
+        ("회장{3,1}", "E104", 2),
+        ("회장{}", "E104", 2),
+        ('r"("', "E105", 2),
+        ("", "E107", 0),
+        ("# only a comment", "E107", 0),
+        ('"회장', "E102", 0),
+        ("~0", "E104", 0),
+        ("회장{500}", "E211", 2),
+        ("^*", "E212", 1),
+    ],
+)
 def test_parse_errors_have_codes_and_offsets(pattern: str, code: str, offset: int) -> None:
     with pytest.raises(PatternError) as caught:
         parse_pattern(pattern)

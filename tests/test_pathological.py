@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from koie.vm import limits
-from koie.api import Pack
-from koie.vm.match import MatchInput, find_matches
 from koie.analysis.morphemes import Morpheme, NotationAnalyzer
+from koie.api import Pack
 from koie.run.runner import run_corpus
+from koie.vm import limits
+from koie.vm.match import MatchInput, find_matches
 
 #: The worst patterns we could write, by what makes them bad.
 WORST = {
@@ -34,8 +34,14 @@ WORST = {
 
 def _pack(tmp_path: Path, patterns: dict[str, str]) -> Pack:
     path = tmp_path / "worst.yaml"
-    path.write_text("rules:\n" + "".join(f"  - id: {name}\n    label: {name.upper()}\n    pattern: '{pattern}'\n"
-                                         for name, pattern in patterns.items()), encoding="utf-8")
+    path.write_text(
+        "rules:\n"
+        + "".join(
+            f"  - id: {name}\n    label: {name.upper()}\n    pattern: '{pattern}'\n"
+            for name, pattern in patterns.items()
+        ),
+        encoding="utf-8",
+    )
     return Pack.load(path, NotationAnalyzer())
 
 
@@ -85,8 +91,9 @@ def test_pathological_rescan_is_stopped_by_the_step_budget(tmp_path: Path) -> No
     assert "matcher steps" in caught.value.reason
 
 
-def test_pathological_timeout_skips_the_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_pathological_timeout_skips_the_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--timeout: the slow document is reported (E403) and skipped, the others are processed.
 
     The clock is a counter (one "second" per look), so the test never depends on the machine's speed.

@@ -16,8 +16,10 @@ RULES = [
     {"id": "title", "label": "TITLE", "pattern": "(회장/NNG | 사장/NNG)"},
     {"id": "met", "label": "MEETING", "pattern": "[PERSON:s] 이/JKS [PERSON:o] 와/JKB 만나/VV"},
 ]
-DOCUMENTS = ["A/NNP+이/JKS B/NNP+와/JKB 만나/VV+었/EP+다/EF || C/NNP 회장/NNG+이/JKS 왔/VV+다/EF",
-             "D/NNP 사장/NNG+은/JX 떠났/VV+다/EF"]
+DOCUMENTS = [
+    "A/NNP+이/JKS B/NNP+와/JKB 만나/VV+었/EP+다/EF || C/NNP 회장/NNG+이/JKS 왔/VV+다/EF",
+    "D/NNP 사장/NNG+은/JX 떠났/VV+다/EF",
+]
 
 
 def test_profile_counts_each_rules_matches_and_names_its_gates(tmp_path) -> None:
@@ -52,8 +54,9 @@ def test_cli_profile_prints_a_table_and_json(tmp_path) -> None:
     table = runner.invoke(main, ["profile", "examples/hello.yaml", str(source), "--no-cache"], catch_exceptions=False)
     assert table.exit_code == 0, table.output
     assert "1 documents" in table.output and "tried on" in table.output
-    data = runner.invoke(main, ["profile", "examples/hello.yaml", str(source), "--no-cache", "--format", "json"],
-                         catch_exceptions=False)
+    data = runner.invoke(
+        main, ["profile", "examples/hello.yaml", str(source), "--no-cache", "--format", "json"], catch_exceptions=False
+    )
     report = json.loads(data.output)
     assert report["documents"] == 1 and report["rules"]
     matches = {rule["rule"]: rule["matches"] for rule in report["rules"]}

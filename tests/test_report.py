@@ -24,8 +24,10 @@ from koie.report.html import (
 )
 
 MEETING = "홍길동 사장이 김철수 대표와 만났다."
-TRICKY = ('<script>alert("x")</script> & \'따옴표\' "q" &amp; 😀 a<b>c\r\n'
-          "홍길동 사장이 김철수 대표와 만났다. </template><!-- 끝 -->")
+TRICKY = (
+    '<script>alert("x")</script> & \'따옴표\' "q" &amp; 😀 a<b>c\r\n'
+    "홍길동 사장이 김철수 대표와 만났다. </template><!-- 끝 -->"
+)
 
 
 class _Pieces(HTMLParser):
@@ -53,8 +55,12 @@ class _Pieces(HTMLParser):
         elif self._in_text:
             self._in_text += 1
             if tag == "span" and attr.get("class") == "s":
-                self._piece = {"s": int(attr["data-s"] or 0), "e": int(attr["data-e"] or 0), "text": "",
-                               "r": [int(x) for x in (attr["data-r"] or "").split()]}
+                self._piece = {
+                    "s": int(attr["data-s"] or 0),
+                    "e": int(attr["data-e"] or 0),
+                    "text": "",
+                    "r": [int(x) for x in (attr["data-r"] or "").split()],
+                }
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "template":
@@ -124,12 +130,14 @@ def test_report_highlighted_pieces_line_up_with_offsets(hello_pack) -> None:
         assert shown["text"] == document.text
         pieces = shown["pieces"]
         for piece in pieces:
-            assert piece["text"] == document.text[piece["s"]:piece["e"]]
+            assert piece["text"] == document.text[piece["s"] : piece["e"]]
         for record in document.records:
             covered = [p for p in pieces if record["id"] in p["r"]]
             assert covered, record
             assert covered[0]["s"] == record["start"] and covered[-1]["e"] == record["end"]
-            assert "".join(p["text"] for p in covered) == document.text[record["start"]:record["end"]] == record["text"]
+            assert (
+                "".join(p["text"] for p in covered) == document.text[record["start"] : record["end"]] == record["text"]
+            )
             checked += 1
     assert checked >= 6  # two PERSON and one MEETING per sentence with a meeting
 
@@ -165,16 +173,53 @@ def _synthetic(count: int) -> list[ReportDocument]:
         text = f"{a} 사장이 {b} 대표와 만났다. <{i % 5}> & 기타."
         subject = {"text": a, "start": 0, "end": 3, "label": "PERSON", "rule": "p", "ref": 0}
         obj = {"text": b, "start": 7, "end": 10, "label": "PERSON", "rule": "p", "ref": 1}
-        step = {"element": "/NNP", "kind": "morpheme", "where": "x.yaml:1:1", "analysis": "/NNP", "text": a,
-                "start": 0, "end": 3, "morphemes": [{"form": a, "tag": "NNP", "start": 0, "end": 3}]}
+        step = {
+            "element": "/NNP",
+            "kind": "morpheme",
+            "where": "x.yaml:1:1",
+            "analysis": "/NNP",
+            "text": a,
+            "start": 0,
+            "end": 3,
+            "morphemes": [{"form": a, "tag": "NNP", "start": 0, "end": 3}],
+        }
         records = (
-            {"id": 0, "rule": "p", "label": "PERSON", "start": 0, "end": 3, "text": a, "args": {}, "attrs": {},
-             "output": False, "explanation": {"rule": "p", "label": "PERSON", "steps": [step]}},
-            {"id": 1, "rule": "p", "label": "PERSON", "start": 7, "end": 10, "text": b, "args": {}, "attrs": {},
-             "output": False, "explanation": {"rule": "p", "label": "PERSON", "steps": [step]}},
-            {"id": 2, "rule": "m", "label": "MEETING", "start": 0, "end": 20, "text": text[:20],
-             "args": {"subject": subject, "object": obj}, "attrs": {"status": "asserted"}, "output": True,
-             "explanation": {"rule": "m", "label": "MEETING", "steps": [step]}},
+            {
+                "id": 0,
+                "rule": "p",
+                "label": "PERSON",
+                "start": 0,
+                "end": 3,
+                "text": a,
+                "args": {},
+                "attrs": {},
+                "output": False,
+                "explanation": {"rule": "p", "label": "PERSON", "steps": [step]},
+            },
+            {
+                "id": 1,
+                "rule": "p",
+                "label": "PERSON",
+                "start": 7,
+                "end": 10,
+                "text": b,
+                "args": {},
+                "attrs": {},
+                "output": False,
+                "explanation": {"rule": "p", "label": "PERSON", "steps": [step]},
+            },
+            {
+                "id": 2,
+                "rule": "m",
+                "label": "MEETING",
+                "start": 0,
+                "end": 20,
+                "text": text[:20],
+                "args": {"subject": subject, "object": obj},
+                "attrs": {"status": "asserted"},
+                "output": True,
+                "explanation": {"rule": "m", "label": "MEETING", "steps": [step]},
+            },
         )
         documents.append(ReportDocument(f"doc-{i:04d}", text, records))
     return documents
@@ -206,16 +251,28 @@ def test_person_key_prefers_a_resolved_name() -> None:
 
 def test_meeting_graph_groups_people_and_keeps_evidence() -> None:
     def meeting(rid: int, subject: dict, obj: dict, status: str = "asserted") -> dict:
-        return {"id": rid, "rule": "m", "label": "MEETING", "start": 0, "end": 1, "text": "x",
-                "args": {"subject": subject, "object": obj}, "attrs": {"status": status}}
+        return {
+            "id": rid,
+            "rule": "m",
+            "label": "MEETING",
+            "start": 0,
+            "end": 1,
+            "text": "x",
+            "args": {"subject": subject, "object": obj},
+            "attrs": {"status": status},
+        }
 
     documents = [
         ReportDocument("a", "x", (meeting(0, {"text": "이도윤"}, {"text": "라진 메타"}),)),
-        ReportDocument("b", "x", (
-            meeting(0, {"text": "이 회장", "name": "이도윤"}, {"text": "라진메타"}, "planned"),
-            meeting(1, {"text": "이도윤"}, {"text": "정유진"}),
-            meeting(2, {"text": "이도윤"}, {"text": "이도윤"}),  # nobody meets themselves
-        )),
+        ReportDocument(
+            "b",
+            "x",
+            (
+                meeting(0, {"text": "이 회장", "name": "이도윤"}, {"text": "라진메타"}, "planned"),
+                meeting(1, {"text": "이도윤"}, {"text": "정유진"}),
+                meeting(2, {"text": "이도윤"}, {"text": "이도윤"}),  # nobody meets themselves
+            ),
+        ),
     ]
     graph = meeting_graph(documents)
     names = [node.name for node in graph.nodes]
@@ -236,10 +293,21 @@ def test_meeting_graph_groups_people_and_keeps_evidence() -> None:
 
 def test_meeting_graph_keeps_the_most_connected_people(monkeypatch) -> None:
     from koie.report import html as report
+
     monkeypatch.setattr(report, "GRAPH_MAX_NODES", 3)
     records = tuple(
-        {"id": i, "rule": "m", "label": "MEETING", "start": 0, "end": 1, "text": "x", "attrs": {},
-         "args": {"subject": {"text": "허브"}, "object": {"text": f"사람{i}"}}} for i in range(6))
+        {
+            "id": i,
+            "rule": "m",
+            "label": "MEETING",
+            "start": 0,
+            "end": 1,
+            "text": "x",
+            "attrs": {},
+            "args": {"subject": {"text": "허브"}, "object": {"text": f"사람{i}"}},
+        }
+        for i in range(6)
+    )
     graph = report.meeting_graph([ReportDocument("a", "x", records)])
     assert len(graph.nodes) == 3 and graph.hidden_nodes == 4
     assert "허브" in [node.name for node in graph.nodes]
@@ -247,11 +315,17 @@ def test_meeting_graph_keeps_the_most_connected_people(monkeypatch) -> None:
 
 def test_cli_run_format_html_writes_one_page(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("\n".join(json.dumps({"id": f"d{i}", "text": t}, ensure_ascii=False)
-                                for i, t in enumerate([MEETING, TRICKY, "  "])) + "\n", encoding="utf-8")
+    corpus.write_text(
+        "\n".join(
+            json.dumps({"id": f"d{i}", "text": t}, ensure_ascii=False) for i, t in enumerate([MEETING, TRICKY, "  "])
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(main, ["run", "examples/hello.yaml", str(corpus), "--format", "html",
-                                       "-o", str(out), "-q"])
+    result = CliRunner().invoke(
+        main, ["run", "examples/hello.yaml", str(corpus), "--format", "html", "-o", str(out), "-q"]
+    )
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     parsed = _parse(page)

@@ -19,14 +19,27 @@ from click.testing import CliRunner
 from koie.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TRICKY = ('<b>굵게</b> & "따옴표" 😀\r\n홍길동 사장이 김철수 대표와 만났다. </script> 끝')
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TRICKY = '<b>굵게</b> & "따옴표" 😀\r\n홍길동 사장이 김철수 대표와 만났다. </script> 끝'
 
 
 def _chromium() -> str | None:
-    for candidate in (os.environ.get("KOIE_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium",
-                      shutil.which("chromium-browser"), shutil.which("google-chrome")):
+    for candidate in (
+        os.environ.get("KOIE_CHROMIUM"),
+        shutil.which("chromium"),
+        "/usr/bin/chromium",
+        shutil.which("chromium-browser"),
+        shutil.which("google-chrome"),
+    ):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -43,8 +56,12 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         pytest.skip("no Chromium found (scripts/test-extras installs Debian's `chromium`; or set KOIE_CHROMIUM)")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=executable, headless=True,
-            args=BROWSER_ARGS, viewport={"width": 1500, "height": 1000})
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=executable,
+            headless=True,
+            args=BROWSER_ARGS,
+            viewport={"width": 1500, "height": 1000},
+        )
         # the page is self-contained: any request that leaves the file is a bug
         requests: list[str] = []
         context.on("request", lambda request: requests.append(request.url))
@@ -116,8 +133,7 @@ def test_report_news_corpus_in_chromium(browser_context: Any, tmp_path: Path) ->
     assert chips == expected and chips
 
     # a meeting: its bar opens the explanation with every element aligned, and the slots it filled
-    doc, meeting = next((d, r) for d in range(len(index["docs"])) for r in _records(page, d)
-                        if r["label"] == "MEETING")
+    doc, meeting = next((d, r) for d in range(len(index["docs"])) for r in _records(page, d) if r["label"] == "MEETING")
     page.evaluate("([d, r]) => koieReport.go(d, r)", [doc, meeting["id"]])
     page.locator(f'#docs article[data-d="{doc}"] .b[data-r="{meeting["id"]}"]').first.click()
     assert panel.locator(".quote").first.inner_text() == meeting["text"]
@@ -159,8 +175,10 @@ def test_report_news_corpus_in_chromium(browser_context: Any, tmp_path: Path) ->
 def test_report_text_and_offsets_survive_the_browser(browser_context: Any, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
     texts = [TRICKY] + [f"문서 {i}: 홍길동 사장이 김철수 대표와 만났다." for i in range(24)]
-    corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": t}, ensure_ascii=False) + "\n"
-                              for i, t in enumerate(texts)), encoding="utf-8")
+    corpus.write_text(
+        "".join(json.dumps({"id": f"d{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts)),
+        encoding="utf-8",
+    )
     report = tmp_path / "tricky.html"
     _run(["run", "examples/hello.yaml", str(corpus), "--format", "html", "-o", str(report), "-q"])
     page, errors = _open(browser_context, report)

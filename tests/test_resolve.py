@@ -9,25 +9,36 @@ from koie.lang.resolve import analyse_literal
 from tests.helpers import notation_pack
 
 
-@pytest.mark.parametrize("literal, glued, expected", [
-    ("만나", False, ["만나/VV"]),                    # the phantom 어/EC Kiwi adds alone is dropped
-    ("회장이", False, ["회장/NNG", "이/JKS"]),
-    ("와", True, ["와/JKB"]),                        # alone 와 is an interjection; after a noun a particle
-    ("과", True, ["과/JKB"]),
-    ("이", False, ["이/JKS"]),                       # standalone particle, as in (이|은)
-    ("회동하", False, ["회동/NNG", "하/XSV"]),       # read with 다 appended: a verb, not 하/NNG
-    ("CEO와", False, ["CEO/SL", "와/JC"]),
-    ("만났다", False, ["만나/VV", "었/EP", "다/EF"]),
-    ("예정", False, ["예정/NNG"]),
-])
+@pytest.mark.parametrize(
+    "literal, glued, expected",
+    [
+        ("만나", False, ["만나/VV"]),  # the phantom 어/EC Kiwi adds alone is dropped
+        ("회장이", False, ["회장/NNG", "이/JKS"]),
+        ("와", True, ["와/JKB"]),  # alone 와 is an interjection; after a noun a particle
+        ("과", True, ["과/JKB"]),
+        ("이", False, ["이/JKS"]),  # standalone particle, as in (이|은)
+        ("회동하", False, ["회동/NNG", "하/XSV"]),  # read with 다 appended: a verb, not 하/NNG
+        ("CEO와", False, ["CEO/SL", "와/JC"]),
+        ("만났다", False, ["만나/VV", "었/EP", "다/EF"]),
+        ("예정", False, ["예정/NNG"]),
+    ],
+)
 def test_resolve_literal_analysis(kiwi, literal: str, glued: bool, expected: list[str]) -> None:
     morphemes, _warning = analyse_literal(kiwi, literal, glued)
     assert [m.notation for m in morphemes] == expected
 
 
-@pytest.mark.parametrize("document", [
-    "만났다", "만난", "만나서", "만나고", "만났으며", "만날",
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        "만났다",
+        "만난",
+        "만나서",
+        "만나고",
+        "만났으며",
+        "만날",
+    ],
+)
 def test_resolve_stem_literal_matches_every_inflection(tmp_path, kiwi, document: str) -> None:
     from koie.api import Pack
     from koie.engine.extract import compile_pack
@@ -42,13 +53,17 @@ def test_resolve_stem_literal_matches_every_inflection(tmp_path, kiwi, document:
     assert [r.text for r in records] == [document]
 
 
-@pytest.mark.parametrize("pattern, sentence, found", [
-    ("취소되", "두 사람의 만남은 취소됐다.", ["취소됐다"]),   # alone 취소/NNG 되/VV, here 되/XSV
-    ("회동하", "두 사람은 회동했다.", ["회동했다"]),
-    ("하", "두 사람은 회동했다.", []),                      # no noun before it in the literal: a verb only
-])
-def test_resolve_suffix_after_a_noun_takes_any_predicate_tag(tmp_path, kiwi, pattern: str, sentence: str,
-                                                             found: list[str]) -> None:
+@pytest.mark.parametrize(
+    "pattern, sentence, found",
+    [
+        ("취소되", "두 사람의 만남은 취소됐다.", ["취소됐다"]),  # alone 취소/NNG 되/VV, here 되/XSV
+        ("회동하", "두 사람은 회동했다.", ["회동했다"]),
+        ("하", "두 사람은 회동했다.", []),  # no noun before it in the literal: a verb only
+    ],
+)
+def test_resolve_suffix_after_a_noun_takes_any_predicate_tag(
+    tmp_path, kiwi, pattern: str, sentence: str, found: list[str]
+) -> None:
     from koie.api import Pack
     from koie.engine.extract import compile_pack
     from koie.lang.load import load_pack
@@ -60,9 +75,15 @@ def test_resolve_suffix_after_a_noun_takes_any_predicate_tag(tmp_path, kiwi, pat
     assert [r.text for r in pack.extract(sentence)] == found
 
 
-@pytest.mark.parametrize("particle_pattern, sentence", [
-    ("[P]와", "홍길동과 만났다"), ("[P]와", "김철수와 만났다"), ("[P]이", "김하나가 왔다"), ("[P]을", "김하나를 봤다"),
-])
+@pytest.mark.parametrize(
+    "particle_pattern, sentence",
+    [
+        ("[P]와", "홍길동과 만났다"),
+        ("[P]와", "김철수와 만났다"),
+        ("[P]이", "김하나가 왔다"),
+        ("[P]을", "김하나를 봤다"),
+    ],
+)
 def test_resolve_particles_match_allomorphs(tmp_path, kiwi, particle_pattern: str, sentence: str) -> None:
     from koie.api import Pack
     from koie.engine.extract import compile_pack
@@ -70,30 +91,38 @@ def test_resolve_particles_match_allomorphs(tmp_path, kiwi, particle_pattern: st
     from koie.lang.resolve import resolve_pack
 
     path = tmp_path / "p.yaml"
-    path.write_text("rules:\n  - {id: p, label: P, pattern: /NNP, output: false}\n"
-                    f"  - {{id: m, label: M, pattern: '{particle_pattern}'}}\n", encoding="utf-8")
+    path.write_text(
+        "rules:\n  - {id: p, label: P, pattern: /NNP, output: false}\n"
+        f"  - {{id: m, label: M, pattern: '{particle_pattern}'}}\n",
+        encoding="utf-8",
+    )
     pack = Pack(compile_pack(resolve_pack(load_pack(path), kiwi)), kiwi)
     assert [r.rule for r in pack.extract(sentence)] == ["m"]
 
 
 def test_resolve_unknown_label_suggests(tmp_path) -> None:
     with pytest.raises(KoieError) as caught:
-        notation_pack(tmp_path, [{"id": "p", "label": "PERSON", "pattern": "/NNP"},
-                                 {"id": "m", "label": "M", "pattern": "[PERSN] 와"}])
+        notation_pack(
+            tmp_path,
+            [{"id": "p", "label": "PERSON", "pattern": "/NNP"}, {"id": "m", "label": "M", "pattern": "[PERSN] 와"}],
+        )
     (diagnostic,) = caught.value.errors
     assert diagnostic.code == "E201"
     assert diagnostic.suggestion == "Did you mean 'PERSON'?"
     assert diagnostic.line is not None and diagnostic.col is not None
 
 
-@pytest.mark.parametrize("rules, code", [
-    ([{"id": "a", "label": "A", "pattern": "x/SL?"}], "E207"),
-    ([{"id": "a", "label": "A", "pattern": "@NOPE"}], "E202"),
-    ([{"id": "a", "label": "A", "pattern": "$NOPE"}], "E203"),
-    ([{"id": "a", "label": "A", "pattern": "/NNQ"}], "E204"),
-    ([{"id": "a", "label": "A", "pattern": "[B] x/SL"}, {"id": "b", "label": "B", "pattern": "[A] y/SL"}], "E206"),
-    ([{"id": "a", "label": "A", "pattern": "x/SL (?= /NNP+)"}], "E209"),
-])
+@pytest.mark.parametrize(
+    "rules, code",
+    [
+        ([{"id": "a", "label": "A", "pattern": "x/SL?"}], "E207"),
+        ([{"id": "a", "label": "A", "pattern": "@NOPE"}], "E202"),
+        ([{"id": "a", "label": "A", "pattern": "$NOPE"}], "E203"),
+        ([{"id": "a", "label": "A", "pattern": "/NNQ"}], "E204"),
+        ([{"id": "a", "label": "A", "pattern": "[B] x/SL"}, {"id": "b", "label": "B", "pattern": "[A] y/SL"}], "E206"),
+        ([{"id": "a", "label": "A", "pattern": "x/SL (?= /NNP+)"}], "E209"),
+    ],
+)
 def test_resolve_errors(tmp_path, rules, code: str) -> None:
     with pytest.raises(KoieError) as caught:
         notation_pack(tmp_path, rules)
@@ -107,11 +136,14 @@ def test_resolve_macro_cycle(tmp_path) -> None:
 
 
 def test_resolve_phases_follow_slots(tmp_path) -> None:
-    pack = notation_pack(tmp_path, [
-        {"id": "meeting", "label": "MEETING", "pattern": "[PERSON] 와/JKB"},
-        {"id": "person", "label": "PERSON", "pattern": "/NNP [TITLE]"},
-        {"id": "title", "label": "TITLE", "pattern": "회장/NNG"},
-    ])
+    pack = notation_pack(
+        tmp_path,
+        [
+            {"id": "meeting", "label": "MEETING", "pattern": "[PERSON] 와/JKB"},
+            {"id": "person", "label": "PERSON", "pattern": "/NNP [TITLE]"},
+            {"id": "title", "label": "TITLE", "pattern": "회장/NNG"},
+        ],
+    )
     phases = [[c.rule.id for c in phase] for phase in pack.compiled.phases]
     assert phases == [["title"], ["person"], ["meeting"]]
 

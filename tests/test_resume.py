@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from word_analyzer import WordAnalyzer
 
+from koie.analysis.morphemes import AnalyzedDocument
 from koie.api import Pack
 from koie.errors import KoieError
-from koie.analysis.morphemes import AnalyzedDocument
 from koie.run.runner import BATCH, run_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,17 +68,29 @@ def _corpus(tmp_path: Path, count: int = 5 * BATCH + 7) -> Path:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
-def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path: Path, fmt: str,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_resume_after_interrupt_equals_uninterrupted_run(
+    tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus = _corpus(tmp_path)
     reference, reference_errors = tmp_path / f"reference.{fmt}", tmp_path / "reference-errors.jsonl"
-    expected = run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(reference), fmt=fmt,
-                          errors_file=str(reference_errors), quiet=True)
+    expected = run_corpus(
+        _pack(tmp_path, WordAnalyzer()),
+        (str(corpus),),
+        output=str(reference),
+        fmt=fmt,
+        errors_file=str(reference_errors),
+        quiet=True,
+    )
 
     out, errors = tmp_path / f"out.{fmt}", tmp_path / "errors.jsonl"
     with pytest.raises(KeyboardInterrupt):
-        run_corpus(_pack(tmp_path, InterruptingAnalyzer(at=4)), (str(corpus),), output=str(out), fmt=fmt,
-                   errors_file=str(errors))
+        run_corpus(
+            _pack(tmp_path, InterruptingAnalyzer(at=4)),
+            (str(corpus),),
+            output=str(out),
+            fmt=fmt,
+            errors_file=str(errors),
+        )
     message = capsys.readouterr().err
     good = sum(1 for index in range(3 * BATCH) if index % 23 != 5)  # three batches were committed
     assert f"interrupted after {good} documents, {2 * good} records" in message
@@ -94,12 +106,22 @@ def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path: Path, fmt: st
     with journal.open("a", encoding="utf-8") as handle:
         handle.write('{"items": 999, "ids"')
 
-    summary = run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), fmt=fmt,
-                         errors_file=str(errors), resume=True, quiet=True)
+    summary = run_corpus(
+        _pack(tmp_path, WordAnalyzer()),
+        (str(corpus),),
+        output=str(out),
+        fmt=fmt,
+        errors_file=str(errors),
+        resume=True,
+        quiet=True,
+    )
     assert out.read_bytes() == reference.read_bytes()
     assert errors.read_bytes() == reference_errors.read_bytes()
-    assert (summary.documents, summary.records, summary.problems) == \
-        (expected.documents, expected.records, expected.problems)
+    assert (summary.documents, summary.records, summary.problems) == (
+        expected.documents,
+        expected.records,
+        expected.problems,
+    )
     assert not part.exists() and not journal.exists()
 
 
@@ -109,16 +131,22 @@ def test_resume_refuses_changed_inputs_or_options(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         run_corpus(_pack(tmp_path, InterruptingAnalyzer(at=3)), (str(corpus),), output=str(out), quiet=True)
     with pytest.raises(KoieError) as caught:
-        run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True,
-                   explain=True)
+        run_corpus(
+            _pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True, explain=True
+        )
     assert caught.value.diagnostics[0].code == "E406" and "explain" in caught.value.diagnostics[0].message
     (corpus / "0000.txt").unlink()
     with pytest.raises(KoieError) as caught:
         run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True)
     assert "inputs changed" in caught.value.diagnostics[0].message
     with pytest.raises(KoieError):
-        run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(tmp_path / "never.jsonl"),
-                   resume=True, quiet=True)
+        run_corpus(
+            _pack(tmp_path, WordAnalyzer()),
+            (str(corpus),),
+            output=str(tmp_path / "never.jsonl"),
+            resume=True,
+            quiet=True,
+        )
 
 
 def test_resume_same_run_twice_is_byte_identical(tmp_path: Path) -> None:
@@ -150,8 +178,18 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path) -> No
         a, b = names[index % 6], names[(index + 1 + index // 6) % 6]
         body = f"{a} 사장이 {b} 대표와 만났다. 두 사람은 오늘 협력 방안을 논의했다.\n" * 25
         (corpus / f"{index:04d}.txt").write_text(body, encoding="utf-8")
-    command = [sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache", "-q",
-               "--workers", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "koie",
+        "run",
+        "examples/hello.yaml",
+        str(corpus),
+        "--no-cache",
+        "-q",
+        "--workers",
+        "1",
+    ]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     reference = tmp_path / "reference.jsonl"
     subprocess.run(command + ["-o", str(reference)], cwd=ROOT, env=env, check=True, timeout=600)
@@ -159,14 +197,20 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(tmp_path: Path) -> No
     out = tmp_path / "out.jsonl"
     journal = Path(f"{out}.journal")
     for resume, entries in (([], 2), (["--resume"], 6)):
-        process = subprocess.Popen(command + ["-o", str(out)] + resume, cwd=ROOT, env=env,
-                                   stderr=subprocess.PIPE)
+        process = subprocess.Popen(command + ["-o", str(out)] + resume, cwd=ROOT, env=env, stderr=subprocess.PIPE)
         _wait_for_entries(journal, entries, process)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
         assert not out.exists()
-    done = subprocess.run(command + ["-o", str(out), "--resume"], cwd=ROOT, env=env, timeout=600,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command + ["-o", str(out), "--resume"],
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == reference.read_bytes()
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -182,20 +226,40 @@ def test_resume_ctrl_c_stops_cleanly_and_says_how_far(tmp_path: Path) -> None:
     for index in range(40 * BATCH):
         (corpus / f"{index:04d}.txt").write_text("홍길동 사장이 김철수 대표와 만났다.\n" * 20, encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    command = [sys.executable, "-m", "koie", "run", "examples/hello.yaml", str(corpus), "--no-cache", "-q",
-               "--workers", "1", "-o", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "koie",
+        "run",
+        "examples/hello.yaml",
+        str(corpus),
+        "--no-cache",
+        "-q",
+        "--workers",
+        "1",
+        "-o",
+        str(out),
+    ]
     # A shell's background job inherits SIGINT ignored, and Python then installs no handler for it:
     # the run must start with the default, as it does from a terminal.
-    process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                               stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     _wait_for_entries(Path(f"{out}.journal"), 1, process)
     process.send_signal(signal.SIGINT)
     _stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
-    assert re.search(r"interrupted after \d+ documents, \d+ records; what is done is in .*out\.jsonl\.part: "
-                     r"continue with --resume", stderr), stderr
+    assert re.search(
+        r"interrupted after \d+ documents, \d+ records; what is done is in .*out\.jsonl\.part: "
+        r"continue with --resume",
+        stderr,
+    ), stderr
     assert not out.exists() and Path(f"{out}.part").exists()
 
 
@@ -207,6 +271,5 @@ def test_resume_with_other_worker_count_is_byte_identical(tmp_path: Path) -> Non
     out = tmp_path / "out.jsonl"
     with pytest.raises(KeyboardInterrupt):
         run_corpus(_pack(tmp_path, InterruptingAnalyzer(at=3)), (str(corpus),), output=str(out), quiet=True)
-    run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True,
-               workers=2)
+    run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True, workers=2)
     assert out.read_bytes() == reference.read_bytes()

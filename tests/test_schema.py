@@ -28,19 +28,23 @@ def test_schema_committed_copy_is_current() -> None:
     assert committed == pack_schema(), "run: koie schema -o docs/koie-pack.schema.json"
 
 
-@pytest.mark.parametrize("path", sorted(str(p.relative_to(ROOT)) for p in
-                                        [*ROOT.glob("rules/*.yaml"), *ROOT.glob("examples/*.yaml")]))
+@pytest.mark.parametrize(
+    "path", sorted(str(p.relative_to(ROOT)) for p in [*ROOT.glob("rules/*.yaml"), *ROOT.glob("examples/*.yaml")])
+)
 def test_schema_accepts_shipped_packs(path: str) -> None:
     data = yaml.safe_load((ROOT / path).read_text(encoding="utf-8"))
     jsonschema.validate(data, pack_schema())
 
 
-@pytest.mark.parametrize("bad", [
-    {"rules": [{"id": "a", "label": "X", "pattern": "회장", "paterns": "x"}]},
-    {"rules": [{"id": "a", "label": "X"}]},
-    {"rulez": []},
-    {"overlap": "shortest", "rules": []},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"rules": [{"id": "a", "label": "X", "pattern": "회장", "paterns": "x"}]},
+        {"rules": [{"id": "a", "label": "X"}]},
+        {"rulez": []},
+        {"overlap": "shortest", "rules": []},
+    ],
+)
 def test_schema_rejects_what_the_loader_rejects(bad: dict) -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, pack_schema())

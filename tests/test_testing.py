@@ -29,29 +29,63 @@ from koie.testing.properties import (
 PACK = Path(__file__).parent / "property" / "packs" / "visits.koie.yaml"
 
 
-@pytest.mark.parametrize("stem, ending, expected", [
-    ("만나", "past", "만났다"), ("만나", "adnominal", "만난"), ("만나", "seo", "만나서"), ("만나", "go", "만나고"),
-    ("만나", "past_myeo", "만났으며"), ("회동하", "past", "회동했다"), ("회동하", "adnominal", "회동한"),
-    ("받", "past", "받았다"), ("받", "adnominal", "받은"), ("먹", "seo", "먹어서"), ("주", "past", "줬다"),
-    ("보", "seo", "봐서"), ("기다리", "past", "기다렸다"), ("쓰", "past", "썼다"), ("만들", "adnominal", "만든"),
-    ("되", "past", "됐다"), ("보내", "past", "보냈다"),
-])
+@pytest.mark.parametrize(
+    "stem, ending, expected",
+    [
+        ("만나", "past", "만났다"),
+        ("만나", "adnominal", "만난"),
+        ("만나", "seo", "만나서"),
+        ("만나", "go", "만나고"),
+        ("만나", "past_myeo", "만났으며"),
+        ("회동하", "past", "회동했다"),
+        ("회동하", "adnominal", "회동한"),
+        ("받", "past", "받았다"),
+        ("받", "adnominal", "받은"),
+        ("먹", "seo", "먹어서"),
+        ("주", "past", "줬다"),
+        ("보", "seo", "봐서"),
+        ("기다리", "past", "기다렸다"),
+        ("쓰", "past", "썼다"),
+        ("만들", "adnominal", "만든"),
+        ("되", "past", "됐다"),
+        ("보내", "past", "보냈다"),
+    ],
+)
 def test_testing_inflect_table(stem: str, ending: str, expected: str) -> None:
     assert inflect(stem, ending) == expected
 
 
-@pytest.mark.parametrize("word, particle, expected", [
-    ("홍길동", "가", "홍길동이"), ("김철수", "이", "김철수가"), ("김철수", "과", "김철수와"), ("사장", "와", "사장과"),
-    ("CEO", "이", "CEO가"), ("최고경영자(CEO)", "와", "최고경영자(CEO)와"), ("3M", "와", "3M과"),
-    ("서울", "으로", "서울로"), ("본사", "으로", "본사로"), ("회장", "로", "회장으로"), ("부산", "를", "부산을"),
-    ("도쿄", "은", "도쿄는"), ("회장", "나", "회장이나"),
-])
+@pytest.mark.parametrize(
+    "word, particle, expected",
+    [
+        ("홍길동", "가", "홍길동이"),
+        ("김철수", "이", "김철수가"),
+        ("김철수", "과", "김철수와"),
+        ("사장", "와", "사장과"),
+        ("CEO", "이", "CEO가"),
+        ("최고경영자(CEO)", "와", "최고경영자(CEO)와"),
+        ("3M", "와", "3M과"),
+        ("서울", "으로", "서울로"),
+        ("본사", "으로", "본사로"),
+        ("회장", "로", "회장으로"),
+        ("부산", "를", "부산을"),
+        ("도쿄", "은", "도쿄는"),
+        ("회장", "나", "회장이나"),
+    ],
+)
 def test_testing_attach_particle_table(word: str, particle: str, expected: str) -> None:
     assert attach_particle(word, particle) == expected
 
 
 def test_testing_final_consonant_reads_latin_and_digits() -> None:
-    assert [has_final_consonant(w) for w in ("LG", "KT", "AI", "XL", "10", "2")] == [False, False, False, True, True, False]
+    assert [has_final_consonant(w) for w in ("LG", "KT", "AI", "XL", "10", "2")] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
     assert particle_after("", "이") == "가"
 
 
@@ -60,17 +94,26 @@ def test_testing_swap_name_fixes_the_particle() -> None:
     assert swap_name("김철수 대표와", 0, 3, "마리아 로페즈") == "마리아 로페즈 대표와"
 
 
-@pytest.mark.parametrize("ending, expected", [
-    ("past", "홍길동이 만났다."), ("seo", "홍길동이 만나서 협력 방안을 논의했다."),
-    ("adnominal", "홍길동이 만난 자리에서 협력 방안을 논의했다."),
-])
+@pytest.mark.parametrize(
+    "ending, expected",
+    [
+        ("past", "홍길동이 만났다."),
+        ("seo", "홍길동이 만나서 협력 방안을 논의했다."),
+        ("adnominal", "홍길동이 만난 자리에서 협력 방안을 논의했다."),
+    ],
+)
 def test_testing_reinflect_keeps_a_sentence(ending: str, expected: str) -> None:
     assert reinflect("홍길동이 만났다.", 5, 8, "만나", ending) == expected
 
 
 def test_testing_inflect_agrees_with_kiwi_join(kiwi) -> None:
-    pieces = {"past": [("었", "EP"), ("다", "EF")], "adnominal": [("ᆫ", "ETM")], "seo": [("어서", "EC")],
-              "go": [("고", "EC")], "past_myeo": [("었", "EP"), ("으며", "EC")]}
+    pieces = {
+        "past": [("었", "EP"), ("다", "EF")],
+        "adnominal": [("ᆫ", "ETM")],
+        "seo": [("어서", "EC")],
+        "go": [("고", "EC")],
+        "past_myeo": [("었", "EP"), ("으며", "EC")],
+    }
     for stem, tag in (("만나", "VV"), ("회동하", "VV"), ("받", "VV"), ("주", "VV"), ("보", "VV")):
         for ending in ENDINGS:
             assert inflect(stem, ending) == kiwi.kiwi.join([(stem, tag)] + pieces[ending]), (stem, ending)
@@ -101,16 +144,23 @@ def test_testing_generated_sentences_carry_their_captures(visits) -> None:
 
 def test_testing_properties_pass_on_a_sound_pack(visits) -> None:
     results = list(run_properties(visits, None, seed=3, max_examples=8))
-    assert {(r.rule, r.kind) for r in results} >= {("visit", "generated"), ("visit", "surround"),
-                                                   ("visit", "ending"), ("visit", "swap"),
-                                                   ("visit", "no_match-surround")}
+    assert {(r.rule, r.kind) for r in results} >= {
+        ("visit", "generated"),
+        ("visit", "surround"),
+        ("visit", "ending"),
+        ("visit", "swap"),
+        ("visit", "no_match-surround"),
+    }
     assert [r for r in results if not r.ok] == []
 
 
-@pytest.mark.parametrize("change", [
-    ("(이 | 은) @CITY", "(이) @CITY"),          # a particle deleted from an alternative
-    ("@CITY:city 을? 방문하", "@CITY:city 에 방문하"),  # a particle changed
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("(이 | 은) @CITY", "(이) @CITY"),  # a particle deleted from an alternative
+        ("@CITY:city 을? 방문하", "@CITY:city 에 방문하"),  # a particle changed
+    ],
+)
 def test_testing_cli_fails_a_broken_rule_with_a_shrunk_counterexample(tmp_path: Path, change) -> None:
     broken = tmp_path / "broken.koie.yaml"
     broken.write_text(PACK.read_text(encoding="utf-8").replace(*change), encoding="utf-8")
@@ -119,7 +169,10 @@ def test_testing_cli_fails_a_broken_rule_with_a_shrunk_counterexample(tmp_path: 
     assert "FAIL" in result.output and "visit surround:" in result.output
     # shrunk: the smallest failing variant is an example with nothing added around it
     surround = next(line for line in result.output.splitlines() if " visit surround: " in line)
-    assert surround.split(" visit surround: ")[1] in ("홍길동 사장이 부산을 방문했다.", "김철수 대표는 도쿄를 방문하고 돌아왔다.")
+    assert surround.split(" visit surround: ")[1] in (
+        "홍길동 사장이 부산을 방문했다.",
+        "김철수 대표는 도쿄를 방문하고 돌아왔다.",
+    )
     assert "broken.koie.yaml:20" in result.output  # the rule's file:line
     assert "reproduce: koie test" in result.output and "--seed 1" in result.output
     assert "then expected" in result.output  # why it did not match
@@ -151,7 +204,8 @@ def test_testing_regex_tests_are_generated_from_the_name_pools(tmp_path) -> None
         "  - id: person\n    label: PERSON\n"
         "    pattern: 'r\"^[가-힣]{3}$\"/NNP (?= @TITLE)'\n"
         "    examples: {match: [{text: 홍길동 사장이 왔다., match: 홍길동}]}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     results = [r for r in run_properties(koie.load(pack_file)) if r.kind == "generated"]
     assert results and results[0].ok and not results[0].message.startswith("skipped"), results
 
@@ -218,8 +272,7 @@ def test_testing_relation_rules_get_generated_sentences(tmp_path) -> None:
 def test_testing_relation_rules_fail_when_they_miss_their_sentences(tmp_path) -> None:
     """만나/VA is no verb Kiwi gives 만났다: the generated sentences find it, with a shrunk counterexample."""
     pack_file = tmp_path / "relations.yaml"
-    pack_file.write_text(RELATIONS.replace("{verb}", "만나/VA").replace("{{", "{").replace("}}", "}"),
-                         encoding="utf-8")
+    pack_file.write_text(RELATIONS.replace("{verb}", "만나/VA").replace("{{", "{").replace("}}", "}"), encoding="utf-8")
     results = {r.kind: r for r in run_properties(koie.load(pack_file), {"met"}, seed=4, max_examples=10)}
     assert not results["generated"].ok
     assert results["generated"].text.endswith(".")  # the shrunk sentence
@@ -245,7 +298,9 @@ def test_testing_skip_messages_shorten_long_regexes(tmp_path) -> None:
     pack_file.write_text(
         "rules:\n  - id: gloss\n    label: GLOSS\n"
         "    pattern: 'r\"^(Alpha|Beta|Gamma|Delta|Epsilon|Zeta|Eta|Theta|Iota|Kappa|Lambda)[a-z]*$\"/SL'\n"
-        "    examples: {match: [{text: Alpha가 왔다., match: Alpha}]}\n", encoding="utf-8")
+        "    examples: {match: [{text: Alpha가 왔다., match: Alpha}]}\n",
+        encoding="utf-8",
+    )
     results = [r for r in run_properties(koie.load(pack_file)) if r.kind == "generated"]
     assert results[0].message.startswith("skipped: cannot generate sentences: no generated name matches")
     assert len(results[0].message) < 130 and "…" in results[0].message
@@ -259,12 +314,15 @@ def test_testing_generates_surnames_latin_commas_endings_and_an_end(tmp_path) ->
         "lexicons:\n  TITLE: [회장, 사장]\n"
         "rules:\n"
         "  - {id: surname, label: SUR, pattern: 'r\"^[가-힣]$\"/NNP @TITLE'}\n"
-        "  - {id: gloss, label: GLOSS, pattern: '/NNP \"(\" r\"^[A-Z][a-z]+$\"/SL \")\"'}\n"
+        '  - {id: gloss, label: GLOSS, pattern: \'/NNP "(" r"^[A-Z][a-z]+$"/SL ")"\'}\n'
         "  - {id: never, label: NEVER, pattern: '/NNP /SP /NNP 와 만나 ᆫ/ETM 적/NNB'}\n"
-        "  - {id: headline, label: HEAD, pattern: '/NNP 와 회동 (?= /SF | $)'}\n", encoding="utf-8")
+        "  - {id: headline, label: HEAD, pattern: '/NNP 와 회동 (?= /SF | $)'}\n",
+        encoding="utf-8",
+    )
     generator = Generator(koie.load(pack_file))
     texts: dict[str, list[str]] = {}
     for rule in ("surname", "gloss", "never", "headline"):
+
         @settings(max_examples=15, database=None, deadline=None, derandomize=True)
         @given(generator.sentences(rule))
         def collect(sentence):

@@ -52,11 +52,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from koie.vm import native
+from koie.analysis.morphemes import AnalyzedDocument, Analyzer, Morpheme, Sentence, morphemes_from_columns
 from koie.lang.ast import Node
 from koie.lang.ast import from_data as tree_from_data
 from koie.lang.ast import to_data as tree_to_data
-from koie.analysis.morphemes import AnalyzedDocument, Analyzer, Morpheme, Sentence, morphemes_from_columns
+from koie.vm import native
 
 #: Bump when the stored layout or koie's analysis contract changes.
 FORMAT = 1
@@ -94,8 +94,14 @@ def _warn(message: str) -> None:
 
 
 def encode_morphemes(morphemes: Sequence[Morpheme]) -> list[Any]:
-    return [[m.form for m in morphemes], [m.tag for m in morphemes], [m.start for m in morphemes],
-            [m.end for m in morphemes], [m.eojeol for m in morphemes], [m.lemma for m in morphemes]]
+    return [
+        [m.form for m in morphemes],
+        [m.tag for m in morphemes],
+        [m.start for m in morphemes],
+        [m.end for m in morphemes],
+        [m.eojeol for m in morphemes],
+        [m.lemma for m in morphemes],
+    ]
 
 
 def decode_morphemes(columns: list[Any]) -> tuple[Morpheme, ...]:
@@ -129,8 +135,9 @@ def decode_document(text: str, payload: bytes) -> AnalyzedDocument:
     data = json.loads(payload)
     if isinstance(data, dict):
         text, data = data["text"], data["sentences"]
-    return AnalyzedDocument(text, tuple(Sentence(start, end, decode_morphemes(columns))
-                                        for start, end, columns in data))
+    return AnalyzedDocument(
+        text, tuple(Sentence(start, end, decode_morphemes(columns)) for start, end, columns in data)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -169,10 +176,11 @@ class AnalysisCache:
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None,
-                                     check_same_thread=False)
+        connection = sqlite3.connect(
+            str(self.path), timeout=self.timeout, isolation_level=None, check_same_thread=False
+        )
         try:
-            connection.execute("PRAGMA busy_timeout = %d" % int(self.timeout * 1000))
+            connection.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("BEGIN IMMEDIATE")
@@ -180,10 +188,13 @@ class AnalysisCache:
                 tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                 if not tables:
                     connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                    connection.execute("CREATE TABLE analyses (key BLOB PRIMARY KEY, crc INTEGER NOT NULL, "
-                                       "data BLOB NOT NULL, stored REAL NOT NULL)")
-                    connection.executemany("INSERT INTO meta VALUES (?, ?)",
-                                           [("magic", _MAGIC), ("format", str(FORMAT))])
+                    connection.execute(
+                        "CREATE TABLE analyses (key BLOB PRIMARY KEY, crc INTEGER NOT NULL, "
+                        "data BLOB NOT NULL, stored REAL NOT NULL)"
+                    )
+                    connection.executemany(
+                        "INSERT INTO meta VALUES (?, ?)", [("magic", _MAGIC), ("format", str(FORMAT))]
+                    )
                 elif tables != {"meta", "analyses"}:
                     raise CacheCorrupt(f"unexpected tables {sorted(tables)}")
                 else:
@@ -249,13 +260,10 @@ class AnalysisCache:
 
     def _failed(self, error: sqlite3.Error) -> None:
         """A query failed mid-run: give the file up for this process, rebuild it on the next open."""
-        _warn(f"analysis cache {self.path} failed ({error.__class__.__name__}: {error}); "
-              "rebuilding it on the next run")
+        _warn(f"analysis cache {self.path} failed ({error.__class__.__name__}: {error}); rebuilding it on the next run")
         if self._connection is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self._connection.close()
-            except sqlite3.Error:
-                pass
         self._connection = None
         if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
             self._move_aside()
@@ -272,18 +280,21 @@ class AnalysisCache:
         bad: list[bytes] = []
         try:
             for start in range(0, len(keys), 500):
-                chunk = list(keys[start:start + 500])
+                chunk = list(keys[start : start + 500])
                 marks = ",".join("?" * len(chunk))
                 for key, crc, data in connection.execute(
-                        f"SELECT key, crc, data FROM analyses WHERE key IN ({marks})", chunk):
+                    f"SELECT key, crc, data FROM analyses WHERE key IN ({marks})", chunk
+                ):
                     if isinstance(data, (bytes, memoryview)) and zlib.crc32(data) == crc:
                         data = bytes(data)
                         found[bytes(key)] = data
                     else:
                         bad.append(bytes(key))
             if bad:
-                _warn(f"analysis cache {self.path}: {len(bad)} damaged entr{'y' if len(bad) == 1 else 'ies'} "
-                      "dropped and recomputed")
+                _warn(
+                    f"analysis cache {self.path}: {len(bad)} damaged entr{'y' if len(bad) == 1 else 'ies'} "
+                    "dropped and recomputed"
+                )
                 with _transaction(connection):
                     connection.executemany("DELETE FROM analyses WHERE key = ?", [(k,) for k in bad])
         except sqlite3.Error as error:
@@ -298,8 +309,10 @@ class AnalysisCache:
         now = time.time()
         try:
             with _transaction(connection):
-                connection.executemany("INSERT OR REPLACE INTO analyses VALUES (?, ?, ?, ?)",
-                                       [(key, zlib.crc32(data), data, now) for key, data in items])
+                connection.executemany(
+                    "INSERT OR REPLACE INTO analyses VALUES (?, ?, ?, ?)",
+                    [(key, zlib.crc32(data), data, now) for key, data in items],
+                )
         except sqlite3.Error as error:
             self._failed(error)
             return 0
@@ -308,8 +321,7 @@ class AnalysisCache:
     def info(self) -> dict[str, Any]:
         """What ``koie cache info`` prints."""
         exists = self.path.exists()
-        size = sum(p.stat().st_size for p in (Path(str(self.path) + s) for s in ("", "-wal", "-shm"))
-                   if p.exists())
+        size = sum(p.stat().st_size for p in (Path(str(self.path) + s) for s in ("", "-wal", "-shm")) if p.exists())
         data: dict[str, Any] = {"path": str(self.path), "exists": exists, "bytes": size}
         if not exists:
             data["entries"] = 0
@@ -321,15 +333,24 @@ class AnalysisCache:
             return data
         try:
             count, payload, oldest, newest = connection.execute(
-                "SELECT count(*), coalesce(sum(length(data)), 0), min(stored), max(stored) FROM analyses").fetchone()
+                "SELECT count(*), coalesce(sum(length(data)), 0), min(stored), max(stored) FROM analyses"
+            ).fetchone()
             check = connection.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.Error as error:
             self._failed(error)
             data["entries"] = None
             data["usable"] = False
             return data
-        data.update({"entries": count, "payload_bytes": payload, "format": FORMAT, "integrity": check,
-                     "oldest": _iso(oldest), "newest": _iso(newest)})
+        data.update(
+            {
+                "entries": count,
+                "payload_bytes": payload,
+                "format": FORMAT,
+                "integrity": check,
+                "oldest": _iso(oldest),
+                "newest": _iso(newest),
+            }
+        )
         return data
 
     def clear(self) -> int:
@@ -406,10 +427,19 @@ class CachedAnalyzer:
         """What besides the text decides an analysis: versions, user words, koie's format."""
         if self._namespace is None:
             from koie import __version__
+
             words = [[w.word, w.tag, w.score] for w in self.user_words]
-            described = json.dumps({"versions": self.inner.versions(), "user_words": words, "format": FORMAT,
-                                    "koie": __version__, "analyzer": type(self.inner).__qualname__},
-                                   ensure_ascii=False, sort_keys=True)
+            described = json.dumps(
+                {
+                    "versions": self.inner.versions(),
+                    "user_words": words,
+                    "format": FORMAT,
+                    "koie": __version__,
+                    "analyzer": type(self.inner).__qualname__,
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
             self._namespace = hashlib.sha256(described.encode("utf-8")).digest()
         return self._namespace
 
@@ -443,8 +473,9 @@ class CachedAnalyzer:
         """
         keys = [self.key(_KIND_DOCUMENT, text) for text in texts]
         stored = self.cache.get_many(keys)
-        results: list[AnalyzedDocument | None] = [self._decoded(text, stored.get(key))
-                                                  for text, key in zip(texts, keys)]
+        results: list[AnalyzedDocument | None] = [
+            self._decoded(text, stored.get(key)) for text, key in zip(texts, keys)
+        ]
         missing = [index for index, document in enumerate(results) if document is None]
         new: list[tuple[bytes, AnalyzedDocument, str]] = []
         if missing:
@@ -621,9 +652,13 @@ class CachedAnalyzer:
 
     def store_patterns(self, trees: dict[str, Node], signature: str) -> None:
         """Keep freshly parsed pattern trees (with the literals' analyses, when writes are held)."""
-        items = [(self.key(_KIND_PATTERN, text, signature),
-                  json.dumps(tree_to_data(tree), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-                 for text, tree in trees.items()]
+        items = [
+            (
+                self.key(_KIND_PATTERN, text, signature),
+                json.dumps(tree_to_data(tree), ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            )
+            for text, tree in trees.items()
+        ]
         if self._held is not None:
             self._held.update(items)
         else:
@@ -643,8 +678,7 @@ class CachedAnalyzer:
         return results
 
 
-def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str] | None,
-                     deferred: bool = False) -> Any:
+def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str] | None, deferred: bool = False) -> Any:
     """:func:`koie.lang.load`, with the pack's analyser (literals and documents) behind the cache at ``cache``.
 
     ``cache=None`` loads the pack without a cache. ``deferred``: the rule files

@@ -24,9 +24,17 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from koie.vm import native
+from koie.analysis.morphemes import (
+    AnalyzedDocument,
+    Morpheme,
+    Sentence,
+    UserWord,
+    assign_eojeols,
+    base_tag,
+    morphemes_from_columns,
+)
 from koie.installed import installed_version
-from koie.analysis.morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, assign_eojeols, base_tag, morphemes_from_columns
+from koie.vm import native
 
 #: koie.vm._vm: its convert_document does _convert and _number_eojeols in one pass, 3x faster (or None).
 _native: Any = native.module
@@ -273,8 +281,9 @@ class KiwiAnalyzer:
     def scored_alternatives(self, text: str, n: int) -> list[tuple[tuple[Morpheme, ...], float]]:
         """The ``n`` best analyses of a fragment with Kiwi's scores (log-probabilities)."""
         results = self.kiwi.analyze(normalize_for_analysis(text), top_n=n)
-        return [(tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens])), float(score))
-                for tokens, score in results]
+        return [
+            (tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens])), float(score)) for tokens, score in results
+        ]
 
     def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
         results = self.kiwi.analyze(normalize_for_analysis(text), top_n=n)
@@ -325,9 +334,15 @@ class _Repeats:
 def _document(text: str, analysed: list[tuple[int, Any]]) -> AnalyzedDocument:
     """A document from Kiwi's sentences for each of its pieces, given as (piece offset, sentences)."""
     if _native is not None:
-        return AnalyzedDocument(text, tuple(Sentence(start, end, morphemes) for start, end, morphemes in
-                                            _native.convert_document(text, analysed, _BASE_TAGS, base_tag,
-                                                                     _PREDICATE_TAGS)))
+        return AnalyzedDocument(
+            text,
+            tuple(
+                Sentence(start, end, morphemes)
+                for start, end, morphemes in _native.convert_document(
+                    text, analysed, _BASE_TAGS, base_tag, _PREDICATE_TAGS
+                )
+            ),
+        )
     raw = [_convert(tokens, offset) for offset, sentences in analysed for tokens in sentences]
     return AnalyzedDocument(text, _number_eojeols(text, raw))
 

@@ -85,15 +85,38 @@ def _month(year: int, month: int) -> NormalDate | None:
 
 
 _SPACE = r"\s*"
-_ABSOLUTE = re.compile(r"(\d{4})" + _SPACE + r"년" + _SPACE + r"(?:(\d{1,2})" + _SPACE + r"월(?:" + _SPACE
-                       + r"(\d{1,2})" + _SPACE + r"일)?)?")
+_ABSOLUTE = re.compile(
+    r"(\d{4})"
+    + _SPACE
+    + r"년"
+    + _SPACE
+    + r"(?:(\d{1,2})"
+    + _SPACE
+    + r"월(?:"
+    + _SPACE
+    + r"(\d{1,2})"
+    + _SPACE
+    + r"일)?)?"
+)
 _ISO = re.compile(r"(\d{4})[-./](\d{1,2})(?:[-./](\d{1,2}))?")
-_MONTH_DAY = re.compile(r"(지난|오는|다음)?" + _SPACE + r"(\d{1,2})" + _SPACE + r"월(?:" + _SPACE + r"(\d{1,2})"
-                        + _SPACE + r"일)?")
+_MONTH_DAY = re.compile(
+    r"(지난|오는|다음)?" + _SPACE + r"(\d{1,2})" + _SPACE + r"월(?:" + _SPACE + r"(\d{1,2})" + _SPACE + r"일)?"
+)
 _RELATIVE_MONTH_DAY = re.compile(r"(지난|이번|다음)" + _SPACE + r"달" + _SPACE + r"(\d{1,2})" + _SPACE + r"일")
 _DAY = re.compile(r"(지난|오는)?" + _SPACE + r"(\d{1,2})" + _SPACE + r"일")
-_WORDS_DAY = {"오늘": 0, "이날": 0, "당일": 0, "어제": -1, "전날": -1, "내일": 1, "다음날": 1, "이튿날": 1,
-              "그제": -2, "그저께": -2, "모레": 2}
+_WORDS_DAY = {
+    "오늘": 0,
+    "이날": 0,
+    "당일": 0,
+    "어제": -1,
+    "전날": -1,
+    "내일": 1,
+    "다음날": 1,
+    "이튿날": 1,
+    "그제": -2,
+    "그저께": -2,
+    "모레": 2,
+}
 _WORDS_MONTH = {"이달": 0, "이번달": 0, "지난달": -1, "전달": -1, "다음달": 1, "내달": 1}
 _WORDS_YEAR = {"올해": 0, "금년": 0, "지난해": -1, "작년": -1, "전년": -1, "내년": 1, "다음해": 1, "재작년": -2}
 
@@ -132,11 +155,13 @@ def normalize_date(text: str, published: date | None) -> NormalDate | None:
         direction = found[1]
         year = published.year
         if direction in ("오는", "다음"):
-            if month < published.month or (month == published.month and found[3]
-                                           and int(found[3]) < published.day):
+            if month < published.month or (month == published.month and found[3] and int(found[3]) < published.day):
                 year += 1
-        elif (month > published.month or (direction == "지난" and month == published.month and not found[3])
-              or (month == published.month and found[3] and int(found[3]) > published.day)):
+        elif (
+            month > published.month
+            or (direction == "지난" and month == published.month and not found[3])
+            or (month == published.month and found[3] and int(found[3]) > published.day)
+        ):
             year -= 1
         if found[3]:
             return _day(year, month, int(found[3]))

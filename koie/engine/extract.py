@@ -21,13 +21,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from koie.analysis.morphemes import AnalyzedDocument, Sentence
+from koie.lang.compile import Program, compile_pattern
+from koie.lang.resolve import ResolvedPack, ResolvedRule
 from koie.vm import limits, native
 from koie.vm import match as match_module
-from koie.lang.compile import Program, compile_pattern
 from koie.vm.limits import current_deadline
 from koie.vm.match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches_in
-from koie.analysis.morphemes import AnalyzedDocument, Sentence
-from koie.lang.resolve import ResolvedPack, ResolvedRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +189,17 @@ def compile_pack(resolved: ResolvedPack) -> CompiledPack:
         unindexed.append(tuple(position for position, forms in enumerate(forms_of) if forms is None))
         gates.append(tuple(_gates(forms, c.program.required) for forms, c in zip(forms_of, phase)))
     settling = tuple(frozenset(label for label, last in settle.items() if last == p) for p in range(phase_count))
-    return CompiledPack(resolved, compiled, phases, settle, tuple(starts_by_form), tuple(unindexed),
-                        tuple(gates), settling, {c.rule.id: c.order for c in compiled})
+    return CompiledPack(
+        resolved,
+        compiled,
+        phases,
+        settle,
+        tuple(starts_by_form),
+        tuple(unindexed),
+        tuple(gates),
+        settling,
+        {c.rule.id: c.order for c in compiled},
+    )
 
 
 def _gates(start_forms: frozenset[str] | None, required: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
@@ -245,8 +254,9 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "",
-            costs: RuleCosts | None = None) -> Extraction:
+def extract(
+    pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "", costs: RuleCosts | None = None
+) -> Extraction:
     """Run every phase of ``pack`` over one analysed document.
 
     With ``costs``, each rule's searches are timed apart and added to it
@@ -260,12 +270,15 @@ def extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "",
 RuleCosts = dict[str, list[float]]
 
 
-def _timed_visits(find_visits: Callable[..., list[tuple[int, int, list[RawMatch]]]], costs: RuleCosts
-                  ) -> Callable[..., list[tuple[int, int, list[RawMatch]]]]:
+def _timed_visits(
+    find_visits: Callable[..., list[tuple[int, int, list[RawMatch]]]], costs: RuleCosts
+) -> Callable[..., list[tuple[int, int, list[RawMatch]]]]:
     """``find_visits`` run one rule at a time, each timed into ``costs`` (results in the same order)."""
     import time
 
-    def timed(positions: list[int], phase: tuple[CompiledRule, ...], *rest: Any) -> list[tuple[int, int, list[RawMatch]]]:
+    def timed(
+        positions: list[int], phase: tuple[CompiledRule, ...], *rest: Any
+    ) -> list[tuple[int, int, list[RawMatch]]]:
         found: list[tuple[int, int, list[RawMatch]]] = []
         for position in positions:
             started = time.perf_counter()
@@ -279,8 +292,7 @@ def _timed_visits(find_visits: Callable[..., list[tuple[int, int, list[RawMatch]
     return timed
 
 
-def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs: RuleCosts | None = None
-             ) -> Extraction:
+def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs: RuleCosts | None = None) -> Extraction:
     kept: dict[str, list[Record]] = {}
     unsettled: dict[str, list[Record]] = {}
     suppressed: list[Record] = []
@@ -301,8 +313,9 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
             index.native = native_sentence
     else:
         sentence_forms = [frozenset([m.form for m in sentence.morphemes]) for sentence in document.sentences]
-        indexes = [SentenceIndex(sentence.morphemes, forms)
-                   for sentence, forms in zip(document.sentences, sentence_forms)]
+        indexes = [
+            SentenceIndex(sentence.morphemes, forms) for sentence, forms in zip(document.sentences, sentence_forms)
+        ]
         form_sentences = _form_sentences(sentence_forms)
     lexicons = pack.resolved.lexicons
     deadline = current_deadline()
@@ -319,8 +332,14 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
             spans = _sentence_spans(sentence_index, labels, spans_by_sentence)
             if not spans:
                 return None
-        return MatchInput(document.sentences[sentence_index].morphemes, document.text, spans, lexicons,
-                          deadline=deadline, index=indexes[sentence_index])
+        return MatchInput(
+            document.sentences[sentence_index].morphemes,
+            document.text,
+            spans,
+            lexicons,
+            deadline=deadline,
+            index=indexes[sentence_index],
+        )
 
     find_visits = _find_visits if compiled_module is None else compiled_module.find_visits
     if costs is not None:
@@ -331,8 +350,9 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
         positions: list[int] | None = None
         if compiled_module is not None:  # by the index's type ids: intersecting strings cost more
             # than the searches for a thousand-rule pack (None: the type registry was reset since)
-            positions = compiled_module.visited_rules(by_form, pack.unindexed[phase_index], natives, form_sentences,
-                                                      len(phase))
+            positions = compiled_module.visited_rules(
+                by_form, pack.unindexed[phase_index], natives, form_sentences, len(phase)
+            )
         if positions is None:
             visited = set(pack.unindexed[phase_index])
             if by_form:
@@ -342,22 +362,35 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
         # Rules with the same slot labels in one phase see the same settled spans:
         # one input per sentence and label set serves them all.
         inputs: dict[Any, MatchInput | None] = {}
-        found = find_visits(positions, phase, pack.gates[phase_index], form_sentences, group_sentences,
-                            len(document.sentences), inputs, make_input, Step, RawMatch, limits)
+        found = find_visits(
+            positions,
+            phase,
+            pack.gates[phase_index],
+            form_sentences,
+            group_sentences,
+            len(document.sentences),
+            inputs,
+            make_input,
+            Step,
+            RawMatch,
+            limits,
+        )
         add_records(found, phase, pack.gates[phase_index], document, doc_id, unsettled, _RECORD_FILLER, _MENTION_FILLER)
         # A label with no record in this document has nothing to settle (and no entry: no spans).
         settling = pack.settling[phase_index]
         for label in [label for label in unsettled if label in settling]:
-            winners, losers = apply_overlap_policy(unsettled.pop(label), pack.resolved.overlap_policy(label),
-                                                   rule_order)
+            winners, losers = apply_overlap_policy(
+                unsettled.pop(label), pack.resolved.overlap_policy(label), rule_order
+            )
             repeat = pack.resolved.spec.mentions.get(label, {}).get("repeat")
             if repeat and winners:
                 winners = winners + _repeated_records(winners, document, doc_id)
             kept[label] = winners
             grouped: dict[int, list[EntitySpan]] = {}
             for record in winners:
-                grouped.setdefault(record.sentence, []).append(_new_span(record.first, record.last, record.label,
-                                                                         record))
+                grouped.setdefault(record.sentence, []).append(
+                    _new_span(record.first, record.last, record.label, record)
+                )
             spans_by_sentence[label] = grouped
             suppressed.extend(losers)
     records = sorted((r for rs in kept.values() for r in rs), key=_output_order)
@@ -365,11 +398,19 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
     return Extraction(doc_id, document, tuple(records), tuple(suppressed))
 
 
-def _find_visits(positions: list[int], phase: tuple[CompiledRule, ...],
-                 phase_gates: tuple[tuple[frozenset[str], ...], ...], form_sentences: Mapping[str, list[int]],
-                 group_sentences: dict[frozenset[str], set[int]], sentence_count: int, inputs: dict[Any, Any],
-                 make_input: Callable[[int, frozenset[str]], MatchInput | None], step_type: Any, match_type: Any,
-                 limits_module: Any) -> list[tuple[int, int, list[RawMatch]]]:
+def _find_visits(
+    positions: list[int],
+    phase: tuple[CompiledRule, ...],
+    phase_gates: tuple[tuple[frozenset[str], ...], ...],
+    form_sentences: Mapping[str, list[int]],
+    group_sentences: dict[frozenset[str], set[int]],
+    sentence_count: int,
+    inputs: dict[Any, Any],
+    make_input: Callable[[int, frozenset[str]], MatchInput | None],
+    step_type: Any,
+    match_type: Any,
+    limits_module: Any,
+) -> list[tuple[int, int, list[RawMatch]]]:
     """Each visited rule (``positions`` in ``phase``) over the sentences holding a form of each of its gates.
 
     Returns ``(rule position, sentence number, matches)`` for every non-empty
@@ -420,9 +461,16 @@ def _find_visits(positions: list[int], phase: tuple[CompiledRule, ...],
     return found
 
 
-def _add_records(found: list[tuple[int, int, list[RawMatch]]], phase: tuple[CompiledRule, ...],
-                 phase_gates: tuple[tuple[frozenset[str], ...], ...], document: AnalyzedDocument, doc_id: str,
-                 unsettled: dict[str, list[Record]], record_filler: Any, mention_filler: Any) -> None:
+def _add_records(
+    found: list[tuple[int, int, list[RawMatch]]],
+    phase: tuple[CompiledRule, ...],
+    phase_gates: tuple[tuple[frozenset[str], ...], ...],
+    document: AnalyzedDocument,
+    doc_id: str,
+    unsettled: dict[str, list[Record]],
+    record_filler: Any,
+    mention_filler: Any,
+) -> None:
     """A record for every match :func:`_find_visits` found, added to ``unsettled`` by label.
 
     ``koie.vm._vm.add_records`` is this loop compiled, with the same arguments (the
@@ -449,9 +497,26 @@ def _repeated_records(records: list[Record], document: AnalyzedDocument, doc_id:
         start, end = _char_span(sentence, first, last)
         attrs = dict(source.attrs) | {"repeat_of": {"text": source.text, "start": source.start, "end": source.end}}
         match = RawMatch(first, last, (Step(-1, first, last, None),), {})
-        out.append(_new_record(doc_id, f"repeat:{source.label}", source.label, start, end, document.text[start:end],
-                               {}, attrs, sentence_index, first, last, source.priority, source.output, match,
-                               document, None))
+        out.append(
+            _new_record(
+                doc_id,
+                f"repeat:{source.label}",
+                source.label,
+                start,
+                end,
+                document.text[start:end],
+                {},
+                attrs,
+                sentence_index,
+                first,
+                last,
+                source.priority,
+                source.output,
+                match,
+                document,
+                None,
+            )
+        )
     return out
 
 
@@ -477,8 +542,9 @@ def _form_sentences(sentence_forms: list[frozenset[str]]) -> dict[str, list[int]
     return index
 
 
-def _holding(forms: frozenset[str], form_sentences: Mapping[str, list[int]],
-             group_sentences: dict[frozenset[str], set[int]]) -> set[int]:
+def _holding(
+    forms: frozenset[str], form_sentences: Mapping[str, list[int]], group_sentences: dict[frozenset[str], set[int]]
+) -> set[int]:
     """The sentences holding one of ``forms`` (kept in ``group_sentences``: rules share groups)."""
     found = group_sentences.get(forms)
     if found is None:
@@ -488,8 +554,9 @@ def _holding(forms: frozenset[str], form_sentences: Mapping[str, list[int]],
     return found
 
 
-def _sentence_spans(sentence_index: int, labels: frozenset[str],
-                    spans_by_sentence: Mapping[str, Mapping[int, list[EntitySpan]]]) -> list[EntitySpan]:
+def _sentence_spans(
+    sentence_index: int, labels: frozenset[str], spans_by_sentence: Mapping[str, Mapping[int, list[EntitySpan]]]
+) -> list[EntitySpan]:
     """:func:`_spans_for` over spans already made and grouped by sentence (same spans, same order)."""
     spans: list[EntitySpan] = []
     for label in labels:
@@ -519,8 +586,14 @@ def _char_span(sentence: Sentence, first: int, last: int) -> tuple[int, int]:
     return min(m.start for m in morphemes), max(m.end for m in morphemes)
 
 
-def _record(compiled: CompiledRule, document: AnalyzedDocument, sentence: Sentence, sentence_index: int,
-            match: RawMatch, doc_id: str) -> Record:
+def _record(
+    compiled: CompiledRule,
+    document: AnalyzedDocument,
+    sentence: Sentence,
+    sentence_index: int,
+    match: RawMatch,
+    doc_id: str,
+) -> Record:
     rule = compiled.rule
     start, end = _char_span(sentence, match.start, match.end)
     args: dict[str, Mention | tuple[Mention, ...]] = {}
@@ -537,9 +610,24 @@ def _record(compiled: CompiledRule, document: AnalyzedDocument, sentence: Senten
                 element_label = None
                 mentions.append(Mention(document.text[m_start:m_end], m_start, m_end, element_label))
         args[name] = tuple(mentions) if name in rule.list_captures else mentions[-1]
-    record: Record = _new_record(doc_id, rule.id, rule.label, start, end, document.text[start:end], args,
-                                 dict(rule.spec.attrs), sentence_index, match.start, match.end, rule.spec.priority,
-                                 rule.spec.output, match, document, None)
+    record: Record = _new_record(
+        doc_id,
+        rule.id,
+        rule.label,
+        start,
+        end,
+        document.text[start:end],
+        args,
+        dict(rule.spec.attrs),
+        sentence_index,
+        match.start,
+        match.end,
+        rule.spec.priority,
+        rule.spec.output,
+        match,
+        document,
+        None,
+    )
     return record
 
 
@@ -559,8 +647,9 @@ def _capture_key(record: Record) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def apply_overlap_policy(records: Iterable[Record], policy: str,
-                         rule_order: Mapping[str, int] | None = None) -> tuple[list[Record], list[Record]]:
+def apply_overlap_policy(
+    records: Iterable[Record], policy: str, rule_order: Mapping[str, int] | None = None
+) -> tuple[list[Record], list[Record]]:
     """Split records of one label into (kept, suppressed) under ``policy``."""
     candidates = list(records)
     if policy == "all":
@@ -568,11 +657,13 @@ def apply_overlap_policy(records: Iterable[Record], policy: str,
 
     # r.start - r.end is minus the length (longest first); entities, most records, have no args
     if policy == "priority":
-        order = sorted(candidates, key=lambda r: (-r.priority, r.start - r.end, r.start, r.rule,
-                                                  _capture_key(r) if r.args else ()))
+        order = sorted(
+            candidates, key=lambda r: (-r.priority, r.start - r.end, r.start, r.rule, _capture_key(r) if r.args else ())
+        )
     else:
-        order = sorted(candidates, key=lambda r: (r.start - r.end, -r.priority, r.start, r.rule,
-                                                  _capture_key(r) if r.args else ()))
+        order = sorted(
+            candidates, key=lambda r: (r.start - r.end, -r.priority, r.start, r.rule, _capture_key(r) if r.args else ())
+        )
     kept: list[Record] = []
     suppressed: list[Record] = []
     # Records only compete within their sentence: indexing the winners by

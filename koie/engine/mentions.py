@@ -68,6 +68,7 @@ def _key(record: Record) -> RecordKey:
 
 # ------------------------------------------------------------------ names
 
+
 def _squash(text: str) -> str:
     return "".join(text.split())
 
@@ -86,8 +87,11 @@ def shorter_form_of(short: str, full: str) -> bool:
     words = full.split()
     if len(words) > 1 and short_squashed in words:
         return True
-    return bool(_HANGUL_SYLLABLE.match(short_squashed) and _HANGUL_NAME.match(full_squashed)
-                and full_squashed.startswith(short_squashed))
+    return bool(
+        _HANGUL_SYLLABLE.match(short_squashed)
+        and _HANGUL_NAME.match(full_squashed)
+        and full_squashed.startswith(short_squashed)
+    )
 
 
 @dataclass(slots=True)
@@ -106,8 +110,9 @@ def _by_sentence(pool: list[Record], labels: Mapping[str, str]) -> dict[int, lis
     return grouped
 
 
-def _attachments(record: Record, pool: Mapping[int, list[Record]], labels: Mapping[str, str],
-                 text: str) -> dict[str, Any]:
+def _attachments(
+    record: Record, pool: Mapping[int, list[Record]], labels: Mapping[str, str], text: str
+) -> dict[str, Any]:
     """Attributes from records of ``labels`` (attribute -> label) right next to ``record``.
 
     ``pool``: those records by sentence (:func:`_by_sentence`).
@@ -121,14 +126,14 @@ def _attachments(record: Record, pool: Mapping[int, list[Record]], labels: Mappi
         progressed = False
         for other in same_sentence:
             attribute = wanted[other.label]
-            if other.start >= position and attribute not in found and _ATTACH_GAP.match(text[position:other.start]):
+            if other.start >= position and attribute not in found and _ATTACH_GAP.match(text[position : other.start]):
                 found[attribute] = _squash_spaces(other.text)
                 position = other.end
                 progressed = True
                 break
     for other in reversed(same_sentence):
         attribute = wanted[other.label]
-        if other.end <= record.start and attribute not in found and _BEFORE_GAP.match(text[other.end:record.start]):
+        if other.end <= record.start and attribute not in found and _BEFORE_GAP.match(text[other.end : record.start]):
             found[attribute] = _squash_spaces(other.text)
             break
     return found
@@ -138,8 +143,9 @@ def _squash_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
-def _resolve_label(records: list[Record], setting: Mapping[str, Any], pool: list[Record],
-                   text: str) -> dict[RecordKey, dict[str, Any]]:
+def _resolve_label(
+    records: list[Record], setting: Mapping[str, Any], pool: list[Record], text: str
+) -> dict[RecordKey, dict[str, Any]]:
     """New attributes for every record of one label."""
     attach = setting.get("attach", {})
     nearby = _by_sentence(pool, attach) if attach else {}
@@ -147,7 +153,7 @@ def _resolve_label(records: list[Record], setting: Mapping[str, Any], pool: list
     entities.sort(key=lambda e: e.record.start)
     result: dict[RecordKey, dict[str, Any]] = {}
     longer = _longer_forms(entities) if setting.get("name") == "fullest" else {}
-    for index, entity in enumerate(entities):
+    for entity in entities:
         attrs = dict(entity.attrs)
         if setting.get("name") == "fullest":
             chosen = _nearest(entity, longer.get(_squash(entity.record.text)), entities)
@@ -184,8 +190,9 @@ def _longer_forms(entities: list[_Entity]) -> dict[str, tuple[list[int], list[in
     return out
 
 
-def _nearest(entity: _Entity, candidates: tuple[list[int], list[int]] | None,
-             entities: list[_Entity]) -> _Entity | None:
+def _nearest(
+    entity: _Entity, candidates: tuple[list[int], list[int]] | None, entities: list[_Entity]
+) -> _Entity | None:
     """The fuller name ``entity`` stands for: the nearest one before it, else the first after it.
 
     Names with the entity's own title win over the others. ``candidates``
@@ -201,8 +208,9 @@ def _nearest(entity: _Entity, candidates: tuple[list[int], list[int]] | None,
     return _nearest_passing(entity, candidates, entities, None)
 
 
-def _nearest_passing(entity: _Entity, candidates: tuple[list[int], list[int]], entities: list[_Entity],
-                     title: Any) -> _Entity | None:
+def _nearest_passing(
+    entity: _Entity, candidates: tuple[list[int], list[int]], entities: list[_Entity], title: Any
+) -> _Entity | None:
     positions, starts = candidates
     short, start = entity.record.text, entity.record.start
 
@@ -228,6 +236,7 @@ def _nearest_passing(entity: _Entity, candidates: tuple[list[int], list[int]], e
 
 
 # ------------------------------------------------------------------ carry
+
 
 def _carried_value(source: Record, role: str) -> Mention | tuple[Mention, ...]:
     if role in source.args:
@@ -284,13 +293,15 @@ def _carry_source(done: Sequence[Record], record: Record, role: str, setting: Ma
             break
         if best is not None and (candidate.sentence, candidate.start) < (best.sentence, best.start):
             break
-        if (candidate.label in setting["from"] or (candidate.label == record.label and role in candidate.args)) \
-                and (candidate.sentence < record.sentence or candidate.end <= record.start):
+        if (candidate.label in setting["from"] or (candidate.label == record.label and role in candidate.args)) and (
+            candidate.sentence < record.sentence or candidate.end <= record.start
+        ):
             best = candidate
     return best
 
 
 # ------------------------------------------------------------------ the stage
+
 
 def _refill(value: Mention | tuple[Mention, ...], updated: Mapping[RecordKey, Record]) -> Mention | tuple[Mention, ...]:
     if isinstance(value, tuple):

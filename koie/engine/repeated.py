@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from koie.vm import native
 from koie.analysis.morphemes import AnalyzedDocument, Morpheme
+from koie.vm import native
 
 #: koie.vm._vm: its repeated_places runs the search below compiled (or None).
 _native: Any = native.module
@@ -42,8 +42,9 @@ def _keys(text: str) -> list[str]:
 
 
 def _starts_unit(morphemes: Sequence[Morpheme], index: int) -> bool:
-    return index == 0 or morphemes[index - 1].eojeol != morphemes[index].eojeol or \
-        morphemes[index - 1].tag.startswith("S")
+    return (
+        index == 0 or morphemes[index - 1].eojeol != morphemes[index].eojeol or morphemes[index - 1].tag.startswith("S")
+    )
 
 
 def _ends_unit(morphemes: Sequence[Morpheme], end_index: int, end_char: int) -> bool:
@@ -55,8 +56,9 @@ def _ends_unit(morphemes: Sequence[Morpheme], end_index: int, end_char: int) -> 
     return following.eojeol != morphemes[end_index - 1].eojeol or following.tag.startswith(_FOLLOWERS)
 
 
-def repeated_spans(document: AnalyzedDocument, sources: Sequence[tuple[str, int, int, int]]
-                   ) -> list[tuple[int, int, int, int]]:
+def repeated_spans(
+    document: AnalyzedDocument, sources: Sequence[tuple[str, int, int, int]]
+) -> list[tuple[int, int, int, int]]:
     """Places where a source text occurs again, as (sentence, first, last, source index).
 
     ``sources`` are (text, sentence, first, last) of the records found by
@@ -76,19 +78,28 @@ def repeated_spans(document: AnalyzedDocument, sources: Sequence[tuple[str, int,
     openings = {key[:2] for key in keys}
     if _native is not None:
         found: list[tuple[int, int, int, int]] = _native.repeated_places(
-            document.text, document.sentences, keys, prefixes, longest, covered, openings, FEW_KEYS, _sentence_places)
+            document.text, document.sentences, keys, prefixes, longest, covered, openings, FEW_KEYS, _sentence_places
+        )
         return found
     found = []
     text = document.text
     for sentence_number, sentence in enumerate(document.sentences):
-        if _may_hold(text[sentence.start:sentence.end], keys, openings):
-            found += _sentence_places(text, sentence_number, sentence.morphemes, keys, prefixes, longest,
-                                      covered.get(sentence_number, set()))
+        if _may_hold(text[sentence.start : sentence.end], keys, openings):
+            found += _sentence_places(
+                text, sentence_number, sentence.morphemes, keys, prefixes, longest, covered.get(sentence_number, set())
+            )
     return found
 
 
-def _sentence_places(text: str, sentence_number: int, morphemes: Sequence[Morpheme], keys: dict[str, int],
-                     prefixes: set[str], longest: int, covered: set[int]) -> list[tuple[int, int, int, int]]:
+def _sentence_places(
+    text: str,
+    sentence_number: int,
+    morphemes: Sequence[Morpheme],
+    keys: dict[str, int],
+    prefixes: set[str],
+    longest: int,
+    covered: set[int],
+) -> list[tuple[int, int, int, int]]:
     """The places of one sentence (see :func:`repeated_spans`; ``covered``: its covered morphemes).
 
     koie.vm._vm.repeated_places is this loop compiled, over the sentence's text
@@ -100,7 +111,7 @@ def _sentence_places(text: str, sentence_number: int, morphemes: Sequence[Morphe
     while index < len(morphemes):
         best: tuple[int, int] | None = None
         start_char = morphemes[index].start
-        first = text[start_char:start_char + 1]
+        first = text[start_char : start_char + 1]
         # The surface starts with this character: most places fail here, before any joining.
         if first and not first.isspace() and first.casefold() not in prefixes:
             index += 1
@@ -126,7 +137,6 @@ def _sentence_places(text: str, sentence_number: int, morphemes: Sequence[Morphe
     return found
 
 
-
 #: Up to this many keys a sentence is tested by a substring search for each; beyond, by the
 #: keys' first two characters, at a cost per character instead of per key (a long document
 #: can name thousands of people: a search per key and sentence made it quadratic).
@@ -144,4 +154,4 @@ def _may_hold(sentence_text: str, keys: dict[str, int], openings: set[str]) -> b
     compact = "".join(sentence_text.split()).casefold()
     if len(keys) <= FEW_KEYS:
         return any(key in compact for key in keys)
-    return any(compact[at:at + 2] in openings for at in range(len(compact) - 1))
+    return any(compact[at : at + 2] in openings for at in range(len(compact) - 1))

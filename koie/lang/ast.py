@@ -8,7 +8,7 @@ pretty-printed and parsed again compares equal to the original.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 Span = tuple[int, int]
 
@@ -144,10 +144,22 @@ class Alternation:
     span: Span = _span()
 
 
-Node = Union[
-    Literal, MorphTest, Negated, AnyMorpheme, Gap, Slot, LexiconRef, MacroRef,
-    Group, Lookaround, Anchor, Repeat, Sequence, Alternation,
-]
+Node = (
+    Literal
+    | MorphTest
+    | Negated
+    | AnyMorpheme
+    | Gap
+    | Slot
+    | LexiconRef
+    | MacroRef
+    | Group
+    | Lookaround
+    | Anchor
+    | Repeat
+    | Sequence
+    | Alternation
+)
 
 
 def children(node: Node) -> tuple[Node, ...]:
@@ -177,9 +189,25 @@ def walk(node: Node) -> list[Node]:
 
 # ------------------------------------------------------------ as plain data
 
-_NODE_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
-    Literal, MorphTest, Negated, AnyMorpheme, Gap, Slot, LexiconRef, MacroRef,
-    Group, Lookaround, Anchor, Repeat, Sequence, Alternation)}
+_NODE_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        Literal,
+        MorphTest,
+        Negated,
+        AnyMorpheme,
+        Gap,
+        Slot,
+        LexiconRef,
+        MacroRef,
+        Group,
+        Lookaround,
+        Anchor,
+        Repeat,
+        Sequence,
+        Alternation,
+    )
+}
 
 
 def to_data(node: Node) -> Any:

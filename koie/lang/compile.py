@@ -159,18 +159,30 @@ class _Builder:
         if isinstance(node, RMorph):
             self.emit(Inst("morph", next=self.here() + 1, check=node.check, element=node.element))
         elif isinstance(node, RSlot):
-            self.emit(Inst("slot", next=self.here() + 1, labels=node.labels, capture=node.capture,
-                           element=node.element))
+            self.emit(
+                Inst("slot", next=self.here() + 1, labels=node.labels, capture=node.capture, element=node.element)
+            )
         elif isinstance(node, RLexicon):
-            self.emit(Inst("lexicon", next=self.here() + 1, name=node.name, capture=node.capture,
-                           element=node.element))
+            self.emit(Inst("lexicon", next=self.here() + 1, name=node.name, capture=node.capture, element=node.element))
         elif isinstance(node, RAnchor):
-            self.emit(Inst("anchor", next=self.here() + 1, at_end=node.at_end, element=node.element,
-                           name=node.spacing or None))
+            self.emit(
+                Inst(
+                    "anchor", next=self.here() + 1, at_end=node.at_end, element=node.element, name=node.spacing or None
+                )
+            )
         elif isinstance(node, RLook):
             sub = _interned(compile_pattern(node.body))
-            self.emit(Inst("look", next=self.here() + 1, sub=sub, ahead=node.ahead, negative=node.negative,
-                           max_length=node.max_length, element=node.element))
+            self.emit(
+                Inst(
+                    "look",
+                    next=self.here() + 1,
+                    sub=sub,
+                    ahead=node.ahead,
+                    negative=node.negative,
+                    max_length=node.max_length,
+                    element=node.element,
+                )
+            )
         elif isinstance(node, RGroup):
             if node.capture:
                 self.emit(Inst("open", next=self.here() + 1, name=node.capture))
@@ -193,8 +205,15 @@ class _Builder:
             for jump in jumps:
                 self.patch(jump, next=self.here())
         elif isinstance(node, RRepeat) and node.possessive and isinstance(node.body, RMorph) and node.min == 0:
-            self.emit(Inst("tail", next=self.here() + 1, check=node.body.check, element=node.body.element,
-                           max_length=node.max or 0))
+            self.emit(
+                Inst(
+                    "tail",
+                    next=self.here() + 1,
+                    check=node.body.check,
+                    element=node.body.element,
+                    max_length=node.max or 0,
+                )
+            )
         elif isinstance(node, RRepeat):
             for _ in range(node.min):
                 self.node(node.body)

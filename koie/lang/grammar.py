@@ -31,8 +31,14 @@ def pattern_parser() -> Lark:
     """
     from lark import Lark  # here: a run whose patterns come from the analysis cache never imports lark
 
-    return Lark(grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=False, cache=True)
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,
+    )
 
 
 @functools.cache
@@ -58,5 +64,6 @@ def parser_signature() -> str:
             digest.update((here / module).read_bytes())
         except OSError:  # pragma: no cover - a zipped install: koie's version stands in for the source
             from koie import __version__
+
             digest.update(__version__.encode("utf-8"))
     return digest.hexdigest()

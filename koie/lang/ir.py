@@ -10,21 +10,102 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Union
 
 from koie.analysis.morphemes import Morpheme
 
 #: Allomorphs a literal particle stands for: the form after a vowel and after
 #: a consonant, and Kiwi's contracted coda forms (나+ᆯ = 날).
-ALLOMORPH_SETS: tuple[frozenset[str], ...] = tuple(frozenset(group) for group in (
-    ("이", "가"), ("은", "는", "ᆫ"), ("을", "를", "ᆯ"), ("와", "과"), ("으로", "로"), ("이나", "나"),
-    ("이랑", "랑"), ("아", "야"), ("이여", "여"), ("으로서", "로서"), ("으로써", "로써"),
-    ("으로부터", "로부터"), ("이며", "며"), ("이란", "란"), ("이든", "든"), ("이라도", "라도"),
-    ("이든지", "든지"), ("이나마", "나마"), ("이야말로", "야말로"), ("이라고", "라고"),
-))
+ALLOMORPH_SETS: tuple[frozenset[str], ...] = tuple(
+    frozenset(group)
+    for group in (
+        ("이", "가"),
+        ("은", "는", "ᆫ"),
+        ("을", "를", "ᆯ"),
+        ("와", "과"),
+        ("으로", "로"),
+        ("이나", "나"),
+        ("이랑", "랑"),
+        ("아", "야"),
+        ("이여", "여"),
+        ("으로서", "로서"),
+        ("으로써", "로써"),
+        ("으로부터", "로부터"),
+        ("이며", "며"),
+        ("이란", "란"),
+        ("이든", "든"),
+        ("이라도", "라도"),
+        ("이든지", "든지"),
+        ("이나마", "나마"),
+        ("이야말로", "야말로"),
+        ("이라고", "라고"),
+    )
+)
 
 #: Kiwi's tag set (Sejong-based, with its web and special tags).
-KNOWN_TAGS: frozenset[str] = frozenset(["NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "VX", "VCP", "VCN", "MM", "MAG", "MAJ", "IC", "JKS", "JKC", "JKG", "JKO", "JKB", "JKV", "JKQ", "JX", "JC", "EP", "EF", "EC", "ETN", "ETM", "XPN", "XSN", "XSV", "XSA", "XSM", "XR", "SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SL", "SH", "SN", "SB", "UN", "W_URL", "W_EMAIL", "W_HASHTAG", "W_MENTION", "W_SERIAL", "W_EMOJI", "Z_CODA", "Z_SIOT", "USER0", "USER1", "USER2", "USER3", "USER4"])
+KNOWN_TAGS: frozenset[str] = frozenset(
+    [
+        "NNG",
+        "NNP",
+        "NNB",
+        "NR",
+        "NP",
+        "VV",
+        "VA",
+        "VX",
+        "VCP",
+        "VCN",
+        "MM",
+        "MAG",
+        "MAJ",
+        "IC",
+        "JKS",
+        "JKC",
+        "JKG",
+        "JKO",
+        "JKB",
+        "JKV",
+        "JKQ",
+        "JX",
+        "JC",
+        "EP",
+        "EF",
+        "EC",
+        "ETN",
+        "ETM",
+        "XPN",
+        "XSN",
+        "XSV",
+        "XSA",
+        "XSM",
+        "XR",
+        "SF",
+        "SP",
+        "SS",
+        "SSO",
+        "SSC",
+        "SE",
+        "SO",
+        "SW",
+        "SL",
+        "SH",
+        "SN",
+        "SB",
+        "UN",
+        "W_URL",
+        "W_EMAIL",
+        "W_HASHTAG",
+        "W_MENTION",
+        "W_SERIAL",
+        "W_EMOJI",
+        "Z_CODA",
+        "Z_SIOT",
+        "USER0",
+        "USER1",
+        "USER2",
+        "USER3",
+        "USER4",
+    ]
+)
 
 ENDING_TAGS = frozenset(("EP", "EF", "EC", "ETM", "ETN"))
 STEM_TAGS = frozenset(("VV", "VA", "VX", "XSV", "XSA"))
@@ -70,7 +151,7 @@ class MorphemeCheck:
     def accepts(self, morphemes: Sequence[Morpheme], index: int) -> bool:
         morpheme = morphemes[index]
         ok = True
-        if self.forms and morpheme.form not in self.forms or self.tags and morpheme.tag not in self.tags:
+        if (self.forms and morpheme.form not in self.forms) or (self.tags and morpheme.tag not in self.tags):
             ok = False
         elif self.regex is not None:
             compiled = self._compiled
@@ -157,7 +238,7 @@ class RAlt:
     options: tuple[RNode, ...]
 
 
-RNode = Union[RMorph, RSlot, RLexicon, RGroup, RLook, RAnchor, RRepeat, RSeq, RAlt]
+RNode = RMorph | RSlot | RLexicon | RGroup | RLook | RAnchor | RRepeat | RSeq | RAlt
 
 
 def rchildren(node: RNode) -> tuple[RNode, ...]:

@@ -16,8 +16,19 @@ import yaml
 
 from koie.errors import Diagnostic, KoieError, SourceText, did_you_mean
 
-PACK_KEYS = ("koie", "name", "version", "description", "imports", "overlap", "lexicons", "macros", "rules",
-             "mentions", "dates")
+PACK_KEYS = (
+    "koie",
+    "name",
+    "version",
+    "description",
+    "imports",
+    "overlap",
+    "lexicons",
+    "macros",
+    "rules",
+    "mentions",
+    "dates",
+)
 RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description", "carry")
 #: Keys of one label under the pack's ``mentions:`` (see koie/engine/mentions.py).
 MENTION_KEYS = ("name", "attach", "repeat")
@@ -28,9 +39,7 @@ EXAMPLE_KEYS = ("match", "no_match")
 MATCH_EXAMPLE_KEYS = ("text", "captures", "match")
 OVERLAP_POLICIES = ("longest", "priority", "all")
 
-_SAFE_TAGS = {
-    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
-}
+_SAFE_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +192,15 @@ def _scalar_offsets(source: SourceText, node: yaml.ScalarNode) -> tuple[int, ...
 def _check_tags(node: yaml.Node, source: SourceText, out: _Collector) -> None:
     if node.tag not in _SAFE_TAGS:
         place = Place(source, node.start_mark.index)
-        out.add(place.diagnostic("E008", f"YAML tag {node.tag!r} is not allowed in a rule pack", 1,
-                                 value=node.tag, suggestion="rule packs are data: remove the tag"))
+        out.add(
+            place.diagnostic(
+                "E008",
+                f"YAML tag {node.tag!r} is not allowed in a rule pack",
+                1,
+                value=node.tag,
+                suggestion="rule packs are data: remove the tag",
+            )
+        )
         return
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, yaml.Node] = {}
@@ -194,9 +210,15 @@ def _check_tags(node: yaml.Node, source: SourceText, out: _Collector) -> None:
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
                     first = seen[key.value]
-                    out.add(Place(source, key.start_mark.index).diagnostic(
-                        "E011", f"key {key.value!r} appears twice in one mapping", len(key.value),
-                        value=key.value, suggestion=f"first given on line {first.start_mark.line + 1}; keep one"))
+                    out.add(
+                        Place(source, key.start_mark.index).diagnostic(
+                            "E011",
+                            f"key {key.value!r} appears twice in one mapping",
+                            len(key.value),
+                            value=key.value,
+                            suggestion=f"first given on line {first.start_mark.line + 1}; keep one",
+                        )
+                    )
                 seen[key.value] = key
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
@@ -248,8 +270,9 @@ def _yaml_error(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
     context = getattr(error, "context", None) or ""
     mark = problem_mark or context_mark
     if mark is None:
-        return Diagnostic("E001", f"YAML syntax error: {problem}", file=source.name,
-                          suggestion="check the indentation and quotes")
+        return Diagnostic(
+            "E001", f"YAML syntax error: {problem}", file=source.name, suggestion="check the indentation and quotes"
+        )
     offset = min(mark.index, len(source.text))
     line_number, _col = source.position(offset)
     line = source.line(line_number)
@@ -260,11 +283,13 @@ def _yaml_error(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
     value = key_match.group("value") if key_match else None
     if "end of stream" in problem and "quoted scalar" in context and context_mark is not None:
         offset = context_mark.index
-        quote = source.text[offset:offset + 1]
+        quote = source.text[offset : offset + 1]
         message = f"YAML syntax error: the quote {quote} opened here is never closed"
-        hint = (f"add the closing {quote} at the end of the value, or write a long pattern as a block: "
-                "'pattern: |' with the pattern on the lines below")
-    elif "'\\t'" in problem or source.text[offset:offset + 1] == "\t":
+        hint = (
+            f"add the closing {quote} at the end of the value, or write a long pattern as a block: "
+            "'pattern: |' with the pattern on the lines below"
+        )
+    elif "'\\t'" in problem or source.text[offset : offset + 1] == "\t":
         message = "YAML syntax error: a tab character where YAML expects spaces"
         hint = "YAML indentation must use spaces, not tabs: replace the tab with spaces"
     elif value and value[0] in _YAML_INDICATORS and mark.line + 1 == line_number:
@@ -272,25 +297,44 @@ def _yaml_error(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
         offset = source.line_starts[line_number - 1] + key_match.start("value")
         length = len(value.rstrip())
         key = key_match.group("key")
-        what = {"[": "a list", "{": "a mapping", "|": "a block", ">": "a block", "!": "a tag", "&": "an anchor",
-                "*": "an alias", "%": "a directive"}.get(value[0], "a reserved character")
+        what = {
+            "[": "a list",
+            "{": "a mapping",
+            "|": "a block",
+            ">": "a block",
+            "!": "a tag",
+            "&": "an anchor",
+            "*": "an alias",
+            "%": "a directive",
+        }.get(value[0], "a reserved character")
         message = f"YAML syntax error: the value of {key!r} starts with {value[0]!r}, which YAML reads as {what}"
-        hint = f"quote the whole value: {key}: '{value.rstrip()}'" if "'" not in value else \
-            f'quote the whole value: {key}: "{value.rstrip()}"'
+        hint = (
+            f"quote the whole value: {key}: '{value.rstrip()}'"
+            if "'" not in value
+            else f'quote the whole value: {key}: "{value.rstrip()}"'
+        )
     elif ("mapping values are not allowed" in problem or "expected <block end>" in problem) and key_match:
         colon = source.line_starts[line_number - 1] + key_match.end("key")
         previous = _previous_line(source, line_number)
-        if previous is not None and (offset <= colon or "expected <block end>" in problem) \
-                and _indent_of(line) != _indent_of(previous[1]) and not previous[1].rstrip().endswith(":"):
+        if (
+            previous is not None
+            and (offset <= colon or "expected <block end>" in problem)
+            and _indent_of(line) != _indent_of(previous[1])
+            and not previous[1].rstrip().endswith(":")
+        ):
             indent, before = _indent_of(line), _indent_of(previous[1])
             offset = source.line_starts[line_number - 1] + (len(key_match.group("dash") or "") + indent)
             length = len(key_match.group("key"))
             key = key_match.group("key")
-            message = (f"YAML syntax error: {key!r} is indented by {_spaces(indent)}, "
-                       f"but the line above by {_spaces(before)}")
+            message = (
+                f"YAML syntax error: {key!r} is indented by {_spaces(indent)}, but the line above by {_spaces(before)}"
+            )
             above = _KEY_LINE.match(previous[1])
-            hint = (f"align {key + ':'!r} with {above.group('key') + ':'!r} on line {previous[0]}" if above
-                    else f"indent {key + ':'!r} like line {previous[0]}")
+            hint = (
+                f"align {key + ':'!r} with {above.group('key') + ':'!r} on line {previous[0]}"
+                if above
+                else f"indent {key + ':'!r} like line {previous[0]}"
+            )
         elif "mapping values are not allowed" in problem:
             message = "YAML syntax error: a value contains ': ', which YAML reads as a new key"
             hint = "quote the whole value (patterns with captures often need quotes), or use 'pattern: |'"
@@ -314,19 +358,30 @@ class _PackReader:
         if isinstance(node, kind):
             return True
         names = {yaml.ScalarNode: "a text or number", yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}
-        self.out.add(self.place(node).diagnostic("E004", f"{what} must be {names[kind]}", 1,
-                                                 value=str(_plain(node))[:60],
-                                                 suggestion=f"write {what} as {names[kind]}"))
+        self.out.add(
+            self.place(node).diagnostic(
+                "E004",
+                f"{what} must be {names[kind]}",
+                1,
+                value=str(_plain(node))[:60],
+                suggestion=f"write {what} as {names[kind]}",
+            )
+        )
         return False
 
-    def keys(self, node: yaml.MappingNode, allowed: tuple[str, ...], what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    def keys(
+        self, node: yaml.MappingNode, allowed: tuple[str, ...], what: str
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         result: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key, value in node.value:
             name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
             if name not in allowed:
                 hint = did_you_mean(name, allowed) or f"allowed keys: {', '.join(allowed)}"
-                self.out.add(self.place(key).diagnostic("E002", f"unknown {what} key {name!r}", len(name),
-                                                        value=name, suggestion=hint))
+                self.out.add(
+                    self.place(key).diagnostic(
+                        "E002", f"unknown {what} key {name!r}", len(name), value=name, suggestion=hint
+                    )
+                )
                 continue
             result[name] = (key, value)
         return result
@@ -343,11 +398,17 @@ class _PackReader:
     def pattern_text(self, node: yaml.Node, what: str) -> PatternText | None:
         if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and node.flow_style:
             # pattern: [PERSON] is a YAML list: the slot needs quotes
-            raw = self.source.text[node.start_mark.index:node.end_mark.index]
-            self.out.add(self.place(node).diagnostic(
-                "E004", f"{what} must be text, but YAML read {raw!r} as a "
-                f"{'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}", len(raw), value=raw,
-                suggestion=f"quote the whole pattern: '{raw} ...', or write it as a block with '|'"))
+            raw = self.source.text[node.start_mark.index : node.end_mark.index]
+            self.out.add(
+                self.place(node).diagnostic(
+                    "E004",
+                    f"{what} must be text, but YAML read {raw!r} as a "
+                    f"{'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}",
+                    len(raw),
+                    value=raw,
+                    suggestion=f"quote the whole pattern: '{raw} ...', or write it as a block with '|'",
+                )
+            )
             return None
         if not self.expect(node, yaml.ScalarNode, what):
             return None
@@ -355,8 +416,15 @@ class _PackReader:
         return PatternText(node.value, self.place(node), _scalar_offsets(self.source, node))
 
     def read(self, root: yaml.Node) -> dict[str, Any]:
-        parts: dict[str, Any] = {"imports": [], "lexicons": [], "macros": [], "rules": [], "overlap": {},
-                                 "mentions": {}, "dates": []}
+        parts: dict[str, Any] = {
+            "imports": [],
+            "lexicons": [],
+            "macros": [],
+            "rules": [],
+            "overlap": {},
+            "mentions": {},
+            "dates": [],
+        }
         if not self.expect(root, yaml.MappingNode, "a rule pack"):
             return parts
         assert isinstance(root, yaml.MappingNode)
@@ -368,9 +436,15 @@ class _PackReader:
             # The rule-file format version: only format 1 exists so far.
             version_node = keys["koie"][1]
             if _plain(version_node) not in (1, "1"):
-                self.out.add(self.place(version_node).diagnostic(
-                    "E213", f"unknown rule-file format {_plain(version_node)!r}", 1,
-                    value=str(_plain(version_node)), suggestion="write 'koie: 1' or leave the key out"))
+                self.out.add(
+                    self.place(version_node).diagnostic(
+                        "E213",
+                        f"unknown rule-file format {_plain(version_node)!r}",
+                        1,
+                        value=str(_plain(version_node)),
+                        suggestion="write 'koie: 1' or leave the key out",
+                    )
+                )
         if "imports" in keys:
             node = keys["imports"][1]
             if self.expect(node, yaml.SequenceNode, "imports"):
@@ -427,9 +501,16 @@ class _PackReader:
             if policy is None:
                 continue
             if policy not in OVERLAP_POLICIES:
-                self.out.add(self.place(value).diagnostic(
-                    "E213", f"unknown overlap policy {policy!r}", len(policy), value=policy,
-                    suggestion=did_you_mean(policy, OVERLAP_POLICIES) or f"use one of {', '.join(OVERLAP_POLICIES)}"))
+                self.out.add(
+                    self.place(value).diagnostic(
+                        "E213",
+                        f"unknown overlap policy {policy!r}",
+                        len(policy),
+                        value=policy,
+                        suggestion=did_you_mean(policy, OVERLAP_POLICIES)
+                        or f"use one of {', '.join(OVERLAP_POLICIES)}",
+                    )
+                )
                 continue
             policies[label] = policy
         return policies
@@ -451,15 +532,27 @@ class _PackReader:
                 if isinstance(repeat, bool):
                     setting["repeat"] = repeat
                 else:
-                    self.out.add(self.place(keys["repeat"][1]).diagnostic(
-                        "E004", "repeat must be true or false", 1, value=str(repeat),
-                        suggestion="write 'repeat: true' to count other mentions of a found entity"))
+                    self.out.add(
+                        self.place(keys["repeat"][1]).diagnostic(
+                            "E004",
+                            "repeat must be true or false",
+                            1,
+                            value=str(repeat),
+                            suggestion="write 'repeat: true' to count other mentions of a found entity",
+                        )
+                    )
             if "name" in keys:
                 how = self.scalar(keys["name"][1], "name")
                 if how not in ("fullest",):
-                    self.out.add(self.place(keys["name"][1]).diagnostic(
-                        "E213", f"unknown name resolution {how!r}", len(how or "?"), value=how,
-                        suggestion="use 'name: fullest'"))
+                    self.out.add(
+                        self.place(keys["name"][1]).diagnostic(
+                            "E213",
+                            f"unknown name resolution {how!r}",
+                            len(how or "?"),
+                            value=how,
+                            suggestion="use 'name: fullest'",
+                        )
+                    )
                 else:
                     setting["name"] = how
             if "attach" in keys and self.expect(keys["attach"][1], yaml.MappingNode, "attach"):
@@ -491,9 +584,16 @@ class _PackReader:
                         labels.append(label)
                         self.label_reference(item, label, f"carry: {role} of rule {rule_id}")
             if not labels:
-                self.out.add(self.place(value).diagnostic(
-                    "E003", f"carry of {role!r} says nowhere to carry from", 1, value=role, rule=rule_id,
-                    suggestion="add 'from: [LABEL]': the labels whose latest record supplies the role"))
+                self.out.add(
+                    self.place(value).diagnostic(
+                        "E003",
+                        f"carry of {role!r} says nowhere to carry from",
+                        1,
+                        value=role,
+                        rule=rule_id,
+                        suggestion="add 'from: [LABEL]': the labels whose latest record supplies the role",
+                    )
+                )
                 continue
             sentences = 1
             if "sentences" in keys:
@@ -501,9 +601,16 @@ class _PackReader:
                 if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
                     sentences = raw
                 else:
-                    self.out.add(self.place(keys["sentences"][1]).diagnostic(
-                        "E213", "sentences must be a whole number, 0 or more", 1, value=str(raw), rule=rule_id,
-                        suggestion="how many sentences back to look: 0 means the same sentence only"))
+                    self.out.add(
+                        self.place(keys["sentences"][1]).diagnostic(
+                            "E213",
+                            "sentences must be a whole number, 0 or more",
+                            1,
+                            value=str(raw),
+                            rule=rule_id,
+                            suggestion="how many sentences back to look: 0 means the same sentence only",
+                        )
+                    )
             settings[role] = {"from": tuple(labels), "sentences": sentences}
         return settings
 
@@ -534,10 +641,15 @@ class _PackReader:
                     try:
                         lines = path.read_text(encoding="utf-8").splitlines()
                     except (OSError, UnicodeDecodeError) as error:
-                        self.out.add(self.place(file_node).diagnostic(
-                            "E010", f"cannot read lexicon file {relative!r}: {error.__class__.__name__}",
-                            len(relative), value=relative,
-                            suggestion="paths are relative to the rule file; one entry per line, UTF-8"))
+                        self.out.add(
+                            self.place(file_node).diagnostic(
+                                "E010",
+                                f"cannot read lexicon file {relative!r}: {error.__class__.__name__}",
+                                len(relative),
+                                value=relative,
+                                suggestion="paths are relative to the rule file; one entry per line, UTF-8",
+                            )
+                        )
                         lines = []
                     for line in lines:
                         entry = line.split("#", 1)[0].strip()
@@ -565,9 +677,16 @@ class _PackReader:
         for name in missing:
             if any(did_you_mean(key, (name,)) for key in unknown):
                 continue  # the E002 for the misspelt key already says what to write
-            self.out.add(self.place(node).diagnostic(
-                "E003", f"rule {rule_id or '(no id)'!r} has no {name!r}", 1, value=None,
-                suggestion=f"add '{name}:' to the rule", rule=rule_id))
+            self.out.add(
+                self.place(node).diagnostic(
+                    "E003",
+                    f"rule {rule_id or '(no id)'!r} has no {name!r}",
+                    1,
+                    value=None,
+                    suggestion=f"add '{name}:' to the rule",
+                    rule=rule_id,
+                )
+            )
         if missing:
             return None
         label = self.scalar(keys["label"][1], "label")
@@ -580,18 +699,32 @@ class _PackReader:
             if isinstance(value, int) and not isinstance(value, bool):
                 priority = value
             else:
-                self.out.add(self.place(keys["priority"][1]).diagnostic(
-                    "E004", "priority must be a whole number", 1, value=str(value),
-                    suggestion="write for example 'priority: 10' (higher wins)", rule=rule_id))
+                self.out.add(
+                    self.place(keys["priority"][1]).diagnostic(
+                        "E004",
+                        "priority must be a whole number",
+                        1,
+                        value=str(value),
+                        suggestion="write for example 'priority: 10' (higher wins)",
+                        rule=rule_id,
+                    )
+                )
         output = True
         if "output" in keys:
             value = _plain(keys["output"][1])
             if isinstance(value, bool):
                 output = value
             else:
-                self.out.add(self.place(keys["output"][1]).diagnostic(
-                    "E004", "output must be true or false", 1, value=str(value),
-                    suggestion="write 'output: false' for rules that only feed other rules", rule=rule_id))
+                self.out.add(
+                    self.place(keys["output"][1]).diagnostic(
+                        "E004",
+                        "output must be true or false",
+                        1,
+                        value=str(value),
+                        suggestion="write 'output: false' for rules that only feed other rules",
+                        rule=rule_id,
+                    )
+                )
         attrs: dict[str, Any] = {}
         if "attrs" in keys and self.expect(keys["attrs"][1], yaml.MappingNode, "attrs"):
             value = _plain(keys["attrs"][1])
@@ -607,16 +740,28 @@ class _PackReader:
                     example = self.match_example(item, rule_id)
                     if example is not None:
                         match_examples.append(example)
-            if "no_match" in example_keys and self.expect(example_keys["no_match"][1], yaml.SequenceNode,
-                                                          "no_match examples"):
+            if "no_match" in example_keys and self.expect(
+                example_keys["no_match"][1], yaml.SequenceNode, "no_match examples"
+            ):
                 for item in example_keys["no_match"][1].value:
                     text = self.scalar(item, "a no_match example")
                     if text:
                         no_match.append((text, self.place(item)))
         description = self.scalar(keys["description"][1], "description") if "description" in keys else ""
         carry = self.carry(keys["carry"][1], rule_id) if "carry" in keys else {}
-        return RuleSpec(rule_id, label, pattern, priority, output, attrs, tuple(match_examples), tuple(no_match),
-                        self.place(keys["id"][1]), description or "", carry)
+        return RuleSpec(
+            rule_id,
+            label,
+            pattern,
+            priority,
+            output,
+            attrs,
+            tuple(match_examples),
+            tuple(no_match),
+            self.place(keys["id"][1]),
+            description or "",
+            carry,
+        )
 
     def match_example(self, node: yaml.Node, rule_id: str) -> MatchExample | None:
         if isinstance(node, yaml.ScalarNode):
@@ -626,8 +771,11 @@ class _PackReader:
         assert isinstance(node, yaml.MappingNode)
         keys = self.keys(node, MATCH_EXAMPLE_KEYS, "example")
         if "text" not in keys:
-            self.out.add(self.place(node).diagnostic("E003", "a match example has no 'text'", 1,
-                                                     suggestion="add 'text: ...'", rule=rule_id))
+            self.out.add(
+                self.place(node).diagnostic(
+                    "E003", "a match example has no 'text'", 1, suggestion="add 'text: ...'", rule=rule_id
+                )
+            )
             return None
         text = self.scalar(keys["text"][1], "text") or ""
         captures = None
@@ -643,17 +791,24 @@ def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> Diagnostic:
     line_start = data.rfind(b"\n", 0, error.start) + 1
     line_end = data.find(b"\n", error.start)
     raw_line = data[line_start:] if line_end < 0 else data[line_start:line_end]
-    col = len(data[line_start:error.start].decode("utf-8", errors="replace")) + 1
+    col = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
     hint = "save the rule file as UTF-8"
     try:
         data.decode("cp949")
         hint = "the file reads as cp949 (EUC-KR): save it as UTF-8"
     except UnicodeDecodeError:
         pass
-    return Diagnostic("E001", f"the rule file is not valid UTF-8 at byte {error.start}: {error.reason}", file=name,
-                      line=data.count(b"\n", 0, error.start) + 1, col=col,
-                      source_line=raw_line.decode("utf-8", errors="replace").rstrip("\r"), length=1,
-                      value=data[error.start:error.end].hex(" "), suggestion=hint)
+    return Diagnostic(
+        "E001",
+        f"the rule file is not valid UTF-8 at byte {error.start}: {error.reason}",
+        file=name,
+        line=data.count(b"\n", 0, error.start) + 1,
+        col=col,
+        source_line=raw_line.decode("utf-8", errors="replace").rstrip("\r"),
+        length=1,
+        value=data[error.start : error.end].hex(" "),
+        suggestion=hint,
+    )
 
 
 def _read_file(path: Path, out: _Collector, place: Place | None) -> tuple[SourceText | None, yaml.Node | None]:
@@ -665,18 +820,29 @@ def _read_file(path: Path, out: _Collector, place: Place | None) -> tuple[Source
         return None, None
     except FileNotFoundError:
         if place is not None:
-            written = place.source.text[place.offset:place.offset + place.length]
-            out.add(place.diagnostic("E006", f"imported pack {str(path)!r} does not exist", place.length,
-                                     value=written.strip("'\""),
-                                     suggestion="imports are relative to the importing file, not to the "
-                                                "current directory"))
+            written = place.source.text[place.offset : place.offset + place.length]
+            out.add(
+                place.diagnostic(
+                    "E006",
+                    f"imported pack {str(path)!r} does not exist",
+                    place.length,
+                    value=written.strip("'\""),
+                    suggestion="imports are relative to the importing file, not to the current directory",
+                )
+            )
         else:
-            out.add(Diagnostic("E404", f"rule file {str(path)!r} does not exist", file=str(path),
-                               suggestion="check the path"))
+            out.add(
+                Diagnostic(
+                    "E404", f"rule file {str(path)!r} does not exist", file=str(path), suggestion="check the path"
+                )
+            )
         return None, None
     except OSError as error:
-        out.add(Diagnostic("E001", f"cannot read rule file: {error}", file=str(path),
-                           suggestion="rule files are UTF-8 text"))
+        out.add(
+            Diagnostic(
+                "E001", f"cannot read rule file: {error}", file=str(path), suggestion="rule files are UTF-8 text"
+            )
+        )
         return None, None
     source = SourceText.of(str(path), text.lstrip("\ufeff") if text.startswith("\ufeff") else text)
     try:
@@ -685,8 +851,16 @@ def _read_file(path: Path, out: _Collector, place: Place | None) -> tuple[Source
         out.add(_yaml_error(source, error))
         return source, None
     if root is None:
-        out.add(Diagnostic("E009", "the rule pack is empty", file=str(path), line=1, col=1,
-                           suggestion="a pack needs at least 'rules:' with one rule"))
+        out.add(
+            Diagnostic(
+                "E009",
+                "the rule pack is empty",
+                file=str(path),
+                line=1,
+                col=1,
+                suggestion="a pack needs at least 'rules:' with one rule",
+            )
+        )
         return source, None
     before = len(out.diagnostics)
     _check_tags(root, source, out)
@@ -731,9 +905,16 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
     if resolved in chain:
         cycle = " -> ".join(p.name for p in chain + (resolved,))
         assert place is not None
-        written = place.source.text[place.offset:place.offset + place.length]
-        out.add(place.diagnostic("E007", f"import cycle: {cycle}", place.length, value=written.strip("'\""),
-                                 suggestion="move what both packs need into a third pack that neither imports"))
+        written = place.source.text[place.offset : place.offset + place.length]
+        out.add(
+            place.diagnostic(
+                "E007",
+                f"import cycle: {cycle}",
+                place.length,
+                value=written.strip("'\""),
+                suggestion="move what both packs need into a third pack that neither imports",
+            )
+        )
         return None
     source, root = _read_file(path, out, place)
     if source is None or root is None:
@@ -768,30 +949,63 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
     label_references.extend(reader.label_references)
     files.append(str(path))
     if not rules and not chain and not reader.rule_nodes:
-        out.add(Diagnostic("E009", "the rule pack has no rules", file=str(path), line=1, col=1,
-                           source_line=source.line(1), suggestion="add 'rules:' with at least one rule"))
+        out.add(
+            Diagnostic(
+                "E009",
+                "the rule pack has no rules",
+                file=str(path),
+                line=1,
+                col=1,
+                source_line=source.line(1),
+                suggestion="add 'rules:' with at least one rule",
+            )
+        )
     seen: dict[str, RuleSpec] = {}
     for rule in rules:
         if rule.id in seen:
             first = seen[rule.id]
-            out.add(rule.place.diagnostic(
-                "E005", f"rule id {rule.id!r} is used twice", len(rule.id), value=rule.id,
-                suggestion=f"rename one of them; the other is at {first.where}", rule=rule.id,
-                related=(first.place.diagnostic("E005", "first defined here", len(rule.id)),)))
+            out.add(
+                rule.place.diagnostic(
+                    "E005",
+                    f"rule id {rule.id!r} is used twice",
+                    len(rule.id),
+                    value=rule.id,
+                    suggestion=f"rename one of them; the other is at {first.where}",
+                    rule=rule.id,
+                    related=(first.place.diagnostic("E005", "first defined here", len(rule.id)),),
+                )
+            )
         else:
             seen[rule.id] = rule
     unique_rules = tuple(seen.values()) if not chain else tuple(rules)
     if not chain:
         _check_label_references(label_references, {rule.label for rule in rules}, out)
-    return PackSpec(parts.get("name") or path.stem, parts.get("version") or "0", parts.get("description") or "",
-                    str(path), tuple(lexicons), tuple(macros), unique_rules, overlap, tuple(dict.fromkeys(files)),
-                    mentions, tuple(dict.fromkeys(dates)), tuple(label_references))
+    return PackSpec(
+        parts.get("name") or path.stem,
+        parts.get("version") or "0",
+        parts.get("description") or "",
+        str(path),
+        tuple(lexicons),
+        tuple(macros),
+        unique_rules,
+        overlap,
+        tuple(dict.fromkeys(files)),
+        mentions,
+        tuple(dict.fromkeys(dates)),
+        tuple(label_references),
+    )
 
 
 def _check_label_references(references: list[tuple[str, str, Place]], labels: set[str], out: _Collector) -> None:
     """Labels named under mentions, dates and carry must be some rule's label (in this pack or an import)."""
     for label, where, place in references:
         if label not in labels:
-            out.add(place.diagnostic(
-                "E201", f"unknown label {label!r} under {where}", len(label), value=label,
-                suggestion=did_you_mean(label, labels) or f"known labels: {', '.join(sorted(labels)) or '(none)'}"))
+            out.add(
+                place.diagnostic(
+                    "E201",
+                    f"unknown label {label!r} under {where}",
+                    len(label),
+                    value=label,
+                    suggestion=did_you_mean(label, labels) or f"known labels: {', '.join(sorted(labels)) or '(none)'}",
+                )
+            )

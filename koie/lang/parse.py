@@ -56,8 +56,14 @@ def _check_brackets(text: str) -> None:
             while end < len(text) and text[end] != '"':
                 end += 2 if text[end] == "\\" else 1
             if end >= len(text):
-                raise PatternError("E102", "unclosed quote: expected '\"' to close the literal", index,
-                                   len(text) - index, text[index:], 'add the closing \'"\'')
+                raise PatternError(
+                    "E102",
+                    "unclosed quote: expected '\"' to close the literal",
+                    index,
+                    len(text) - index,
+                    text[index:],
+                    "add the closing '\"'",
+                )
             index = end + 1
             continue
         if char == "#":
@@ -68,37 +74,76 @@ def _check_brackets(text: str) -> None:
             stack.append((char, index))
         elif char in _CLOSERS:
             if not stack or stack[-1][0] != _CLOSERS[char]:
-                raise PatternError("E106", f"unexpected {char!r}: nothing is open for it to close", index, 1,
-                                   char, f"remove it, or add the opening {_CLOSERS[char]!r}")
+                raise PatternError(
+                    "E106",
+                    f"unexpected {char!r}: nothing is open for it to close",
+                    index,
+                    1,
+                    char,
+                    f"remove it, or add the opening {_CLOSERS[char]!r}",
+                )
             stack.pop()
         index += 1
     if stack:
         opener, at = stack[-1]
         what = "slot" if opener == "[" else "group"
         snippet = re.split(r"\s", text[at:], maxsplit=1)[0]
-        raise PatternError("E102", f"expected {_OPENERS[opener]!r} to close {what} {snippet!r}", at,
-                           len(snippet), snippet, f"add {_OPENERS[opener]!r} where the {what} ends")
+        raise PatternError(
+            "E102",
+            f"expected {_OPENERS[opener]!r} to close {what} {snippet!r}",
+            at,
+            len(snippet),
+            snippet,
+            f"add {_OPENERS[opener]!r} where the {what} ends",
+        )
 
 
 #: Known bad patterns and what to tell the rule writer (lark's match_examples).
 #: The table doubles as a test: tests/test_parse.py checks every example.
 SYNTAX_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
     ("E103", "quantifier with nothing to repeat", "put the quantifier after the element it repeats"): [
-        "?", "*", "+ 회장", "{1,2}", "회장 | ?", "(? 회장)", "회장 ( + )", "[PERSON] ??", "회장 ++",
+        "?",
+        "*",
+        "+ 회장",
+        "{1,2}",
+        "회장 | ?",
+        "(? 회장)",
+        "회장 ( + )",
+        "[PERSON] ??",
+        "회장 ++",
     ],
     ("E101", "a slot is written [LABEL] or [LABEL:capture]", "write the slot as [PERSON] or [PERSON:subject]"): [
-        "[]", "[회장 이]", "[PERSON:]", "[PERSON::a]", "[:a]", "[PERSON a]",
+        "[]",
+        "[회장 이]",
+        "[PERSON:]",
+        "[PERSON::a]",
+        "[:a]",
+        "[PERSON a]",
     ],
     ("E101", "an alternative is empty", "write something on both sides of '|', or make the group optional with '?'"): [
-        "|", "회장 |", "| 회장", "(회장 | )", "( | 회장)", "(회장 || 사장)",
+        "|",
+        "회장 |",
+        "| 회장",
+        "(회장 | )",
+        "( | 회장)",
+        "(회장 || 사장)",
     ],
     ("E101", "a group is empty", "put elements inside the parentheses"): ["()", "(?<x>)", "(?=)", "(?!)"],
     ("E101", "a capture group is written (?<name> ...)", "name the capture: (?<topic> ...)"): [
-        "(?<> 회장)", "(?<1a> 회장)", "(?<x 회장)",
+        "(?<> 회장)",
+        "(?<1a> 회장)",
+        "(?<x 회장)",
     ],
-    ("E101", "'!' negates one morpheme test", "write !/NNP, !만나/VV or !회장"): ["!", "! [PERSON]", "!(회장)", "!@TITLE"],
+    ("E101", "'!' negates one morpheme test", "write !/NNP, !만나/VV or !회장"): [
+        "!",
+        "! [PERSON]",
+        "!(회장)",
+        "!@TITLE",
+    ],
     ("E101", "':name' captures belong to a slot or lexicon", "write [PERSON:name] or @TITLE:name"): [
-        "회장:x", "만나/VV :x", "(회장):x",
+        "회장:x",
+        "만나/VV :x",
+        "(회장):x",
     ],
 }
 
@@ -123,13 +168,17 @@ def _translate(error: UnexpectedInput, text: str) -> PatternError:
         code, message, hint = label
         return PatternError(code, message, position, max(len(bad), 1), bad or None, hint)
     if isinstance(error, UnexpectedCharacters):
-        return PatternError("E101", f"unexpected character {bad!r}", position, 1, bad,
-                            'quote literal text that contains operators: "..."')
+        return PatternError(
+            "E101",
+            f"unexpected character {bad!r}",
+            position,
+            1,
+            bad,
+            'quote literal text that contains operators: "..."',
+        )
     if not bad:
-        return PatternError("E108", "the pattern ends too early", position, 1, None,
-                            "finish the last element")
-    return PatternError("E101", f"unexpected {bad!r}", position, max(len(bad), 1), bad,
-                        "check the element before it")
+        return PatternError("E108", "the pattern ends too early", position, 1, None, "finish the last element")
+    return PatternError("E101", f"unexpected {bad!r}", position, max(len(bad), 1), bad, "check the element before it")
 
 
 def _parse_quantifier(token: Token) -> tuple[int, int | None]:
@@ -147,19 +196,38 @@ def _parse_quantifier(token: Token) -> tuple[int, int | None]:
     else:
         low_text = high_text = body
     if not low_text and not high_text:
-        raise PatternError("E104", f"quantifier {value} gives no bounds", offset, len(value), value,
-                           "write {n}, {n,m} or {n,}")
+        raise PatternError(
+            "E104", f"quantifier {value} gives no bounds", offset, len(value), value, "write {n}, {n,m} or {n,}"
+        )
     low = int(low_text) if low_text else 0
     high = int(high_text) if high_text else None
     if high is not None and high < low:
-        raise PatternError("E104", f"quantifier {value} has its maximum below its minimum", offset, len(value),
-                           value, f"write {{{high},{low}}}")
+        raise PatternError(
+            "E104",
+            f"quantifier {value} has its maximum below its minimum",
+            offset,
+            len(value),
+            value,
+            f"write {{{high},{low}}}",
+        )
     if max(low, high or 0) > MAX_REPEAT:
-        raise PatternError("E211", f"quantifier {value} is larger than {MAX_REPEAT}", offset, len(value), value,
-                           "use * or + for long repetitions")
+        raise PatternError(
+            "E211",
+            f"quantifier {value} is larger than {MAX_REPEAT}",
+            offset,
+            len(value),
+            value,
+            "use * or + for long repetitions",
+        )
     if high == 0:
-        raise PatternError("E104", f"quantifier {value} repeats nothing", offset, len(value), value,
-                           "remove the element, or allow at least one repetition")
+        raise PatternError(
+            "E104",
+            f"quantifier {value} repeats nothing",
+            offset,
+            len(value),
+            value,
+            "remove the element, or allow at least one repetition",
+        )
     return low, high
 
 
@@ -206,8 +274,14 @@ class _ToAst(Transformer[Token, ast.Node]):
             return atom
         low, high = _parse_quantifier(quantifier)
         if isinstance(atom, (ast.Anchor, ast.Lookaround)):
-            raise PatternError("E212", "a quantifier cannot repeat an anchor or look-around",
-                               quantifier.start_pos or 0, len(quantifier), str(quantifier), "remove the quantifier")
+            raise PatternError(
+                "E212",
+                "a quantifier cannot repeat an anchor or look-around",
+                quantifier.start_pos or 0,
+                len(quantifier),
+                str(quantifier),
+                "remove the quantifier",
+            )
         return ast.Repeat(atom, low, high, _span(meta))
 
     def literal(self, meta: Any, token: Token) -> ast.Node:
@@ -216,8 +290,14 @@ class _ToAst(Transformer[Token, ast.Node]):
     def quoted(self, meta: Any, token: Token) -> ast.Node:
         text = _unquote(str(token))
         if not text.strip():
-            raise PatternError("E107", "a quoted literal is empty", token.start_pos or 0, len(token), str(token),
-                               "write text between the quotes")
+            raise PatternError(
+                "E107",
+                "a quoted literal is empty",
+                token.start_pos or 0,
+                len(token),
+                str(token),
+                "write text between the quotes",
+            )
         return ast.Literal(text, True, False, _span(meta))
 
     def morph(self, meta: Any, token: Token) -> ast.Node:
@@ -232,8 +312,14 @@ class _ToAst(Transformer[Token, ast.Node]):
         try:
             re.compile(regex)
         except re.error as error:
-            raise PatternError("E105", f"invalid regular expression: {error.msg}", (token.start_pos or 0) + 2,
-                               len(regex) or 1, regex, "check the regex syntax (Python re)") from None
+            raise PatternError(
+                "E105",
+                f"invalid regular expression: {error.msg}",
+                (token.start_pos or 0) + 2,
+                len(regex) or 1,
+                regex,
+                "check the regex syntax (Python re)",
+            ) from None
         return ast.MorphTest(None, regex, _tags(tags), _span(meta))
 
     def negated(self, meta: Any, test: ast.Node) -> ast.Node:
@@ -246,11 +332,23 @@ class _ToAst(Transformer[Token, ast.Node]):
     def gap(self, meta: Any, token: Token) -> ast.Node:
         size = int(str(token)[1:])
         if size > MAX_REPEAT:
-            raise PatternError("E211", f"gap {token} is larger than {MAX_REPEAT}", token.start_pos or 0,
-                               len(token), str(token), "use a smaller gap")
+            raise PatternError(
+                "E211",
+                f"gap {token} is larger than {MAX_REPEAT}",
+                token.start_pos or 0,
+                len(token),
+                str(token),
+                "use a smaller gap",
+            )
         if size == 0:
-            raise PatternError("E104", "gap ~0 skips nothing", token.start_pos or 0, len(token), str(token),
-                               "remove it or write ~1 or more")
+            raise PatternError(
+                "E104",
+                "gap ~0 skips nothing",
+                token.start_pos or 0,
+                len(token),
+                str(token),
+                "remove it or write ~1 or more",
+            )
         return ast.Gap(size, _span(meta))
 
     def slot(self, meta: Any, *names: Token) -> ast.Node:
@@ -322,6 +420,7 @@ def parse_pattern(text: str) -> ast.Node:
 
 # ---------------------------------------------------------------- formatting
 
+
 def format_pattern(node: ast.Node) -> str:
     """Write a pattern back as text; ``parse_pattern(format_pattern(n)) == n``."""
     return _format(node, top=True)
@@ -353,7 +452,7 @@ def _format(node: ast.Node, top: bool = False) -> str:
         inner = _format(node.body, top=True)
         return f"(?<{node.capture}> {inner})" if node.capture else f"({inner})"
     if isinstance(node, ast.Lookaround):
-        marker = ("(?" + ("" if node.ahead else "<") + ("!" if node.negative else "="))
+        marker = "(?" + ("" if node.ahead else "<") + ("!" if node.negative else "=")
         return f"{marker} {_format(node.body, top=True)})"
     if isinstance(node, ast.Anchor):
         if node.spacing:

@@ -27,13 +27,15 @@ Literal analysis (see docs/patterns.md, "How literals are analysed"):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from koie.analysis.morphemes import Analyzer, Morpheme, UserWord
+from koie.errors import Diagnostic, KoieError, did_you_mean
 from koie.lang import ast
 from koie.lang.grammar import parser_signature
-from koie.errors import Diagnostic, KoieError, did_you_mean
 from koie.lang.ir import (
     ENDING_TAGS,
     KNOWN_TAGS,
@@ -57,7 +59,6 @@ from koie.lang.ir import (
     rchildren,
 )
 from koie.lang.load import LexiconSpec, PackSpec, PatternText, RuleSpec
-from koie.analysis.morphemes import Analyzer, Morpheme, UserWord
 
 if TYPE_CHECKING:
     from koie.lang.parse import PatternError
@@ -141,6 +142,7 @@ def user_words_of(spec: PackSpec) -> tuple[UserWord, ...]:
 
 # --------------------------------------------------------------- the context
 
+
 @dataclass
 class _RuleWork:
     spec: RuleSpec
@@ -171,11 +173,13 @@ class _Context:
 
 
 def _pattern_error(pattern: PatternText, error: PatternError, rule: str | None) -> Diagnostic:
-    return pattern.diagnostic(error.code, error.message, error.offset, error.length, value=error.value,
-                              suggestion=error.suggestion, rule=rule)
+    return pattern.diagnostic(
+        error.code, error.message, error.offset, error.length, value=error.value, suggestion=error.suggestion, rule=rule
+    )
 
 
 # ------------------------------------------------------------------- passes
+
 
 def parse_patterns(context: _Context) -> None:
     """Parse every rule and macro pattern.
@@ -221,12 +225,25 @@ def build_lexicons(context: _Context) -> None:
     """Index lexicon entries for matching by surface text."""
     for spec in context.spec.lexicons:
         if not spec.entries:
-            context.report(spec.place.diagnostic("W104", f"lexicon {spec.name!r} has no entries", len(spec.name),
-                                                 value=spec.name, suggestion="add entries or remove the lexicon"))
+            context.report(
+                spec.place.diagnostic(
+                    "W104",
+                    f"lexicon {spec.name!r} has no entries",
+                    len(spec.name),
+                    value=spec.name,
+                    suggestion="add entries or remove the lexicon",
+                )
+            )
         if spec.analyzer_tag and spec.analyzer_tag not in KNOWN_TAGS:
-            context.report(spec.place.diagnostic(
-                "E204", f"lexicon {spec.name!r} adds words with unknown tag {spec.analyzer_tag!r}", len(spec.name),
-                value=spec.analyzer_tag, suggestion=did_you_mean(spec.analyzer_tag, KNOWN_TAGS) or "use NNP"))
+            context.report(
+                spec.place.diagnostic(
+                    "E204",
+                    f"lexicon {spec.name!r} adds words with unknown tag {spec.analyzer_tag!r}",
+                    len(spec.name),
+                    value=spec.analyzer_tag,
+                    suggestion=did_you_mean(spec.analyzer_tag, KNOWN_TAGS) or "use NNP",
+                )
+            )
         context.lexicons[spec.name] = Lexicon.of(spec)
 
 
@@ -248,10 +265,17 @@ def check_shapes(context: _Context) -> None:
         if work.body is None or work.failed:
             continue
         if nullable(work.body):
-            context.report(work.spec.pattern.diagnostic(
-                "E207", "the pattern can match without consuming any morpheme", 0, len(work.spec.pattern.text),
-                value=work.spec.pattern.text.strip()[:60], rule=work.spec.id,
-                suggestion="make at least one element required (remove a '?' or '*')"))
+            context.report(
+                work.spec.pattern.diagnostic(
+                    "E207",
+                    "the pattern can match without consuming any morpheme",
+                    0,
+                    len(work.spec.pattern.text),
+                    value=work.spec.pattern.text.strip()[:60],
+                    rule=work.spec.id,
+                    suggestion="make at least one element required (remove a '?' or '*')",
+                )
+            )
             work.failed = True
 
 
@@ -267,7 +291,7 @@ def order_phases(context: _Context) -> None:
         if label in label_phase:
             return label_phase[label]
         if label in visiting:
-            cycle = visiting[visiting.index(label):] + [label]
+            cycle = visiting[visiting.index(label) :] + [label]
             raise _Cycle(cycle)
         visiting.append(label)
         phase = 0
@@ -294,22 +318,28 @@ def _cycle_diagnostic(work: _RuleWork, labels: list[str], producers: dict[str, l
     """E206 naming each rule of the cycle, the slot that closes it and where it is."""
     steps: list[str] = []
     related: list[Diagnostic] = []
-    for label, used in zip(labels, labels[1:]):
+    for label, used in itertools.pairwise(labels):
         for other in producers.get(label, []):
             if used in other.slot_labels:
                 steps.append(f"rule {other.spec.id!r} ({label}) uses [{used}]")
                 if other is not work:
-                    related.append(other.spec.place.diagnostic("E206", f"rule {other.spec.id!r} uses [{used}]",
-                                                               len(other.spec.id)))
+                    related.append(
+                        other.spec.place.diagnostic("E206", f"rule {other.spec.id!r} uses [{used}]", len(other.spec.id))
+                    )
                 break
     if len(labels) == 2:
         message = f"rule {work.spec.id!r} uses its own label [{labels[0]}] in its pattern"
     else:
-        message = "rules depend on each other in a cycle: " + ", ".join(steps) \
-            + " (" + " -> ".join(labels) + ")"
+        message = "rules depend on each other in a cycle: " + ", ".join(steps) + " (" + " -> ".join(labels) + ")"
     return work.spec.place.diagnostic(
-        "E206", message, len(work.spec.id), value=" -> ".join(labels), rule=work.spec.id, related=tuple(related),
-        suggestion="a label cannot be built from itself: give the inner span another label")
+        "E206",
+        message,
+        len(work.spec.id),
+        value=" -> ".join(labels),
+        rule=work.spec.id,
+        related=tuple(related),
+        suggestion="a label cannot be built from itself: give the inner span another label",
+    )
 
 
 class _Cycle(Exception):
@@ -321,9 +351,16 @@ class _Cycle(Exception):
 def check_examples_present(context: _Context) -> None:
     for work in context.rules:
         if not work.spec.match_examples and not work.spec.no_match_examples:
-            context.report(work.spec.place.diagnostic(
-                "W103", f"rule {work.spec.id!r} has no examples", len(work.spec.id), value=work.spec.id,
-                rule=work.spec.id, suggestion="add examples: match: [...] so koie test can check the rule"))
+            context.report(
+                work.spec.place.diagnostic(
+                    "W103",
+                    f"rule {work.spec.id!r} has no examples",
+                    len(work.spec.id),
+                    value=work.spec.id,
+                    rule=work.spec.id,
+                    suggestion="add examples: match: [...] so koie test can check the rule",
+                )
+            )
 
 
 #: The resolver's passes, in order.
@@ -339,6 +376,7 @@ PASSES: tuple[Callable[[_Context], None], ...] = (
 
 # ---------------------------------------------------------------- converter
 
+
 class _Converter:
     def __init__(self, context: _Context, work: _RuleWork, labels: set[str]) -> None:
         self.context = context
@@ -348,8 +386,9 @@ class _Converter:
         self.repeat_depth = 0
 
     def report(self, pattern: PatternText, code: str, message: str, span: ast.Span, **extra: Any) -> None:
-        self.context.report(pattern.diagnostic(code, message, span[0], max(span[1] - span[0], 1),
-                                               rule=self.work.spec.id, **extra))
+        self.context.report(
+            pattern.diagnostic(code, message, span[0], max(span[1] - span[0], 1), rule=self.work.spec.id, **extra)
+        )
         if not code.startswith("W"):
             self.errors += 1
 
@@ -395,9 +434,14 @@ class _Converter:
             body = self.convert(node.body, pattern, macro_chain)
             bound = max_length(body)
             if bound is None or bound > MAX_LOOKAROUND:
-                self.report(pattern, "E209", "a look-around must have a bounded length", node.span,
-                            value=pattern.text[node.span[0]:node.span[1]],
-                            suggestion="use {n,m} or ~N instead of * or + inside (?= ...) and (?<= ...)")
+                self.report(
+                    pattern,
+                    "E209",
+                    "a look-around must have a bounded length",
+                    node.span,
+                    value=pattern.text[node.span[0] : node.span[1]],
+                    suggestion="use {n,m} or ~N instead of * or + inside (?= ...) and (?<= ...)",
+                )
                 bound = MAX_LOOKAROUND
             return RLook(body, node.ahead, node.negative, bound, element)
         if isinstance(node, ast.Anchor):
@@ -413,28 +457,50 @@ class _Converter:
                     # Point the caret at the label itself, not the whole slot.
                     at = pattern.text.find(label, node.span[0], node.span[1])
                     label_span = (at, at + len(label)) if at >= 0 else node.span
-                    self.report(pattern, "E201", f"unknown label {label!r}", label_span, value=label,
-                                suggestion=did_you_mean(label, self.labels)
-                                or f"no rule has label {label!r}; known labels: {', '.join(sorted(self.labels))}")
+                    self.report(
+                        pattern,
+                        "E201",
+                        f"unknown label {label!r}",
+                        label_span,
+                        value=label,
+                        suggestion=did_you_mean(label, self.labels)
+                        or f"no rule has label {label!r}; known labels: {', '.join(sorted(self.labels))}",
+                    )
             self.work.slot_labels.update(node.labels)
             self.capture(node.capture)
             return RSlot(frozenset(node.labels), node.capture, self.element("slot", node, pattern))
         if isinstance(node, ast.LexiconRef):
             if node.name not in self.context.lexicons:
-                self.report(pattern, "E202", f"unknown lexicon {node.name!r}", node.span, value=node.name,
-                            suggestion=did_you_mean(node.name, self.context.lexicons)
-                            or "define it under 'lexicons:'")
+                self.report(
+                    pattern,
+                    "E202",
+                    f"unknown lexicon {node.name!r}",
+                    node.span,
+                    value=node.name,
+                    suggestion=did_you_mean(node.name, self.context.lexicons) or "define it under 'lexicons:'",
+                )
             self.capture(node.capture)
             return RLexicon(node.name, node.capture, self.element("lexicon", node, pattern))
         if isinstance(node, ast.MacroRef):
             if node.name in macro_chain:
-                self.report(pattern, "E205", "macros refer to each other in a cycle: "
-                            + " -> ".join(macro_chain + (node.name,)), node.span, value=node.name,
-                            suggestion="a macro cannot contain itself")
+                self.report(
+                    pattern,
+                    "E205",
+                    "macros refer to each other in a cycle: " + " -> ".join(macro_chain + (node.name,)),
+                    node.span,
+                    value=node.name,
+                    suggestion="a macro cannot contain itself",
+                )
                 return RSeq(())
             if node.name not in self.context.macros:
-                self.report(pattern, "E203", f"unknown macro {node.name!r}", node.span, value=node.name,
-                            suggestion=did_you_mean(node.name, self.context.macros) or "define it under 'macros:'")
+                self.report(
+                    pattern,
+                    "E203",
+                    f"unknown macro {node.name!r}",
+                    node.span,
+                    value=node.name,
+                    suggestion=did_you_mean(node.name, self.context.macros) or "define it under 'macros:'",
+                )
                 return RSeq(())
             tree, macro_pattern = self.context.macros[node.name]
             return self.convert(tree, macro_pattern, macro_chain + (node.name,))
@@ -447,9 +513,14 @@ class _Converter:
                 return RMorph(check, self.element("morpheme", node, pattern, check.description))
             morphemes = self.analyse(node.test, pattern)
             if len(morphemes) != 1:
-                self.report(pattern, "E208", f"'!' needs one morpheme, but {node.test.text!r} is "
-                            + " ".join(m.notation for m in morphemes), node.span, value=node.test.text,
-                            suggestion="negate a single morpheme: !회장 or !만나/VV")
+                self.report(
+                    pattern,
+                    "E208",
+                    f"'!' needs one morpheme, but {node.test.text!r} is " + " ".join(m.notation for m in morphemes),
+                    node.span,
+                    value=node.test.text,
+                    suggestion="negate a single morpheme: !회장 or !만나/VV",
+                )
                 return RSeq(())
             base = _literal_check(morphemes[0])
             check = MorphemeCheck(base.forms, base.tags, None, True, False, "!" + base.description)
@@ -463,12 +534,24 @@ class _Converter:
         for tag in node.tags:
             expanded = expand_tag_pattern(tag) & KNOWN_TAGS if tag.endswith("*") else frozenset((tag,))
             if not expanded or (not tag.endswith("*") and tag not in KNOWN_TAGS):
-                self.report(pattern, "E204", f"unknown tag {tag!r}", node.span, value=tag,
-                            suggestion=did_you_mean(tag, KNOWN_TAGS) or "see docs/patterns.md for Kiwi's tags")
+                self.report(
+                    pattern,
+                    "E204",
+                    f"unknown tag {tag!r}",
+                    node.span,
+                    value=tag,
+                    suggestion=did_you_mean(tag, KNOWN_TAGS) or "see docs/patterns.md for Kiwi's tags",
+                )
             tags.update(expanded)
-        description = ("!" if negated else "") + pattern.text[node.span[0]:node.span[1]].lstrip("!")
-        return MorphemeCheck(frozenset((node.form,)) if node.form else frozenset(), frozenset(tags), node.regex,
-                             negated, False, description)
+        description = ("!" if negated else "") + pattern.text[node.span[0] : node.span[1]].lstrip("!")
+        return MorphemeCheck(
+            frozenset((node.form,)) if node.form else frozenset(),
+            frozenset(tags),
+            node.regex,
+            negated,
+            False,
+            description,
+        )
 
     def analyse(self, node: ast.Literal, pattern: PatternText) -> tuple[Morpheme, ...]:
         key = (node.text, node.glued)
@@ -481,14 +564,26 @@ class _Converter:
             if len(invisible) == len(node.text):
                 codes = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in invisible))
                 hint = f"the literal holds only invisible characters ({codes}): delete it, or write form/TAG"
-            self.report(pattern, "E208", f"the analyser finds no morphemes in {node.text!r}", node.span,
-                        value=node.text, suggestion=hint)
+            self.report(
+                pattern,
+                "E208",
+                f"the analyser finds no morphemes in {node.text!r}",
+                node.span,
+                value=node.text,
+                suggestion=hint,
+            )
         if warning:
             # W102: the literal reads one way alone and another before an ending;
             # W101: Kiwi finds another reading about as likely.
             code = "W102" if "before an ending" in warning else "W101"
-            self.report(pattern, code, warning, node.span, value=node.text,
-                        suggestion="write form/TAG to say which reading you mean")
+            self.report(
+                pattern,
+                code,
+                warning,
+                node.span,
+                value=node.text,
+                suggestion="write form/TAG to say which reading you mean",
+            )
         return morphemes
 
     def literal(self, node: ast.Literal, pattern: PatternText, possessive: bool = False) -> RNode:
@@ -537,14 +632,22 @@ _PREDICATE_TAGS = frozenset(("VV", "VA", "VX", "XSV", "XSA"))
 def _literal_check(morpheme: Morpheme, previous: Morpheme | None = None) -> MorphemeCheck:
     forms = allomorphs(morpheme.form) if morpheme.tag.startswith("J") else frozenset((morpheme.form,))
     tags = _tag_class(morpheme.tag)
-    if (morpheme.form in _NOUN_SUFFIXES and morpheme.tag in _PREDICATE_TAGS and previous is not None
-            and previous.tag in _NOUN_TAGS and previous.end == morpheme.start):
+    if (
+        morpheme.form in _NOUN_SUFFIXES
+        and morpheme.tag in _PREDICATE_TAGS
+        and previous is not None
+        and previous.tag in _NOUN_TAGS
+        and previous.end == morpheme.start
+    ):
         tags = _PREDICATE_TAGS
     form_text = "|".join(sorted(forms, key=lambda f: (f != morpheme.form, f)))
     tag_text = morpheme.tag
     if len(tags) > 1:
-        tag_text = {"N": "N*", "J": "J*", "E": "E*"}.get(morpheme.tag[0], "/".join(sorted(tags))) \
-            if morpheme.tag[0] in "NJE" else ",".join(sorted(tags))
+        tag_text = (
+            {"N": "N*", "J": "J*", "E": "E*"}.get(morpheme.tag[0], "/".join(sorted(tags)))
+            if morpheme.tag[0] in "NJE"
+            else ",".join(sorted(tags))
+        )
     return MorphemeCheck(forms, tags, None, False, False, f"{form_text}/{tag_text}")
 
 
@@ -576,16 +679,20 @@ def analyse_literal(analyzer: Analyzer, text: str, glued: bool) -> tuple[tuple[M
     morphemes = _drop_phantom_endings(morphemes)
     # Retry with 다 when the literal does not end grammatically, or ends in an
     # ending that may really be part of a stem (가지 alone is 가/VV + 지/EF).
-    if morphemes and (not _ends_grammatically(morphemes) or morphemes[-1].tag in ENDING_TAGS) \
-            and text[-1:].isalpha():
+    if morphemes and (not _ends_grammatically(morphemes) or morphemes[-1].tag in ENDING_TAGS) and text[-1:].isalpha():
         with_ending = list(analyzer.analyze_fragment(text + "다"))
         inside = [m for m in with_ending if m.start < len(text)]
         if inside and all(m.end <= len(text) for m in inside) and inside[-1].tag in STEM_TAGS:
             if morphemes[-1].tag in ENDING_TAGS or (
-                    len(inside) == len(morphemes) and morphemes[-1].form == inside[-1].form
-                    and morphemes[-1].tag in _NOUN_TAGS and len(morphemes[-1].form) > 1):
-                warning = (f"{text!r} reads as {' '.join(m.notation for m in morphemes)} alone and as "
-                           f"{' '.join(m.notation for m in inside)} before an ending; koie uses the second")
+                len(inside) == len(morphemes)
+                and morphemes[-1].form == inside[-1].form
+                and morphemes[-1].tag in _NOUN_TAGS
+                and len(morphemes[-1].form) > 1
+            ):
+                warning = (
+                    f"{text!r} reads as {' '.join(m.notation for m in morphemes)} alone and as "
+                    f"{' '.join(m.notation for m in inside)} before an ending; koie uses the second"
+                )
             morphemes = inside
     if warning is None and not glued and morphemes == _drop_phantom_endings(alone):
         warning = _close_reading(analyzer, text, morphemes)
@@ -617,9 +724,11 @@ def _close_reading(analyzer: Analyzer, text: str, chosen: list[Morpheme]) -> str
         if chosen[-1].tag in STEM_TAGS and [m.form for m in other] == [m.form for m in chosen]:
             continue  # 면담하 as 면담/NNG 하/NNG: a stem-final literal is meant as a predicate
         if best_score - score <= AMBIGUITY_MARGIN and other and _signature(other) != mine:
-            return (f"{text!r} is ambiguous out of context: Kiwi reads it as "
-                    f"{' '.join(m.notation for m in chosen)} or {' '.join(m.notation for m in other)}; "
-                    f"koie uses the first")
+            return (
+                f"{text!r} is ambiguous out of context: Kiwi reads it as "
+                f"{' '.join(m.notation for m in chosen)} or {' '.join(m.notation for m in other)}; "
+                f"koie uses the first"
+            )
     return None
 
 
@@ -645,6 +754,7 @@ def _ends_grammatically(morphemes: list[Morpheme]) -> bool:
 
 # ------------------------------------------------------------------ entry
 
+
 def resolve_pack(spec: PackSpec, analyzer: Analyzer) -> ResolvedPack:
     """Resolve every rule of a pack; raise :class:`KoieError` listing every error."""
     resolved, diagnostics = check_resolve(spec, analyzer)
@@ -662,13 +772,21 @@ def check_resolve(spec: PackSpec, analyzer: Analyzer) -> tuple[ResolvedPack | No
     if any(d.severity == "error" for d in context.diagnostics):
         return None, context.diagnostics
     rules = tuple(
-        ResolvedRule(work.spec, work.body if work.body is not None else RSeq(()), tuple(work.elements),
-                     frozenset(work.list_captures), tuple(work.captures), frozenset(work.slot_labels), work.phase)
+        ResolvedRule(
+            work.spec,
+            work.body if work.body is not None else RSeq(()),
+            tuple(work.elements),
+            frozenset(work.list_captures),
+            tuple(work.captures),
+            frozenset(work.slot_labels),
+            work.phase,
+        )
         for work in context.rules
     )
     warnings = tuple(d for d in context.diagnostics if d.severity == "warning")
-    return ResolvedPack(spec, rules, context.lexicons, user_words_of(spec), warnings, dict(spec.overlap)), \
-        context.diagnostics
+    return ResolvedPack(
+        spec, rules, context.lexicons, user_words_of(spec), warnings, dict(spec.overlap)
+    ), context.diagnostics
 
 
 __all__ = [

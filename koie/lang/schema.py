@@ -48,10 +48,10 @@ _DESCRIPTIONS: dict[str, str] = {
     "text": "The example sentence.",
     "captures": "Expected captures: role -> text, or a list of texts for a repeated capture.",
     "mentions": "Per label: resolve each mention's 'name' to the fullest mention of the same entity in the "
-                "document (name: fullest) and attach attributes from records of other labels (attach).",
+    "document (name: fullest) and attach attributes from records of other labels (attach).",
     "dates": "Labels whose records are dates to normalise against the publication date.",
     "carry": "Roles a rule's records take from an earlier record when the clause has none: "
-             "role -> {from: [LABEL, ...], sentences: N}.",
+    "role -> {from: [LABEL, ...], sentences: N}.",
 }
 
 
@@ -71,9 +71,11 @@ def pack_schema() -> dict[str, Any]:
                 "properties": {
                     "text": {"type": "string", "description": _DESCRIPTIONS["text"]},
                     "captures": {
-                        "type": "object", "description": _DESCRIPTIONS["captures"],
-                        "additionalProperties": {"oneOf": [{"type": "string"},
-                                                           {"type": "array", "items": {"type": "string"}}]},
+                        "type": "object",
+                        "description": _DESCRIPTIONS["captures"],
+                        "additionalProperties": {
+                            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+                        },
                     },
                     "match": {"type": "string", "description": "The text the record must span."},
                 },
@@ -91,7 +93,9 @@ def pack_schema() -> dict[str, Any]:
         "carry": {
             "type": "object",
             "additionalProperties": {
-                "type": "object", "additionalProperties": False, "required": ["from"],
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["from"],
                 "properties": {
                     "from": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
                     "sentences": {"type": "integer", "minimum": 0},
@@ -133,7 +137,8 @@ def pack_schema() -> dict[str, Any]:
         "mentions": {
             "type": "object",
             "additionalProperties": {
-                "type": "object", "additionalProperties": False,
+                "type": "object",
+                "additionalProperties": False,
                 "properties": {
                     "name": {"type": "string", "enum": ["fullest"]},
                     "attach": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -152,8 +157,7 @@ def pack_schema() -> dict[str, Any]:
             },
         },
     }
-    for table, keys in ((pack_properties, PACK_KEYS), (rule_properties, RULE_KEYS),
-                        (lexicon_properties, LEXICON_KEYS)):
+    for table, keys in ((pack_properties, PACK_KEYS), (rule_properties, RULE_KEYS), (lexicon_properties, LEXICON_KEYS)):
         for key in keys:
             table.setdefault(key, {})
             if key in _DESCRIPTIONS:

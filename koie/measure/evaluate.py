@@ -38,9 +38,9 @@ from typing import Any
 
 from koie.api import Pack
 from koie.engine.extract import Record
+from koie.engine.mentions import mention_name, mentions_of
 from koie.errors import Diagnostic, KoieError
 from koie.run.inputs import DocumentProblem, InputDocument, read_inputs
-from koie.engine.mentions import mention_name, mentions_of
 
 Pair = frozenset[str]
 
@@ -86,8 +86,16 @@ def read_gold(path: str | Path, key: str = "meetings", optional_key: str = "opti
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise KoieError([Diagnostic("E404", f"cannot read gold file: {error}", file=str(path),
-                                    suggestion="give a JSON Lines file, one document per line")]) from None
+        raise KoieError(
+            [
+                Diagnostic(
+                    "E404",
+                    f"cannot read gold file: {error}",
+                    file=str(path),
+                    suggestion="give a JSON Lines file, one document per line",
+                )
+            ]
+        ) from None
     hint = f'each line: {{"doc": NAME, "{key}": [[A, B], ...], "{optional_key}": [[A, B], ...]}}'
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -104,16 +112,20 @@ def read_gold(path: str | Path, key: str = "meetings", optional_key: str = "opti
         for field_name in (key, optional_key):
             value = item.get(field_name, [])
             if not isinstance(value, list) or not all(
-                    isinstance(p, list) and len(p) == 2 and all(isinstance(n, str) for n in p) for p in value):
-                problems.append(_problem(str(path), number, f"field {field_name!r} is not a list of name pairs",
-                                         hint))
+                isinstance(p, list) and len(p) == 2 and all(isinstance(n, str) for n in p) for p in value
+            ):
+                problems.append(_problem(str(path), number, f"field {field_name!r} is not a list of name pairs", hint))
                 continue
             pairs[field_name] = [(p[0], p[1]) for p in value]
         if item["doc"] in gold:
             problems.append(_problem(str(path), number, f"document {item['doc']!r} appears twice", hint))
         published = item.get("published")
-        gold[item["doc"]] = GoldDocument(item["doc"], tuple(pairs[key]), tuple(pairs[optional_key]),
-                                         published if isinstance(published, str) else None)
+        gold[item["doc"]] = GoldDocument(
+            item["doc"],
+            tuple(pairs[key]),
+            tuple(pairs[optional_key]),
+            published if isinstance(published, str) else None,
+        )
     if problems:
         raise KoieError(problems)
     return gold
@@ -125,11 +137,27 @@ def read_names(path: str | Path | None) -> NameKey:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise KoieError([Diagnostic("E407", f"cannot read names file: {error}", file=str(path),
-                                    suggestion='a JSON object: {"canonical name": ["alias", ...]}')]) from None
+        raise KoieError(
+            [
+                Diagnostic(
+                    "E407",
+                    f"cannot read names file: {error}",
+                    file=str(path),
+                    suggestion='a JSON object: {"canonical name": ["alias", ...]}',
+                )
+            ]
+        ) from None
     if not isinstance(data, dict):
-        raise KoieError([Diagnostic("E407", "the names file is not a JSON object", file=str(path),
-                                    suggestion='a JSON object: {"canonical name": ["alias", ...]}')])
+        raise KoieError(
+            [
+                Diagnostic(
+                    "E407",
+                    "the names file is not a JSON object",
+                    file=str(path),
+                    suggestion='a JSON object: {"canonical name": ["alias", ...]}',
+                )
+            ]
+        )
     return NameKey(data)
 
 
@@ -195,16 +223,26 @@ class EvalReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "label": self.label, "precision": self.precision, "recall": self.recall, "f1": self.f1,
-            "true_positives": self.true_positives, "false_positives": self.false_positives,
+            "label": self.label,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "true_positives": self.true_positives,
+            "false_positives": self.false_positives,
             "false_negatives": self.false_negatives,
-            "documents": [{
-                "doc": d.doc,
-                "false_positives": [{"pair": list(p.names), "rule": p.record.rule, "sentence": p.sentence}
-                                    for p in d.false_positives],
-                "false_negatives": [list(pair) for pair in d.false_negatives],
-            } for d in self.documents],
-            "unmatched_gold": self.unmatched_gold, "ungraded": self.ungraded,
+            "documents": [
+                {
+                    "doc": d.doc,
+                    "false_positives": [
+                        {"pair": list(p.names), "rule": p.record.rule, "sentence": p.sentence}
+                        for p in d.false_positives
+                    ],
+                    "false_negatives": [list(pair) for pair in d.false_negatives],
+                }
+                for d in self.documents
+            ],
+            "unmatched_gold": self.unmatched_gold,
+            "ungraded": self.ungraded,
         }
 
 
@@ -230,14 +268,14 @@ def _sentence_of(record: Record) -> str:
     if document is None:
         return record.text
     sentence = document.sentences[record.sentence]
-    return document.text[sentence.start:sentence.end]
+    return document.text[sentence.start : sentence.end]
 
 
 def _sentence_naming(document: Any, names: tuple[str, str]) -> str:
     """The first sentence that names both people (by full name or last word), for the report."""
     probes = [{_squash(name), name.split()[-1]} if name.split() else {name} for name in names]
     for sentence in document.sentences:
-        text = document.text[sentence.start:sentence.end]
+        text = document.text[sentence.start : sentence.end]
         squashed = _squash(text)
         if all(any(p and p in squashed for p in probe) for probe in probes):
             return " ".join(text.split())
@@ -250,10 +288,19 @@ def _gold_for(doc_id: str, gold: Mapping[str, GoldDocument]) -> GoldDocument | N
     return gold.get(Path(doc_id).name)
 
 
-def evaluate(pack: Pack, gold: Mapping[str, GoldDocument], inputs: Iterable[str], names: NameKey | None = None,
-             label: str = "MEETING", roles: tuple[str, str] = ("subject", "object"),
-             status_attr: str = "status", status: str = "asserted", published: str | None = None,
-             jsonl: bool | None = None, skip: Iterable[str | Path] = ()) -> EvalReport:
+def evaluate(
+    pack: Pack,
+    gold: Mapping[str, GoldDocument],
+    inputs: Iterable[str],
+    names: NameKey | None = None,
+    label: str = "MEETING",
+    roles: tuple[str, str] = ("subject", "object"),
+    status_attr: str = "status",
+    status: str = "asserted",
+    published: str | None = None,
+    jsonl: bool | None = None,
+    skip: Iterable[str | Path] = (),
+) -> EvalReport:
     """Run ``pack`` over ``inputs`` and grade its ``label`` records against ``gold``.
 
     ``skip``: the gold and names files, not documents when they lie in an input directory.
@@ -302,8 +349,9 @@ def render_report(report: EvalReport) -> str:
     lines: list[str] = []
     for result in report.documents:
         for prediction in result.false_positives:
-            lines.append(f"FP {result.doc}: {prediction.names[0]} – {prediction.names[1]} "
-                         f"(rule {prediction.record.rule})")
+            lines.append(
+                f"FP {result.doc}: {prediction.names[0]} – {prediction.names[1]} (rule {prediction.record.rule})"
+            )
             lines.append(f"   {' '.join(prediction.sentence.split())}")
         for (a, b), sentence in zip(result.false_negatives, result.missed_sentences):
             lines.append(f"FN {result.doc}: {a} – {b}")
@@ -315,7 +363,9 @@ def render_report(report: EvalReport) -> str:
         lines.append(f"note: input {doc} has no gold entry (not scored)")
     for problem in report.problems:
         lines.append(f"note: {problem.id}: {problem.code} {problem.message}")
-    lines.append(f"{report.label}: {len(report.documents)} documents, "
-                 f"tp={report.true_positives} fp={report.false_positives} fn={report.false_negatives}")
+    lines.append(
+        f"{report.label}: {len(report.documents)} documents, "
+        f"tp={report.true_positives} fp={report.false_positives} fn={report.false_negatives}"
+    )
     lines.append(f"precision={report.precision:.3f} recall={report.recall:.3f} f1={report.f1:.3f}")
     return "\n".join(lines)

@@ -35,8 +35,14 @@ class RuleProfile:
     gate: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "where": self.where, "label": self.label, "seconds": self.seconds,
-                "matches": self.matches, "gate": self.gate or None}
+        return {
+            "rule": self.rule,
+            "where": self.where,
+            "label": self.label,
+            "seconds": self.seconds,
+            "matches": self.matches,
+            "gate": self.gate or None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +56,14 @@ class PackProfile:
     rules: tuple[RuleProfile, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"documents": self.documents, "sentences": self.sentences, "morphemes": self.morphemes,
-                "analysis_seconds": self.analysis_seconds, "matching_seconds": self.matching_seconds,
-                "rules": [rule.to_json() for rule in self.rules]}
+        return {
+            "documents": self.documents,
+            "sentences": self.sentences,
+            "morphemes": self.morphemes,
+            "analysis_seconds": self.analysis_seconds,
+            "matching_seconds": self.matching_seconds,
+            "rules": [rule.to_json() for rule in self.rules],
+        }
 
 
 def _gate_text(gates: tuple[frozenset[str], ...], shown: int = 3) -> str:
@@ -78,30 +89,50 @@ def profile_pack(pack: Pack, texts: Sequence[str]) -> PackProfile:
         costs: RuleCosts = {}
         for document in documents:
             extract(compiled, document, costs=costs)
-    gates = {rule.rule.id: _gate_text(phase_gates[position])
-             for phase, phase_gates in zip(compiled.phases, compiled.gates)
-             for position, rule in enumerate(phase)}
-    rules = [RuleProfile(c.rule.id, c.rule.spec.where, c.rule.label, costs.get(c.rule.id, [0.0, 0])[0],
-                         int(costs.get(c.rule.id, [0.0, 0])[1]), gates.get(c.rule.id, ""))
-             for c in compiled.rules]
+    gates = {
+        rule.rule.id: _gate_text(phase_gates[position])
+        for phase, phase_gates in zip(compiled.phases, compiled.gates)
+        for position, rule in enumerate(phase)
+    }
+    rules = [
+        RuleProfile(
+            c.rule.id,
+            c.rule.spec.where,
+            c.rule.label,
+            costs.get(c.rule.id, [0.0, 0])[0],
+            int(costs.get(c.rule.id, [0.0, 0])[1]),
+            gates.get(c.rule.id, ""),
+        )
+        for c in compiled.rules
+    ]
     rules.sort(key=lambda r: (-r.seconds, r.rule))
-    return PackProfile(len(documents), sum(len(d.sentences) for d in documents),
-                       sum(d.morpheme_count for d in documents), analysis_seconds, matching_seconds, tuple(rules))
+    return PackProfile(
+        len(documents),
+        sum(len(d.sentences) for d in documents),
+        sum(d.morpheme_count for d in documents),
+        analysis_seconds,
+        matching_seconds,
+        tuple(rules),
+    )
 
 
 def render_profile(profile: PackProfile, top: int | None = None) -> str:
     """A table for terminals: the costliest rules first, with their share of the rules' time."""
-    lines = [f"{profile.documents} documents, {profile.sentences} sentences, {profile.morphemes} morphemes",
-             f"analysis {profile.analysis_seconds * 1000:.0f} ms (from the cache where it had them), "
-             f"matching {profile.matching_seconds * 1000:.0f} ms (records, policies and mentions included)",
-             ""]
+    lines = [
+        f"{profile.documents} documents, {profile.sentences} sentences, {profile.morphemes} morphemes",
+        f"analysis {profile.analysis_seconds * 1000:.0f} ms (from the cache where it had them), "
+        f"matching {profile.matching_seconds * 1000:.0f} ms (records, policies and mentions included)",
+        "",
+    ]
     total = sum(rule.seconds for rule in profile.rules) or 1.0
     shown = profile.rules[:top] if top else profile.rules
     width = max((len(rule.rule) for rule in shown), default=4)
     lines.append(f"{'rule':<{width}}  {'ms':>8}  {'share':>6}  {'matches':>7}  tried on")
     for rule in shown:
-        lines.append(f"{rule.rule:<{width}}  {rule.seconds * 1000:8.1f}  {rule.seconds / total:6.1%}  "
-                     f"{rule.matches:7d}  {rule.gate or 'every sentence'}")
+        lines.append(
+            f"{rule.rule:<{width}}  {rule.seconds * 1000:8.1f}  {rule.seconds / total:6.1%}  "
+            f"{rule.matches:7d}  {rule.gate or 'every sentence'}"
+        )
     if top and len(profile.rules) > top:
         rest = profile.rules[top:]
         lines.append(f"… {len(rest)} more rules, {sum(r.seconds for r in rest) * 1000:.1f} ms")

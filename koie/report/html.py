@@ -42,8 +42,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from koie.run.runner import RunSummary
 
 #: Colours by label, in the order labels first appear in the pack.
-PALETTE = ("#2f6fdf", "#d9442b", "#1a9850", "#8e44ad", "#e08a00", "#0f9bb0",
-           "#a0522d", "#d6378f", "#5d6d7e", "#7a9a01", "#3949ab", "#b8860b")
+PALETTE = (
+    "#2f6fdf",
+    "#d9442b",
+    "#1a9850",
+    "#8e44ad",
+    "#e08a00",
+    "#0f9bb0",
+    "#a0522d",
+    "#d6378f",
+    "#5d6d7e",
+    "#7a9a01",
+    "#3949ab",
+    "#b8860b",
+)
 #: Documents instantiated per page of the report.
 PAGE_SIZE = 10
 #: At most this many people are drawn in the graph (the most connected ones).
@@ -181,8 +193,9 @@ def meeting_graph(documents: Sequence[ReportDocument], label: str = "MEETING") -
                     if a == b:
                         continue
                     edge = edges.setdefault((min(a, b), max(a, b)), GraphEdge(min(a, b), max(a, b)))
-                    edge.evidence.append((doc_index, record["id"], str(attrs.get("status", "")),
-                                          str(attrs.get("date", ""))))
+                    edge.evidence.append(
+                        (doc_index, record["id"], str(attrs.get("status", "")), str(attrs.get("date", "")))
+                    )
                     nodes[a].meetings += 1
                     nodes[b].meetings += 1
     graph = MeetingGraph(nodes, list(edges.values()))
@@ -197,8 +210,9 @@ def _keep_most_connected(graph: MeetingGraph, limit: int) -> MeetingGraph:
     return MeetingGraph([graph.nodes[i] for i in chosen], edges, len(connected) - len(chosen))
 
 
-def _layout_component(nodes: Sequence[int], edges: Sequence[tuple[int, int]], size: float,
-                      margin: float) -> dict[int, tuple[float, float]]:
+def _layout_component(
+    nodes: Sequence[int], edges: Sequence[tuple[int, int]], size: float, margin: float
+) -> dict[int, tuple[float, float]]:
     """Deterministic force-directed positions (Fruchterman-Reingold from a circle) in a ``size`` square."""
     n = len(nodes)
     if n == 1:
@@ -242,8 +256,13 @@ def _layout_component(nodes: Sequence[int], edges: Sequence[tuple[int, int]], si
     # one scale for both axes keeps the drawing's proportions; centre it in the square
     offset_x = (size - 2 * margin - (max(xs) - low_x) / span * (size - 2 * margin)) / 2
     offset_y = (size - 2 * margin - (max(ys) - low_y) / span * (size - 2 * margin)) / 2
-    return {node: (margin + offset_x + (xs[i] - low_x) / span * (size - 2 * margin),
-                   margin + offset_y + (ys[i] - low_y) / span * (size - 2 * margin)) for node, i in local.items()}
+    return {
+        node: (
+            margin + offset_x + (xs[i] - low_x) / span * (size - 2 * margin),
+            margin + offset_y + (ys[i] - low_y) / span * (size - 2 * margin),
+        )
+        for node, i in local.items()
+    }
 
 
 def layout_graph(graph: MeetingGraph, min_width: float = 640) -> tuple[list[tuple[float, float]], float, float]:
@@ -283,30 +302,40 @@ def layout_graph(graph: MeetingGraph, min_width: float = 640) -> tuple[list[tupl
 def graph_svg(graph: MeetingGraph) -> str:
     """The graph as an inline SVG: ``g.edge[data-e]`` and ``g.node[data-n]`` elements."""
     positions, width, height = layout_graph(graph)
-    parts = [(f'<svg class="graph" viewBox="0 0 {width} {height}" '
-              f'width="{width}" height="{height}" role="img" aria-label="who met whom">')]
+    parts = [
+        (
+            f'<svg class="graph" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}" role="img" aria-label="who met whom">'
+        )
+    ]
     for index, edge in enumerate(graph.edges):
         (x1, y1), (x2, y2) = positions[edge.a], positions[edge.b]
         count = len(edge.evidence)
         statuses = Counter(status or "?" for _, _, status, _ in edge.evidence)
-        title = (f"{graph.nodes[edge.a].name} — {graph.nodes[edge.b].name}: {count} record{'s' * (count != 1)}"
-                 f" ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))})")
+        title = (
+            f"{graph.nodes[edge.a].name} — {graph.nodes[edge.b].name}: {count} record{'s' * (count != 1)}"
+            f" ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))})"
+        )
         mx, my = round((x1 + x2) / 2, 1), round((y1 + y2) / 2, 1)
         # the badge in the middle shows the number of meetings and is an easy target for a click
         # an edge whose every record is planned or denied is drawn dashed: they have not met (yet)
         tentative = " tentative" * all(status not in ("", "asserted") for _, _, status, _ in edge.evidence)
-        parts.append(f'<g class="edge{tentative}" data-e="{index}"><title>{html.escape(title)}</title>'
-                     f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
-                     f'stroke-width="{min(1.5 + 1.2 * math.log2(count), 8):.1f}"/>'
-                     f'<circle class="badge" cx="{mx}" cy="{my}" r="9"/>'
-                     f'<text class="count" x="{mx}" y="{my + 4}">{count}</text></g>')
+        parts.append(
+            f'<g class="edge{tentative}" data-e="{index}"><title>{html.escape(title)}</title>'
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
+            f'stroke-width="{min(1.5 + 1.2 * math.log2(count), 8):.1f}"/>'
+            f'<circle class="badge" cx="{mx}" cy="{my}" r="9"/>'
+            f'<text class="count" x="{mx}" y="{my + 4}">{count}</text></g>'
+        )
     for index, node in enumerate(graph.nodes):
         x, y = positions[index]
         r = min(6 + 2.5 * math.log2(node.meetings), 20)
         name = html.escape(node.name)
-        parts.append(f'<g class="node" data-n="{index}"><title>{name}: {node.meetings} meeting'
-                     f'{"s" * (node.meetings != 1)}</title><circle cx="{x}" cy="{y}" r="{r:.1f}"/>'
-                     f'<text x="{x}" y="{y - r - 4:.1f}">{name}</text></g>')
+        parts.append(
+            f'<g class="node" data-n="{index}"><title>{name}: {node.meetings} meeting'
+            f'{"s" * (node.meetings != 1)}</title><circle cx="{x}" cy="{y}" r="{r:.1f}"/>'
+            f'<text x="{x}" y="{y - r - 4:.1f}">{name}</text></g>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -349,8 +378,9 @@ def _all_mentions(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _mentions(value)
 
 
-def highlight_html(text: str, records: Sequence[dict[str, Any]], rule_index: dict[str, int],
-                   label_index: dict[str, int]) -> tuple[str, int]:
+def highlight_html(
+    text: str, records: Sequence[dict[str, Any]], rule_index: dict[str, int], label_index: dict[str, int]
+) -> tuple[str, int]:
     """The text as HTML with a piece (``span.s``) per stretch covered by the same records.
 
     Each piece carries its offsets (``data-s``, ``data-e``; code points into
@@ -389,7 +419,8 @@ def highlight_html(text: str, records: Sequence[dict[str, Any]], rule_index: dic
             f'<i class="b R{rule_index[r["rule"]]} L{label_index[r["label"]]}'
             f'{" st" * (r["start"] == a)}{" en" * (r["end"] == b)}" data-r="{r["id"]}" '
             f'style="--t:{tracks[r["id"]]}"></i>'
-            for r in inner)
+            for r in inner
+        )
         ids = " ".join(str(r["id"]) for r in inner)
         out.append(f'<span class="s" data-s="{a}" data-e="{b}" data-r="{ids}">{piece}{bars}</span>')
     return "".join(out), max(tracks.values(), default=-1) + 1
@@ -409,8 +440,17 @@ class RuleInfo:
 
 
 def rule_infos(pack: CompiledPack) -> list[RuleInfo]:
-    return [RuleInfo(c.rule.id, c.rule.label, c.rule.spec.where, c.rule.spec.output,
-                     c.rule.spec.pattern.text.strip(), c.rule.spec.description) for c in pack.rules]
+    return [
+        RuleInfo(
+            c.rule.id,
+            c.rule.label,
+            c.rule.spec.where,
+            c.rule.spec.output,
+            c.rule.spec.pattern.text.strip(),
+            c.rule.spec.description,
+        )
+        for c in pack.rules
+    ]
 
 
 def script_json(data: Any) -> str:
@@ -453,9 +493,16 @@ def _compact(record: dict[str, Any]) -> dict[str, Any]:
     return record | {"explanation": explanation}
 
 
-def write_report(out: TextIO, documents: Sequence[ReportDocument], pack: CompiledPack | Sequence[RuleInfo],
-                 title: str = "koie report", notes: Sequence[tuple[str, str]] = (),
-                 graph_label: str = "MEETING", page_size: int = PAGE_SIZE, open_first: bool = False) -> None:
+def write_report(
+    out: TextIO,
+    documents: Sequence[ReportDocument],
+    pack: CompiledPack | Sequence[RuleInfo],
+    title: str = "koie report",
+    notes: Sequence[tuple[str, str]] = (),
+    graph_label: str = "MEETING",
+    page_size: int = PAGE_SIZE,
+    open_first: bool = False,
+) -> None:
     """Write the page for ``documents`` to ``out``; ``notes`` are extra (heading, text) sections.
 
     With ``open_first`` the page opens the explanation of the first output record.
@@ -486,67 +533,99 @@ def write_report(out: TextIO, documents: Sequence[ReportDocument], pack: Compile
         "pack": pack_name,
         "pageSize": page_size,
         "labels": [{"name": label, "colour": PALETTE[i % len(PALETTE)]} for i, label in enumerate(labels)],
-        "rules": [{"id": r.id, "label": label_index[r.label], "where": r.where, "output": r.output,
-                   "pattern": r.pattern, "description": r.description} for r in rules],
+        "rules": [
+            {
+                "id": r.id,
+                "label": label_index[r.label],
+                "where": r.where,
+                "output": r.output,
+                "pattern": r.pattern,
+                "description": r.description,
+            }
+            for r in rules
+        ],
         "docs": doc_index,
         "graph": _graph_json(graph) if has_graph else None,
         "graphLabel": graph_label,
         "open": _first_record(documents) if open_first else None,
     }
     write = out.write
-    write('<!doctype html>\n<html lang="ko">\n<head>\n<meta charset="utf-8">\n'
-          '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-          f"<title>{html.escape(title)}</title>\n<style>\n{_asset('report.css')}\n{_label_css(labels, rules)}\n"
-          "</style>\n</head>\n<body>\n")
-    summary = (f"{len(documents)} document{'s' * (len(documents) != 1)} · {outputs} output records · "
-               f"{sum(len(d.records) for d in documents)} records in all")
+    write(
+        '<!doctype html>\n<html lang="ko">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{_asset('report.css')}\n{_label_css(labels, rules)}\n"
+        "</style>\n</head>\n<body>\n"
+    )
+    summary = (
+        f"{len(documents)} document{'s' * (len(documents) != 1)} · {outputs} output records · "
+        f"{sum(len(d.records) for d in documents)} records in all"
+    )
     pack_text = f"pack {pack_name} {pack_version} · " if pack_name else ""
-    write(f'<div id="koie">\n<header class="top"><h1>{html.escape(title)}</h1>'
-          f'<p class="sum">{html.escape(pack_text + summary)}</p>\n<nav class="tabs">'
-          '<button type="button" data-tab="docs" class="on">Documents</button>')
+    write(
+        f'<div id="koie">\n<header class="top"><h1>{html.escape(title)}</h1>'
+        f'<p class="sum">{html.escape(pack_text + summary)}</p>\n<nav class="tabs">'
+        '<button type="button" data-tab="docs" class="on">Documents</button>'
+    )
     if has_graph:
         write(f'<button type="button" data-tab="graph">Who met whom ({len(graph.edges)})</button>')
     if notes:
         write('<button type="button" data-tab="notes">Notes</button>')
-    write("</nav></header>\n<div class=\"layout\">\n<aside id=\"side\">\n")
+    write('</nav></header>\n<div class="layout">\n<aside id="side">\n')
     write('<section><h3>Labels</h3><ul id="legend" class="filters">')
     for i, label in enumerate(labels):
-        write(f'<li><label><input type="checkbox" checked data-l="{i}"><span class="sw L{i}"></span>'
-              f'{html.escape(label)} <span class="c">{label_counts[label]}</span></label></li>')
+        write(
+            f'<li><label><input type="checkbox" checked data-l="{i}"><span class="sw L{i}"></span>'
+            f'{html.escape(label)} <span class="c">{label_counts[label]}</span></label></li>'
+        )
     write('</ul></section>\n<section><h3>Rules</h3><ul id="rules" class="filters">')
     for i, rule in enumerate(rules):
         hidden = "" if rule.output else ' <span class="hid" title="output: false">entity</span>'
-        write(f'<li title="{html.escape(rule.where)}"><label><input type="checkbox" checked data-rule="{i}">'
-              f'<span class="sw L{label_index[rule.label]}"></span>{html.escape(rule.id)}{hidden} '
-              f'<span class="c">{rule_counts[rule.id]}</span></label></li>')
-    write('</ul></section>\n<section><h3>Documents</h3><div class="docopts">'
-          '<input id="docfilter" type="search" placeholder="filter by id">'
-          '<label><input type="checkbox" id="onlymatched"> with matches</label></div>'
-          '<ol id="doclist"></ol></section>\n</aside>\n<main>\n')
-    write('<section id="docs-view"><div class="pager"></div><div id="docs"></div>'
-          '<div class="pager"></div></section>\n')
+        write(
+            f'<li title="{html.escape(rule.where)}"><label><input type="checkbox" checked data-rule="{i}">'
+            f'<span class="sw L{label_index[rule.label]}"></span>{html.escape(rule.id)}{hidden} '
+            f'<span class="c">{rule_counts[rule.id]}</span></label></li>'
+        )
+    write(
+        '</ul></section>\n<section><h3>Documents</h3><div class="docopts">'
+        '<input id="docfilter" type="search" placeholder="filter by id">'
+        '<label><input type="checkbox" id="onlymatched"> with matches</label></div>'
+        '<ol id="doclist"></ol></section>\n</aside>\n<main>\n'
+    )
+    write('<section id="docs-view"><div class="pager"></div><div id="docs"></div><div class="pager"></div></section>\n')
     if has_graph:
-        hidden_note = (f'<p class="muted">{graph.hidden_nodes} less connected people are not drawn.</p>'
-                       if graph.hidden_nodes else "")
+        hidden_note = (
+            f'<p class="muted">{graph.hidden_nodes} less connected people are not drawn.</p>'
+            if graph.hidden_nodes
+            else ""
+        )
         empty = "" if graph.nodes else f'<p class="muted">No {html.escape(graph_label)} records.</p>'
-        write(f'<section id="graph-view" hidden><h2>Who met whom</h2><p class="muted">People are nodes, '
-              f'{html.escape(graph_label)} records are edges (dashed when every record is planned or denied); '
-              f'click an edge or a person for the evidence.</p>'
-              f'{hidden_note}{empty}<div class="graphbox">{graph_svg(graph)}</div></section>\n')
+        write(
+            f'<section id="graph-view" hidden><h2>Who met whom</h2><p class="muted">People are nodes, '
+            f"{html.escape(graph_label)} records are edges (dashed when every record is planned or denied); "
+            f"click an edge or a person for the evidence.</p>"
+            f'{hidden_note}{empty}<div class="graphbox">{graph_svg(graph)}</div></section>\n'
+        )
     if notes:
         write('<section id="notes-view" hidden>')
         for heading, text in notes:
             write(f"<h2>{html.escape(heading)}</h2><pre>{_escape_text(text)}</pre>")
         write("</section>\n")
-    write('</main>\n<aside id="panel"><h3>Explanation</h3><div id="explain"><p class="muted">'
-          "Click a highlighted span, a record or a graph edge.</p></div></aside>\n</div>\n</div>\n")
+    write(
+        '</main>\n<aside id="panel"><h3>Explanation</h3><div id="explain"><p class="muted">'
+        "Click a highlighted span, a record or a graph edge.</p></div></aside>\n</div>\n</div>\n"
+    )
     for i, document in enumerate(documents):
         body, tracks = highlight_html(document.text, document.records, rule_index, label_index)
-        write(f'<template id="t{i}"><article class="doc" data-d="{i}"><h2 class="docid">'
-              f'{html.escape(document.id)}</h2><div class="tw"><div class="text" style="--tracks:{tracks}">{body}</div></div>'
-              f"{_records_table(document, rule_index, label_index)}</article></template>\n")
-        write(f'<script type="application/json" id="j{i}">'
-              f"{script_json([_compact(r) for r in document.records])}</script>\n")
+        write(
+            f'<template id="t{i}"><article class="doc" data-d="{i}"><h2 class="docid">'
+            f'{html.escape(document.id)}</h2><div class="tw">'
+            f'<div class="text" style="--tracks:{tracks}">{body}</div></div>'
+            f"{_records_table(document, rule_index, label_index)}</article></template>\n"
+        )
+        write(
+            f'<script type="application/json" id="j{i}">'
+            f"{script_json([_compact(r) for r in document.records])}</script>\n"
+        )
     write(f'<script type="application/json" id="koie-index">{script_json(index)}</script>\n')
     write(f"<script>\n{_asset('report.js')}\n</script>\n</body>\n</html>\n")
 
@@ -570,34 +649,50 @@ def _records_table(document: ReportDocument, rule_index: dict[str, int], label_i
     for record in sorted(document.records, key=lambda r: (r["start"], r["id"])):
         args = record["args"]
         if "subject" in args and "object" in args:
-            shown = f'{html.escape(_mention_text(args["subject"]))} → {html.escape(_mention_text(args["object"]))}'
+            shown = f"{html.escape(_mention_text(args['subject']))} → {html.escape(_mention_text(args['object']))}"
             others = [k for k in args if k not in ("subject", "object")]
         else:
             shown = html.escape(record["text"])
             others = list(args)
         extra = "; ".join(f"{html.escape(k)}={html.escape(_mention_text(args[k]))}" for k in others)
-        attrs = " ".join(f'<span class="attr">{html.escape(str(k))}: {html.escape(str(v))}</span>'
-                         for k, v in record.get("attrs", {}).items())
+        attrs = " ".join(
+            f'<span class="attr">{html.escape(str(k))}: {html.escape(str(v))}</span>'
+            for k, v in record.get("attrs", {}).items()
+        )
         kind = "rel" if record.get("output", True) else "ent"
-        rows[kind == "rel"].append(f'<tr class="{kind} R{rule_index[record["rule"]]} L{label_index[record["label"]]}" '
-                    f'data-r="{record["id"]}"><td><span class="tag">{html.escape(record["label"])}</span></td>'
-                    f'<td class="what">{shown}{" · " + extra if extra else ""}</td><td>{attrs}</td>'
-                    f'<td class="rule">{html.escape(record["rule"])}</td>'
-                    f'<td class="off">{record["start"]}–{record["end"]}</td></tr>')
-    head = ('<table class="records"><thead><tr><th>label</th><th>match</th><th>attributes</th><th>rule</th>'
-            '<th>offsets</th></tr></thead><tbody>')
+        rows[kind == "rel"].append(
+            f'<tr class="{kind} R{rule_index[record["rule"]]} L{label_index[record["label"]]}" '
+            f'data-r="{record["id"]}"><td><span class="tag">{html.escape(record["label"])}</span></td>'
+            f'<td class="what">{shown}{" · " + extra if extra else ""}</td><td>{attrs}</td>'
+            f'<td class="rule">{html.escape(record["rule"])}</td>'
+            f'<td class="off">{record["start"]}–{record["end"]}</td></tr>'
+        )
+    head = (
+        '<table class="records"><thead><tr><th>label</th><th>match</th><th>attributes</th><th>rule</th>'
+        "<th>offsets</th></tr></thead><tbody>"
+    )
     shown = head + "".join(rows[True]) + "</tbody></table>" if rows[True] else ""
     if rows[False]:
         # entity records (rules with output: false) stay folded: they are what relations are built from
         count = len(rows[False])
-        shown += (f'<details class="ents"><summary>{count} entity record{"s" * (count != 1)}</summary>'
-                  + head + "".join(rows[False]) + "</tbody></table></details>")
+        shown += (
+            f'<details class="ents"><summary>{count} entity record{"s" * (count != 1)}</summary>'
+            + head
+            + "".join(rows[False])
+            + "</tbody></table></details>"
+        )
     return shown
 
 
-def render_report(documents: Sequence[ReportDocument], pack: CompiledPack | Sequence[RuleInfo],
-                  title: str = "koie report", notes: Sequence[tuple[str, str]] = (),
-                  graph_label: str = "MEETING", page_size: int = PAGE_SIZE, open_first: bool = False) -> str:
+def render_report(
+    documents: Sequence[ReportDocument],
+    pack: CompiledPack | Sequence[RuleInfo],
+    title: str = "koie report",
+    notes: Sequence[tuple[str, str]] = (),
+    graph_label: str = "MEETING",
+    page_size: int = PAGE_SIZE,
+    open_first: bool = False,
+) -> str:
     """The page as a string (see :func:`write_report`)."""
     import io
 
@@ -606,25 +701,37 @@ def render_report(documents: Sequence[ReportDocument], pack: CompiledPack | Sequ
     return buffer.getvalue()
 
 
-def write_explain_page(pack: Pack, extraction: Extraction, suppressed: Sequence[Record] = (),
-                       not_matched: dict[str, list[dict[str, Any]]] | None = None,
-                       output: str | None = None) -> None:
+def write_explain_page(
+    pack: Pack,
+    extraction: Extraction,
+    suppressed: Sequence[Record] = (),
+    not_matched: dict[str, list[dict[str, Any]]] | None = None,
+    output: str | None = None,
+) -> None:
     """``koie explain --html``: the sentence's page, with its analysis and why other rules did not match."""
     from koie.explain import render_explanation, render_why_not
 
-    notes = [("Analysis", "\n".join(" ".join(m.notation for m in s.morphemes)
-                                    for s in extraction.document.sentences))]
+    notes = [("Analysis", "\n".join(" ".join(m.notation for m in s.morphemes) for s in extraction.document.sentences))]
     if suppressed:
-        notes.append(("Suppressed", "\n\n".join(
-            f"{r.label} {r.text!r} [{r.start}:{r.end}]\n{render_explanation(explain_record(pack.compiled, r))}"
-            for r in suppressed)))
+        notes.append(
+            (
+                "Suppressed",
+                "\n\n".join(
+                    f"{r.label} {r.text!r} [{r.start}:{r.end}]\n{render_explanation(explain_record(pack.compiled, r))}"
+                    for r in suppressed
+                ),
+            )
+        )
     if not_matched:
-        notes.append(("Not matched", "\n\n".join(render_why_not(report) for reports in not_matched.values()
-                                                   for report in reports)))
+        notes.append(
+            (
+                "Not matched",
+                "\n\n".join(render_why_not(report) for reports in not_matched.values() for report in reports),
+            )
+        )
     text = extraction.document.text
     title = f"koie explain: {text[:40]}{'…' * (len(text) > 40)}"
-    page = render_report([report_document(pack.compiled, extraction)], pack.compiled, title, notes,
-                         open_first=True)
+    page = render_report([report_document(pack.compiled, extraction)], pack.compiled, title, notes, open_first=True)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as out:
             out.write(page)
@@ -640,22 +747,34 @@ def report_documents(pack: Pack, documents: Sequence[Any], published: str | None
     """Analyse and extract a batch of :class:`koie.run.inputs.InputDocument`, in one Kiwi call."""
     analysed = pack.analyzer.analyze_many([d.text for d in documents])
     # a document's own publication date (JSON Lines field "published") wins over --published
-    return [report_document(pack.compiled, pack.extract_document(
-                analysis, document.id, document.meta.get("published") or published))
-            for document, analysis in zip(documents, analysed)]
+    return [
+        report_document(
+            pack.compiled, pack.extract_document(analysis, document.id, document.meta.get("published") or published)
+        )
+        for document, analysis in zip(documents, analysed)
+    ]
 
 
-def run_report(pack: Pack, inputs: tuple[str, ...], output: str | None = None, encoding: str = "utf-8",
-               lossy: bool = False, jsonl: bool | None = None, errors_file: str | None = None,
-               quiet: bool = False, published: str | None = None, progress: Any = None,
-               title: str | None = None) -> RunSummary:
+def run_report(
+    pack: Pack,
+    inputs: tuple[str, ...],
+    output: str | None = None,
+    encoding: str = "utf-8",
+    lossy: bool = False,
+    jsonl: bool | None = None,
+    errors_file: str | None = None,
+    quiet: bool = False,
+    published: str | None = None,
+    progress: Any = None,
+    title: str | None = None,
+) -> RunSummary:
     """``koie run --format html``: read a corpus, write one report page; a bad document never stops it."""
     from koie.run.inputs import DocumentProblem, InputDocument, batched, read_inputs
     from koie.run.runner import RunSummary
 
     summary = RunSummary()
     documents: list[ReportDocument] = []
-    errors_out = open(errors_file, "w", encoding="utf-8") if errors_file else None
+    errors_out = open(errors_file, "w", encoding="utf-8") if errors_file else None  # noqa: SIM115 (closed in finally)
 
     def report(problem: DocumentProblem) -> None:
         summary.problems.append(problem)
@@ -672,11 +791,11 @@ def run_report(pack: Pack, inputs: tuple[str, ...], output: str | None = None, e
                     report(item)
             try:
                 documents.extend(report_documents(pack, good, published))
-            except Exception:  # noqa: BLE001 - isolate the failing document, keep the others
+            except Exception:
                 for document in good:
                     try:
                         documents.extend(report_documents(pack, [document], published))
-                    except Exception as error:  # noqa: BLE001
+                    except Exception as error:
                         report(DocumentProblem(document.id, "E405", f"{error.__class__.__name__}: {error}"))
             if progress is not None:
                 progress.advance(len(good))

@@ -72,8 +72,9 @@ def _looks_binary(data: bytes) -> int | None:
     return sample.index(0) if (nuls > 1 and nuls * 32 > len(sample)) or not valid else None
 
 
-def decode_items(data: bytes, doc_id: str, encoding: str = "utf-8",
-                 errors: str = "strict") -> list[InputDocument | DocumentProblem]:
+def decode_items(
+    data: bytes, doc_id: str, encoding: str = "utf-8", errors: str = "strict"
+) -> list[InputDocument | DocumentProblem]:
     """Bytes → the document, or the problem that keeps it out, or (--lossy) a warning and the document.
 
     Offsets in koie's output count characters of the decoded text. A UTF-8
@@ -87,8 +88,14 @@ def decode_items(data: bytes, doc_id: str, encoding: str = "utf-8",
         data = data[3:]
     if utf8:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return [DocumentProblem(doc_id, "E401", f"not valid {encoding} at byte 0: it starts with a UTF-16 byte "
-                                    f"order mark ({data[:2].hex(' ')}); use --encoding utf-16 if it is UTF-16")]
+            return [
+                DocumentProblem(
+                    doc_id,
+                    "E401",
+                    f"not valid {encoding} at byte 0: it starts with a UTF-16 byte "
+                    f"order mark ({data[:2].hex(' ')}); use --encoding utf-16 if it is UTF-16",
+                )
+            ]
         nul = _looks_binary(data)
         if nul is not None:
             return [DocumentProblem(doc_id, "E401", f"looks binary: NUL byte at byte {nul}; not a text document")]
@@ -96,15 +103,25 @@ def decode_items(data: bytes, doc_id: str, encoding: str = "utf-8",
         text = data.decode(encoding, errors="strict")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        bad = data[error.start:error.end].hex(" ")
+        bad = data[error.start : error.end].hex(" ")
         where = f"at byte {error.start} (line {line}): {error.reason} ({bad})"
         if errors == "strict":
-            return [DocumentProblem(doc_id, "E401", f"not valid {encoding} {where}; use --encoding if the file "
-                                    "is in another encoding (e.g. cp949), or --lossy to replace bad bytes")]
+            return [
+                DocumentProblem(
+                    doc_id,
+                    "E401",
+                    f"not valid {encoding} {where}; use --encoding if the file "
+                    "is in another encoding (e.g. cp949), or --lossy to replace bad bytes",
+                )
+            ]
         text = data.decode(encoding, errors="koie-replace")
         replaced = text.count("\ufffd") - data.decode(encoding, errors="ignore").count("\ufffd")
-        warning = DocumentProblem(doc_id, "W401", f"{replaced} undecodable byte{'s' * (replaced != 1)} replaced by "
-                                  f"U+FFFD, the first {where}; each bad byte is one character in offsets")
+        warning = DocumentProblem(
+            doc_id,
+            "W401",
+            f"{replaced} undecodable byte{'s' * (replaced != 1)} replaced by "
+            f"U+FFFD, the first {where}; each bad byte is one character in offsets",
+        )
         if not text.strip():
             return [warning, DocumentProblem(doc_id, "E402", "the document is empty")]
         return [warning, InputDocument(doc_id, text)]
@@ -115,12 +132,16 @@ def decode_items(data: bytes, doc_id: str, encoding: str = "utf-8",
     return [InputDocument(doc_id, text)]
 
 
-def decode(data: bytes, doc_id: str, encoding: str = "utf-8", errors: str = "strict") -> InputDocument | DocumentProblem:
+def decode(
+    data: bytes, doc_id: str, encoding: str = "utf-8", errors: str = "strict"
+) -> InputDocument | DocumentProblem:
     """Bytes → text, or a problem saying why not (with the byte offset). See :func:`decode_items`."""
     return decode_items(data, doc_id, encoding, errors)[-1]
 
 
-def _jsonl(lines: Iterator[bytes], source: str, encoding: str, errors: str) -> Iterator[InputDocument | DocumentProblem]:
+def _jsonl(
+    lines: Iterator[bytes], source: str, encoding: str, errors: str
+) -> Iterator[InputDocument | DocumentProblem]:
     for number, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
@@ -130,8 +151,12 @@ def _jsonl(lines: Iterator[bytes], source: str, encoding: str, errors: str) -> I
         try:
             item = json.loads(raw.decode(encoding, errors="strict" if errors == "strict" else "koie-replace"))
         except UnicodeDecodeError as error:
-            yield DocumentProblem(fallback_id, "E401", f"line {number} is not valid {encoding} at byte {error.start} "
-                                  f"of the line: {error.reason}; use --encoding, or --lossy to replace bad bytes")
+            yield DocumentProblem(
+                fallback_id,
+                "E401",
+                f"line {number} is not valid {encoding} at byte {error.start} "
+                f"of the line: {error.reason}; use --encoding, or --lossy to replace bad bytes",
+            )
             continue
         except json.JSONDecodeError as error:
             yield DocumentProblem(fallback_id, "E401", f"line {number} is not a JSON object: {error}")
@@ -144,11 +169,13 @@ def _jsonl(lines: Iterator[bytes], source: str, encoding: str, errors: str) -> I
         text = item["text"]
         lone = _LONE_SURROGATE.search(text)
         if lone is not None:
-            where = (f"line {number}: 'text' holds a lone surrogate (\\u{ord(lone.group()):04x}) "
-                     f"at character {lone.start()}")
+            where = (
+                f"line {number}: 'text' holds a lone surrogate (\\u{ord(lone.group()):04x}) at character {lone.start()}"
+            )
             if errors == "strict":
-                yield DocumentProblem(doc_id, "E401", f"{where}, which is not Unicode text; "
-                                      "use --lossy to replace it by U+FFFD")
+                yield DocumentProblem(
+                    doc_id, "E401", f"{where}, which is not Unicode text; use --lossy to replace it by U+FFFD"
+                )
                 continue
             count = len(_LONE_SURROGATE.findall(text))
             text = _LONE_SURROGATE.sub("\ufffd", text)
@@ -179,8 +206,13 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def read_inputs(paths: tuple[str, ...], encoding: str = "utf-8", lossy: bool = False,
-                jsonl: bool | None = None, skip: Iterable[str | Path] = ()) -> Iterator[InputDocument | DocumentProblem]:
+def read_inputs(
+    paths: tuple[str, ...],
+    encoding: str = "utf-8",
+    lossy: bool = False,
+    jsonl: bool | None = None,
+    skip: Iterable[str | Path] = (),
+) -> Iterator[InputDocument | DocumentProblem]:
     """Documents from files, directories (recursively, sorted) and ``-`` (stdin).
 
     ``skip``: files a directory may hold that are not documents (``koie eval``'s gold
@@ -198,8 +230,13 @@ def read_inputs(paths: tuple[str, ...], encoding: str = "utf-8", lossy: bool = F
             continue
         path = Path(given)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES
-                           and not (skipped and p.resolve() in skipped))
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES
+                and not (skipped and p.resolve() in skipped)
+            )
         elif path.is_file():
             files = [path]
         else:

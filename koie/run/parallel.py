@@ -141,8 +141,13 @@ class Workers:
 WORKER_DIED = "the worker process matching it died twice (killed by the system: out of memory?)"
 
 
-def parallel_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
-                     workers: int, lines: bool = False) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
+def parallel_batches(
+    pack: Any,
+    batches: Iterable[list[InputDocument | DocumentProblem]],
+    options: tuple[Any, ...],
+    workers: int,
+    lines: bool = False,
+) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
     """Like :func:`koie.run.runner.computed_batches`, with ``workers`` processes.
 
     ``lines``: the workers return JSON Lines lines (str) instead of record dicts.
@@ -152,8 +157,13 @@ def parallel_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentP
 
     context = multiprocessing.get_context("spawn")
     kiwi_threads = max(1, cores() // workers)
-    pool = Workers(lambda: ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                               initargs=(pack, kiwi_threads)), options, lines)
+    pool = Workers(
+        lambda: ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(pack, kiwi_threads)
+        ),
+        options,
+        lines,
+    )
     in_flight: deque[tuple[list[InputDocument | DocumentProblem], list[InputDocument], Future[Any]]] = deque()
     try:
         for batch in batches:
@@ -202,8 +212,13 @@ def _start_forked() -> None:
     gc.set_threshold(50_000, 20, 20)  # as koie.run.runner._fewer_collections: the process is a corpus run
 
 
-def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
-                   helpers: int, lines: bool = False) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
+def shared_batches(
+    pack: Any,
+    batches: Iterable[list[InputDocument | DocumentProblem]],
+    options: tuple[Any, ...],
+    helpers: int,
+    lines: bool = False,
+) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
     """Batches computed here and in ``helpers`` forked processes, yielded in input order.
 
     This process works too: while the batch it must yield next is still in
@@ -227,10 +242,15 @@ def shared_batches(pack: Any, batches: Iterable[list[InputDocument | DocumentPro
         # A pool started again after a helper died may find a Kiwi model loaded here by now (a
         # document the cache missed): forking is then unsafe, and its helpers are spawned instead.
         if can_share(pack):
-            return ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_start_forked)
-        return ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start_worker, initargs=(pack, max(1, cores() // (helpers + 1))))
+            return ProcessPoolExecutor(
+                helpers, mp_context=multiprocessing.get_context("fork"), initializer=_start_forked
+            )
+        return ProcessPoolExecutor(
+            helpers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(pack, max(1, cores() // (helpers + 1))),
+        )
 
     pool = Workers(start, options, lines)
     pending = iter(batches)

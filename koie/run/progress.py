@@ -21,8 +21,9 @@ from koie.run.inputs import JSONL_SUFFIXES, TEXT_SUFFIXES
 
 
 class Progress:
-    def __init__(self, total: int | None = None, stream: TextIO | None = None, force: bool = False,
-                 interval: float = 0.2) -> None:
+    def __init__(
+        self, total: int | None = None, stream: TextIO | None = None, force: bool = False, interval: float = 0.2
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = force or self.stream.isatty()
         self.total = total

@@ -25,8 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -76,10 +76,12 @@ def read_journal(path: str, key: dict[str, Any]) -> JournalState:
     if header.get("koie-journal") != JOURNAL_VERSION:
         raise _resume_error(path, "not a koie journal, or one from another koie version")
     if header.get("key") != key:
-        changed = sorted(k for k in set(key) | set(header.get("key", {}))
-                         if key.get(k) != header.get("key", {}).get(k))
-        raise _resume_error(path, "the interrupted run had other settings: " + ", ".join(changed),
-                            "resume with the same rules, inputs and options, or run again without --resume")
+        changed = sorted(k for k in set(key) | set(header.get("key", {})) if key.get(k) != header.get("key", {}).get(k))
+        raise _resume_error(
+            path,
+            "the interrupted run had other settings: " + ", ".join(changed),
+            "resume with the same rules, inputs and options, or run again without --resume",
+        )
     state = JournalState()
     problems: list[dict[str, Any]] = []
     for raw in complete[1:]:
@@ -88,8 +90,9 @@ def read_journal(path: str, key: dict[str, Any]) -> JournalState:
         except json.JSONDecodeError:
             break
         problems.extend(entry["problems"])
-        state = JournalState(entry["items"], entry["ids"], entry["out"], entry["err"], entry["documents"],
-                             entry["records"], problems)
+        state = JournalState(
+            entry["items"], entry["ids"], entry["out"], entry["err"], entry["documents"], entry["records"], problems
+        )
     return state
 
 
@@ -110,8 +113,9 @@ class ResumableOutput:
         self.resumed = False
         if resume:
             if not os.path.exists(self.journal_path) or not os.path.exists(self.part):
-                raise _resume_error(self.journal_path, f"no interrupted run to resume for {output!r}",
-                                    "run without --resume")
+                raise _resume_error(
+                    self.journal_path, f"no interrupted run to resume for {output!r}", "run without --resume"
+                )
             self.state = read_journal(self.journal_path, key)
             self.resumed = True
             self.out = self._reopen(self.part, self.state.out_bytes)
@@ -157,12 +161,19 @@ class ResumableOutput:
                 break
             skipped.append(item.id)
         if len(skipped) != self.state.items or _ids_hash(skipped) != self.state.ids_hash:
-            raise _resume_error(self.journal_path, "the inputs changed since the interrupted run "
-                                f"(its first {self.state.items} items are not the same)")
+            raise _resume_error(
+                self.journal_path,
+                f"the inputs changed since the interrupted run (its first {self.state.items} items are not the same)",
+            )
         yield from iterator
 
-    def commit(self, batch: list[InputDocument | DocumentProblem], documents: int, records: int,
-               problems: list[DocumentProblem]) -> None:
+    def commit(
+        self,
+        batch: list[InputDocument | DocumentProblem],
+        documents: int,
+        records: int,
+        problems: list[DocumentProblem],
+    ) -> None:
         """Make a batch durable: outputs first, then the journal line that points past them.
 
         This thread flushes the outputs (so a killed process loses nothing the
@@ -175,9 +186,15 @@ class ResumableOutput:
             self.errors_out.flush()
         self._items += len(batch)
         self._ids_hash = _ids_hash([item.id for item in batch], self._ids_hash)
-        entry = {"items": self._items, "ids": self._ids_hash, "out": os.fstat(self.out.fileno()).st_size,
-                 "err": os.fstat(self.errors_out.fileno()).st_size if self.errors_out is not None else 0,
-                 "documents": documents, "records": records, "problems": [p.to_json() for p in problems]}
+        entry = {
+            "items": self._items,
+            "ids": self._ids_hash,
+            "out": os.fstat(self.out.fileno()).st_size,
+            "err": os.fstat(self.errors_out.fileno()).st_size if self.errors_out is not None else 0,
+            "documents": documents,
+            "records": records,
+            "problems": [p.to_json() for p in problems],
+        }
         if self._last_commit is not None and self._last_commit.done():
             self._last_commit.result()  # raises what went wrong
         self._last_commit = self._committer.submit(self._write_entry, json.dumps(entry, ensure_ascii=False) + "\n")

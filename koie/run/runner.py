@@ -10,19 +10,19 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from koie.vm import native
+from koie.analysis.morphemes import AnalyzedDocument
 from koie.api import Pack
 from koie.engine.extract import _MENTION_FILLER, _RECORD_FILLER, Record
 from koie.explain import explain_record
 from koie.run.inputs import DocumentProblem, InputDocument, batched, read_inputs
-from koie.vm.limits import DocumentTimeout, document_deadline
-from koie.analysis.morphemes import AnalyzedDocument
-from koie.run.sinks import CSV_COLUMNS, count_noun, record_line, record_lines, run_summary, write_table
 from koie.run.resume import ResumableOutput
+from koie.run.sinks import CSV_COLUMNS, count_noun, record_line, record_lines, run_summary, write_table
+from koie.vm import native
+from koie.vm.limits import DocumentTimeout, document_deadline
 
 #: With the default --workers, runs of at most this many batches stay in one process.
 SMALL_RUN_BATCHES = 4
@@ -43,11 +43,17 @@ class RunSummary:
         return any(p.code.startswith("E") and p.code != "E402" for p in self.problems)
 
 
-def document_records(pack: Pack, documents: list[InputDocument], explain: bool = False,
-                     include_hidden: bool = False, include_suppressed: bool = False,
-                     published: str | None = None, timeout: float | None = None,
-                     analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None,
-                     lines: bool = False) -> list[list[Any]]:
+def document_records(
+    pack: Pack,
+    documents: list[InputDocument],
+    explain: bool = False,
+    include_hidden: bool = False,
+    include_suppressed: bool = False,
+    published: str | None = None,
+    timeout: float | None = None,
+    analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None,
+    lines: bool = False,
+) -> list[list[Any]]:
     """Records (as JSON dicts) for each document of a batch, in input order.
 
     ``lines``: each record as its JSON Lines line (str, :func:`koie.run.sinks.record_line`
@@ -77,8 +83,9 @@ def document_records(pack: Pack, documents: list[InputDocument], explain: bool =
             extraction = pack.extract_document(analysis, document.id, document.meta.get("published") or published)
         chosen = extraction.output(include_hidden)
         if include_suppressed:
-            chosen = sorted(chosen + [r for r in extraction.suppressed if include_hidden or r.output],
-                            key=lambda r: r.sort_key)
+            chosen = sorted(
+                chosen + [r for r in extraction.suppressed if include_hidden or r.output], key=lambda r: r.sort_key
+            )
         if native_lines:
             out.append(_NATIVE_RECORD_LINES(chosen, versions, _RECORD_FILLER, _MENTION_FILLER, line_of))
         elif lines:
@@ -92,8 +99,11 @@ def _row(pack: Pack, record: Record, versions: dict[str, str], explain: bool) ->
     """A record as its JSON dict in the output (docs/output.md)."""
     row = record.to_json()
     if record.suppressed_by is not None:
-        row["suppressed_by"] = {"rule": record.suppressed_by.rule, "start": record.suppressed_by.start,
-                                "end": record.suppressed_by.end}
+        row["suppressed_by"] = {
+            "rule": record.suppressed_by.rule,
+            "start": record.suppressed_by.start,
+            "end": record.suppressed_by.end,
+        }
     if explain:
         row["explanation"] = explain_record(pack.compiled, record)
     row["analyzer"] = versions
@@ -101,8 +111,9 @@ def _row(pack: Pack, record: Record, versions: dict[str, str], explain: bool) ->
 
 
 #: koie.vm._vm.record_json_lines (records straight to their lines), or None without the native module.
-_NATIVE_RECORD_LINES: Any = None if native.module is None or _MENTION_FILLER is None else \
-    native.module.record_json_lines
+_NATIVE_RECORD_LINES: Any = (
+    None if native.module is None or _MENTION_FILLER is None else native.module.record_json_lines
+)
 
 
 #: One analysis at a time: the pipeline's thread and a batch redone document by document share the analyser.
@@ -128,9 +139,13 @@ def _nothing() -> None:
     pass
 
 
-def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any, ...],
-                  analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None,
-                  lines: bool = False) -> tuple[list[list[Any]], list[DocumentProblem]]:
+def batch_records(
+    pack: Pack,
+    documents: list[InputDocument],
+    options: tuple[Any, ...],
+    analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None,
+    lines: bool = False,
+) -> tuple[list[list[Any]], list[DocumentProblem]]:
     """Records for each document of a batch, and the documents that failed (E405) with empty records.
 
     A pure function of its arguments, so worker processes (koie.run.parallel) run it as is.
@@ -140,7 +155,7 @@ def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any
         # options holds the positional options only (explain .. timeout), never analyses
         every = document_records(pack, documents, *options, analyses=analyses, lines=lines)  # type: ignore[misc]
         return every, problems
-    except Exception:  # noqa: BLE001 - isolate the failing document, keep the others
+    except Exception:
         per_document: list[list[Any]] = []
         for document in documents:
             try:
@@ -148,17 +163,26 @@ def batch_records(pack: Pack, documents: list[InputDocument], options: tuple[Any
             except DocumentTimeout as error:
                 problems.append(DocumentProblem(document.id, "E403", error.reason))
                 per_document.append([])
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 problems.append(DocumentProblem(document.id, "E405", f"{error.__class__.__name__}: {error}"))
                 per_document.append([])
         return per_document, problems
 
 
-def computed_batches(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
-                     workers: int = 1, lines: bool = False
-                     ) -> Generator[tuple[list[InputDocument | DocumentProblem],
-                                          tuple[list[list[dict[str, Any]]] | list[list[str]], list[DocumentProblem]]],
-                                    None, None]:
+def computed_batches(
+    pack: Pack,
+    batches: Iterable[list[InputDocument | DocumentProblem]],
+    options: tuple[Any, ...],
+    workers: int = 1,
+    lines: bool = False,
+) -> Generator[
+    tuple[
+        list[InputDocument | DocumentProblem],
+        tuple[list[list[dict[str, Any]]] | list[list[str]], list[DocumentProblem]],
+    ],
+    None,
+    None,
+]:
     """Each batch with its records, in input order: here, or in ``workers`` processes (koie.run.parallel).
 
     ``lines``: records computed in other processes may come as JSON Lines
@@ -215,9 +239,9 @@ def _analyses_cached(pack: Pack, batches: list[list[InputDocument | DocumentProb
     return bool(texts) and covers is not None and bool(covers(texts))
 
 
-def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
-               lines: bool = False) -> Iterator[tuple[list[InputDocument | DocumentProblem],
-                                                      tuple[list[list[Any]], list[DocumentProblem]]]]:
+def _pipelined(
+    pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...], lines: bool = False
+) -> Iterator[tuple[list[InputDocument | DocumentProblem], tuple[list[list[Any]], list[DocumentProblem]]]]:
     """Batches matched here while the next batch is analysed in a thread (analysers without a stream).
 
     Kiwi analyses in its own C++ threads, so matching one batch (Python) and
@@ -230,8 +254,15 @@ def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProble
 
     pending = iter(batches)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="koie-analysis") as pool:
-        def start() -> tuple[list[InputDocument | DocumentProblem], list[InputDocument],
-                             Future[tuple[list[AnalyzedDocument], Callable[[], None]]]] | None:
+
+        def start() -> (
+            tuple[
+                list[InputDocument | DocumentProblem],
+                list[InputDocument],
+                Future[tuple[list[AnalyzedDocument], Callable[[], None]]],
+            ]
+            | None
+        ):
             batch = next(pending, None)
             if batch is None:
                 return None
@@ -249,7 +280,7 @@ def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProble
             try:
                 documents_analysed, store = analysing.result()
                 analyses.set_result(documents_analysed)
-            except Exception as error:  # noqa: BLE001 - batch_records redoes the batch document by document
+            except Exception as error:
                 analyses.set_exception(error)
             yield batch, batch_records(pack, documents, options, analyses, lines)
             store()
@@ -262,9 +293,9 @@ def _pipelined(pack: Pack, batches: Iterable[list[InputDocument | DocumentProble
 STREAM_WINDOW = 2 * BATCH
 
 
-def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...],
-              lines: bool = False) -> Iterator[tuple[list[InputDocument | DocumentProblem],
-                                                     tuple[list[list[Any]], list[DocumentProblem]]]]:
+def _streamed(
+    pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...], lines: bool = False
+) -> Iterator[tuple[list[InputDocument | DocumentProblem], tuple[list[list[Any]], list[DocumentProblem]]]]:
     """Batches matched here, document by document, as one stream of analyses comes in from a thread.
 
     The thread reads the batches and runs the analyser's ``analyze_stream``
@@ -290,7 +321,7 @@ def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem
                 batch = next(source)
             except StopIteration:
                 return
-            except BaseException as error:  # noqa: BLE001 - e.g. --resume with other inputs (koie.run.resume)
+            except BaseException as error:
                 unreadable.append(error)
                 return
             documents = [d for d in batch if isinstance(d, InputDocument)]
@@ -311,7 +342,7 @@ def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem
                                 return
                         waiting.popleft().set_result(analysis)
                     break
-                except Exception as error:  # noqa: BLE001 - these documents are redone one by one
+                except Exception as error:
                     if not waiting:
                         raise
                     for future in waiting:
@@ -319,7 +350,7 @@ def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem
                     # and a new stream starts after them
             if unreadable:
                 raise unreadable[0]
-        except BaseException as error:  # noqa: BLE001 - raised in the matching thread, after the batches before
+        except BaseException as error:
             handoff.put(error)
         finally:
             handoff.put(_END)
@@ -340,15 +371,16 @@ def _streamed(pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem
             fresh: list[tuple[str, AnalyzedDocument]] = []
             taken = 0  # analyses handed to the matching: each makes room for another in the window
 
-            def each(pairs: list[tuple[InputDocument, Future[tuple[AnalyzedDocument, bool]]]]
-                     ) -> Iterator[AnalyzedDocument]:
+            def each(
+                pairs: list[tuple[InputDocument, Future[tuple[AnalyzedDocument, bool]]]],
+            ) -> Iterator[AnalyzedDocument]:
                 nonlocal taken
                 for document, future in pairs:
                     analysis, new = future.result()
                     taken += 1
                     window.release()
                     if new:
-                        fresh.append((document.text, analysis))
+                        fresh.append((document.text, analysis))  # noqa: B023 (consumed in this iteration)
                     yield analysis
 
             yield batch, batch_records(pack, documents, options, each(list(zip(documents, futures))), lines)
@@ -409,29 +441,87 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None = None, fmt: str = "jsonl",
-               explain: bool = False, include_hidden: bool = False, include_suppressed: bool = False,
-               jsonl: bool | None = None, encoding: str = "utf-8", lossy: bool = False,
-               errors_file: str | None = None, quiet: bool = False, published: str | None = None,
-               workers: int = 1, progress: Any = None, timeout: float | None = None,
-               resume: bool = False, run_key: dict[str, Any] | None = None) -> RunSummary:
+def run_corpus(
+    pack: Pack,
+    inputs: tuple[str, ...],
+    output: str | None = None,
+    fmt: str = "jsonl",
+    explain: bool = False,
+    include_hidden: bool = False,
+    include_suppressed: bool = False,
+    jsonl: bool | None = None,
+    encoding: str = "utf-8",
+    lossy: bool = False,
+    errors_file: str | None = None,
+    quiet: bool = False,
+    published: str | None = None,
+    workers: int = 1,
+    progress: Any = None,
+    timeout: float | None = None,
+    resume: bool = False,
+    run_key: dict[str, Any] | None = None,
+) -> RunSummary:
     if fmt == "html":
         # one page needs every record of every document, hidden ones too: koie.report.html builds it
         from koie.report.html import run_report
 
         # a pack still to compile (Pack.deferred) compiles first: its errors are the run's, not a document's
         pack.compiled  # noqa: B018
-        return run_report(pack, inputs, output, encoding=encoding, lossy=lossy, jsonl=jsonl,
-                          errors_file=errors_file, quiet=quiet, published=published, progress=progress)
+        return run_report(
+            pack,
+            inputs,
+            output,
+            encoding=encoding,
+            lossy=lossy,
+            jsonl=jsonl,
+            errors_file=errors_file,
+            quiet=quiet,
+            published=published,
+            progress=progress,
+        )
     with _fewer_collections():
-        return _run_corpus(pack, inputs, output, fmt, explain, include_hidden, include_suppressed, jsonl, encoding,
-                           lossy, errors_file, quiet, published, workers, progress, timeout, resume, run_key)
+        return _run_corpus(
+            pack,
+            inputs,
+            output,
+            fmt,
+            explain,
+            include_hidden,
+            include_suppressed,
+            jsonl,
+            encoding,
+            lossy,
+            errors_file,
+            quiet,
+            published,
+            workers,
+            progress,
+            timeout,
+            resume,
+            run_key,
+        )
 
 
-def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: str, explain: bool,
-                include_hidden: bool, include_suppressed: bool, jsonl: bool | None, encoding: str, lossy: bool,
-                errors_file: str | None, quiet: bool, published: str | None, workers: int, progress: Any,
-                timeout: float | None, resume: bool, run_key: dict[str, Any] | None) -> RunSummary:
+def _run_corpus(
+    pack: Pack,
+    inputs: tuple[str, ...],
+    output: str | None,
+    fmt: str,
+    explain: bool,
+    include_hidden: bool,
+    include_suppressed: bool,
+    jsonl: bool | None,
+    encoding: str,
+    lossy: bool,
+    errors_file: str | None,
+    quiet: bool,
+    published: str | None,
+    workers: int,
+    progress: Any,
+    timeout: float | None,
+    resume: bool,
+    run_key: dict[str, Any] | None,
+) -> RunSummary:
     summary = RunSummary()
     # -o FILE is written to FILE.part with a journal of finished batches and
     # renamed at the end (koie.run.resume): a killed run never leaves a
@@ -439,8 +529,17 @@ def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: st
     journal: ResumableOutput | None = None
     out: TextIO = sys.stdout
     errors_out: TextIO | None = None
-    key = dict(run_key or {}, inputs=list(inputs), format=fmt, explain=explain, all=include_hidden,
-               suppressed=include_suppressed, encoding=encoding, lossy=lossy, published=published)
+    key = dict(
+        run_key or {},
+        inputs=list(inputs),
+        format=fmt,
+        explain=explain,
+        all=include_hidden,
+        suppressed=include_suppressed,
+        encoding=encoding,
+        lossy=lossy,
+        published=published,
+    )
     options = (explain, include_hidden, include_suppressed, published, timeout)
     items = read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl)
     if output and resume:
@@ -462,7 +561,7 @@ def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: st
             errors_out = journal.errors_out
             summary = RunSummary(journal.state.documents, journal.state.records, journal.problems)
         elif errors_file:
-            errors_out = open(errors_file, "w", encoding="utf-8")
+            errors_out = open(errors_file, "w", encoding="utf-8")  # noqa: SIM115 (closed in finally)
         if fmt == "csv":
             import csv
 
@@ -497,9 +596,18 @@ def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: st
                         out.write(record_line(row) + "\n")
                     elif fmt == "csv":
                         assert csv_writer is not None
-                        csv_writer.writerow([row["doc"], row["rule"], row["label"], row["start"], row["end"],
-                                             row["text"], json.dumps(row["args"], ensure_ascii=False),
-                                             json.dumps(row["attrs"], ensure_ascii=False)])
+                        csv_writer.writerow(
+                            [
+                                row["doc"],
+                                row["rule"],
+                                row["label"],
+                                row["start"],
+                                row["end"],
+                                row["text"],
+                                json.dumps(row["args"], ensure_ascii=False),
+                                json.dumps(row["attrs"], ensure_ascii=False),
+                            ]
+                        )
                     else:
                         table_rows.append(row)
             out.flush()
@@ -515,8 +623,11 @@ def _run_corpus(pack: Pack, inputs: tuple[str, ...], output: str | None, fmt: st
             journal.keep()
         if isinstance(error, KeyboardInterrupt):
             where = f"; what is done is in {output}.part: continue with --resume" if journal is not None else ""
-            print(f"koie: interrupted after {count_noun(summary.documents, 'document')}, "
-                  f"{count_noun(summary.records, 'record')}{where}", file=sys.stderr)
+            print(
+                f"koie: interrupted after {count_noun(summary.documents, 'document')}, "
+                f"{count_noun(summary.records, 'record')}{where}",
+                file=sys.stderr,
+            )
         raise
     finally:
         if errors_out is not None and not errors_out.closed:

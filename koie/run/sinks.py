@@ -8,8 +8,8 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from koie.vm import native
 from koie.errors import display_width
+from koie.vm import native
 
 FORMATS = ("jsonl", "table", "csv")
 
@@ -25,8 +25,9 @@ def count_noun(number: int, noun: str) -> str:
 
 def run_summary(documents: int, records: int, problems: int) -> str:
     """The line ``koie run`` ends with on stderr."""
-    return (f"koie: {count_noun(documents, 'document')}, {count_noun(records, 'record')}, "
-            f"{count_noun(problems, 'problem')}")
+    return (
+        f"koie: {count_noun(documents, 'document')}, {count_noun(records, 'record')}, {count_noun(problems, 'problem')}"
+    )
 
 
 #: One encoder for every line: json.dumps with options builds a new encoder per call.
@@ -46,8 +47,17 @@ def _c_line_encoder() -> Any:
     if make is None:  # pragma: no cover - CPython always has it
         return None
     options = _LINE_ENCODER
-    return make(None, options.default, encoder.encode_basestring, None, options.key_separator,
-                options.item_separator, options.sort_keys, options.skipkeys, options.allow_nan)
+    return make(
+        None,
+        options.default,
+        encoder.encode_basestring,
+        None,
+        options.key_separator,
+        options.item_separator,
+        options.sort_keys,
+        options.skipkeys,
+        options.allow_nan,
+    )
 
 
 _C_LINE_ENCODER = _c_line_encoder()
@@ -113,8 +123,18 @@ def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in records:
-        writer.writerow([r["doc"], r["rule"], r["label"], r["start"], r["end"], r["text"],
-                         json.dumps(r["args"], ensure_ascii=False), json.dumps(r["attrs"], ensure_ascii=False)])
+        writer.writerow(
+            [
+                r["doc"],
+                r["rule"],
+                r["label"],
+                r["start"],
+                r["end"],
+                r["text"],
+                json.dumps(r["args"], ensure_ascii=False),
+                json.dumps(r["attrs"], ensure_ascii=False),
+            ]
+        )
 
 
 def render(records: list[dict[str, Any]], fmt: str) -> str:

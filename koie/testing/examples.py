@@ -81,8 +81,7 @@ def run_examples(pack: Pack, rule_ids: set[str] | None = None) -> list[ExampleRe
                 lost = [r for r in extraction.suppressed if r.rule == spec.id]
                 if lost and lost[0].suppressed_by is not None:
                     winner = lost[0].suppressed_by
-                    message = (f"matched {lost[0].text!r} but was suppressed by rule {winner.rule} "
-                               f"({winner.text!r})")
+                    message = f"matched {lost[0].text!r} but was suppressed by rule {winner.rule} ({winner.text!r})"
                 else:
                     message = "did not match\n" + _why_not_text(pack, extraction, spec.id)
                 if example.expected_text is not None:
@@ -99,9 +98,17 @@ def run_examples(pack: Pack, rule_ids: set[str] | None = None) -> list[ExampleRe
             extraction = extraction_of(text)
             mine = [r for r in extraction.records if r.rule == spec.id]
             if mine:
-                results.append(ExampleResult(spec.id, place.where, "no_match", text, False,
-                                             "matched but should not: " + "; ".join(_describe(r) for r in mine),
-                                             "E303"))
+                results.append(
+                    ExampleResult(
+                        spec.id,
+                        place.where,
+                        "no_match",
+                        text,
+                        False,
+                        "matched but should not: " + "; ".join(_describe(r) for r in mine),
+                        "E303",
+                    )
+                )
             else:
                 results.append(ExampleResult(spec.id, place.where, "no_match", text, True))
     return results

@@ -44,20 +44,19 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 
-from koie.lang import ast
+from koie.analysis.morphemes import Morpheme
 from koie.api import Pack
 from koie.engine.extract import Extraction, Mention, Record
-from koie.testing.examples import ExampleResult, _why_not_text
 from koie.explain import why_not
+from koie.lang import ast
 from koie.lang.ir import ALLOMORPH_SETS, STEM_TAGS
-from koie.analysis.morphemes import Morpheme
 from koie.lang.parse import PatternError, parse_pattern
 from koie.lang.resolve import analyse_literal
+from koie.testing.examples import ExampleResult, _why_not_text
 
 # ------------------------------------------------------------------ profiles
 
-settings.register_profile("ci", derandomize=True, max_examples=15, deadline=None, database=None,
-                          print_blob=False)
+settings.register_profile("ci", derandomize=True, max_examples=15, deadline=None, database=None, print_blob=False)
 settings.register_profile("dev", max_examples=30, deadline=None)
 
 #: Generated sentences per rule and property when nothing else says.
@@ -75,8 +74,10 @@ _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _FINAL_NIEUN, _FINAL_RIEUL, _FINAL_SSANGSIOS = 4, 8, 20
 #: Latin letters and digits as Koreans read them: True when the reading ends
 #: in a consonant (엘, 엠, 엔, 알; 영, 일, 삼, 육, 칠, 팔, 십).
-_READ_WITH_CODA = {**{c: c in "LMNR" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
-                   **{d: d in "0136780" for d in "0123456789"}}
+_READ_WITH_CODA = {
+    **{c: c in "LMNR" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+    **{d: d in "0136780" for d in "0123456789"},
+}
 
 
 def _syllable(char: str) -> tuple[int, int, int] | None:
@@ -227,12 +228,103 @@ def inflect(stem: str, ending: str) -> str:
 
 # ------------------------------------------------------------- name pools
 
-_SURNAMES = ["김", "이", "박", "최", "정", "강", "조", "장", "임", "한", "오", "서", "신", "권", "황", "안", "송", "류", "홍", "전", "고", "문", "양", "배", "백", "허", "노"]
-_GIVEN = ["민수", "서연", "지훈", "수빈", "현우", "지민", "예준", "도윤", "지우", "윤서", "채원", "준호", "영호", "경수", "은지", "혜진", "동현", "재원", "태희", "유진", "정훈", "보람", "소영", "진혁", "가은", "주원", "시우", "건우", "수아", "나연"]
-_FOREIGN = ("마리아 로페즈", "앤드루 첸", "젠슨 황", "샘 올트먼", "사티아 나델라", "일론 머스크", "빌 게이츠",
-            "마크 저커버그", "제프 베이조스", "순다르 피차이", "팀 쿡", "리사 수", "안나 슈미트", "피터 존슨",
-            "에밀리 브라운", "토마스 뮐러", "루카스 실바", "올리비아 마틴")
-_COMPANY_HEADS = ["한빛", "누리", "새봄", "푸른", "대한", "미래", "하늘", "온새", "바른", "별빛", "퀀텀", "스텔라", "나래", "다온"]
+_SURNAMES = [
+    "김",
+    "이",
+    "박",
+    "최",
+    "정",
+    "강",
+    "조",
+    "장",
+    "임",
+    "한",
+    "오",
+    "서",
+    "신",
+    "권",
+    "황",
+    "안",
+    "송",
+    "류",
+    "홍",
+    "전",
+    "고",
+    "문",
+    "양",
+    "배",
+    "백",
+    "허",
+    "노",
+]
+_GIVEN = [
+    "민수",
+    "서연",
+    "지훈",
+    "수빈",
+    "현우",
+    "지민",
+    "예준",
+    "도윤",
+    "지우",
+    "윤서",
+    "채원",
+    "준호",
+    "영호",
+    "경수",
+    "은지",
+    "혜진",
+    "동현",
+    "재원",
+    "태희",
+    "유진",
+    "정훈",
+    "보람",
+    "소영",
+    "진혁",
+    "가은",
+    "주원",
+    "시우",
+    "건우",
+    "수아",
+    "나연",
+]
+_FOREIGN = (
+    "마리아 로페즈",
+    "앤드루 첸",
+    "젠슨 황",
+    "샘 올트먼",
+    "사티아 나델라",
+    "일론 머스크",
+    "빌 게이츠",
+    "마크 저커버그",
+    "제프 베이조스",
+    "순다르 피차이",
+    "팀 쿡",
+    "리사 수",
+    "안나 슈미트",
+    "피터 존슨",
+    "에밀리 브라운",
+    "토마스 뮐러",
+    "루카스 실바",
+    "올리비아 마틴",
+)
+_COMPANY_HEADS = [
+    "한빛",
+    "누리",
+    "새봄",
+    "푸른",
+    "대한",
+    "미래",
+    "하늘",
+    "온새",
+    "바른",
+    "별빛",
+    "퀀텀",
+    "스텔라",
+    "나래",
+    "다온",
+]
 _COMPANY_TAILS = ["전자", "소프트", "바이오", "화학", "제약", "통신", "물산", "에너지", "링크", "모터스"]
 _LATIN_WORDS = ("SK", "LG", "KT", "AI", "IT")
 #: Names in Latin script, for regex tests on SL (an English gloss: 마리아 로페즈(Maria Lopez)).
@@ -244,12 +336,25 @@ _ENDING_FORMS = {"ᆫ": "adnominal", "고": "go"}
 #: Plain words for gaps and ``.``: each one morpheme, none a name or title.
 GAP_WORDS = ("어제", "직접", "함께", "다시", "최근", "서울", "현지", "처음")
 #: Unrelated sentences for the ``surround`` property.
-NEUTRAL_SENTENCES = ("날씨가 맑았다.", "행사는 오후 늦게 끝났다.", "자세한 내용은 공개되지 않았다.",
-                     "업계의 관심이 커지고 있다.", "주가는 소폭 올랐다.", "관계자는 말을 아꼈다.")
+NEUTRAL_SENTENCES = (
+    "날씨가 맑았다.",
+    "행사는 오후 늦게 끝났다.",
+    "자세한 내용은 공개되지 않았다.",
+    "업계의 관심이 커지고 있다.",
+    "주가는 소폭 올랐다.",
+    "관계자는 말을 아꼈다.",
+)
 _WORDS_BY_TAG = {
-    "NNG": ("협력", "사업", "투자", "계약"), "SL": _LATIN_WORDS, "SN": ("3", "10", "25"),
-    "MAG": ("함께", "다시", "직접"), "NR": ("하나", "둘"), "NP": ("그",),
-    "VV": ("만나",), "VA": ("크",), "SF": (".",), "SP": (",",),
+    "NNG": ("협력", "사업", "투자", "계약"),
+    "SL": _LATIN_WORDS,
+    "SN": ("3", "10", "25"),
+    "MAG": ("함께", "다시", "직접"),
+    "NR": ("하나", "둘"),
+    "NP": ("그",),
+    "VV": ("만나",),
+    "VA": ("크",),
+    "SF": (".",),
+    "SP": (",",),
 }
 _COMPANY_LABEL = re.compile(r"ORG|COMP|CORP|FIRM|BRAND|회사|기업", re.IGNORECASE)
 _PERSON_LABEL = re.compile(r"PER|NAME|WHO|HUMAN|인물|사람", re.IGNORECASE)
@@ -318,7 +423,7 @@ def name_pools(pack: Pack) -> NamePools:
     company: list[str] = []
     for index, (name, kind) in enumerate(candidates):
         counts = set()
-        for offset, frame in enumerate(frames):
+        for offset in range(len(frames)):
             document = documents[index * len(frames) + offset]
             text = texts[index * len(frames) + offset]
             start = text.index(name, 4 if kind == "company" else 0)
@@ -336,6 +441,7 @@ def name_pools(pack: Pack) -> NamePools:
 
 
 # ------------------------------------------------------------- sentence plans
+
 
 @dataclass(frozen=True, slots=True)
 class Term:
@@ -463,8 +569,12 @@ class Generator:
                 return f"no generated name matches r{_shown(node.regex)!r}"
             if node.form is None and not any(self._word_tag(t) for t in node.tags):
                 return f"bare tag /{','.join(node.tags)}"
-            if node.form is not None and node.tags and all(t.startswith("E") for t in node.tags) \
-                    and node.form not in _ENDING_FORMS:
+            if (
+                node.form is not None
+                and node.tags
+                and all(t.startswith("E") for t in node.tags)
+                and node.form not in _ENDING_FORMS
+            ):
                 return f"ending {node.form}/{','.join(node.tags)}"
             return None
         if isinstance(node, ast.Slot):
@@ -516,8 +626,7 @@ class Generator:
 
     # -- planning (hypothesis draws every choice)
 
-    def plan(self, draw: Callable[[Any], Any], node: ast.Node, label: str | None,
-             depth: int = 0) -> list[Any]:
+    def plan(self, draw: Callable[[Any], Any], node: ast.Node, label: str | None, depth: int = 0) -> list[Any]:
         if depth > 12:
             raise Unsupported("slots nest too deep")
         if isinstance(node, ast.Sequence):
@@ -534,8 +643,13 @@ class Generator:
         if isinstance(node, ast.Repeat):
             high = node.max if node.max is not None else node.min + 2
             repeated = node.body
-            if (isinstance(repeated, ast.MorphTest) and repeated.form is None and repeated.regex is None
-                    and "NNP" in repeated.tags and name_kind(label) == "person"):
+            if (
+                isinstance(repeated, ast.MorphTest)
+                and repeated.form is None
+                and repeated.regex is None
+                and "NNP" in repeated.tags
+                and name_kind(label) == "person"
+            ):
                 counts = [n for n in range(max(node.min, 1), high + 1) if self.pools.names("person", n)]
                 if node.min == 0:
                     counts = [0] + counts
@@ -562,8 +676,9 @@ class Generator:
                 return []
             return [Look(tuple(self.plan(draw, node.body, label, depth)), node.ahead, in_filler=depth > 0)]
         if isinstance(node, ast.Slot):
-            choices = [(lab, rid) for lab in node.labels for rid in self.producers.get(lab, [])
-                       if self.obstacle(rid) is None]
+            choices = [
+                (lab, rid) for lab in node.labels for rid in self.producers.get(lab, []) if self.obstacle(rid) is None
+            ]
             if not choices:
                 raise Unsupported(f"no rule produces [{'|'.join(node.labels)}] in a way koie can generate")
             chosen_label, rule_id = choices[draw(st.integers(0, len(choices) - 1))]
@@ -600,8 +715,11 @@ class Generator:
             first, second = items[index], items[index + 1]
             if not (isinstance(first, Term) and isinstance(second, Term) and first.accepts and second.accepts):
                 continue
-            fitting = [n for n in two_words if re.search(first.accepts, n.split()[0])
-                       and re.search(second.accepts, n.split()[1])]
+            fitting = [
+                n
+                for n in two_words
+                if re.search(first.accepts, n.split()[0]) and re.search(second.accepts, n.split()[1])
+            ]
             if fitting:
                 words = self._fresh(draw, fitting).split()
                 items[index], items[index + 1] = replace(first, text=words[0]), replace(second, text=words[1])
@@ -626,8 +744,7 @@ class Generator:
         if node.regex is None:
             return (), ""
         pattern = re.compile(node.regex)
-        if not node.tags or "NNP" in node.tags or any(t.endswith("*") and "NNP".startswith(t[:-1])
-                                                      for t in node.tags):
+        if not node.tags or "NNP" in node.tags or any(t.endswith("*") and "NNP".startswith(t[:-1]) for t in node.tags):
             kinds = [name_kind(label)] + [k for k in ("person", "company") if k != name_kind(label)]
             for kind in kinds:
                 names = tuple(n for n in self.pools.names(kind, 1) if pattern.search(n))
@@ -643,8 +760,12 @@ class Generator:
             words, tag = self._regex_words(node, label)
             if not words:
                 raise Unsupported(f"no generated name matches r{_shown(node.regex)!r}")
-            return Term("text", self._fresh(draw, words), sig=("tags", frozenset((tag,))),
-                        accepts=node.regex if tag == "NNP" else None)
+            return Term(
+                "text",
+                self._fresh(draw, words),
+                sig=("tags", frozenset((tag,))),
+                accepts=node.regex if tag == "NNP" else None,
+            )
         tags = list(node.tags)
         if node.form is not None:
             if any(t.startswith("J") for t in tags):
@@ -662,8 +783,9 @@ class Generator:
             return Term("particle", "이", glued=True, sig=("particle", "이"))
         if tag in ("VV", "VA"):
             return self._stem(draw, draw(st.sampled_from(_WORDS_BY_TAG[tag])))
-        return Term("text", draw(st.sampled_from(_WORDS_BY_TAG[tag])), glued=tag == "SP",
-                    sig=("tags", frozenset((tag,))))
+        return Term(
+            "text", draw(st.sampled_from(_WORDS_BY_TAG[tag])), glued=tag == "SP", sig=("tags", frozenset((tag,)))
+        )
 
     def _stem(self, draw: Callable[[Any], Any], stem: str) -> Term:
         return Term("stem", stem, sig=("stem", stem), ending=draw(st.sampled_from(endings_for(stem))))
@@ -681,8 +803,13 @@ class Generator:
         morphemes = self.analyse(text, node.glued)
         if morphemes and all(m.tag.startswith("J") for m in morphemes) and not node.quoted:
             return Term("particle", text, glued=True, sig=("particle", text))
-        if (morphemes and morphemes[-1].tag in STEM_TAGS and not node.quoted and _syllable(text[-1])
-                and text.endswith(morphemes[-1].form)):  # not 연이어 (연잇/VV): it is inflected already
+        if (
+            morphemes
+            and morphemes[-1].tag in STEM_TAGS
+            and not node.quoted
+            and _syllable(text[-1])
+            and text.endswith(morphemes[-1].form)
+        ):  # not 연이어 (연잇/VV): it is inflected already
             return replace(self._stem(draw, text), glued=node.glued)
         return Term("text", text, glued=node.glued, sig=("text", text))
 
@@ -693,7 +820,7 @@ class Generator:
         out: list[Any] = []
         for index, item in enumerate(items):
             if isinstance(item, Look):
-                following = _units(items[index + 1:]) + after
+                following = _units(items[index + 1 :]) + after
                 preceding = before + _units(out)
                 body = self.settle(item.items, preceding, following)
                 units = _units(body)
@@ -701,14 +828,28 @@ class Generator:
                 if item.ahead:
                     supplied = _aligned(units, following[: len(units)])
                 else:
-                    supplied = len(preceding) >= len(units) and _aligned(units, preceding[len(preceding) - len(units):])
-                if (not supplied and not item.ahead and len(units) == 1 and isinstance(units[0], Term)
-                        and units[0].kind == "ending" and out and isinstance(out[-1], Term) and out[-1].kind == "stem"):
+                    supplied = len(preceding) >= len(units) and _aligned(
+                        units, preceding[len(preceding) - len(units) :]
+                    )
+                if (
+                    not supplied
+                    and not item.ahead
+                    and len(units) == 1
+                    and isinstance(units[0], Term)
+                    and units[0].kind == "ending"
+                    and out
+                    and isinstance(out[-1], Term)
+                    and out[-1].kind == "stem"
+                ):
                     # $MEET_VERB (?<= ᆫ/ETM): the verb before takes that ending (만난)
                     out[-1] = replace(out[-1], ending=_ENDING_FORMS[units[0].text], bare=False)
                     continue
-                if not supplied and units and item.in_filler and not _room_for_context(item.ahead, preceding,
-                                                                                         following):
+                if (
+                    not supplied
+                    and units
+                    and item.in_filler
+                    and not _room_for_context(item.ahead, preceding, following)
+                ):
                     # The context a filler's entity rule looks for (its (?= @TITLE)) is what the
                     # outer rule puts beside the filler; text made up for it would sit between the
                     # filler and the outer rule's next element (김민수 협력 회장 미국이). Left out:
@@ -718,7 +859,7 @@ class Generator:
                 if not supplied and units:
                     out.append(Group(tuple(body), None, None, context=True))
             elif isinstance(item, Group):
-                following = _units(items[index + 1:]) + after
+                following = _units(items[index + 1 :]) + after
                 out.append(replace(item, items=tuple(self.settle(item.items, before + _units(out), following))))
             else:
                 out.append(item)
@@ -731,8 +872,7 @@ class Generator:
 
     # -- realising text
 
-    def realise(self, draw: Callable[[Any], Any], items: Sequence[Any], rule_id: str,
-                frame: bool = True) -> Sentence:
+    def realise(self, draw: Callable[[Any], Any], items: Sequence[Any], rule_id: str, frame: bool = True) -> Sentence:
         flat: list[tuple[Term, tuple[Group, ...]]] = []
         _flatten(items, (), flat)
         glue_next = False
@@ -757,7 +897,7 @@ class Generator:
                 if context_run > term.gap:
                     assume(False)
                 room = min(term.gap - context_run, 2)
-                following = flat[flat.index((term, owners)) + 1:]
+                following = flat[flat.index((term, owners)) + 1 :]
                 if following and following[0][0].kind == "particle":
                     room = 0  # a particle belongs to the entity before the gap, not to a filler word
                 count = draw(st.integers(0, room))
@@ -820,9 +960,8 @@ class Generator:
         captures: dict[str, str] = {}
         for key, group in ordered:
             if group.capture:
-                piece = text[spans[key][0]:spans[key][1]]
-                captures[group.capture] = captures[group.capture] + " " + piece if group.capture in captures \
-                    else piece
+                piece = text[spans[key][0] : spans[key][1]]
+                captures[group.capture] = captures[group.capture] + " " + piece if group.capture in captures else piece
         fillers = tuple((g.label, spans[k][0], spans[k][1]) for k, g in ordered if g.label is not None)
         return Sentence(text, captures, rule_id, tuple(names), fillers, tuple(pieces))
 
@@ -850,7 +989,7 @@ def sentences_for(pack: Pack, rule_id: str) -> st.SearchStrategy[Sentence]:
 
 def _shown(regex: str, limit: int = 60) -> str:
     """A regex as a skip message shows it: a surname list of 300 characters hides the message."""
-    return regex if len(regex) <= limit else regex[:limit - 1] + "…"
+    return regex if len(regex) <= limit else regex[: limit - 1] + "…"
 
 
 def _negated_hits(node: ast.Negated, word: str) -> bool:
@@ -875,8 +1014,13 @@ def _with_endings(items: list[Any]) -> list[Any]:
     """A stem followed by an ending written as a morpheme (만나 ᆫ/ETM) takes it as its inflection."""
     out: list[Any] = []
     for item in items:
-        if (isinstance(item, Term) and item.kind == "ending" and out and isinstance(out[-1], Term)
-                and out[-1].kind == "stem"):
+        if (
+            isinstance(item, Term)
+            and item.kind == "ending"
+            and out
+            and isinstance(out[-1], Term)
+            and out[-1].kind == "stem"
+        ):
             out[-1] = replace(out[-1], ending=_ENDING_FORMS[item.text], bare=False)
             continue
         out.append(item)
@@ -940,6 +1084,7 @@ def _frame(text: str, last: Term) -> str:
 
 # --------------------------------------------------------------- checking
 
+
 def _strip(text: str) -> str:
     return "".join(text.split())
 
@@ -953,11 +1098,11 @@ def offsets_problem(extraction: Extraction) -> str | None:
     """A record or mention whose offsets do not give back its text, if any."""
     text = extraction.document.text
     for record in extraction.records + extraction.suppressed:
-        if text[record.start:record.end] != record.text:
+        if text[record.start : record.end] != record.text:
             return f"record {record.rule} reports {record.text!r} at [{record.start}:{record.end}]"
         for value in record.args.values():
             for mention in value if isinstance(value, tuple) else (value,):
-                if text[mention.start:mention.end] != mention.text:
+                if text[mention.start : mention.end] != mention.text:
                     return f"mention {mention.text!r} at [{mention.start}:{mention.end}] of {record.rule}"
     return None
 
@@ -974,8 +1119,9 @@ class Inconclusive(Exception):
     filler: the case tests Kiwi or the generator, not the rule."""
 
 
-def misread_names(extraction: Extraction, names: Sequence[tuple[int, int]],
-                  pools: NamePools | None = None) -> list[str]:
+def misread_names(
+    extraction: Extraction, names: Sequence[tuple[int, int]], pools: NamePools | None = None
+) -> list[str]:
     """Names (by span) Kiwi did not read here as it did when they were vetted.
 
     Misread: not covered exactly by NNP morphemes; covered by another number
@@ -989,7 +1135,7 @@ def misread_names(extraction: Extraction, names: Sequence[tuple[int, int]],
     for start, end in names:
         count = _proper_noun_tokens(morphemes, start, end)
         expected = pools.tokens_of(text[start:end]) if pools is not None else None
-        reshaped = any(m.form != text[m.start:m.end] for m in morphemes if m.start < end and m.end > start)
+        reshaped = any(m.form != text[m.start : m.end] for m in morphemes if m.start < end and m.end > start)
         if not count or (expected is not None and count != expected) or reshaped:
             misread.append(text[start:end])
     return misread
@@ -1010,16 +1156,22 @@ def misread_pieces(extraction: Extraction, pieces: Sequence[tuple[int, int, str]
         if kind == "word":
             read = len(inside) == 1 and inside[0].start == start and inside[0].end == end
         elif kind.startswith("stem:"):
-            forms = kind[len("stem:"):].split(" ")
-            read = (len(inside) >= len(forms) and inside[0].start == start
-                    and [m.form for m in inside[:len(forms)]] == forms)
+            forms = kind[len("stem:") :].split(" ")
+            read = (
+                len(inside) >= len(forms)
+                and inside[0].start == start
+                and [m.form for m in inside[: len(forms)]] == forms
+            )
         elif kind.startswith("form:"):  # a literal: it starts where it was put, with its first morpheme
-            read = bool(inside) and inside[0].start == start and inside[0].form == kind[len("form:"):]
+            read = bool(inside) and inside[0].start == start and inside[0].form == kind[len("form:") :]
         elif kind.startswith("tags:"):
-            tags = kind[len("tags:"):].split(",")
-            read = (len(inside) == 1 and inside[0].start == start and inside[0].end == end
-                    and any(inside[0].tag == t or (t.endswith("*") and inside[0].tag.startswith(t[:-1]))
-                            for t in tags))
+            tags = kind[len("tags:") :].split(",")
+            read = (
+                len(inside) == 1
+                and inside[0].start == start
+                and inside[0].end == end
+                and any(inside[0].tag == t or (t.endswith("*") and inside[0].tag.startswith(t[:-1])) for t in tags)
+            )
         else:
             read = bool(inside) and inside[0].start >= start and all(m.tag.startswith("J") for m in inside)
         if not read:
@@ -1027,10 +1179,17 @@ def misread_pieces(extraction: Extraction, pieces: Sequence[tuple[int, int, str]
     return misread
 
 
-def check_match(pack: Pack, rule_id: str, text: str, captures: dict[str, str],
-                record_text: str | None = None, names: Sequence[tuple[int, int]] = (),
-                generated: bool = False, fillers: Sequence[tuple[str, int, int]] = (),
-                pieces: Sequence[tuple[int, int, str]] = ()) -> str | None:
+def check_match(
+    pack: Pack,
+    rule_id: str,
+    text: str,
+    captures: dict[str, str],
+    record_text: str | None = None,
+    names: Sequence[tuple[int, int]] = (),
+    generated: bool = False,
+    fillers: Sequence[tuple[str, int, int]] = (),
+    pieces: Sequence[tuple[int, int, str]] = (),
+) -> str | None:
     """None when ``rule_id`` matches ``text`` with ``captures``; otherwise what went wrong.
 
     Raises :class:`Inconclusive` when the rule fails but Kiwi misread one of ``names`` or
@@ -1054,8 +1213,13 @@ def check_match(pack: Pack, rule_id: str, text: str, captures: dict[str, str],
     return problem
 
 
-def _generator_doubt(pack: Pack, extraction: Extraction, rule_id: str, captures: dict[str, str],
-                     fillers: Sequence[tuple[str, int, int]] = ()) -> str | None:
+def _generator_doubt(
+    pack: Pack,
+    extraction: Extraction,
+    rule_id: str,
+    captures: dict[str, str],
+    fillers: Sequence[tuple[str, int, int]] = (),
+) -> str | None:
     """Why a failing generated sentence may be the generator's fault, not the rule's.
 
     The generator honours positive look-arounds but not negative ones or
@@ -1069,8 +1233,9 @@ def _generator_doubt(pack: Pack, extraction: Extraction, rule_id: str, captures:
     for report in why_not(pack.compiled, extraction.document, rule_id, kept):
         if report.get("missing_labels"):
             return "the entity rules found no " + ", ".join(report["missing_labels"])
-        if any(e.get("kind") in ("lookaround", "anchor") for e in report.get("expected", ())) \
-                or report.get("stopped"):  # one stopped every attempt before it consumed anything
+        if any(e.get("kind") in ("lookaround", "anchor") for e in report.get("expected", ())) or report.get(
+            "stopped"
+        ):  # one stopped every attempt before it consumed anything
             return "a look-around or anchor the generator does not model failed"
     text = extraction.document.text
     for label, start, end in fillers:
@@ -1085,8 +1250,9 @@ def _generator_doubt(pack: Pack, extraction: Extraction, rule_id: str, captures:
     return None
 
 
-def _match_problem(pack: Pack, extraction: Extraction, rule_id: str, captures: dict[str, str],
-                   record_text: str | None) -> str | None:
+def _match_problem(
+    pack: Pack, extraction: Extraction, rule_id: str, captures: dict[str, str], record_text: str | None
+) -> str | None:
     records = _rule_records(extraction, rule_id, include_suppressed=True)
     if not records:
         return "did not match\n" + _why_not_text(pack, extraction, rule_id)
@@ -1096,7 +1262,8 @@ def _match_problem(pack: Pack, extraction: Extraction, rule_id: str, captures: d
         if got == wanted and (record_text is None or _strip(record.text) == _strip(record_text)):
             return None
     described = "; ".join(
-        f"{r.text!r} (" + ", ".join(f"{k}={_mention_text(v)}" for k, v in r.args.items()) + ")" for r in records)
+        f"{r.text!r} (" + ", ".join(f"{k}={_mention_text(v)}" for k, v in r.args.items()) + ")" for r in records
+    )
     expected = f"{record_text!r} " if record_text else ""
     return f"matched, but expected {expected}with captures {wanted}; got {described}"
 
@@ -1116,6 +1283,7 @@ def check_no_match(pack: Pack, rule_id: str, text: str, names: Sequence[tuple[in
 
 
 # ------------------------------------------------------- metamorphic cases
+
 
 @dataclass(frozen=True, slots=True)
 class Case:
@@ -1163,8 +1331,10 @@ def baselines(pack: Pack, rule_id: str) -> list[Baseline]:
             captures = {role: _mention_text(value) for role, value in record.args.items()}
             out.append(Baseline(example.text, record, captures, record.text))
         else:
-            declared = {role: _strip(" ".join(v) if isinstance(v, list) else str(v))
-                        for role, v in (example.captures or {}).items()}
+            declared = {
+                role: _strip(" ".join(v) if isinstance(v, list) else str(v))
+                for role, v in (example.captures or {}).items()
+            }
             out.append(Baseline(example.text, None, declared, example.expected_text))
     return out
 
@@ -1190,9 +1360,14 @@ def predicate_sites(pack: Pack, baseline: Baseline) -> list[tuple[int, int, str]
     for step in steps[-1:]:
         element = compiled.rule.elements[step.element]
         stem = element.text.strip().strip('"')
-        if element.kind != "literal" or not element.analysis.endswith("+endings") or not stem or not _syllable(stem[-1]):
+        if (
+            element.kind != "literal"
+            or not element.analysis.endswith("+endings")
+            or not stem
+            or not _syllable(stem[-1])
+        ):
             continue
-        morphemes = sentence.morphemes[step.start:step.end]
+        morphemes = sentence.morphemes[step.start : step.end]
         start = min(m.start for m in morphemes)
         end = max(m.end for m in morphemes)
         text = document.text
@@ -1224,7 +1399,7 @@ def _glued_particle(rest: str) -> str | None:
         for form in sorted(group, key=len, reverse=True):
             if _syllable(form[0]) is None or not rest.startswith(form):
                 continue
-            after = rest[len(form):len(form) + 1]
+            after = rest[len(form) : len(form) + 1]
             if after == "" or _syllable(after) is None:
                 return form
     return None
@@ -1239,7 +1414,7 @@ def swap_name(text: str, start: int, end: int, new: str) -> str:
     rest = text[end:]
     particle = _glued_particle(rest)
     if particle is not None:
-        rest = particle_after(new, particle) + rest[len(particle):]
+        rest = particle_after(new, particle) + rest[len(particle) :]
     return text[:start] + new + rest
 
 
@@ -1262,8 +1437,9 @@ def replacements(pools: NamePools, label: str | None, original: str, seen: dict[
     if label is not None:
         # a bare surname (최 회장) and a full name (최태원 회장) are different shapes
         surname = hangul and len(stripped) == 1
-        candidates += sorted(t for t in seen.get(label, ()) if len(t.split()) == tokens and t != stripped
-                             and (len(t) == 1) == surname)
+        candidates += sorted(
+            t for t in seen.get(label, ()) if len(t.split()) == tokens and t != stripped and (len(t) == 1) == surname
+        )
     return sorted({c for c in candidates if c != stripped})
 
 
@@ -1294,6 +1470,7 @@ def texts_by_label(pack: Pack) -> dict[str, set[str]]:
 
 # ---------------------------------------------------------------- running
 
+
 class PropertyFailure(Exception):
     def __init__(self, text: str, message: str) -> None:
         super().__init__(message)
@@ -1304,13 +1481,21 @@ class PropertyFailure(Exception):
 def _settings(max_examples: int | None) -> settings:
     profile = settings.get_profile(current_profile())
     count = max_examples if max_examples is not None else min(profile.max_examples, DEFAULT_MAX_EXAMPLES)
-    return settings(profile, max_examples=count, deadline=None, database=None, verbosity=Verbosity.quiet,
-                    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-                    suppress_health_check=list(HealthCheck), print_blob=False)
+    return settings(
+        profile,
+        max_examples=count,
+        deadline=None,
+        database=None,
+        verbosity=Verbosity.quiet,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
 
 
-def _run(strategy: st.SearchStrategy[Any], check: Callable[[Any], str | None], config: settings,
-         seed: int | None) -> tuple[str, str] | None:
+def _run(
+    strategy: st.SearchStrategy[Any], check: Callable[[Any], str | None], config: settings, seed: int | None
+) -> tuple[str, str] | None:
     """Run one property; the shrunk failing (text, message), or None."""
 
     def body(case: Any) -> None:
@@ -1332,8 +1517,9 @@ def _run(strategy: st.SearchStrategy[Any], check: Callable[[Any], str | None], c
     return None
 
 
-def run_properties(pack: Pack, rule_ids: set[str] | None = None, seed: int | None = None,
-                   max_examples: int | None = None) -> Iterator[ExampleResult]:
+def run_properties(
+    pack: Pack, rule_ids: set[str] | None = None, seed: int | None = None, max_examples: int | None = None
+) -> Iterator[ExampleResult]:
     """Run every rule's generated and metamorphic properties; one result per rule and property.
 
     A failing result's ``text`` is the smallest failing sentence hypothesis
@@ -1351,8 +1537,9 @@ def run_properties(pack: Pack, rule_ids: set[str] | None = None, seed: int | Non
         spec = compiled.rule.spec
         if rule_ids is not None and spec.id not in rule_ids:
             continue
-        reproduce = (f"reproduce: koie test {file} --rule {spec.id}"
-                     + (f" --seed {seed}" if seed is not None else " (derandomised: every run is the same)"))
+        reproduce = f"reproduce: koie test {file} --rule {spec.id}" + (
+            f" --seed {seed}" if seed is not None else " (derandomised: every run is the same)"
+        )
         properties = list(_properties(pack, generator, pools, seen, spec.id))
         for kind, strategy, check, skipped in properties:
             if skipped is not None:
@@ -1378,14 +1565,20 @@ def run_properties(pack: Pack, rule_ids: set[str] | None = None, seed: int | Non
 Property = tuple[str, "st.SearchStrategy[Any] | None", "Callable[[Any], str | None] | None", "str | None"]
 
 
-def _properties(pack: Pack, generator: Generator, pools: NamePools, seen: dict[str, set[str]],
-                rule_id: str) -> Iterable[Property]:
+def _properties(
+    pack: Pack, generator: Generator, pools: NamePools, seen: dict[str, set[str]], rule_id: str
+) -> Iterable[Property]:
     spec = pack.compiled.rule(rule_id).rule.spec
     try:
         strategy: st.SearchStrategy[Any] | None = generator.sentences(rule_id)
-        yield ("generated", strategy,
-               lambda s: check_match(pack, rule_id, s.text, s.captures, names=s.names, generated=True,
-                                     fillers=s.fillers, pieces=s.pieces), None)
+        yield (
+            "generated",
+            strategy,
+            lambda s: check_match(
+                pack, rule_id, s.text, s.captures, names=s.names, generated=True, fillers=s.fillers, pieces=s.pieces
+            ),
+            None,
+        )
     except Unsupported as error:
         yield ("generated", None, None, f"cannot generate sentences: {error}")
     except PatternError as error:  # pragma: no cover - the pack compiled, so its patterns parse
@@ -1393,23 +1586,25 @@ def _properties(pack: Pack, generator: Generator, pools: NamePools, seen: dict[s
 
     bases = baselines(pack, rule_id)
     if bases:
+
         @st.composite
         def surrounded(draw: Callable[[Any], Any]) -> Case:
             base = draw(st.sampled_from(bases))
             text, change = surround(draw, base.text)
             return Case(text, base.captures, base.record_text, change)
 
-        yield ("surround", surrounded(), lambda c: check_match(pack, rule_id, c.text, c.captures, c.record_text),
-               None)
+        yield ("surround", surrounded(), lambda c: check_match(pack, rule_id, c.text, c.captures, c.record_text), None)
 
         sites = [(b, site) for b in bases for site in predicate_sites(pack, b)]
         if sites:
+
             @st.composite
             def reinflected(draw: Callable[[Any], Any]) -> Case:
                 base, (start, end, stem) = draw(st.sampled_from(sites))
                 ending = draw(st.sampled_from(endings_for(stem)))
-                return Case(reinflect(base.text, start, end, stem, ending), base.captures, None,
-                            f"{stem} with ending {ending}")
+                return Case(
+                    reinflect(base.text, start, end, stem, ending), base.captures, None, f"{stem} with ending {ending}"
+                )
 
             yield ("ending", reinflected(), lambda c: check_match(pack, rule_id, c.text, c.captures), None)
         else:
@@ -1417,20 +1612,26 @@ def _properties(pack: Pack, generator: Generator, pools: NamePools, seen: dict[s
 
         swaps = []
         for base in bases:
-            for role, value in (base.record.args.items() if base.record is not None else ()):
+            for role, value in base.record.args.items() if base.record is not None else ():
                 if isinstance(value, tuple) or value.filler is None:
                     continue
                 names = replacements(pools, value.label, value.text, seen)
                 if names:
                     swaps.append((base, role, value, tuple(names)))
         if swaps:
+
             @st.composite
             def swapped(draw: Callable[[Any], Any]) -> Case:
                 base, role, mention, names = draw(st.sampled_from(swaps))
                 new = draw(st.sampled_from(names))
                 text = swap_name(base.text, mention.start, mention.end, new)
-                return Case(text, {**base.captures, role: _strip(new)}, None, f"{role}: {mention.text} → {new}",
-                            ((mention.start, mention.start + len(new)),))
+                return Case(
+                    text,
+                    {**base.captures, role: _strip(new)},
+                    None,
+                    f"{role}: {mention.text} → {new}",
+                    ((mention.start, mention.start + len(new)),),
+                )
 
             yield ("swap", swapped(), lambda c: check_match(pack, rule_id, c.text, c.captures, names=c.names), None)
         else:
@@ -1439,6 +1640,7 @@ def _properties(pack: Pack, generator: Generator, pools: NamePools, seen: dict[s
     negatives = [text for text, _ in spec.no_match_examples]
     passing = [t for t in negatives if check_no_match(pack, rule_id, t) is None]
     if passing:
+
         @st.composite
         def negative_surrounded(draw: Callable[[Any], Any]) -> Case:
             text, change = surround(draw, draw(st.sampled_from(passing)))
@@ -1454,15 +1656,18 @@ def _properties(pack: Pack, generator: Generator, pools: NamePools, seen: dict[s
                     if names:
                         swaps_n.append((text, record, tuple(names)))
         if swaps_n:
+
             @st.composite
             def negative_swapped(draw: Callable[[Any], Any]) -> Case:
                 text, record, names = draw(st.sampled_from(swaps_n))
                 new = draw(st.sampled_from(names))
-                return Case(swap_name(text, record.start, record.end, new), change=f"{record.text} → {new}",
-                            names=((record.start, record.start + len(new)),))
+                return Case(
+                    swap_name(text, record.start, record.end, new),
+                    change=f"{record.text} → {new}",
+                    names=((record.start, record.start + len(new)),),
+                )
 
-            yield ("no_match-swap", negative_swapped(),
-                   lambda c: check_no_match(pack, rule_id, c.text, c.names), None)
+            yield ("no_match-swap", negative_swapped(), lambda c: check_no_match(pack, rule_id, c.text, c.names), None)
 
 
 __all__ = [

@@ -29,15 +29,25 @@ _SUFFIXES = (".koie.yaml", ".koie.yml")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("koie", "koie rule packs")
-    group.addoption("--koie-rules", action="append", default=[], metavar="PATH",
-                    help="A koie rule pack to test (repeatable).")
-    group.addoption("--koie-no-properties", action="store_true", default=False,
-                    help="Run only the rules' written examples, no generated sentences.")
-    group.addoption("--koie-max-examples", type=int, default=None, metavar="N",
-                    help="Generated sentences per rule and property.")
+    group.addoption(
+        "--koie-rules", action="append", default=[], metavar="PATH", help="A koie rule pack to test (repeatable)."
+    )
+    group.addoption(
+        "--koie-no-properties",
+        action="store_true",
+        default=False,
+        help="Run only the rules' written examples, no generated sentences.",
+    )
+    group.addoption(
+        "--koie-max-examples", type=int, default=None, metavar="N", help="Generated sentences per rule and property."
+    )
     group.addoption("--koie-seed", type=int, default=None, metavar="N", help="Seed for generated sentences.")
-    parser.addini("koie_rules", type="linelist", default=[],
-                  help="koie rule packs (paths or globs, relative to the rootdir) to collect.")
+    parser.addini(
+        "koie_rules",
+        type="linelist",
+        default=[],
+        help="koie rule packs (paths or globs, relative to the rootdir) to collect.",
+    )
 
 
 def _listed_packs(config: pytest.Config) -> list[Path]:
@@ -92,8 +102,9 @@ class KoieRuleFailure(Exception):
 class RuleItem(pytest.Item):
     """One rule: its examples, then its generated and metamorphic properties."""
 
-    def __init__(self, *, rule_id: str | None, line: int = 0, load_error: Exception | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, rule_id: str | None, line: int = 0, load_error: Exception | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.rule_id = rule_id
         self.line = line
@@ -112,8 +123,14 @@ class RuleItem(pytest.Item):
         if not self.config.getoption("koie_no_properties"):
             from koie.testing.properties import run_properties
 
-            results += list(run_properties(pack, wanted, seed=self.config.getoption("koie_seed"),
-                                           max_examples=self.config.getoption("koie_max_examples")))
+            results += list(
+                run_properties(
+                    pack,
+                    wanted,
+                    seed=self.config.getoption("koie_seed"),
+                    max_examples=self.config.getoption("koie_max_examples"),
+                )
+            )
         failed = [r for r in results if not r.ok]
         if failed:
             lines = []

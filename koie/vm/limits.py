@@ -50,8 +50,9 @@ class DocumentTimeout(KoieError):
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
-        super().__init__([Diagnostic("E403", reason, suggestion="the document is skipped; see "
-                                     "'When things go wrong' in the README")])
+        super().__init__(
+            [Diagnostic("E403", reason, suggestion="the document is skipped; see 'When things go wrong' in the README")]
+        )
 
 
 def step_budget(program_size: int, morphemes: int) -> int:

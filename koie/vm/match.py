@@ -28,9 +28,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from koie.vm import limits, native
-from koie.lang.compile import Inst, Program, StartFilter
 from koie.analysis.morphemes import Morpheme
+from koie.lang.compile import Inst, Program, StartFilter
+from koie.vm import limits, native
 
 #: A thread's history: a cons list of events, shared between threads.
 Trail = tuple[Any, "Trail"] | None
@@ -84,7 +84,8 @@ class MatchInput:
         if self.steps > self._step_limit:
             raise limits.DocumentTimeout(
                 f"a rule needs more than {self._step_limit:,} matcher steps on one sentence of "
-                f"{len(self.morphemes)} morphemes (see koie.vm.limits: a pattern that rescans after each match)")
+                f"{len(self.morphemes)} morphemes (see koie.vm.limits: a pattern that rescans after each match)"
+            )
         limits.check_deadline(self.deadline)
         self._next_check = self.steps + limits.CHECK_EVERY
 
@@ -219,8 +220,11 @@ def start_positions(start: StartFilter, sentence: MatchInput) -> list[int]:
                 continue
             # An entry's surface starts with this morpheme's first character:
             # skip the morpheme unless that character begins some entry.
-            if morpheme.end > morpheme.start and not text[morpheme.start].isspace() \
-                    and text[morpheme.start].casefold() not in lexicon.prefixes:
+            if (
+                morpheme.end > morpheme.start
+                and not text[morpheme.start].isspace()
+                and text[morpheme.start].casefold() not in lexicon.prefixes
+            ):
                 continue
             if sentence.lexicon_ends(name, position):
                 positions.add(position)
@@ -231,15 +235,15 @@ def may_start(start: StartFilter, sentence: MatchInput, origin: int) -> bool:
     """Whether ``origin`` is one of :func:`start_positions` (the same answer, for one place)."""
     morphemes = sentence.morphemes
     inside = origin < len(morphemes)
-    if start.at_start and origin == 0 or start.at_end and origin == len(morphemes):
+    if (start.at_start and origin == 0) or (start.at_end and origin == len(morphemes)):
         return True
     if inside and any(check.accepts(morphemes, origin) for check in start.checks):
         return True
-    if start.labels and any(span.label in start.labels and span.end > span.start
-                            for span in sentence.spans_at(origin)):
+    if start.labels and any(span.label in start.labels and span.end > span.start for span in sentence.spans_at(origin)):
         return True
-    return inside and any(name in sentence.lexicons and bool(sentence.lexicon_ends(name, origin))
-                          for name in start.lexicons)
+    return inside and any(
+        name in sentence.lexicons and bool(sentence.lexicon_ends(name, origin)) for name in start.lexicons
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,8 +308,7 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
     position = 0
     count = len(sentence.morphemes)
     while position <= count:
-        found = _search(program, sentence, position, anchored=False, must_end=None, progress=progress,
-                        starts=starts)
+        found = _search(program, sentence, position, anchored=False, must_end=None, progress=progress, starts=starts)
         if found is None:
             break
         matches.append(found)
@@ -325,8 +328,15 @@ def find_matches_in(program: Program, inputs: Sequence[MatchInput]) -> list[list
     return [find_matches(program, sentence) for sentence in inputs]
 
 
-def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool, must_end: int | None,
-            progress: Progress | None, starts: list[int] | None = None) -> RawMatch | None:
+def _search(
+    program: Program,
+    sentence: MatchInput,
+    origin: int,
+    anchored: bool,
+    must_end: int | None,
+    progress: Progress | None,
+    starts: list[int] | None = None,
+) -> RawMatch | None:
     code = program.instructions
     morphemes = sentence.morphemes
     count = len(morphemes)
@@ -371,8 +381,19 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
         for pc, start, trail in threads:
             if best is not None and start > best[0]:
                 continue
-            best = _closure(program, pc, start, trail, position, sentence, seen, runnable, best, must_end,
-                            blocked if progress is not None else None)
+            best = _closure(
+                program,
+                pc,
+                start,
+                trail,
+                position,
+                sentence,
+                seen,
+                runnable,
+                best,
+                must_end,
+                blocked if progress is not None else None,
+            )
         if progress is not None and (runnable or blocked):
             _note_progress(progress, code, runnable + blocked, position)
             blocked.clear()
@@ -412,10 +433,19 @@ def _search(program: Program, sentence: MatchInput, origin: int, anchored: bool,
     return _build(best)
 
 
-def _closure(program: Program, pc: int, start: int, trail: Trail, position: int, sentence: MatchInput,
-             seen: set[int], runnable: list[tuple[int, int, Trail]], best: tuple[int, int, Trail] | None,
-             must_end: int | None, blocked: list[tuple[int, int, Trail]] | None = None
-             ) -> tuple[int, int, Trail] | None:
+def _closure(
+    program: Program,
+    pc: int,
+    start: int,
+    trail: Trail,
+    position: int,
+    sentence: MatchInput,
+    seen: set[int],
+    runnable: list[tuple[int, int, Trail]],
+    best: tuple[int, int, Trail] | None,
+    must_end: int | None,
+    blocked: list[tuple[int, int, Trail]] | None = None,
+) -> tuple[int, int, Trail] | None:
     """Follow the precomputed non-consuming paths from ``pc``, in priority order.
 
     ``seen`` holds the targets already claimed at this position by threads of
@@ -429,8 +459,11 @@ def _closure(program: Program, pc: int, start: int, trail: Trail, position: int,
         failed = -1
         for condition in conditions:
             inst = code[condition]
-            holds = _anchor_holds(inst, morphemes, position) if inst.op == "anchor" \
+            holds = (
+                _anchor_holds(inst, morphemes, position)
+                if inst.op == "anchor"
                 else _look(inst, sentence, position) != inst.negative
+            )
             if not holds:
                 failed = condition
                 break
@@ -455,8 +488,9 @@ def _closure(program: Program, pc: int, start: int, trail: Trail, position: int,
             if position < len(morphemes) and inst.check.accepts(morphemes, position):
                 runnable.append((target, start, path_trail))
             else:
-                best = _closure(program, inst.next, start, path_trail, position, sentence, seen, runnable, best,
-                                must_end, blocked)
+                best = _closure(
+                    program, inst.next, start, path_trail, position, sentence, seen, runnable, best, must_end, blocked
+                )
         else:
             runnable.append((target, start, path_trail))
     return best
@@ -502,8 +536,9 @@ def _look_uncached(inst: Inst, sentence: MatchInput, position: int) -> bool:
     return False
 
 
-def _note_progress(progress: Progress, code: tuple[Inst, ...], runnable: list[tuple[int, int, Trail]],
-                   position: int) -> None:
+def _note_progress(
+    progress: Progress, code: tuple[Inst, ...], runnable: list[tuple[int, int, Trail]], position: int
+) -> None:
     for pc, start, trail in runnable:
         if position == start:  # a thread that has consumed nothing has got nowhere
             if code[pc].op in ("look", "anchor"):  # but a condition stopped it here
@@ -554,8 +589,14 @@ def _build(best: tuple[int, int, Trail]) -> RawMatch:
         if kind == "m":
             _, element, first, last, filler, capture = event
             previous = steps[-1] if steps else None
-            if previous and previous.element == element and previous.end == first and filler is None \
-                    and previous.filler is None and capture is None:
+            if (
+                previous
+                and previous.element == element
+                and previous.end == first
+                and filler is None
+                and previous.filler is None
+                and capture is None
+            ):
                 steps[-1] = Step(element, previous.start, last, None)
             else:
                 steps.append(Step(element, first, last, filler))

@@ -7,31 +7,43 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from koie.lang.compile import compile_pattern
+from koie.analysis.morphemes import NotationAnalyzer
 from koie.errors import SourceText
+from koie.lang.compile import compile_pattern
 from koie.lang.grammar import grammar_text
 from koie.lang.load import LexiconSpec, MacroSpec, PackSpec, PatternText, Place, RuleSpec
-from koie.analysis.morphemes import NotationAnalyzer
 from koie.lang.parse import PatternError, format_pattern, parse_pattern
 from koie.lang.resolve import check_resolve
 
 # A plain Earley parser over the same file: from_lark only reads the grammar.
 GRAMMAR = Lark(grammar_text(), start="start")
 NAMES = st.sampled_from(["PERSON", "ORG", "TITLE", "x", "이름"])
-PATTERNS = from_lark(GRAMMAR, explicit={"NAME": NAMES, "LEXREF": st.sampled_from(["@TITLE", "@NOPE"]),
-                                        "MACRO": st.sampled_from(["$M", "$NOPE"])})
+PATTERNS = from_lark(
+    GRAMMAR,
+    explicit={"NAME": NAMES, "LEXREF": st.sampled_from(["@TITLE", "@NOPE"]), "MACRO": st.sampled_from(["$M", "$NOPE"])},
+)
 
 
 def _pack(pattern: str) -> PackSpec:
     source = SourceText.of("fuzz.yaml", pattern)
     place = Place(source, 0)
     text = PatternText(pattern, place, tuple(range(len(pattern))))
-    rules = tuple(RuleSpec(rule_id, label, PatternText(body, place, tuple(range(len(body)))) if body else text,
-                           0, True, {}, (), (), place)
-                  for rule_id, label, body in (("fuzz", "FUZZ", ""), ("p", "PERSON", "/NNP"), ("o", "ORG", "/NNP")))
+    rules = tuple(
+        RuleSpec(
+            rule_id,
+            label,
+            PatternText(body, place, tuple(range(len(body)))) if body else text,
+            0,
+            True,
+            {},
+            (),
+            (),
+            place,
+        )
+        for rule_id, label, body in (("fuzz", "FUZZ", ""), ("p", "PERSON", "/NNP"), ("o", "ORG", "/NNP"))
+    )
     macro = MacroSpec("M", PatternText("회장", place, (0, 1)))
-    return PackSpec("fuzz", "0", "", "fuzz.yaml", (LexiconSpec("TITLE", ("회장",), None, 0.0, place),),
-                    (macro,), rules)
+    return PackSpec("fuzz", "0", "", "fuzz.yaml", (LexiconSpec("TITLE", ("회장",), None, 0.0, place),), (macro,), rules)
 
 
 @settings(max_examples=50)
@@ -46,7 +58,11 @@ def test_grammar_strings_parse_or_raise_pattern_error(pattern: str) -> None:
 
 
 @settings(max_examples=50)
-@given(st.one_of(PATTERNS, st.text(max_size=30), st.text(alphabet="[]()|?*+{}/@$^~!.\"#<>:=\\ 회장PERSON,0123", max_size=25)))
+@given(
+    st.one_of(
+        PATTERNS, st.text(max_size=30), st.text(alphabet='[]()|?*+{}/@$^~!."#<>:=\\ 회장PERSON,0123', max_size=25)
+    )
+)
 @example('$M|"+"')  # the stand-in analyser read the literal + as morpheme notation and raised
 def test_any_string_compiles_or_gives_koie_diagnostics(pattern: str) -> None:
     """Whole resolver: never an exception, only diagnostics; without errors the rule compiles."""
@@ -76,6 +92,7 @@ def test_a_tree_read_back_from_its_data_is_the_same_tree(pattern: str) -> None:
     import json
 
     from koie.lang import ast
+
     try:
         tree = parse_pattern(pattern)
     except PatternError:

@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from koie.analysis.morphemes import Morpheme
 from koie.lang.compile import compile_pattern
 from koie.lang.ir import MorphemeCheck, RAlt, RAnchor, RGroup, RMorph, RNode, RRepeat, RSeq, RSlot, nullable
 from koie.vm.match import EntitySpan, MatchInput, find_matches
-from koie.analysis.morphemes import Morpheme
 
 FORMS = ("a", "b", "c")
 TAGS = ("NNG", "JKS")
@@ -25,7 +25,10 @@ TAGS = ("NNG", "JKS")
 def _checks() -> st.SearchStrategy[MorphemeCheck]:
     return st.builds(
         lambda forms, tags, negated: MorphemeCheck(frozenset(forms), frozenset(tags), None, negated),
-        st.sets(st.sampled_from(FORMS), max_size=2), st.sets(st.sampled_from(TAGS), max_size=1), st.booleans())
+        st.sets(st.sampled_from(FORMS), max_size=2),
+        st.sets(st.sampled_from(TAGS), max_size=1),
+        st.booleans(),
+    )
 
 
 def _patterns() -> st.SearchStrategy[RNode]:
@@ -40,8 +43,9 @@ def _patterns() -> st.SearchStrategy[RNode]:
         return st.one_of(
             st.lists(inner, min_size=1, max_size=3).map(lambda items: RSeq(tuple(items))),
             st.lists(inner, min_size=2, max_size=3).map(lambda options: RAlt(tuple(options))),
-            st.tuples(inner, st.sampled_from([(0, 1), (0, None), (1, None), (1, 2), (2, 3)]), st.booleans())
-            .map(lambda t: RRepeat(t[0], t[1][0], t[1][1], t[2])),
+            st.tuples(inner, st.sampled_from([(0, 1), (0, None), (1, None), (1, 2), (2, 3)]), st.booleans()).map(
+                lambda t: RRepeat(t[0], t[1][0], t[1][1], t[2])
+            ),
             inner.map(lambda body: RGroup(body, "g")),
         )
 
@@ -51,8 +55,7 @@ def _patterns() -> st.SearchStrategy[RNode]:
 @st.composite
 def _streams(draw: Any) -> tuple[list[Morpheme], list[EntitySpan]]:
     size = draw(st.integers(0, 7))
-    morphemes = [Morpheme(draw(st.sampled_from(FORMS)), draw(st.sampled_from(TAGS)), i, i + 1, i)
-                 for i in range(size)]
+    morphemes = [Morpheme(draw(st.sampled_from(FORMS)), draw(st.sampled_from(TAGS)), i, i + 1, i) for i in range(size)]
     spans = []
     for _ in range(draw(st.integers(0, 3))):
         if size:

@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 
 from koie.run.sinks import record_line, record_lines
 
-_TEXT = st.text(max_size=12) | st.sampled_from(["회장", "\x00", "\"", "\\", "\u2028", "😀", "\ud800"])
-_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | _TEXT,
-                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
-                       max_leaves=12)
+_TEXT = st.text(max_size=12) | st.sampled_from(["회장", "\x00", '"', "\\", "\u2028", "😀", "\ud800"])
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -24,7 +26,7 @@ def test_record_line_is_what_json_dumps_writes(record: dict[str, Any]) -> None:
     assert record_line(record) == json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
 
 
-_PYTHON_ONLY = st.builds(lambda n: 2 ** 64 + n, st.integers(0, 9)) | st.tuples(st.integers(), _TEXT)
+_PYTHON_ONLY = st.builds(lambda n: 2**64 + n, st.integers(0, 9)) | st.tuples(st.integers(), _TEXT)
 
 
 @settings(max_examples=300, deadline=None)
@@ -37,6 +39,7 @@ def test_record_lines_is_each_record_line(records: list[dict[str, Any]]) -> None
 
 def test_record_lines_compiled_writer_is_in_use() -> None:
     """The property above tests the compiled writer wherever the native module is built."""
-    from koie.vm import native
     from koie.run import sinks as output
+    from koie.vm import native
+
     assert (output._NATIVE_LINES is not None) == (native.module is not None)

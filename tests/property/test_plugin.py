@@ -47,8 +47,12 @@ def test_plugin_reports_a_broken_rule_with_its_counterexample(pytester: pytest.P
     _project(pytester, ("(이 | 은) @CITY", "(이) @CITY"))
     result = pytester.runpytest_inprocess(*PLUGIN, "--koie-max-examples", "5", "--koie-seed", "1")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*FAIL *visits.koie.yaml:* visit surround: 김철수 대표는 도쿄를 방문하고 돌아왔다.",
-                                 "*reproduce: koie test * --rule visit --seed 1"])
+    result.stdout.fnmatch_lines(
+        [
+            "*FAIL *visits.koie.yaml:* visit surround: 김철수 대표는 도쿄를 방문하고 돌아왔다.",
+            "*reproduce: koie test * --rule visit --seed 1",
+        ]
+    )
 
 
 def test_plugin_collects_packs_named_in_the_ini_file(pytester: pytest.Pytester) -> None:

@@ -5,19 +5,36 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koie.engine import repeated as propagate
 from koie.analysis.morphemes import parse_notation
+from koie.engine import repeated as propagate
 
-EOJEOLS = ["젠슨/NNP", "황/NNP", "젠슨황/NNP", "젠슨/NNG+과/JKB", "Jensen/SL", "JENSEN/SL+은/JX", "이재용/NNP",
-           "이/MM", "재용/NNP+이/JKS", "회장/NNG+이/JKS", "만나/VV+었/EP+다/EF", "삼성/NNP+전자/NNG", "(/SS+젠슨/NNP+)/SS",
-           "Straße/SL", "STRASSE/SL+는/JX", "ǅ/SL", "./SF"]
+EOJEOLS = [
+    "젠슨/NNP",
+    "황/NNP",
+    "젠슨황/NNP",
+    "젠슨/NNG+과/JKB",
+    "Jensen/SL",
+    "JENSEN/SL+은/JX",
+    "이재용/NNP",
+    "이/MM",
+    "재용/NNP+이/JKS",
+    "회장/NNG+이/JKS",
+    "만나/VV+었/EP+다/EF",
+    "삼성/NNP+전자/NNG",
+    "(/SS+젠슨/NNP+)/SS",
+    "Straße/SL",
+    "STRASSE/SL+는/JX",
+    "ǅ/SL",
+    "./SF",
+]
 SENTENCES = st.lists(st.lists(st.sampled_from(EOJEOLS), min_size=1, max_size=6).map(" ".join), min_size=1, max_size=4)
 
 
 @settings(max_examples=150, deadline=None)
 @given(SENTENCES, st.data(), st.sampled_from([16, 0]))
-def test_skipping_sentences_changes_nothing(monkeypatch_module, sentences: list[str], data: st.DataObject,
-                                           few_keys: int) -> None:
+def test_skipping_sentences_changes_nothing(
+    monkeypatch_module, sentences: list[str], data: st.DataObject, few_keys: int
+) -> None:
     """Both tests of a sentence (a search per key, or the keys' first two characters) skip only
     sentences where nothing would be found; the compiled search (koie.vm._vm.repeated_places) finds
     what the Python one finds, case folding that changes lengths (ß, ǅ) included."""

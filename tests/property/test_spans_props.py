@@ -42,4 +42,4 @@ def test_matching_sentences_are_found_inside_noise(hello_pack) -> None:
     text = "😀漢字 " + MATCHING[0] + " \u200bＣＥＯ"
     records = hello_pack.extract(text)
     assert [r.text for r in records] == ["홍길동 사장이 김철수 대표와 만났다"]
-    assert text[records[0].start:records[0].end] == records[0].text
+    assert text[records[0].start : records[0].end] == records[0].text
