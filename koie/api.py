@@ -14,29 +14,19 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from koie.analysis.kiwi import KiwiAnalyzer
-from koie.analysis.morphemes import AnalyzedDocument, Analyzer
+from koie.analysis.kiwi import shared_analyzer as shared_analyzer  # one Kiwi per set of user words
+from koie.analysis.morphemes import AnalyzedDocument
+from koie.analysis.protocol import Analyzer, HoldsWrites
 from koie.engine.dates import parse_published
 from koie.engine.extract import CompiledPack, Extraction, Record, collector_paused, compile_pack, extract
 from koie.engine.mentions import complete_extraction
 from koie.explain import explain_record
 from koie.lang.load import PackSpec, load_pack
 from koie.lang.resolve import resolve_pack, user_words_of
-
-_ANALYZERS: dict[tuple[Any, ...], KiwiAnalyzer] = {}
-
-
-def shared_analyzer(user_words: Sequence[Any]) -> KiwiAnalyzer:
-    """One Kiwi per set of user words per process (a model costs ~2 s and 0.5 GB)."""
-    key = tuple(user_words)
-    if key not in _ANALYZERS:
-        _ANALYZERS[key] = KiwiAnalyzer(user_words)
-    return _ANALYZERS[key]
 
 
 class Pack:
@@ -73,8 +63,8 @@ class Pack:
     def compiled(self) -> CompiledPack:
         if self._compiled is None:
             # an analyser with a cache writes the literals' analyses in one transaction
-            held = getattr(self.analyzer, "writes_held", None)
-            with held() if held is not None else contextlib.nullcontext():
+            held = self.analyzer.writes_held() if isinstance(self.analyzer, HoldsWrites) else contextlib.nullcontext()
+            with held:
                 self._compiled = compile_pack(resolve_pack(self._spec, self.analyzer))
         return self._compiled
 

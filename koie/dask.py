@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from koie.api import Pack, shared_analyzer
+from koie.analysis.cache import CachedAnalyzer
+from koie.analysis.kiwi import KiwiAnalyzer, shared_analyzer
+from koie.api import Pack
 from koie.run.inputs import InputDocument
 from koie.run.runner import BATCH, batch_records
 
@@ -74,18 +76,14 @@ def read_documents(
 
 
 def _worker_pack(pack: Pack) -> Pack:
-    """The pack with its analyser replaced by this process's shared Kiwi (one model per worker)."""
+    """The pack with its Kiwi replaced by this process's shared one (one model per worker)."""
     analyzer = pack.analyzer
-    inner = getattr(analyzer, "inner", None)
-    user_words = getattr(inner if inner is not None else analyzer, "user_words", None)
-    if user_words is None:
-        return pack  # not a Kiwi-backed pack (a test analyser): use it as shipped
-    shared = shared_analyzer(user_words)
-    if inner is not None:
-        if inner is not shared:
-            cast(Any, analyzer).inner = shared  # a CachedAnalyzer: keep its cache, swap its Kiwi
+    if isinstance(analyzer, CachedAnalyzer) and isinstance(analyzer.inner, KiwiAnalyzer):
+        analyzer.inner = shared_analyzer(analyzer.inner.user_words)  # keep the cache, swap its Kiwi
         return pack
-    return Pack(pack.compiled, shared)
+    if isinstance(analyzer, KiwiAnalyzer):
+        return Pack(pack.compiled, shared_analyzer(analyzer.user_words))
+    return pack  # another analyser (a test's): used as shipped
 
 
 def _partition_records(

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from koie.analysis.cache import AnalysisCache, CachedAnalyzer, decode_document, default_cache_path, encode_document
-from koie.analysis.morphemes import NotationAnalyzer, UserWord, parse_notation
+from koie.analysis.morphemes import Morpheme, NotationAnalyzer, UserWord, parse_notation
+from koie.analysis.protocol import CAPABILITIES, Analyzer
 from koie.cli import main
 
 DOC = "이재용/NNP 회장/NNG+이/JKS 만나/VV+었/EP+다/EF+./SF || 둘째/NNG 문장/NNG"
@@ -59,12 +60,78 @@ def test_cache_key_includes_user_words_and_versions(tmp_path: Path, changed: dic
     assert other.stats.misses == 1 and other.stats.hits == 0
 
 
-def test_cache_fragments_and_alternatives_are_cached(tmp_path: Path) -> None:
-    cached = CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite")
+class ScoringAnalyzer(CountingAnalyzer):
+    """CountingAnalyzer that ranks readings (as KiwiAnalyzer does): two per fragment, with scores."""
+
+    def scored_alternatives(self, text: str, n: int) -> list[tuple[tuple[Morpheme, ...], float]]:
+        self.calls += 1
+        whole = (Morpheme(text, "NNG", 0, len(text)),)
+        return [(self.analyze_fragment(text), -12.345678901234567), (whole, -13.1)][:n]
+
+
+def test_cache_fragments_and_scored_readings_are_cached(tmp_path: Path) -> None:
+    cached = CachedAnalyzer(ScoringAnalyzer(), tmp_path / "c.sqlite")
     fragment = cached.analyze_fragment("회장 이")
-    options = cached.alternatives("회장", 2)
-    again = CachedAnalyzer(CountingAnalyzer(), tmp_path / "c.sqlite")
-    assert again.analyze_fragment("회장 이") == fragment and again.alternatives("회장", 2) == options
+    readings = cached.scored_alternatives("회장", 2)
+    assert readings == ScoringAnalyzer().scored_alternatives("회장", 2)
+    again = CachedAnalyzer(ScoringAnalyzer(), tmp_path / "c.sqlite")
+    assert again.analyze_fragment("회장 이") == fragment and again.scored_alternatives("회장", 2) == readings
+    assert again.inner.calls == 0  # the scores read back exactly: W101 compares them with a margin
+
+
+def _kiwi_without_its_model():
+    from koie.analysis.kiwi import KiwiAnalyzer
+
+    return KiwiAnalyzer((UserWord("한빛전자"),))
+
+
+@pytest.mark.parametrize("capability", CAPABILITIES, ids=lambda capability: capability.__name__)
+@pytest.mark.parametrize(
+    "make_inner",
+    [NotationAnalyzer, ScoringAnalyzer, lambda: StreamingAnalyzer(), _kiwi_without_its_model],
+    ids=["notation", "scoring", "streaming", "kiwi"],
+)
+def test_cache_has_every_capability_of_the_analyzer_it_wraps(tmp_path: Path, capability, make_inner) -> None:
+    """Turning the cache on never takes a capability away (it took the scored readings, and W101 with them)."""
+    inner = make_inner()
+    cached = CachedAnalyzer(inner, tmp_path / "c.sqlite")
+    assert isinstance(cached, Analyzer)
+    if isinstance(inner, capability):
+        assert isinstance(cached, capability)
+
+
+def test_cache_passes_the_model_and_user_words_through(tmp_path: Path) -> None:
+    inner = _kiwi_without_its_model()
+    cached = CachedAnalyzer(inner, tmp_path / "c.sqlite")
+    cached.set_threads(3)
+    assert inner.num_workers == 3 and not cached.model_loaded and cached.user_words == inner.user_words
+    inner._kiwi = object()  # as after the model is loaded
+    assert cached.model_loaded
+    plain = CachedAnalyzer(NotationAnalyzer(), tmp_path / "c.sqlite")
+    assert plain.scored_alternatives("회장", 3) == [] and not plain.model_loaded and plain.user_words == ()
+
+
+AMBIGUOUS = """\
+rules:
+  - id: called_off
+    label: CALLED_OFF
+    pattern: 회담 이 무산되
+    examples:
+      match: [회담이 무산됐다.]
+"""
+
+
+def test_cache_check_prints_the_warnings_a_check_without_it_prints(tmp_path: Path) -> None:
+    """무산되 reads as 무산/NNG 되/XSV or as 무산되/NNG, about as likely: W101, with the cache on (cold and
+    warm) as with it off."""
+    pack = tmp_path / "ambiguous.yaml"
+    pack.write_text(AMBIGUOUS, encoding="utf-8")
+    cache = str(tmp_path / "analyses.sqlite")
+    runs = [["--no-cache"], ["--cache", cache], ["--cache", cache]]
+    outputs = [CliRunner().invoke(main, ["check", str(pack), *options]) for options in runs]
+    assert [result.exit_code for result in outputs] == [0, 0, 0]
+    assert "W101 '무산되' is ambiguous" in outputs[0].output and "1 warning" in outputs[0].output
+    assert outputs[1].output == outputs[0].output and outputs[2].output == outputs[0].output
 
 
 def test_cache_garbage_file_is_reported_and_rebuilt(tmp_path: Path, capsys) -> None:
@@ -241,7 +308,7 @@ def test_cache_literals_made_while_writes_are_held_go_in_at_the_end(tmp_path: Pa
     afterwards every analysis is a hit for a new analyser on the same file."""
     calls: list[str] = []
 
-    class Fragments(CountingAnalyzer):
+    class Fragments(ScoringAnalyzer):
         def analyze_fragment(self, text):
             calls.append(text)
             return super().analyze_fragment(text)
@@ -250,12 +317,12 @@ def test_cache_literals_made_while_writes_are_held_go_in_at_the_end(tmp_path: Pa
     with cached.writes_held():
         first = cached.analyze_fragment("회장 이")
         assert cached.analyze_fragment("회장 이") == first
-        options = cached.alternatives("회장", 2)
+        options = cached.scored_alternatives("회장", 2)
         assert cached.cache.get_many([cached.key(b"f", "회장 이")]) == {}  # not written yet
     assert calls.count("회장 이") == 1
     made = list(calls)
     again = CachedAnalyzer(Fragments(), tmp_path / "c.sqlite")
-    assert again.analyze_fragment("회장 이") == first and again.alternatives("회장", 2) == options
+    assert again.analyze_fragment("회장 이") == first and again.scored_alternatives("회장", 2) == options
     assert calls == made  # every one a hit
 
 

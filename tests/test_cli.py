@@ -212,7 +212,7 @@ def test_cli_check_test_and_explain_reuse_the_cache_without_the_model(tmp_path, 
     def no_kiwi(*_args, **_kwargs):
         raise AssertionError("Kiwi was asked for an analysis the cache holds")
 
-    for method in ("analyze_many", "analyze_fragment", "alternatives", "analyze_stream"):
+    for method in ("analyze_many", "analyze_fragment", "scored_alternatives", "analyze_stream"):
         monkeypatch.setattr(analysis.KiwiAnalyzer, method, no_kiwi)
     again = [invoke(*command, "--cache", cache) for command in commands]
     assert [result.output for result in again] == [result.output for result in first]

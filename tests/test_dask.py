@@ -55,9 +55,9 @@ def test_dask_records_identical_to_local_run(tmp_path: Path, cluster_client, cap
 
 
 def _loaded_models() -> int:
-    import koie.api
+    from koie.analysis.kiwi import SHARED_POOL
 
-    return sum(analyzer._kiwi is not None for analyzer in koie.api._ANALYZERS.values())
+    return sum(analyzer.model_loaded for analyzer in SHARED_POOL.in_use())
 
 
 def test_dask_dataframe_of_texts(cluster_client) -> None:

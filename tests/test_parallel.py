@@ -100,9 +100,25 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
     from koie.run.runner import SMALL_RUN_BATCHES
 
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
-    pack = type("PackStub", (), {"compiled": None})()
+    pack = type("PackStub", (), {"compiled": None, "analyzer": _StoringStub()})()
     assert [b for b, _ in computed_batches(pack, batches, (), workers=0)] == batches
     assert calls == batches
+
+
+class _StoringStub:
+    """An analyser that keeps its analyses (koie.analysis.protocol.StoresAnalyses) and has none."""
+
+    def analyze_many(self, texts):
+        return []
+
+    def analyze_many_later(self, texts):
+        return [], lambda: None
+
+    def store_soon(self, fresh):
+        pass
+
+    def flush(self):
+        pass
 
 
 @pytest.mark.parametrize(
@@ -133,12 +149,9 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
         "koie.run.runner.batch_records", lambda pack, documents, options, analyses=None, lines=False: ([], [])
     )
 
-    class Analyzer:
+    class Analyzer(_StoringStub):
         def covers(self, texts):
             return cached
-
-        def analyze_many(self, texts):
-            return []
 
     pack = type("PackStub", (), {"analyzer": Analyzer(), "compiled": None})()
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES + 2)]
@@ -161,12 +174,9 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
         "koie.run.runner.batch_records", lambda pack, documents, options, analyses=None, lines=False: ([], [])
     )
 
-    class Analyzer:
+    class Analyzer(_StoringStub):
         def covers(self, texts):
             return False
-
-        def analyze_many(self, texts):
-            return []
 
     pack = type("PackStub", (), {"analyzer": Analyzer(), "compiled": None})()
     batches = [[InputDocument(str(i), "텍스트")] for i in range(3 * SMALL_RUN_BATCHES)]
@@ -248,10 +258,16 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
 
 def test_no_sharing_once_kiwi_is_loaded(tmp_path: Path) -> None:
     """A process that has loaded a Kiwi model is never forked (its thread pool would hang the child)."""
+    from koie.analysis.cache import CachedAnalyzer
+    from koie.analysis.kiwi import KiwiAnalyzer
     from koie.run.parallel import can_share
 
     pack = _notation_pack(tmp_path)
-    pack.analyzer._kiwi = object()  # as KiwiAnalyzer after its model is loaded
+    assert can_share(pack)
+    kiwi = KiwiAnalyzer()
+    pack.analyzer = CachedAnalyzer(kiwi, tmp_path / "c.sqlite")
+    assert can_share(pack)
+    kiwi._kiwi = object()  # as after its model is loaded
     assert not can_share(pack)
 
 

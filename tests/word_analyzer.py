@@ -30,8 +30,5 @@ class WordAnalyzer:
     def analyze_fragment(self, text: str) -> tuple[Morpheme, ...]:
         return tuple(m for s in self.analyze(text).sentences for m in s.morphemes)
 
-    def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
-        return [self.analyze_fragment(text)]
-
     def versions(self) -> dict[str, str]:
         return {"analyzer": "words"}

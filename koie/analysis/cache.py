@@ -50,9 +50,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from koie.analysis.morphemes import AnalyzedDocument, Analyzer, Morpheme, Sentence, morphemes_from_columns
+from koie.analysis.morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, morphemes_from_columns
+from koie.analysis.protocol import (
+    Analyzer,
+    HasUserWords,
+    HoldsWrites,
+    KeepsPatterns,
+    LoadsModel,
+    ScoredReading,
+    ScoresReadings,
+    StoresAnalyses,
+    StreamsAnalyses,
+)
 from koie.lang.ast import Node
 from koie.lang.ast import from_data as tree_from_data
 from koie.lang.ast import to_data as tree_to_data
@@ -62,7 +73,7 @@ from koie.vm import native
 FORMAT = 1
 _KIND_DOCUMENT = b"d"
 _KIND_FRAGMENT = b"f"
-_KIND_ALTERNATIVES = b"a"
+_KIND_READINGS = b"s"
 _KIND_PATTERN = b"p"
 _MAGIC = "koie-analysis-cache"
 
@@ -393,11 +404,16 @@ def _iso(stamp: float | None) -> str | None:
 
 
 class CachedAnalyzer:
-    """Any :class:`~koie.analysis.morphemes.Analyzer`, with its results kept in an :class:`AnalysisCache`.
+    """Any :class:`~koie.analysis.protocol.Analyzer`, with its results kept in an :class:`AnalysisCache`.
 
     The wrapped analyser is touched only on a miss, so a warm run never loads
     the Kiwi model. Pickles as its inner analyser (which pickles as its user
     words) plus the cache path, so worker processes open their own connection.
+
+    It has every capability of the analyser it wraps (koie.analysis.protocol):
+    each is kept in the cache or passed through, so koie does the same with the
+    cache as without it. Where the inner analyser lacks one, the answer is what
+    koie assumes without it: no scored readings, no model, no user words.
     """
 
     def __init__(self, inner: Analyzer, cache: AnalysisCache | str | os.PathLike[str]) -> None:
@@ -417,8 +433,16 @@ class CachedAnalyzer:
         self.__init__(state["inner"], state["cache"])  # type: ignore[misc]
 
     @property
-    def user_words(self) -> tuple[Any, ...]:
-        return tuple(getattr(self.inner, "user_words", ()))
+    def user_words(self) -> tuple[UserWord, ...]:
+        return tuple(self.inner.user_words) if isinstance(self.inner, HasUserWords) else ()
+
+    @property
+    def model_loaded(self) -> bool:
+        return isinstance(self.inner, LoadsModel) and self.inner.model_loaded
+
+    def set_threads(self, count: int) -> None:
+        if isinstance(self.inner, LoadsModel):
+            self.inner.set_threads(count)
 
     def versions(self) -> dict[str, str]:
         return self.inner.versions()
@@ -514,8 +538,7 @@ class CachedAnalyzer:
         and at most :data:`STREAM_AHEAD` stored analyses wait ahead of a
         fresh one, so a mostly cached corpus is not all held in memory.
         """
-        inner_stream = getattr(self.inner, "analyze_stream", None)
-        if inner_stream is None:
+        if not isinstance(self.inner, StreamsAnalyses):
             for group in _groups(iter(texts), STREAM_GROUP):
                 documents = self.analyze_many(group)  # stored here: none is left to store
                 for document in documents:
@@ -541,7 +564,7 @@ class CachedAnalyzer:
             ended = True
 
         while not ended:
-            for document, _fresh in inner_stream(missing()):
+            for document, _fresh in self.inner.analyze_stream(missing()):
                 while waiting[0] is not None:
                     yield waiting.popleft(), False  # type: ignore[misc]
                 waiting.popleft()
@@ -664,18 +687,36 @@ class CachedAnalyzer:
         else:
             self.cache.put_many(items)  # one transaction
 
-    def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
-        key = self.key(_KIND_ALTERNATIVES, text, str(n))
+    def scored_alternatives(self, text: str, n: int) -> list[ScoredReading]:
+        """The inner analyser's ``n`` best readings of ``text`` with their scores, kept as they came.
+
+        A score is stored as JSON writes a float (its shortest exact repr), so a
+        reading read back compares with the margin of W101 exactly as a fresh one.
+        """
+        if not isinstance(self.inner, ScoresReadings):
+            return []
+        key = self.key(_KIND_READINGS, text, str(n))
         payload = self._stored(key)
         if payload is not None:
             try:
-                return [decode_morphemes(columns) for columns in json.loads(payload)]
+                return [(decode_morphemes(columns), float(score)) for columns, score in json.loads(payload)]
             except (ValueError, TypeError):
                 pass
-        results = [tuple(option) for option in self.inner.alternatives(text, n)]
-        data = json.dumps([encode_morphemes(option) for option in results], ensure_ascii=False)
+        results = [(tuple(reading), float(score)) for reading, score in self.inner.scored_alternatives(text, n)]
+        data = json.dumps([[encode_morphemes(reading), score] for reading, score in results], ensure_ascii=False)
         self._put(key, data.encode("utf-8"))
         return results
+
+
+if TYPE_CHECKING:
+
+    def _has_every_capability(
+        cached: CachedAnalyzer,
+    ) -> tuple[
+        Analyzer, ScoresReadings, StreamsAnalyses, LoadsModel, HasUserWords, StoresAnalyses, HoldsWrites, KeepsPatterns
+    ]:
+        """mypy checks here that the cache satisfies every protocol of koie.analysis.protocol."""
+        return (cached, cached, cached, cached, cached, cached, cached, cached)
 
 
 def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str] | None, deferred: bool = False) -> Any:
@@ -685,12 +726,13 @@ def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str]
     are read and checked now, the rules resolved and compiled when first used
     (:meth:`koie.api.Pack.deferred`).
     """
-    from koie.api import Pack, shared_analyzer
+    from koie.analysis.kiwi import shared_analyzer
+    from koie.api import Pack
     from koie.lang.load import load_pack
     from koie.lang.resolve import user_words_of
 
     spec = load_pack(os.fspath(path))
-    analyzer: Any = shared_analyzer(user_words_of(spec))
+    analyzer: Analyzer = shared_analyzer(user_words_of(spec))
     if cache is not None:
         analyzer = CachedAnalyzer(analyzer, cache)
     pack = Pack.deferred(spec, analyzer)

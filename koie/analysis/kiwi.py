@@ -20,7 +20,8 @@ import functools
 import itertools
 import re
 import threading
-from collections import deque
+import weakref
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -184,6 +185,15 @@ class KiwiAnalyzer:
                     self._kiwi = kiwi
         return self._kiwi
 
+    @property
+    def model_loaded(self) -> bool:
+        """Whether the model is in memory (koie.run.parallel forks only before it is)."""
+        return self._kiwi is not None
+
+    def set_threads(self, count: int) -> None:
+        """Analyse in ``count`` threads (-1: Kiwi's choice, 0: none); takes effect when the model loads."""
+        self.num_workers = count
+
     def versions(self) -> dict[str, str]:
         """The analyser versions in use, recorded in outputs and cache keys.
 
@@ -285,9 +295,55 @@ class KiwiAnalyzer:
             (tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens])), float(score)) for tokens, score in results
         ]
 
-    def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
-        results = self.kiwi.analyze(normalize_for_analysis(text), top_n=n)
-        return [tuple(assign_eojeols(text, [_morpheme(t, 0) for t in tokens])) for tokens, _score in results]
+
+#: Unused analysers a :class:`KiwiPool` keeps (each may hold a loaded model: about 0.5 GB).
+KEPT_ANALYZERS = 4
+
+
+class KiwiPool:
+    """Kiwi analysers by user words, so packs with the same words share one model (2 s and 0.5 GB to load).
+
+    An analyser is found again while anything uses it (a pack holds it) and,
+    once unused, while it is one of the ``keep`` most recently asked for;
+    older unused ones go, and their model with them.
+
+    >>> pool = KiwiPool(keep=1)
+    >>> pool.get(()) is pool.get(()), pool.get((UserWord("한빛전자"),)) is pool.get(())
+    (True, False)
+    """
+
+    def __init__(self, keep: int = KEPT_ANALYZERS) -> None:
+        self.keep = keep
+        self._live: weakref.WeakValueDictionary[tuple[UserWord, ...], KiwiAnalyzer] = weakref.WeakValueDictionary()
+        self._recent: OrderedDict[tuple[UserWord, ...], KiwiAnalyzer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, user_words: Sequence[UserWord]) -> KiwiAnalyzer:
+        """The analyser with these user words: the one in use or kept, else a new one (its model loads on use)."""
+        key = tuple(user_words)
+        with self._lock:
+            analyzer = self._live.get(key)
+            if analyzer is None:
+                analyzer = self._live[key] = KiwiAnalyzer(key)
+            self._recent[key] = analyzer
+            self._recent.move_to_end(key)
+            while len(self._recent) > self.keep:
+                self._recent.popitem(last=False)
+            return analyzer
+
+    def in_use(self) -> list[KiwiAnalyzer]:
+        """The analysers the pool can give out now: those in use and those kept."""
+        with self._lock:
+            return list(self._live.values())
+
+
+#: The process's pool, behind :func:`shared_analyzer`; bounded as :class:`KiwiPool` says.
+SHARED_POOL = KiwiPool()
+
+
+def shared_analyzer(user_words: Sequence[UserWord]) -> KiwiAnalyzer:
+    """One Kiwi per set of user words in use in this process (:data:`SHARED_POOL`)."""
+    return SHARED_POOL.get(user_words)
 
 
 #: A cell whose piece Kiwi has not analysed yet.

@@ -2,7 +2,8 @@
 
 Nothing here knows about Kiwi: the matcher and its tests work on these types,
 and :func:`parse_notation` builds them from Kiwi's ``form/TAG`` notation so
-matcher tests need no model.
+matcher tests need no model. What koie asks of an analyser is in
+:mod:`koie.analysis.protocol`.
 
 >>> doc = parse_notation("이재용/NNP 회장/NNG+이/JKS 만나/VV+었/EP+다/EF")
 >>> [m.notation for m in doc.sentences[0].morphemes]
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from koie.vm import native
 
@@ -71,24 +72,6 @@ class UserWord:
     word: str
     tag: str = "NNP"
     score: float = 0.0
-
-
-class Analyzer(Protocol):
-    """What koie needs from a morphological analyser."""
-
-    def analyze(self, text: str) -> AnalyzedDocument: ...
-
-    def analyze_many(self, texts: Sequence[str]) -> list[AnalyzedDocument]: ...
-
-    def analyze_fragment(self, text: str) -> tuple[Morpheme, ...]:
-        """Analyse a pattern literal: one piece of text, no sentence split."""
-        ...
-
-    def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
-        """The ``n`` best analyses of a fragment (for ambiguity warnings)."""
-        ...
-
-    def versions(self) -> dict[str, str]: ...
 
 
 def base_tag(tag: str) -> str:
@@ -226,9 +209,6 @@ class NotationAnalyzer:
                 morphemes.append(Morpheme(word, "NNG", start, position, eojeol))
             return tuple(morphemes)
         return tuple(m for s in parse_notation(notation).sentences for m in s.morphemes)
-
-    def alternatives(self, text: str, n: int) -> list[tuple[Morpheme, ...]]:
-        return [self.analyze_fragment(text)]
 
     def versions(self) -> dict[str, str]:
         return {"analyzer": "notation"}

@@ -32,7 +32,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from koie.analysis.morphemes import Analyzer, Morpheme, UserWord
+from koie.analysis.morphemes import Morpheme, UserWord
+from koie.analysis.protocol import Analyzer, KeepsPatterns, ScoresReadings
 from koie.errors import Diagnostic, KoieError, did_you_mean
 from koie.lang import ast
 from koie.lang.grammar import parser_signature
@@ -189,9 +190,9 @@ def parse_patterns(context: _Context) -> None:
     changed, and one that changed none never imports the parser (lark).
     """
     texts = [macro.pattern.text for macro in context.spec.macros] + [work.spec.pattern.text for work in context.rules]
-    cached = getattr(context.analyzer, "parsed_patterns", None)
-    signature = parser_signature() if cached is not None else ""
-    known: dict[str, ast.Node] = cached(texts, signature) if cached is not None else {}
+    store = context.analyzer if isinstance(context.analyzer, KeepsPatterns) else None
+    signature = parser_signature() if store is not None else ""
+    known: dict[str, ast.Node] = store.parsed_patterns(texts, signature) if store is not None else {}
     fresh: dict[str, ast.Node] = {}
 
     def parsed(text: str) -> tuple[ast.Node | None, PatternError | None]:
@@ -217,8 +218,8 @@ def parse_patterns(context: _Context) -> None:
         if error is not None:
             context.report(_pattern_error(work.spec.pattern, error, work.spec.id))
             work.failed = True
-    if fresh and cached is not None:
-        context.analyzer.store_patterns(fresh, signature)  # type: ignore[attr-defined]
+    if fresh and store is not None:
+        store.store_patterns(fresh, signature)
 
 
 def build_lexicons(context: _Context) -> None:
@@ -709,10 +710,9 @@ def _signature(morphemes: Sequence[Morpheme]) -> tuple[tuple[str, frozenset[str]
 
 def _close_reading(analyzer: Analyzer, text: str, chosen: list[Morpheme]) -> str | None:
     """A warning when Kiwi finds another reading of ``text`` about as likely as the chosen one."""
-    scored = getattr(analyzer, "scored_alternatives", None)
-    if scored is None:
+    if not isinstance(analyzer, ScoresReadings):
         return None
-    readings = scored(text, 3)
+    readings = analyzer.scored_alternatives(text, 3)
     if not readings:
         return None
     best_score = readings[0][1]

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Future
 from typing import TYPE_CHECKING, Any
 
+from koie.analysis.protocol import LoadsModel
 from koie.run.inputs import DocumentProblem, InputDocument
 
 # multiprocessing and the process pool are imported where a pool starts: a run in one process
@@ -66,10 +67,9 @@ def default_workers() -> int:
 
 def _start_worker(pack: Any, kiwi_threads: int) -> None:
     global _PACK
-    inner = getattr(pack.analyzer, "inner", pack.analyzer)
-    if hasattr(inner, "num_workers"):
+    if isinstance(pack.analyzer, LoadsModel):
         # Cores are shared between worker processes: each Kiwi gets its share of threads.
-        inner.num_workers = kiwi_threads
+        pack.analyzer.set_threads(kiwi_threads)
     _PACK = pack
     import gc
 
@@ -202,8 +202,7 @@ def can_share(pack: Any) -> bool:
 
     if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
         return False
-    inner = getattr(pack.analyzer, "inner", pack.analyzer)
-    return getattr(inner, "_kiwi", None) is None
+    return not (isinstance(pack.analyzer, LoadsModel) and pack.analyzer.model_loaded)
 
 
 def _start_forked() -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from koie.analysis.morphemes import AnalyzedDocument
+from koie.analysis.protocol import StoresAnalyses, StreamsAnalyses
 from koie.api import Pack
 from koie.engine.extract import _MENTION_FILLER, _RECORD_FILLER, Record
 from koie.explain import explain_record
@@ -127,11 +128,9 @@ def _analyze(pack: Pack, texts: list[str]) -> list[AnalyzedDocument]:
 
 def _analyze_later(pack: Pack, texts: list[str]) -> tuple[list[AnalyzedDocument], Callable[[], None]]:
     """The analyses, and what writes them to the cache (done by the caller), for analysers with a cache."""
-    later = getattr(pack.analyzer, "analyze_many_later", None)
     with _ANALYSIS_LOCK:
-        if later is not None:
-            documents, store = later(texts)
-            return documents, store
+        if isinstance(pack.analyzer, StoresAnalyses):
+            return pack.analyzer.analyze_many_later(texts)
         return pack.analyzer.analyze_many(texts), _nothing
 
 
@@ -225,8 +224,9 @@ def computed_batches(
         pack.compiled  # noqa: B018 - the workers receive the compiled pack
         yield from parallel_batches(pack, batches, options, workers, lines)
         return
-    if hasattr(getattr(pack, "analyzer", None), "analyze_stream"):
-        yield from _streamed(pack, batches, options, lines)  # it compiles the pack once the analysis runs
+    if isinstance(pack.analyzer, StreamsAnalyses):
+        # _streamed compiles the pack once the analysis runs
+        yield from _streamed(pack, pack.analyzer, batches, options, lines)
     else:
         pack.compiled  # noqa: B018 - a pack still to compile (Pack.deferred) compiles before the batches
         yield from _pipelined(pack, batches, options, lines)
@@ -234,9 +234,8 @@ def computed_batches(
 
 def _analyses_cached(pack: Pack, batches: list[list[InputDocument | DocumentProblem]]) -> bool:
     """Whether the pack's analysis cache holds every document of ``batches``."""
-    covers = getattr(pack.analyzer, "covers", None)
     texts = [d.text for batch in batches for d in batch if isinstance(d, InputDocument)]
-    return bool(texts) and covers is not None and bool(covers(texts))
+    return bool(texts) and isinstance(pack.analyzer, StoresAnalyses) and pack.analyzer.covers(texts)
 
 
 def _pipelined(
@@ -294,7 +293,11 @@ STREAM_WINDOW = 2 * BATCH
 
 
 def _streamed(
-    pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...], lines: bool = False
+    pack: Pack,
+    analyzer: StreamsAnalyses,
+    batches: Iterable[list[InputDocument | DocumentProblem]],
+    options: tuple[Any, ...],
+    lines: bool = False,
 ) -> Iterator[tuple[list[InputDocument | DocumentProblem], tuple[list[list[Any]], list[DocumentProblem]]]]:
     """Batches matched here, document by document, as one stream of analyses comes in from a thread.
 
@@ -336,7 +339,7 @@ def _streamed(
             while not unreadable:
                 waiting: deque[Future[tuple[AnalyzedDocument, bool]]] = deque()
                 try:
-                    for analysis in pack.analyzer.analyze_stream(texts(waiting)):  # type: ignore[attr-defined]
+                    for analysis in analyzer.analyze_stream(texts(waiting)):
                         while not window.acquire(timeout=0.1):
                             if stop.is_set():
                                 return
@@ -358,7 +361,7 @@ def _streamed(
     thread = threading.Thread(target=analyse, name="koie-analysis", daemon=True)
     thread.start()
     # fresh analyses go to the cache from a thread of its own where the analyser has one
-    store = getattr(pack.analyzer, "store_soon", None) or getattr(pack.analyzer, "store", None)
+    store = analyzer if isinstance(analyzer, StoresAnalyses) else None
     try:
         # A pack still to compile (Pack.deferred) compiles here, while the thread has Kiwi analyse
         # the first documents: its literals need the model the documents load anyway, and the
@@ -388,13 +391,12 @@ def _streamed(
                 if future.exception() is None:
                     window.release()
             if store is not None:
-                store(fresh)  # after matching: the writes would hold up nothing, the analyses are made
+                store.store_soon(fresh)  # after matching: the writes would hold up nothing, the analyses are made
     finally:
         stop.set()
         thread.join(timeout=5)
-        flush = getattr(pack.analyzer, "flush", None)
-        if flush is not None:
-            flush()
+        if store is not None:
+            store.flush()
 
 
 _END = object()
