@@ -314,3 +314,20 @@ def test_repeats_keep_the_latest_pieces_within_their_characters() -> None:
     again = repeats.sent("가나다")  # sent anyway: replaces the old cell, counted once
     assert again is not first and repeats.cell("가나다") is again and repeats.chars == 7
     assert repeats.sent("x" * 11) == [_UNKNOWN] and repeats.cell("x" * 11) is None
+
+
+def test_analysis_pool_keeps_the_analysers_in_use_and_a_few_more() -> None:
+    """One Kiwi per set of user words while a pack uses it; of the unused ones only the latest ``keep``
+    stay (each may hold a 0.5 GB model), so a process that loads many packs does not keep every model."""
+    import gc
+
+    from koie.analysis.kiwi import KiwiPool
+    from koie.analysis.morphemes import UserWord
+
+    pool = KiwiPool(keep=2)
+    held = pool.get((UserWord("가나"),))
+    for word in ("다라", "마바", "사아"):
+        pool.get((UserWord(word),))
+    gc.collect()
+    assert sorted(a.user_words[0].word for a in pool.in_use()) == ["가나", "마바", "사아"]
+    assert pool.get([UserWord("가나")]) is held and pool.get([UserWord("사아")]) is pool.get((UserWord("사아"),))
