@@ -368,6 +368,13 @@ def check(rules: tuple[str, ...], strict: bool, fmt: str, cache_path: str | None
 @click.option("--no-properties", is_flag=True, help="Run only the written examples, no generated sentences.")
 @click.option("--seed", type=int, default=None, help="Seed for generated sentences.")
 @click.option("--max-examples", type=int, default=None, help="Generated sentences per rule.")
+@click.option(
+    "--profile",
+    default=None,
+    metavar="NAME",
+    help="Hypothesis profile for generated sentences: koie-ci (derandomised) or koie-dev "
+    "[default: HYPOTHESIS_PROFILE, else koie-ci under CI, koie-dev otherwise].",
+)
 @cache_options
 @user_errors
 def test(
@@ -377,20 +384,30 @@ def test(
     no_properties: bool,
     seed: int | None,
     max_examples: int | None,
+    profile: str | None,
     cache_path: str | None,
     no_cache: bool,
 ) -> None:
     """Run every rule's examples (and generated properties); exit 1 on failure."""
-    from koie.testing.examples import run_examples
+    from koie.testing.examples import ExampleResult, run_examples
 
-    results: list[Any] = []
+    if not no_properties:
+        from koie.testing.profiles import UnknownProfile, profile_name, profile_settings
+
+        try:
+            profile_settings(profile_name(profile))
+        except UnknownProfile as error:
+            raise click.BadParameter(str(error), param_hint="'--profile' or HYPOTHESIS_PROFILE") from None
+    results: list[ExampleResult] = []
     for path in rules:
         pack = _load(path, _cache_file(cache_path, no_cache))
         results.extend(run_examples(pack, set(rule_ids) or None))
         if not no_properties:
             from koie.testing.properties import run_properties
 
-            results.extend(run_properties(pack, set(rule_ids) or None, seed=seed, max_examples=max_examples))
+            results.extend(
+                run_properties(pack, set(rule_ids) or None, seed=seed, max_examples=max_examples, profile=profile)
+            )
     failures = total = 0
     for result in results:
         skipped = result.ok and result.message.startswith("skipped")
@@ -400,7 +417,7 @@ def test(
         if result.ok and not verbose:
             continue
         status = "SKIP" if skipped else "PASS" if result.ok else "FAIL"
-        code = f" {result.code}" if getattr(result, "code", "") and not result.ok else ""
+        code = f" {result.code}" if result.code and not result.ok else ""
         detail = result.message if skipped else result.text
         click.echo(f"{status}{code} {result.where} {result.rule} {result.kind}: {detail}")
         if not result.ok:

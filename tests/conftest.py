@@ -45,4 +45,4 @@ def meetings_pack():
 @pytest.fixture(autouse=True)
 def _run_from_root(monkeypatch):
     monkeypatch.chdir(ROOT)
-    os.environ.setdefault("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+    os.environ.setdefault("HYPOTHESIS_PROFILE", "koie-ci" if os.environ.get("CI") else "koie-dev")

@@ -1,4 +1,4 @@
-"""koie.testing.properties: Hangul helpers (no model), generated sentences and properties (Kiwi)."""
+"""koie.testing: Hangul helpers (no model), generated sentences and properties (Kiwi), profiles."""
 
 from __future__ import annotations
 
@@ -11,18 +11,19 @@ from hypothesis import given, settings
 
 import koie
 from koie.cli import main
-from koie.testing.properties import (
+from koie.testing.checks import misread_names, misread_pieces
+from koie.testing.generate import Generator
+from koie.testing.metamorphic import reinflect
+from koie.testing.properties import run_properties
+from koie.testing.words import (
     ENDING_MORPHEMES,
     ENDINGS,
-    Generator,
     NamePools,
     attach_particle,
     has_final_consonant,
     inflect,
     particle_after,
-    reinflect,
     replacements,
-    run_properties,
     swap_name,
 )
 
@@ -194,9 +195,6 @@ def test_testing_swap_keeps_a_bare_surname_apart_from_full_names() -> None:
 
 def test_testing_regex_tests_are_generated_from_the_name_pools(tmp_path) -> None:
     """A rule whose name is a regex on a proper noun still gets generated sentences."""
-    import koie
-    from koie.testing.properties import run_properties
-
     pack_file = tmp_path / "regex.yaml"
     pack_file.write_text(
         "lexicons:\n  TITLE: [사장, 대표]\n"
@@ -214,8 +212,6 @@ def test_testing_names_kiwi_reshapes_are_misread(kiwi) -> None:
     """A generated case says nothing about the rule when Kiwi read a pool name otherwise than when it
     was vetted: split into more proper nouns (홍준호 before a parenthesis) or re-spaced by its
     dictionary of multi-word names (신시우 as 신시 우/NNP)."""
-    from koie.testing.properties import misread_names
-
     pack = koie.load(Path(__file__).parent.parent / "examples" / "hello.yaml", kiwi)
     pools = NamePools({1: ("홍준호", "신시우", "홍길동")}, (), {})
     split = pack.extract_document("홍준호(어제) 회장이 참석했다.", "t")
@@ -282,8 +278,6 @@ def test_testing_relation_rules_fail_when_they_miss_their_sentences(tmp_path) ->
 def test_testing_words_kiwi_reads_otherwise_make_a_case_inconclusive(kiwi) -> None:
     """A generated particle Kiwi does not read as one (도 and 와 stacked after a name: 도/NNG), a filler
     word it cuts, or a form/TAG word it tags otherwise says nothing about the rule."""
-    from koie.testing.properties import misread_pieces
-
     pack = koie.load(Path(__file__).parent.parent / "examples" / "hello.yaml", kiwi)
     stacked = pack.extract_document("김민수 김지훈도와 회동했다.", "t")
     assert misread_pieces(stacked, [(7, 8, "particle"), (8, 9, "particle")]) == ["도"]
@@ -335,3 +329,72 @@ def test_testing_generates_surnames_latin_commas_endings_and_an_end(tmp_path) ->
     assert any(t.endswith("회동") for t in texts["headline"])  # $: the sentence ends at 회동
     names = [t.split(",")[0] for t in texts["never"]], [t.split(", ")[1].split("와")[0] for t in texts["never"]]
     assert all(first != second for first, second in zip(*names))  # never the same name twice
+
+
+@pytest.mark.parametrize(
+    "requested, environment, expected",
+    [
+        (None, {}, "koie-dev"),
+        (None, {"CI": "true"}, "koie-ci"),
+        (None, {"CI": "true", "HYPOTHESIS_PROFILE": "koie-dev"}, "koie-dev"),
+        (None, {"HYPOTHESIS_PROFILE": "ci"}, "ci"),  # a profile of the user's own (or hypothesis's)
+        ("koie-ci", {"HYPOTHESIS_PROFILE": "koie-dev"}, "koie-ci"),  # the option wins
+    ],
+)
+def test_testing_profile_follows_the_option_then_the_environment(
+    monkeypatch, requested: str | None, environment: dict[str, str], expected: str
+) -> None:
+    from koie.testing.profiles import profile_name
+
+    for name in ("CI", "HYPOTHESIS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert profile_name(requested) == expected
+
+
+def test_testing_importing_registers_no_profile() -> None:
+    """koie's testing modules register nothing with hypothesis on import: a user's ``ci`` stays theirs."""
+    import subprocess
+    import sys
+
+    script = (
+        "from hypothesis import settings\n"
+        "from hypothesis.errors import InvalidArgument\n"
+        "settings.register_profile('ci', max_examples=7)\n"
+        "import koie.testing.properties, koie.testing.pytest_plugin, koie.cli\n"
+        "try:\n"
+        "    settings.get_profile('koie-ci')\n"
+        "except InvalidArgument:\n"
+        "    print(settings.get_profile('ci').max_examples, 'koie-ci unregistered')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["7", "koie-ci", "unregistered"], done.stderr
+
+
+def test_testing_cli_names_a_profile_or_fails_as_a_usage_error(monkeypatch) -> None:
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "koie-dev")
+    result = CliRunner().invoke(main, ["test", str(PACK), "--profile", "koie-ci", "--max-examples", "2"])
+    assert result.exit_code == 0, result.output
+    unknown = CliRunner().invoke(main, ["test", str(PACK), "--profile", "nope"])
+    assert unknown.exit_code == 2 and "unknown hypothesis profile 'nope'" in unknown.output
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "nope")
+    assert CliRunner().invoke(main, ["test", str(PACK)]).exit_code == 2
+    assert CliRunner().invoke(main, ["test", str(PACK), "--no-properties"]).exit_code == 0
+
+
+def test_testing_name_pools_belong_to_the_pack_properties(visits) -> None:
+    """The pools are vetted with the pack's own analyser, once for every run of the same PackProperties;
+    a pack whose analyser reads no names gets none (not another analyser's pools)."""
+    from word_analyzer import WordAnalyzer
+
+    from koie.testing.properties import PackProperties
+
+    properties = PackProperties(visits)
+    pools = properties.pools
+    assert pools.names("person") and pools.names("company")
+    list(properties.run({"person"}, seed=1, max_examples=2))
+    list(properties.run({"visit"}, seed=1, max_examples=2))
+    assert properties.pools is pools and properties.generator is properties.generator
+    words = PackProperties(koie.load(PACK, WordAnalyzer()))
+    assert words.pools.names("person") == () and words.pools.names("company") == ()

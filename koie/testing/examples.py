@@ -49,7 +49,8 @@ def _describe(record: Record) -> str:
     return f"{record.text!r}" + (f" ({args})" if args else "")
 
 
-def _why_not_text(pack: Pack, extraction: Extraction, rule_id: str) -> str:
+def why_not_text(pack: Pack, extraction: Extraction, rule_id: str) -> str:
+    """Why ``rule_id`` found nothing in the extraction's document, as ``koie explain`` says it."""
     kept: dict[str, list[Record]] = {}
     for record in extraction.records:
         kept.setdefault(record.label, []).append(record)
@@ -83,7 +84,7 @@ def run_examples(pack: Pack, rule_ids: set[str] | None = None) -> list[ExampleRe
                     winner = lost[0].suppressed_by
                     message = f"matched {lost[0].text!r} but was suppressed by rule {winner.rule} ({winner.text!r})"
                 else:
-                    message = "did not match\n" + _why_not_text(pack, extraction, spec.id)
+                    message = "did not match\n" + why_not_text(pack, extraction, spec.id)
                 if example.expected_text is not None:
                     message = f"expected a match on {example.expected_text!r}; " + message
                 results.append(ExampleResult(spec.id, where, "match", example.text, False, message, "E301"))

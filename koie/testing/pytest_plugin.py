@@ -12,17 +12,27 @@ Packs are collected from
 * files given with ``--koie-rules PATH`` (repeatable).
 
 Options: ``--koie-no-properties`` (examples only), ``--koie-max-examples N``,
-``--koie-seed N``. The hypothesis profile follows ``HYPOTHESIS_PROFILE``
-(``ci`` under CI: derandomised).
+``--koie-seed N``, ``--koie-profile NAME``. Without ``--koie-profile`` the
+hypothesis profile follows ``HYPOTHESIS_PROFILE``, else ``koie-ci`` under CI
+(derandomised) and ``koie-dev`` otherwise (koie.testing.profiles). The plugin
+registers koie's profiles with hypothesis when pytest starts, under those
+names, so a suite's own profiles (its ``ci``) stay as it set them.
+
+Each pack is loaded once per session, and its properties share one
+:class:`koie.testing.properties.PackProperties` (the name pools vetted with
+its analyser): the session owns them, and they go when it ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from koie.testing.properties import PackProperties
 
 _SUFFIXES = (".koie.yaml", ".koie.yml")
 
@@ -42,6 +52,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--koie-max-examples", type=int, default=None, metavar="N", help="Generated sentences per rule and property."
     )
     group.addoption("--koie-seed", type=int, default=None, metavar="N", help="Seed for generated sentences.")
+    group.addoption(
+        "--koie-profile",
+        default=None,
+        metavar="NAME",
+        help="Hypothesis profile for generated sentences (default: HYPOTHESIS_PROFILE, else koie-ci under CI, "
+        "koie-dev otherwise).",
+    )
     parser.addini(
         "koie_rules",
         type="linelist",
@@ -117,18 +134,16 @@ class RuleItem(pytest.Item):
         from koie.testing.examples import run_examples
 
         assert self.rule_id is not None
-        pack = _pack(self.path)
+        properties = _pack_properties(self.config, self.path)
         wanted = {self.rule_id}
-        results = list(run_examples(pack, wanted))
+        results = list(run_examples(properties.pack, wanted))
         if not self.config.getoption("koie_no_properties"):
-            from koie.testing.properties import run_properties
-
             results += list(
-                run_properties(
-                    pack,
+                properties.run(
                     wanted,
                     seed=self.config.getoption("koie_seed"),
                     max_examples=self.config.getoption("koie_max_examples"),
+                    profile=self.config.getoption("koie_profile"),
                 )
             )
         failed = [r for r in results if not r.ok]
@@ -148,18 +163,25 @@ class RuleItem(pytest.Item):
         return self.path, max(self.line - 1, 0), f"koie rule {self.rule_id}"
 
 
-_PACKS: dict[str, Any] = {}
+#: The session's packs by path, each with its properties (the pools and generator its rules share).
+_PACKS = pytest.StashKey[dict[str, "PackProperties"]]()
 
 
-def _pack(path: Path) -> Any:
-    """Each pack is loaded once per session (its analyser is shared by all its rules)."""
+def _pack_properties(config: pytest.Config, path: Path) -> PackProperties:
+    """Each pack is loaded once per session (its analyser and name pools are shared by all its rules)."""
     from koie.api import load
+    from koie.testing.properties import PackProperties
 
+    packs = config.stash.setdefault(_PACKS, {})
     key = str(path.resolve())
-    if key not in _PACKS:
-        _PACKS[key] = load(path)
-    return _PACKS[key]
+    if key not in packs:
+        packs[key] = PackProperties(load(path))
+    return packs[key]
 
 
+@pytest.hookimpl(tryfirst=True)  # before hypothesis's own plugin loads --hypothesis-profile (it may name koie's)
 def pytest_configure(config: pytest.Config) -> None:
+    from koie.testing.profiles import register_profiles
+
+    register_profiles()
     config.addinivalue_line("markers", "koie: a koie rule's examples and generated properties")

@@ -1,14 +1,16 @@
-"""The property tier: hypothesis profiles (``ci`` derandomised) (pytester is enabled in pyproject's addopts)."""
+"""The property tier: koie's hypothesis profiles, ``koie-ci`` derandomised (pytester: see pyproject's addopts)."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import settings
 
-from koie.testing.properties import current_profile
+from koie.testing.profiles import profile_name, register_profiles
 
-# koie.testing.properties registers "ci" and "dev"; the tier loads the one CI or the developer asks for.
-settings.load_profile(current_profile())
+# The tier loads the profile CI or the developer asks for (koie's pytest plugin has registered them
+# already, unless it is disabled).
+register_profiles()
+settings.load_profile(profile_name())
 
 
 @pytest.fixture(scope="module")

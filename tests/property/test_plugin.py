@@ -66,3 +66,31 @@ def test_plugin_is_registered_as_a_pytest11_entry_point() -> None:
     """The entry point is declared (and, where koie is installed, active: see PLUGIN)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["entry-points"]["pytest11"]["koie"] == "koie.testing.pytest_plugin"
+
+
+def test_plugin_registers_koie_profiles_under_its_own_names(pytester: pytest.Pytester) -> None:
+    """The plugin registers koie-ci and koie-dev when pytest starts (so --hypothesis-profile may name
+    them), and a project's own ``ci`` profile stays as the project set it, koie's modules imported or not."""
+    pytester.makeconftest('from hypothesis import settings\n\nsettings.register_profile("ci", max_examples=7)\n')
+    pytester.makepyfile(
+        test_profiles="""
+from hypothesis import settings
+
+import koie.testing.properties  # noqa: F401
+
+
+def test_profiles():
+    assert settings.get_profile("ci").max_examples == 7
+    assert settings.get_profile("koie-ci").derandomize and settings.get_profile("koie-dev").max_examples == 30
+    assert settings.get_current_profile_name() == "koie-ci"
+"""
+    )
+    result = pytester.runpytest_subprocess(*PLUGIN, "--hypothesis-profile", "koie-ci", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_plugin_reports_an_unknown_profile(pytester: pytest.Pytester) -> None:
+    _project(pytester)
+    result = pytester.runpytest_inprocess(*PLUGIN, "--koie-profile", "nope", "--koie-max-examples", "2")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*unknown hypothesis profile 'nope': koie's are koie-ci and koie-dev*"])

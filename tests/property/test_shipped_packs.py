@@ -10,7 +10,7 @@ from koie.testing.properties import run_properties
 
 @pytest.mark.parametrize("path", ["rules/meetings.yaml", "examples/hello.yaml", "docs/tutorial/first.yaml"])
 def test_shipped_pack_properties_pass(monkeypatch, path: str) -> None:
-    monkeypatch.setenv("HYPOTHESIS_PROFILE", "ci")
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "koie-ci")
     pack = koie.load(path)
     results = list(run_properties(pack))
     ran = [r for r in results if not (r.ok and r.message.startswith("skipped"))]

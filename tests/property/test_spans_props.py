@@ -7,7 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koie.testing.properties import NEUTRAL_SENTENCES, offsets_problem
+from koie.testing.checks import offsets_problem
+from koie.testing.words import NEUTRAL_SENTENCES
 
 MATCHING = ("홍길동 사장이 김철수 대표와 만났다.", "김민수 한빛전자 사장은 박서연 대표와 회동했다.")
 PIECES = st.one_of(
