@@ -412,7 +412,7 @@ def _morpheme(token: Any, offset: int) -> Morpheme:
 
 #: A morpheme before its eojeol is known: (form, tag, start, end, lemma).
 _RawMorpheme = tuple[str, str, int, int, "str | None"]
-#: Kiwi's tag -> koie's (VV-I -> VV), built as tags are seen.
+#: Kiwi's tag -> koie's (VV-I -> VV), built as tags are seen: one entry per tag of Kiwi's tag set at most.
 _BASE_TAGS: dict[str, str] = {}
 
 
