@@ -17,6 +17,9 @@ Normalised on both sides, and nothing else: spaces at the ends of lines, and
 durations (``0.12 s``, ``34 ms``), which change from run to run. A line that
 is only ``...`` stands for any number of lines, as in doctest.
 
+The README's table of the meetings pack's scores holds what its ``koie eval``
+commands print (where ``../shared/corpus`` exists).
+
 Every ``python`` block of README.md runs too, from the repository root; a
 ``text`` block right after it is what it must print. So do the ``>>>`` examples
 of docs/python.md, as doctests.
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import glob
 import io
 import re
 import shlex
@@ -246,6 +250,51 @@ def test_doc_outputs_python_example_runs_and_prints_what_the_page_shows(example:
         exec(compile(example.body, f"{example.page}:{example.line}", "exec"), {"__name__": "__readme__"})
     if prints is not None:
         assert _normalised(output.getvalue().splitlines()) == _normalised(prints.body.splitlines())
+
+
+def _readme_scores() -> list[tuple[str, dict[str, str], str]]:
+    """The README's table of measured scores: (corpus, its row, the command numbered in its last column)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Measured", 1)[1].split("\n## ", 1)[0]
+    header, *rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    names = [cell.strip() for cell in header.strip("|").split("|")]
+    commands: dict[str, str] = {}
+    block = next(b for b in _FENCE.finditer(section) if b.group(1).strip() == "sh").group(2)
+    number = ""
+    for line in block.replace("\\\n", " ").splitlines():
+        if line.startswith("# ("):
+            number = line[2 : line.index(")") + 1]
+        elif line.startswith("koie "):
+            commands[number] = " ".join(line.split())
+    table = []
+    for row in rows:
+        cells = dict(zip(names, (cell.strip() for cell in row.strip("|").split("|"))))
+        table.append((cells["corpus"].split()[0].strip("`"), cells, commands[cells["command"]]))
+    return table
+
+
+README_SCORES = _readme_scores()
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.mark.kiwi
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="../shared/corpus is not on this machine")
+@pytest.mark.parametrize(("corpus", "row", "command"), README_SCORES, ids=[c for c, _, _ in README_SCORES])
+def test_doc_outputs_readme_scores_are_what_koie_eval_prints(corpus: str, row: dict[str, str], command: str) -> None:
+    from koie.cli import main
+
+    args = []
+    for word in shlex.split(command)[1:]:
+        matches = sorted(glob.glob(word, root_dir=ROOT)) if "*" in word else [word]
+        args.extend(matches or [word])
+    assert any(f"corpus/{corpus}/" in arg for arg in args), f"the command of {corpus} does not read it: {command}"
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    counts = re.search(r"(\d+) documents, tp=(\d+) fp=(\d+) fn=(\d+)", result.output)
+    scores = re.search(r"precision=(\S+) recall=(\S+) f1=(\S+)", result.output)
+    assert counts and scores, result.output
+    documents, tp, _fp, fn = (int(n) for n in counts.groups())
+    assert row["documents, gold pairs"] == f"{documents}, {tp + fn}"
+    assert (row["precision"], row["recall"], row["F1"]) == scores.groups()
 
 
 @pytest.mark.kiwi
