@@ -24,7 +24,8 @@ PACK_PAGES = ("tutorial.md", "rules.md", "patterns.md", "output.md")
 #: Examples that need more than one file; the page shows the other file separately.
 MULTI_FILE_EXAMPLES = {"E007"}
 
-_FENCE = re.compile(r"^```yaml\n(.*?)^```", re.S | re.M)
+#: A ``yaml`` block, with or without more words on its fence line (``file=NAME``: see test_doc_outputs.py).
+_FENCE = re.compile(r"^```yaml(?:[ \t][^\n]*)?\n(.*?)^```", re.S | re.M)
 
 
 def _sections(text: str) -> dict[str, str]:
