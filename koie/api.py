@@ -22,7 +22,7 @@ from typing import Any
 from koie.analysis.kiwi import KiwiAnalyzer
 from koie.analysis.morphemes import AnalyzedDocument, Analyzer
 from koie.engine.dates import parse_published
-from koie.engine.extract import CompiledPack, Extraction, Record, collector_paused, compile_pack, extract
+from koie.engine.extract import CompiledPack, Extraction, Record, compile_pack, extract
 from koie.engine.mentions import complete_extraction
 from koie.explain import explain_record
 from koie.lang.load import PackSpec, load_pack
@@ -113,10 +113,7 @@ class Pack:
         ``published`` (``YYYY-MM-DD``) is the publication date relative dates are read against.
         """
         document = text if isinstance(text, AnalyzedDocument) else self.analyzer.analyze(text)
-        with collector_paused():  # completing the records makes no cycles either
-            return complete_extraction(
-                self.compiled, extract(self.compiled, document, doc_id), parse_published(published)
-            )
+        return complete_extraction(self.compiled, extract(self.compiled, document, doc_id), parse_published(published))
 
     def extract(
         self, text: str, doc_id: str = "", include_hidden: bool = False, published: str | date | None = None
@@ -124,9 +121,13 @@ class Pack:
         """Records of output rules (all rules with ``include_hidden``), in output order."""
         return self.extract_document(text, doc_id, published).output(include_hidden)
 
-    def explain(self, record: Record) -> dict[str, Any]:
-        """The explanation of one record (see docs/output.md)."""
-        return explain_record(self.compiled, record)
+    def explain(self, record: Record, records: Sequence[Record] = ()) -> dict[str, Any]:
+        """The explanation of one record (see docs/output.md).
+
+        ``records``: the other records of its document (``extract_document(...).records``), where a
+        repeated mention's explanation finds the rule that found the mention it repeats.
+        """
+        return explain_record(self.compiled, record, records)
 
 
 def load(path: str | Path, analyzer: Analyzer | None = None) -> Pack:

@@ -410,10 +410,11 @@ def test_a_streamed_run_keeps_its_analyses_within_the_window(
 ) -> None:
     """The analysing thread runs at most STREAM_WINDOW documents ahead of the matching, however
     fast it is: memory stays bounded."""
+    import koie.run.records as run_records
     import koie.run.runner as runner
 
     analyzer = StreamingWords()
-    matching = runner.document_records
+    matching = run_records.document_records
 
     def counted(pack: Any, documents: Any, *args: Any, **kwargs: Any) -> Any:
         records = matching(pack, documents, *args, **kwargs)
@@ -421,7 +422,7 @@ def test_a_streamed_run_keeps_its_analyses_within_the_window(
         analyzer.matched += len(documents)
         return records
 
-    monkeypatch.setattr(runner, "document_records", counted)
+    monkeypatch.setattr(run_records, "document_records", counted)
     count = 12 * runner.BATCH
     summary = run_corpus(
         Pack(word_pack.compiled, analyzer),

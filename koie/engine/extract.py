@@ -260,10 +260,10 @@ def extract(
     """Run every phase of ``pack`` over one analysed document.
 
     With ``costs``, each rule's searches are timed apart and added to it
-    (:mod:`koie.measure.profile`); the records are the same.
+    (:mod:`koie.measure.profile`); the records are the same. The garbage
+    collector is left as the caller set it (``koie run`` tunes it for its process).
     """
-    with collector_paused():
-        return _extract(pack, document, doc_id, costs)
+    return _extract(pack, document, doc_id, costs)
 
 
 #: rule id -> [seconds searching, matches found]
