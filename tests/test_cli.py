@@ -278,12 +278,14 @@ def test_cli_explain_a_slot_filled_by_a_repeated_mention(fmt: str) -> None:
 
 
 def test_cli_tunes_the_collector_for_its_run_and_library_calls_never_do(tmp_path, monkeypatch) -> None:
-    """gc tuning is koie run's process setup: extract, run_corpus and koie.dask's partitions leave the
-    collector as the caller set it (extract once switched it off, and run_corpus raised its thresholds)."""
+    """gc tuning is koie run's process setup: extract, run_corpus, koie.dask and profile_pack leave the
+    collector as the caller set it (extract once switched it off, and run_corpus raised its thresholds);
+    the command switches it off for its run."""
     import gc
 
     import koie
     from koie.dask import _partition_records
+    from koie.measure.profile import profile_pack
     from koie.run.records import RecordOptions
     from koie.run.runner import run_corpus
 
@@ -298,12 +300,11 @@ def test_cli_tunes_the_collector_for_its_run_and_library_calls_never_do(tmp_path
     source.write_text(text, encoding="utf-8")
     assert run_corpus(pack, (str(source),), output=str(tmp_path / "out.jsonl"), quiet=True).records == 1
     assert len(list(_partition_records([{"id": "a", "text": text}], pack, RecordOptions()))) == 1
+    assert profile_pack(pack, [text]).rules
     assert calls == []
-    thresholds = gc.get_threshold()
-    seen: list[tuple[int, int, int]] = []
+    seen: list[bool] = []
     monkeypatch.setattr(
-        "koie.run.runner.run_corpus",
-        lambda *args, **kwargs: seen.append(gc.get_threshold()) or run_corpus(*args, **kwargs),
+        "koie.run.runner.run_corpus", lambda *args, **kwargs: seen.append(gc.isenabled()) or run_corpus(*args, **kwargs)
     )
     assert invoke("run", "examples/hello.yaml", str(source), "-q").exit_code == 0
-    assert seen == [(50_000, 20, 20)] and gc.get_threshold() == thresholds
+    assert seen == [False] and gc.isenabled()  # off for the run, on again afterwards

@@ -15,9 +15,7 @@ that loses is kept aside with ``suppressed_by`` naming the winner.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,25 +231,6 @@ class Extraction:
 
     def output(self, include_hidden: bool = False) -> list[Record]:
         return [r for r in self.records if include_hidden or r.output]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cycle collector paused, if it was running, and running again afterwards.
-
-    Matching a document makes no reference cycles (a test checks it: a collection
-    after matching finds none), so the collector's passes during it find nothing,
-    and each pass costs more the bigger the heap: on a 3 MB document they were 16%
-    of the matching time, a share that grows with the document.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def extract(

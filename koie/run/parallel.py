@@ -67,9 +67,9 @@ def default_workers() -> int:
     return max(1, cores() // 2)
 
 
-def _start_worker(pack: Any, kiwi_threads: int, collector: tuple[int, ...]) -> None:
+def _start_worker(pack: Any, kiwi_threads: int, collector: tuple[bool, tuple[int, ...]]) -> None:
     """A spawned worker's start: its pack, its share of Kiwi's threads, and the collector settings of
-    the process that started it (a forked helper has those already)."""
+    the process that started it (:func:`collector_settings`; a forked helper has those already)."""
     global _PACK
     inner = getattr(pack.analyzer, "inner", pack.analyzer)
     if hasattr(inner, "num_workers"):
@@ -78,7 +78,17 @@ def _start_worker(pack: Any, kiwi_threads: int, collector: tuple[int, ...]) -> N
     _PACK = pack
     import gc
 
-    gc.set_threshold(*collector)
+    enabled, thresholds = collector
+    gc.set_threshold(*thresholds)
+    if not enabled:
+        gc.disable()
+
+
+def collector_settings() -> tuple[bool, tuple[int, ...]]:
+    """Whether the cycle collector runs in this process, and its thresholds: a worker takes them."""
+    import gc
+
+    return gc.isenabled(), gc.get_threshold()
 
 
 def _start_forked(pack: Any) -> None:
@@ -160,10 +170,8 @@ def parallel_batches(
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
-    import gc
-
     kiwi_threads = max(1, cores() // workers)
-    collector = gc.get_threshold()
+    collector = collector_settings()
     pool = Workers(
         lambda: ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start_worker, initargs=(pack, kiwi_threads, collector)
@@ -229,7 +237,6 @@ def shared_batches(
     """
     sys.stdout.flush()
     sys.stderr.flush()
-    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -245,7 +252,7 @@ def shared_batches(
             helpers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(pack, max(1, cores() // (helpers + 1)), gc.get_threshold()),
+            initargs=(pack, max(1, cores() // (helpers + 1)), collector_settings()),
         )
 
     pool = Workers(start, options)
