@@ -1,4 +1,14 @@
-"""``koie run`` over a corpus: batches of documents, one bad document never stops the run."""
+"""``koie run`` over a corpus: read the inputs, make each document's records once, write them through a sink.
+
+In input order: :mod:`koie.run.inputs` reads the documents (a bad one is a
+problem, reported, and the run goes on); batches of them are analysed and
+matched here, a thread analysing ahead (:func:`_streamed`, :func:`_pipelined`),
+or in worker processes (:mod:`koie.run.parallel`), each batch by
+:func:`koie.run.records.batch_records`; and the run's sink writes their records
+(:mod:`koie.run.sinks`, the page's :mod:`koie.report.sink`), into ``-o FILE``
+through :mod:`koie.run.resume`. This module imports those stages; none of them
+imports it.
+"""
 
 from __future__ import annotations
 
@@ -347,10 +357,11 @@ def run_corpus(
 ) -> RunSummary:
     """Read ``inputs``, make every document's records once, and write them through the sink of ``fmt``.
 
-    ``output``: a file, written as ``FILE.part`` and renamed at the end (a
-    resumable format keeps a journal beside it, for ``resume``); else stdout.
-    A bad document is reported (on stderr, and to ``errors_file``) and the
-    run goes on. ``sink``: write through this one instead of a new one of ``fmt``.
+    ``output``: a file, which appears whole when the run ends (a resumable
+    format writes ``FILE.part`` with a journal beside it, for ``resume``; the
+    others a hidden file beside FILE); else stdout. A bad document is reported
+    (on stderr, and to ``errors_file``) and the run goes on. ``sink``: write
+    through this one instead of a new one of ``fmt``.
     """
     sink = sink if sink is not None else make_sink(fmt, pack)
     if resume and not sink.resumable:
@@ -358,9 +369,9 @@ def run_corpus(
             [Diagnostic("E406", f"the {fmt} format is written at the end of a run and cannot be resumed", file=output)]
         )
     summary = RunSummary()
-    # -o FILE is written to FILE.part and renamed at the end (koie.run.resume): a killed run never
-    # leaves a half-written FILE. A resumable format also keeps a journal of the finished batches
-    # beside it, and --resume continues it.
+    # -o FILE is written beside FILE and renamed at the end (koie.run.resume): a killed run never
+    # leaves a half-written FILE. A resumable format writes FILE.part and a journal of the finished
+    # batches, and --resume continues it.
     journal: ResumableOutput | None = None
     replaced: ReplacedOutput | None = None
     out: TextIO = sys.stdout
