@@ -450,13 +450,13 @@ def main() -> None:
     print(f"  output identical to cold: {same}   ({figures['records']} records)")
 
     # 3-4: matching only, in this process, on the same morpheme streams, with the garbage
-    # collector set as koie run sets it (koie.run.runner._fewer_collections) for every peer alike:
+    # collector set as koie run sets it (koie.cli.corpus_run_collector) for every peer alike:
     # with Python's defaults, a process holding a whole analysed corpus spends much of any
     # allocation-heavy loop traversing that corpus, which measures the heap, not the matcher.
-    from koie.run.runner import _fewer_collections
+    from koie.cli import corpus_run_collector
 
     settings = contextlib.ExitStack()  # kept to the end of main: closing it restores the defaults
-    settings.enter_context(_fewer_collections())
+    settings.enter_context(corpus_run_collector())
     from koie.analysis.kiwi import KiwiAnalyzer
 
     analyzer = KiwiAnalyzer()

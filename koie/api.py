@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from koie.analysis.kiwi import shared_analyzer as shared_analyzer  # one Kiwi pe
 from koie.analysis.morphemes import AnalyzedDocument
 from koie.analysis.protocol import Analyzer, HoldsWrites
 from koie.engine.dates import parse_published
-from koie.engine.extract import CompiledPack, Extraction, Record, collector_paused, compile_pack, extract
+from koie.engine.extract import CompiledPack, Extraction, Record, compile_pack, extract
 from koie.engine.mentions import complete_extraction
 from koie.explain import explain_record
 from koie.lang.load import PackSpec, load_pack
@@ -103,10 +104,7 @@ class Pack:
         ``published`` (``YYYY-MM-DD``) is the publication date relative dates are read against.
         """
         document = text if isinstance(text, AnalyzedDocument) else self.analyzer.analyze(text)
-        with collector_paused():  # completing the records makes no cycles either
-            return complete_extraction(
-                self.compiled, extract(self.compiled, document, doc_id), parse_published(published)
-            )
+        return complete_extraction(self.compiled, extract(self.compiled, document, doc_id), parse_published(published))
 
     def extract(
         self, text: str, doc_id: str = "", include_hidden: bool = False, published: str | date | None = None
@@ -114,9 +112,13 @@ class Pack:
         """Records of output rules (all rules with ``include_hidden``), in output order."""
         return self.extract_document(text, doc_id, published).output(include_hidden)
 
-    def explain(self, record: Record) -> dict[str, Any]:
-        """The explanation of one record (see docs/output.md)."""
-        return explain_record(self.compiled, record)
+    def explain(self, record: Record, records: Sequence[Record] = ()) -> dict[str, Any]:
+        """The explanation of one record (see docs/output.md).
+
+        ``records``: the other records of its document (``extract_document(...).records``), where a
+        repeated mention's explanation finds the rule that found the mention it repeats.
+        """
+        return explain_record(self.compiled, record, records)
 
 
 def load(path: str | Path, analyzer: Analyzer | None = None) -> Pack:

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from koie.analysis.cache import CachedAnalyzer
 from koie.analysis.kiwi import KiwiAnalyzer, shared_analyzer
 from koie.api import Pack
 from koie.run.inputs import InputDocument
-from koie.run.runner import BATCH, batch_records
+from koie.run.records import RecordOptions, batch_records
+from koie.run.runner import BATCH
 
 if TYPE_CHECKING:  # dask is an optional extra, imported when used
     import dask.bag as db
@@ -87,7 +88,7 @@ def _worker_pack(pack: Pack) -> Pack:
 
 
 def _partition_records(
-    documents: Iterable[dict[str, Any]], pack: Pack, options: tuple[Any, ...]
+    documents: Iterable[dict[str, Any]], pack: Pack, options: RecordOptions
 ) -> Iterator[dict[str, Any]]:
     pack = _worker_pack(pack)
     batch: list[InputDocument] = []
@@ -98,12 +99,17 @@ def _partition_records(
         meta = {k: v for k, v in item.items() if k not in ("id", "text")}
         batch.append(InputDocument(str(item.get("id", "")), text, meta))
         if len(batch) >= BATCH:
-            for rows in batch_records(pack, batch, options)[0]:
-                yield from rows
+            yield from _rows(pack, batch, options)
             batch = []
     if batch:
-        for rows in batch_records(pack, batch, options)[0]:
-            yield from rows
+        yield from _rows(pack, batch, options)
+
+
+def _rows(pack: Pack, batch: list[InputDocument], options: RecordOptions) -> Iterator[dict[str, Any]]:
+    # a document that failed has no rows (None), as it has no records in koie run's output; the rows
+    # are dicts (options.lines is never set here)
+    for rows in batch_records(pack, batch, options)[0]:
+        yield from cast(list[dict[str, Any]], rows or [])
 
 
 def records_bag(
@@ -120,7 +126,7 @@ def records_bag(
     """
     from dask.delayed import delayed
 
-    options = (explain, include_hidden, include_suppressed, published)
+    options = RecordOptions(explain, include_hidden, include_suppressed, published)
     shipped = delayed(pack, pure=True, traverse=False)  # one copy per worker, not one per task
     as_dicts = documents.map(lambda d: {"id": "", "text": d} if isinstance(d, str) else d)
     return as_dicts.map_partitions(lambda part, p: list(_partition_records(part, p, options)), shipped)

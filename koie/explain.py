@@ -13,6 +13,7 @@ from typing import Any
 from koie.analysis.morphemes import AnalyzedDocument, Morpheme
 from koie.engine.extract import (
     CompiledPack,
+    CompiledRule,
     Record,
     _spans_for,
 )
@@ -25,14 +26,20 @@ def _morpheme_json(morpheme: Morpheme) -> dict[str, Any]:
     return {"form": morpheme.form, "tag": morpheme.tag, "start": morpheme.start, "end": morpheme.end}
 
 
-def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
-    """Which rule found ``record`` and which pattern element matched which morphemes."""
+def explain_record(pack: CompiledPack, record: Record, records: Sequence[Record] = ()) -> dict[str, Any]:
+    """Which rule found ``record`` and which pattern element matched which morphemes.
+
+    A repeated mention (``mentions: {LABEL: {repeat: true}}``), which no rule
+    made, is explained by the mention it repeats. ``records``: the other
+    records of its document (``Extraction.records``), among which a slot filled
+    by a repeated mention finds the rule that found the mention it repeats.
+    """
     document = record.document
     assert document is not None, "records carry their document"
     sentence = document.sentences[record.sentence]
-    if record.rule.startswith("repeat:"):
+    compiled = _found_by(pack, record)
+    if compiled is None:
         return _explain_repeat(pack, record, sentence.morphemes[record.first : record.last])
-    compiled = pack.rule(record.rule)
     rule = compiled.rule
     steps: list[dict[str, Any]] = []
     for step in record.match.steps:
@@ -52,14 +59,7 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
         }
         filler = step.filler
         if isinstance(filler, Record):
-            entry["filled_by"] = {
-                "rule": filler.rule,
-                "label": filler.label,
-                "text": filler.text,
-                "start": filler.start,
-                "end": filler.end,
-                "where": pack.rule(filler.rule).rule.spec.where,
-            }
+            entry["filled_by"] = _filled_by(pack, filler, records)
         steps.append(entry)
     explanation: dict[str, Any] = {
         "rule": rule.id,
@@ -79,6 +79,45 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
             "policy": pack.resolved.overlap_policy(record.label),
         }
     return explanation
+
+
+def _found_by(pack: CompiledPack, record: Record) -> CompiledRule | None:
+    """The rule of ``pack`` that made ``record``; None for a record no rule made (a repeated mention)."""
+    try:
+        return pack.rule(record.rule)
+    except KeyError:
+        return None
+
+
+def _filled_by(pack: CompiledPack, filler: Record, records: Sequence[Record]) -> dict[str, Any]:
+    """The ``filled_by`` of a slot's step: the record that filled it, and where its rule is."""
+    filled: dict[str, Any] = {
+        "rule": filler.rule,
+        "label": filler.label,
+        "text": filler.text,
+        "start": filler.start,
+        "end": filler.end,
+    }
+    compiled = _found_by(pack, filler)
+    if compiled is not None:
+        filled["where"] = compiled.rule.spec.where
+        return filled
+    # a repeated mention: made where the pack asks for them (mentions: {LABEL: {repeat: true}})
+    filled["where"] = pack.resolved.spec.file
+    filled["repeat_of"] = _repeat_of(pack, filler, records)
+    return filled
+
+
+def _repeat_of(pack: CompiledPack, record: Record, records: Sequence[Record]) -> dict[str, Any]:
+    """What a repeated mention repeats: its text and place, and the rule that found it when ``records`` hold it."""
+    source = record.attrs.get("repeat_of", {})
+    repeated: dict[str, Any] = {"text": source.get("text"), "start": source.get("start"), "end": source.get("end")}
+    for other in records:
+        if (other.label, other.start, other.end) == (record.label, repeated["start"], repeated["end"]):
+            compiled = _found_by(pack, other)
+            if compiled is not None:
+                return {"rule": other.rule} | repeated | {"where": compiled.rule.spec.where}
+    return repeated
 
 
 def _explain_repeat(pack: CompiledPack, record: Record, morphemes: Any) -> dict[str, Any]:
@@ -201,8 +240,7 @@ def render_explanation(explanation: dict[str, Any]) -> str:
         morphemes = " ".join(f"{m['form']}/{m['tag']}" for m in step["morphemes"])
         line = f"  {step['element']:<20} -> {morphemes}  [{step['start']}:{step['end']}] {step['text']!r}"
         if "filled_by" in step:
-            filler = step["filled_by"]
-            line += f"  (by {filler['rule']} {filler['label']})"
+            line += f"  ({_filler_text(step['filled_by'])})"
         lines.append(line)
     if "suppressed_by" in explanation:
         winner = explanation["suppressed_by"]
@@ -211,6 +249,18 @@ def render_explanation(explanation: dict[str, Any]) -> str:
             f" under the {winner['policy']!r} policy"
         )
     return "\n".join(lines)
+
+
+def _filler_text(filler: dict[str, Any]) -> str:
+    """``by RULE LABEL``; for a repeated mention, which mention it repeats and the rule that found that one."""
+    repeated = filler.get("repeat_of")
+    if repeated is None:
+        return f"by {filler['rule']} {filler['label']}"
+    found = f", found by rule {repeated['rule']} at {repeated['where']}" if "rule" in repeated else ""
+    return (
+        f"a repeated mention of the {filler['label']} {repeated['text']!r} [{repeated['start']}:{repeated['end']}]"
+        f"{found}"
+    )
 
 
 def render_why_not(report: dict[str, Any]) -> str:

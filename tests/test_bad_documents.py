@@ -410,10 +410,11 @@ def test_a_streamed_run_keeps_its_analyses_within_the_window(
 ) -> None:
     """The analysing thread runs at most STREAM_WINDOW documents ahead of the matching, however
     fast it is: memory stays bounded."""
+    import koie.run.records as run_records
     import koie.run.runner as runner
 
     analyzer = StreamingWords()
-    matching = runner.document_records
+    matching = run_records.document_records
 
     def counted(pack: Any, documents: Any, *args: Any, **kwargs: Any) -> Any:
         records = matching(pack, documents, *args, **kwargs)
@@ -421,7 +422,7 @@ def test_a_streamed_run_keeps_its_analyses_within_the_window(
         analyzer.matched += len(documents)
         return records
 
-    monkeypatch.setattr(runner, "document_records", counted)
+    monkeypatch.setattr(run_records, "document_records", counted)
     count = 12 * runner.BATCH
     summary = run_corpus(
         Pack(word_pack.compiled, analyzer),
@@ -548,3 +549,46 @@ def test_a_deferred_pack_that_does_not_compile_leaves_no_output(tmp_path: Path, 
             workers=workers,
         )
     assert list(out.parent.iterdir()) == []
+
+
+class FailingOn(WordAnalyzer):
+    """WordAnalyzer whose batch analysis breaks on a text holding ``폭발``."""
+
+    def analyze_many(self, texts: Any) -> Any:
+        if any("폭발" in text for text in texts):
+            raise RuntimeError("the analyser broke")
+        return super().analyze_many(texts)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", "html"])
+def test_every_format_reports_the_same_problems_and_writes_the_other_documents(
+    word_pack: Pack, tmp_path: Path, fmt: str
+) -> None:
+    """Every format is a sink of the same run: the same problems (E401, E402, E405) in --errors and on
+    stderr, the same counts, and every other document in the output. (The page once read its inputs
+    and extracted on its own, and counted its documents its own way.)"""
+    corpus = _corpus(tmp_path)
+    (corpus / "11-breaks.txt").write_text("폭발 홍길동 회장", encoding="utf-8")
+    out, errors = tmp_path / f"out.{fmt}", tmp_path / "errors.jsonl"
+    pack = Pack(word_pack.compiled, FailingOn())
+    summary = run_corpus(pack, (str(corpus),), output=str(out), fmt=fmt, errors_file=str(errors), quiet=True)
+    reported = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    expected = {str(corpus / name): code for name, (_data, code) in BAD.items() if code}
+    expected[str(corpus / "11-breaks.txt")] = "E405"
+    assert {(p["doc"], p["code"]) for p in reported} == set(expected.items())
+    assert [(p.id, p.code) for p in summary.problems] == [(p["doc"], p["code"]) for p in reported]
+    processed = [str(corpus / name) for name, (_data, code) in BAD.items() if code is None]
+    assert summary.documents == len(processed) + 1  # the one that broke was read and failed
+    assert summary.records == len(processed) + 1  # 09 has two chairmen
+    text = out.read_text(encoding="utf-8")
+    if fmt == "jsonl":
+        shown = [json.loads(line)["doc"] for line in text.splitlines()]
+    elif fmt == "csv":
+        shown = [line.split(",")[0] for line in text.splitlines()[1:]]
+    elif fmt == "table":
+        shown = [line.split()[0] for line in text.splitlines()[2:]]
+    else:
+        index = json.loads(text.split('<script type="application/json" id="koie-index">')[1].split("</script>")[0])
+        shown = [doc for doc, counts in index["docs"] for _rule, count in counts for _ in range(count)]
+        assert [doc for doc, _counts in index["docs"]] == processed  # a document that failed is not shown
+    assert sorted(set(shown)) == processed and len(shown) == summary.records

@@ -228,3 +228,83 @@ def test_cli_no_cache_writes_no_cache_file(tmp_path) -> None:
     assert not cache.exists()
     assert invoke("check", "examples/hello.yaml", "--cache", str(cache)).exit_code == 0
     assert cache.exists()
+
+
+#: Written for koie. Rule by rule, 신승현 is a PERSON only in the second sentence (before 상무); Kiwi
+#: reads the first 신승현 as 신승/NNG 현/MM, so the first sentence's meeting has a repeated mention
+#: (mentions: {PERSON: {repeat: true}}) in its object slot.
+REPEATED = (
+    "정시우 전무와 신승현 대표의 회동은 서울 여의도에서 열렸다. "
+    "업계에 따르면, 신승현 상무는 서도윤 솔빛건설 CEO를 찾아 사업을 논의했다."
+)
+
+
+def _repeated_fillers(explanation: dict) -> list[dict]:
+    return [s["filled_by"] for s in explanation["steps"] if "repeat_of" in s.get("filled_by", {})]
+
+
+def test_cli_run_explain_a_slot_filled_by_a_repeated_mention() -> None:
+    """--explain once failed the document (E405 KeyError: 'repeat:PERSON'): the explanation looked the
+    filler's rule up in the pack. Now the filler says which mention it repeats and which rule found it."""
+    result = invoke("run", "rules/meetings.yaml", "--explain", "--no-cache", "-", input=REPEATED)
+    assert result.exit_code == 0, result.stderr
+    assert "E405" not in result.stderr
+    explained = [json.loads(line) for line in result.stdout.splitlines()]
+    fillers = [f for record in explained for f in _repeated_fillers(record["explanation"])]
+    assert fillers, "the meeting's slot is filled by a repeated mention"
+    first = REPEATED.index("신승현")
+    second = REPEATED.index("신승현", first + 1)
+    assert {(f["rule"], f["text"], f["start"]) for f in fillers} == {("repeat:PERSON", "신승현", first)}
+    repeated = fillers[0]["repeat_of"]
+    assert (repeated["text"], repeated["start"], repeated["end"]) == ("신승현", second, second + 3)
+    assert repeated["where"].startswith("rules/meetings.yaml:") and not repeated["rule"].startswith("repeat:")
+    # the records are those of a run without --explain
+    plain = invoke("run", "rules/meetings.yaml", "--no-cache", "-", input=REPEATED).stdout.splitlines()
+    assert [{k: v for k, v in r.items() if k != "explanation"} for r in explained] == [json.loads(x) for x in plain]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_cli_explain_a_slot_filled_by_a_repeated_mention(fmt: str) -> None:
+    """koie explain once ended in "internal error: KeyError: 'repeat:PERSON'" on this text."""
+    result = invoke("explain", "rules/meetings.yaml", REPEATED, "--format", fmt, "--no-cache")
+    assert result.exit_code == 0, result.output
+    second = REPEATED.index("신승현", REPEATED.index("신승현") + 1)
+    if fmt == "text":
+        assert f"(a repeated mention of the PERSON '신승현' [{second}:{second + 3}], found by rule " in result.stdout
+        return
+    data = json.loads(result.stdout)
+    fillers = [f for match in data["matches"] for f in _repeated_fillers(match["explanation"])]
+    assert fillers and all(f["repeat_of"]["start"] == second for f in fillers)
+
+
+def test_cli_tunes_the_collector_for_its_run_and_library_calls_never_do(tmp_path, monkeypatch) -> None:
+    """gc tuning is koie run's process setup: extract, run_corpus, koie.dask and profile_pack leave the
+    collector as the caller set it (extract once switched it off, and run_corpus raised its thresholds);
+    the command switches it off for its run."""
+    import gc
+
+    import koie
+    from koie.dask import _partition_records
+    from koie.measure.profile import profile_pack
+    from koie.run.records import RecordOptions
+    from koie.run.runner import run_corpus
+
+    calls: list[str] = []
+    for name in ("disable", "enable", "set_threshold", "freeze"):
+        real = getattr(gc, name)
+        monkeypatch.setattr(gc, name, lambda *args, name=name, real=real: calls.append(name) or real(*args))
+    pack = koie.load("examples/hello.yaml")
+    text = "홍길동 사장이 김철수 대표와 만났다."
+    assert len(pack.extract(text)) == 1
+    source = tmp_path / "doc.txt"
+    source.write_text(text, encoding="utf-8")
+    assert run_corpus(pack, (str(source),), output=str(tmp_path / "out.jsonl"), quiet=True).records == 1
+    assert len(list(_partition_records([{"id": "a", "text": text}], pack, RecordOptions()))) == 1
+    assert profile_pack(pack, [text]).rules
+    assert calls == []
+    seen: list[bool] = []
+    monkeypatch.setattr(
+        "koie.run.runner.run_corpus", lambda *args, **kwargs: seen.append(gc.isenabled()) or run_corpus(*args, **kwargs)
+    )
+    assert invoke("run", "examples/hello.yaml", str(source), "-q").exit_code == 0
+    assert seen == [False] and gc.isenabled()  # off for the run, on again afterwards

@@ -77,3 +77,38 @@ def test_explain_why_not_names_what_a_match_consumes_first_not_a_look_around(tmp
         anywhere["reason"] == "no attempt got past the start: the condition (?<= 대표/NNG) failed first at "
         "회사/NNG at 0"
     )
+
+
+REPEAT_RULES = [
+    {"id": "p", "label": "PERSON", "pattern": "/NNP (?= 회장/NNG)", "output": False},
+    {"id": "m", "label": "MEETING", "pattern": "[PERSON:s] 이/JKS [PERSON:o] 와/JKB 만나/VV"},
+]
+#: 김철수 and 박영희 are found by rule p (before 회장); in the last sentence they are repeated mentions
+REPEATED = (
+    "김철수/NNP 회장/NNG+이/JKS 왔다/VV || 박영희/NNP 회장/NNG ./SF || "
+    "김철수/NNP+이/JKS 박영희/NNP+와/JKB 만나/VV+었/EP+다/EF"
+)
+
+
+def test_explain_record_whose_slot_a_repeated_mention_filled(tmp_path) -> None:
+    """A slot filled by a repeated mention (mentions: {PERSON: {repeat: true}}) is explained as one:
+    the mention it repeats, and the rule that found that one (its explanation raised KeyError)."""
+    pack = notation_pack(tmp_path, REPEAT_RULES, mentions={"PERSON": {"repeat": True}})
+    extraction = pack.extract_document(REPEATED)
+    (meeting,) = [r for r in extraction.records if r.label == "MEETING"]
+    explanation = explain_record(pack.compiled, meeting, extraction.records)
+    subject, obj = (step["filled_by"] for step in explanation["steps"] if "filled_by" in step)
+    assert (subject["rule"], subject["text"], subject["start"]) == ("repeat:PERSON", "김철수", 20)
+    assert subject["where"] == pack.compiled.resolved.spec.file
+    where = pack.compiled.rule("p").rule.spec.where
+    assert subject["repeat_of"] == {"rule": "p", "text": "김철수", "start": 0, "end": 3, "where": where}
+    assert obj["repeat_of"] == {"rule": "p", "text": "박영희", "start": 11, "end": 14, "where": where}
+    text = render_explanation(explanation)
+    assert f"(a repeated mention of the PERSON '김철수' [0:3], found by rule p at {where})" in text
+    # without the document's other records: the mention it repeats, but not which rule found that one
+    alone = explain_record(pack.compiled, meeting)
+    assert alone["steps"][0]["filled_by"]["repeat_of"] == {"text": "김철수", "start": 0, "end": 3}
+    assert "(a repeated mention of the PERSON '김철수' [0:3])" in render_explanation(alone)
+    # the repeated mention's own explanation is as before
+    repeated = next(r for r in extraction.records if r.rule == "repeat:PERSON")
+    assert explain_record(pack.compiled, repeated, extraction.records)["steps"][0]["kind"] == "repeat"

@@ -549,7 +549,7 @@ def test_native_cache_encoding_refuses_a_lone_surrogate_as_json_does() -> None:
         native.encode_sentences((sentence,))
 
 
-# -- records straight to JSON Lines: koie.vm._vm.record_json_lines and koie.run.runner's dicts ------------------
+# -- records straight to JSON Lines: koie.vm._vm.record_json_lines and koie.run.records' dicts ------------------
 
 _JSON_TEXT = st.text(max_size=6) | st.sampled_from(["회장", "\x00", '"', "\\", "😀", "\ud800", "text", "rule"])
 _JSON_VALUES = st.recursive(
@@ -578,7 +578,7 @@ def test_record_lines_made_from_records_are_the_lines_of_their_dicts(
     from koie.analysis.morphemes import NotationAnalyzer
     from koie.api import Pack
     from koie.engine import extract as engine
-    from koie.run import runner
+    from koie.run.records import record_row
     from koie.run.sinks import record_line
 
     with tempfile.TemporaryDirectory() as directory:
@@ -632,7 +632,7 @@ rules:
     versions = {"kiwipiepy": "0.24.1", "kiwipiepy_model": "0.24.0"}
 
     def line_of(record: Any) -> str:
-        return record_line(runner._row(pack, record, versions, False))
+        return record_line(record_row(pack.compiled, record, versions))
 
     expected = [line_of(record) for record in refilled]
     assert (
@@ -642,8 +642,8 @@ rules:
 
 def test_record_lines_from_records_are_what_a_run_writes() -> None:
     """koie run's JSON Lines come from koie.vm._vm.record_json_lines wherever the module is built."""
-    from koie.run import runner
+    from koie.run import records
 
     if os.environ.get("KOIE_MATCHER", "").lower() == "python":
         pytest.skip("KOIE_MATCHER=python chooses the Python writers for this run")
-    assert runner._NATIVE_RECORD_LINES is native.record_json_lines
+    assert records._NATIVE_RECORD_LINES is native.record_json_lines

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from koie.cli import main
 from koie.run.parallel import choose_workers
 from koie.run.progress import Progress, count_documents
+from koie.run.records import RecordOptions
 
 
 def _corpus(directory: Path) -> Path:
@@ -94,14 +95,14 @@ def test_parallel_small_run_stays_in_process(monkeypatch) -> None:
     monkeypatch.setattr(parallel, "parallel_batches", no_pool)
     calls = []
     monkeypatch.setattr(
-        "koie.run.runner.batch_records",
-        lambda pack, documents, options, analyses=None, lines=False: calls.append(documents) or ([], []),
+        "koie.run.records.batch_records",
+        lambda pack, documents, options, analyses=None: calls.append(documents) or ([], []),
     )
     from koie.run.runner import SMALL_RUN_BATCHES
 
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES)]
     pack = type("PackStub", (), {"compiled": None, "analyzer": _StoringStub()})()
-    assert [b for b, _ in computed_batches(pack, batches, (), workers=0)] == batches
+    assert [b for b, _ in computed_batches(pack, batches, RecordOptions(), workers=0)] == batches
     assert calls == batches
 
 
@@ -138,16 +139,14 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
     monkeypatch.setattr(
         parallel,
         "parallel_batches",
-        lambda pack, batches, options, workers, lines=False: started.append(workers) or iter(()),
+        lambda pack, batches, options, workers: started.append(workers) or iter(()),
     )
     monkeypatch.setattr(
         parallel,
         "shared_batches",
-        lambda pack, batches, options, helpers, lines=False: started.append(f"shared {helpers}") or iter(()),
+        lambda pack, batches, options, helpers: started.append(f"shared {helpers}") or iter(()),
     )
-    monkeypatch.setattr(
-        "koie.run.runner.batch_records", lambda pack, documents, options, analyses=None, lines=False: ([], [])
-    )
+    monkeypatch.setattr("koie.run.records.batch_records", lambda pack, documents, options, analyses=None: ([], []))
 
     class Analyzer(_StoringStub):
         def covers(self, texts):
@@ -155,7 +154,7 @@ def test_default_workers_use_every_core_when_the_analyses_are_cached(monkeypatch
 
     pack = type("PackStub", (), {"analyzer": Analyzer(), "compiled": None})()
     batches = [[InputDocument(str(i), "텍스트")] for i in range(SMALL_RUN_BATCHES + 2)]
-    list(computed_batches(pack, batches, (), workers=0))
+    list(computed_batches(pack, batches, RecordOptions(), workers=0))
     assert started == ([expected] if expected else [])
 
 
@@ -170,9 +169,7 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
 
     monkeypatch.setattr(parallel, "cores", lambda: 2)
     monkeypatch.setattr(parallel, "parallel_batches", lambda *args, **kwargs: pytest.fail("no pool expected"))
-    monkeypatch.setattr(
-        "koie.run.runner.batch_records", lambda pack, documents, options, analyses=None, lines=False: ([], [])
-    )
+    monkeypatch.setattr("koie.run.records.batch_records", lambda pack, documents, options, analyses=None: ([], []))
 
     class Analyzer(_StoringStub):
         def covers(self, texts):
@@ -180,7 +177,7 @@ def test_default_workers_in_one_process_run_every_batch(monkeypatch) -> None:
 
     pack = type("PackStub", (), {"analyzer": Analyzer(), "compiled": None})()
     batches = [[InputDocument(str(i), "텍스트")] for i in range(3 * SMALL_RUN_BATCHES)]
-    assert [batch for batch, _ in computed_batches(pack, batches, (), workers=0)] == batches
+    assert [batch for batch, _ in computed_batches(pack, batches, RecordOptions(), workers=0)] == batches
 
 
 def _notation_pack(tmp_path: Path):
@@ -211,7 +208,7 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     import os
     import time
 
-    import koie.run.runner as runner
+    import koie.run.records as run_records
     from koie.run.inputs import InputDocument
     from koie.run.parallel import can_share, shared_batches
 
@@ -219,16 +216,16 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     assert can_share(pack)  # no Kiwi model in a notation pack
     text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
     batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)] for b in range(12)]
-    options = (False, False, False, None, None)
-    expected = [runner.batch_records(pack, batch, options) for batch in batches]
-    real = runner.batch_records
+    options = RecordOptions()
+    expected = [run_records.batch_records(pack, batch, options) for batch in batches]
+    real = run_records.batch_records
 
-    def slow_and_signed(pack, documents, options, analyses=None, lines=False):
+    def slow_and_signed(pack, documents, options, analyses=None):
         time.sleep(0.02)  # the helper is still busy when this process looks, so it computes batches too
-        per_document, problems = real(pack, documents, options, analyses, lines)
+        per_document, problems = real(pack, documents, options, analyses)
         return [[dict(row, pid=os.getpid()) for row in rows] for rows in per_document], problems
 
-    monkeypatch.setattr(runner, "batch_records", slow_and_signed)
+    monkeypatch.setattr(run_records, "batch_records", slow_and_signed)
     got = list(shared_batches(pack, batches, options, helpers=1))
     assert [batch for batch, _ in got] == batches
     pids = {row.pop("pid") for _, (per_document, _) in got for rows in per_document for row in rows}
@@ -239,14 +236,14 @@ def test_shared_batches_match_one_process_in_order(tmp_path: Path, monkeypatch) 
     from koie.run.sinks import record_line
 
     monkeypatch.setattr(
-        runner,
+        run_records,
         "batch_records",
-        lambda pack, documents, options, analyses=None, lines=False: (
+        lambda pack, documents, options, analyses=None: (
             time.sleep(0.02),
-            real(pack, documents, options, analyses, lines),
+            real(pack, documents, options, analyses),
         )[1],
     )
-    shared = list(shared_batches(pack, batches, options, helpers=1, lines=True))
+    shared = list(shared_batches(pack, batches, RecordOptions(lines=True), helpers=1))
     kinds = {type(row) for _, (per_document, _) in shared for rows in per_document for row in rows}
     written = [
         [[row if isinstance(row, str) else record_line(row) for row in rows] for rows in per_document]
@@ -278,7 +275,7 @@ def test_a_helper_killed_by_the_system_loses_only_its_document(tmp_path: Path, m
     other document gets the records of a run without deaths, in order."""
     import os
 
-    import koie.run.runner as runner
+    import koie.run.records as run_records
     from koie.run.inputs import InputDocument
     from koie.run.parallel import shared_batches
 
@@ -286,17 +283,17 @@ def test_a_helper_killed_by_the_system_loses_only_its_document(tmp_path: Path, m
     text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
     batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)] for b in range(6)]
     killer = batches[0][1]  # the first batches always go to the helper
-    options = (False, False, False, None, None)
-    expected = [runner.batch_records(pack, batch, options) for batch in batches]
-    real = runner.batch_records
+    options = RecordOptions()
+    expected = [run_records.batch_records(pack, batch, options) for batch in batches]
+    real = run_records.batch_records
     parent = os.getpid()
 
-    def dies_on_the_killer(pack, documents, options, analyses=None, lines=False):
+    def dies_on_the_killer(pack, documents, options, analyses=None):
         if os.getpid() != parent and killer in documents:
             os._exit(9)  # no cleanup, no result: as a SIGKILL
-        return real(pack, documents, options, analyses, lines)
+        return real(pack, documents, options, analyses)
 
-    monkeypatch.setattr(runner, "batch_records", dies_on_the_killer)
+    monkeypatch.setattr(run_records, "batch_records", dies_on_the_killer)
     import threading
 
     got: list = []
@@ -307,7 +304,7 @@ def test_a_helper_killed_by_the_system_loses_only_its_document(tmp_path: Path, m
     assert [batch for batch, _ in got] == batches
     first_rows, first_problems = got[0][1]
     assert [(p.id, p.code) for p in first_problems] == [(killer.id, "E408")]
-    assert first_rows[1] == [] and first_rows[0] == expected[0][0][0] and first_rows[2] == expected[0][0][2]
+    assert first_rows[1] is None and first_rows[0] == expected[0][0][0] and first_rows[2] == expected[0][0][2]
     assert [result for _, result in got[1:]] == expected[1:]
 
 
@@ -319,22 +316,22 @@ def test_helpers_started_again_once_forking_is_unsafe_are_spawned(tmp_path: Path
     import threading
 
     import koie.run.parallel as parallel
-    import koie.run.runner as runner
+    import koie.run.records as run_records
     from koie.run.inputs import InputDocument
 
     pack = _notation_pack(tmp_path)
     text = "김철수/NNP 회장/NNG+이/JKS 박영희/NNP 사장/NNG+와/JKB 만나/VV+었/EP+다/EF+./SF"
     batches = [[InputDocument(f"{b}-{i}", text.replace("김철수", f"김철{b}{i}")) for i in range(3)] for b in range(4)]
     killer = batches[0][1]
-    options = (False, False, False, None, None)
-    expected = [runner.batch_records(pack, batch, options) for batch in batches]
-    real = runner.batch_records
+    options = RecordOptions()
+    expected = [run_records.batch_records(pack, batch, options) for batch in batches]
+    real = run_records.batch_records
     parent = os.getpid()
 
-    def dies_on_the_killer_when_forked(pack, documents, options, analyses=None, lines=False):
+    def dies_on_the_killer_when_forked(pack, documents, options, analyses=None):
         if os.getpid() != parent and killer in documents:
             os._exit(9)  # a forked helper has this function; a spawned one has the real one
-        return real(pack, documents, options, analyses, lines)
+        return real(pack, documents, options, analyses)
 
     asked: list[bool] = []
 
@@ -342,7 +339,7 @@ def test_helpers_started_again_once_forking_is_unsafe_are_spawned(tmp_path: Path
         asked.append(not asked)
         return asked[-1]
 
-    monkeypatch.setattr(runner, "batch_records", dies_on_the_killer_when_forked)
+    monkeypatch.setattr(run_records, "batch_records", dies_on_the_killer_when_forked)
     monkeypatch.setattr(parallel, "can_share", safe_only_at_first)
     got: list = []
     run = threading.Thread(
@@ -353,3 +350,52 @@ def test_helpers_started_again_once_forking_is_unsafe_are_spawned(tmp_path: Path
     assert not run.is_alive(), "the run waits for the dead helper's batch"
     assert asked[:2] == [True, False]  # forked first, spawned after the death
     assert [result for _, result in got] == expected  # the spawned helper did the killer's document
+
+
+def _koie_imports(path: Path) -> set[str]:
+    """Every koie module a source file imports, at the top or inside a function."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("koie"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("koie"):
+            module = node.module or ""
+            # from koie.run import records: a module; from koie.run.records import X: that module
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+            found.add(module)
+    return found
+
+
+def test_the_run_and_the_report_import_each_other_in_pipeline_order() -> None:
+    """records <- parallel <- runner -> sinks, report: no module of the run path imports one that
+    imports it back (runner, report and parallel once imported each other), and the report and the
+    worker processes know nothing of the runner."""
+    root = Path(__file__).resolve().parent.parent
+    modules = {
+        ".".join(path.relative_to(root).with_suffix("").parts): path
+        for package in ("koie/run", "koie/report")
+        for path in (root / package).glob("*.py")
+        if path.name != "__init__.py"
+    }
+    modules.update({"koie.api": root / "koie/api.py", "koie.explain": root / "koie/explain.py"})
+    modules["koie.dask"] = root / "koie/dask.py"
+    graph = {name: sorted(_koie_imports(path) & modules.keys()) for name, path in modules.items()}
+    assert "koie.run.runner" not in graph["koie.run.parallel"]
+    assert "koie.run.runner" not in graph["koie.run.records"]
+    for name in modules:
+        if name.startswith("koie.report"):
+            assert not {"koie.run.runner", "koie.run.parallel", "koie.run.resume"} & set(graph[name]), name
+
+    def cycle_from(name: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+        if name in path:
+            return path[path.index(name) :] + (name,)
+        for imported in graph[name]:
+            found = cycle_from(imported, path + (name,))
+            if found:
+                return found
+        return None
+
+    cycles = [cycle for name in graph if (cycle := cycle_from(name, ())) is not None]
+    assert not cycles, " -> ".join(cycles[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,13 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from koie.cli import main
+from koie.report.graph import graph_svg, layout_graph, meeting_graph, person_key
 from koie.report.html import (
     ReportDocument,
-    graph_svg,
     highlight_html,
-    layout_graph,
-    meeting_graph,
-    person_key,
     render_report,
     report_document,
     script_json,
@@ -292,7 +290,7 @@ def test_meeting_graph_groups_people_and_keeps_evidence() -> None:
 
 
 def test_meeting_graph_keeps_the_most_connected_people(monkeypatch) -> None:
-    from koie.report import html as report
+    from koie.report import graph as report
 
     monkeypatch.setattr(report, "GRAPH_MAX_NODES", 3)
     records = tuple(
@@ -361,3 +359,119 @@ def test_report_renders_empty_corpora(count: int, hello_pack) -> None:
     index = json.loads(_parse(page).scripts["koie-index"])
     assert len(index["docs"]) == count
     assert index["graph"] == {"nodes": [], "edges": [], "hidden": 0}
+
+
+# -- the page is a sink of the runner's records -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpus"
+
+#: Written for koie: the first sentence's meeting has a repeated mention of 신승현 in a slot (tests/test_cli.py).
+REPEATED = (
+    "정시우 전무와 신승현 대표의 회동은 서울 여의도에서 열렸다. "
+    "업계에 따르면, 신승현 상무는 서도윤 솔빛건설 CEO를 찾아 사업을 논의했다."
+)
+
+
+def _page_documents(page: str) -> dict[str, list[dict]]:
+    """Each document's records in a page, by document id."""
+    parsed = _parse(page)
+    index = json.loads(parsed.scripts["koie-index"])
+    return {doc[0]: json.loads(parsed.scripts[f"j{i}"]) for i, doc in enumerate(index["docs"])}
+
+
+def _run_page_and_records(tmp_path: Path, *inputs: str) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    """The page of ``koie run --format html`` and the records of ``koie run --all`` (JSON Lines), by document."""
+    out = tmp_path / "report.html"
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", "rules/meetings.yaml", *inputs, "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "E405" not in result.stderr and ", 0 problems" in result.stderr
+    lines = runner.invoke(main, ["run", "rules/meetings.yaml", *inputs, "--all", "-q"]).stdout.splitlines()
+    records: dict[str, list[dict]] = {}
+    for line in lines:
+        record = json.loads(line)
+        records.setdefault(record.pop("doc"), []).append(record)
+    return _page_documents(out.read_text(encoding="utf-8")), records
+
+
+def _same_records(page: dict[str, list[dict]], records: dict[str, list[dict]]) -> None:
+    """The page shows exactly the records the JSON Lines run wrote (with --all), document by document."""
+    assert {doc for doc, shown in page.items() if shown} == set(records)
+    for doc, shown in page.items():
+        plain = [{k: v for k, v in r.items() if k not in ("id", "output", "explanation")} for r in shown]
+        for record in plain:
+            for value in record["args"].values():
+                for mention in value if isinstance(value, list) else [value]:
+                    mention.pop("ref", None)
+        expected = [{k: v for k, v in r.items() if k != "analyzer"} for r in records.get(doc, [])]
+        assert plain == expected, doc
+
+
+def test_run_format_html_explains_a_slot_filled_by_a_repeated_mention(tmp_path: Path) -> None:
+    """The page once failed this document (E405 KeyError: 'repeat:PERSON', exit 1) where the JSON Lines
+    run worked: it extracted again and explained on its own. Now it shows the runner's records, and the
+    slot's filler links to the repeated mention, which says which mention it repeats."""
+    source = tmp_path / "repeated.txt"
+    source.write_text(REPEATED, encoding="utf-8")
+    page, records = _run_page_and_records(tmp_path, str(source))
+    _same_records(page, records)
+    (shown,) = page.values()
+    fillers = [
+        (record, step["filled_by"])
+        for record in shown
+        for step in record["explanation"]["steps"]
+        if "repeat_of" in step.get("filled_by", {})
+    ]
+    assert fillers
+    assert any(record["label"] == "MEETING" for record, _ in fillers)
+    for _record, filler in fillers:
+        linked = shown[filler["ref"]]  # the repeated mention is a record of the page too
+        assert (linked["rule"], linked["start"], linked["end"]) == ("repeat:PERSON", filler["start"], filler["end"])
+        assert filler["repeat_of"]["text"] == "신승현" and filler["repeat_of"]["where"].startswith("rules/")
+
+
+def test_cli_explain_html_of_a_slot_filled_by_a_repeated_mention(tmp_path: Path) -> None:
+    out = tmp_path / "explain.html"
+    result = CliRunner().invoke(main, ["explain", "rules/meetings.yaml", REPEATED, "--html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (shown,) = _page_documents(out.read_text(encoding="utf-8")).values()
+    assert any("repeat_of" in s.get("filled_by", {}) for r in shown for s in r["explanation"]["steps"])
+
+
+def test_run_format_html_is_the_same_page_with_workers(tmp_path: Path) -> None:
+    """The page is made from the records the runner made, in this process or in worker processes."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": f"d{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate([MEETING] * 40)
+        ),
+        encoding="utf-8",
+    )
+    pages = []
+    for count in ("1", "2"):
+        out = tmp_path / f"report{count}.html"
+        arguments = ["run", "examples/hello.yaml", str(corpus), "--format", "html", "-o", str(out), "-q"]
+        result = CliRunner().invoke(main, [*arguments, "--no-cache", "--workers", count])
+        assert result.exit_code == 0, result.output
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1] and pages[0].count(b"<template ") == 40
+
+
+@pytest.mark.kiwi
+@pytest.mark.skipif(not (SHARED / "news").is_dir(), reason="../shared/corpus/news is not on this machine")
+def test_run_format_html_on_every_shared_news_document(tmp_path: Path) -> None:
+    texts = sorted(os.path.relpath(p, ROOT) for p in (SHARED / "news").glob("*.txt"))
+    page, records = _run_page_and_records(tmp_path, *texts)
+    assert sorted(page) == texts
+    _same_records(page, records)
+
+
+@pytest.mark.kiwi
+@pytest.mark.skipif(not (SHARED / "realnews").is_dir(), reason="../shared/corpus/realnews is not on this machine")
+def test_run_format_html_on_every_shared_realnews_document(tmp_path: Path) -> None:
+    from tests.test_golden_outputs import realnews_jsonl
+
+    page, records = _run_page_and_records(tmp_path, str(realnews_jsonl(tmp_path)))
+    assert len(page) == len(list((SHARED / "realnews").glob("*.txt")))
+    _same_records(page, records)

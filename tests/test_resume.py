@@ -273,3 +273,44 @@ def test_resume_with_other_worker_count_is_byte_identical(tmp_path: Path) -> Non
         run_corpus(_pack(tmp_path, InterruptingAnalyzer(at=3)), (str(corpus),), output=str(out), quiet=True)
     run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True, workers=2)
     assert out.read_bytes() == reference.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["table", "html"])
+def test_an_interrupted_run_of_a_format_written_at_the_end_leaves_nothing(
+    tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table or a page is written whole at the end: Ctrl-C leaves neither FILE nor a part of it, and
+    the message says it cannot be resumed (a table's run once said "continue with --resume", which the
+    command then refused)."""
+    out, errors = tmp_path / "out" / f"records.{fmt}", tmp_path / "errors.jsonl"
+    out.parent.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        run_corpus(
+            _pack(tmp_path, InterruptingAnalyzer(at=3)),
+            (str(_corpus(tmp_path)),),
+            output=str(out),
+            fmt=fmt,
+            errors_file=str(errors),
+        )
+    message = capsys.readouterr().err
+    good = sum(1 for index in range(2 * BATCH) if index % 23 != 5)
+    assert f"interrupted after {good} documents" in message
+    assert f"nothing was written to {out}: {fmt} is written at the end and cannot be resumed" in message
+    assert "--resume" not in message
+    assert list(out.parent.iterdir()) == []
+    assert errors.exists()  # the problems met so far are reported
+    with pytest.raises(KoieError) as caught:
+        run_corpus(_pack(tmp_path, WordAnalyzer()), ("x",), output=str(out), fmt=fmt, resume=True, quiet=True)
+    assert caught.value.diagnostics[0].code == "E406" and "cannot be resumed" in caught.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize("fmt", ["table", "html"])
+def test_cli_resume_is_refused_for_a_format_written_at_the_end(tmp_path: Path, fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from koie.cli import main
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", "examples/hello.yaml", "-", "-o", str(out), "--format", fmt, "--resume"])
+    assert result.exit_code == 2
+    assert "--resume continues a run written with -o FILE in jsonl or csv format" in result.output

@@ -15,9 +15,7 @@ that loses is kept aside with ``suppressed_by`` naming the winner.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -235,35 +233,16 @@ class Extraction:
         return [r for r in self.records if include_hidden or r.output]
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cycle collector paused, if it was running, and running again afterwards.
-
-    Matching a document makes no reference cycles (a test checks it: a collection
-    after matching finds none), so the collector's passes during it find nothing,
-    and each pass costs more the bigger the heap: on a 3 MB document they were 16%
-    of the matching time, a share that grows with the document.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def extract(
     pack: CompiledPack, document: AnalyzedDocument, doc_id: str = "", costs: RuleCosts | None = None
 ) -> Extraction:
     """Run every phase of ``pack`` over one analysed document.
 
     With ``costs``, each rule's searches are timed apart and added to it
-    (:mod:`koie.measure.profile`); the records are the same.
+    (:mod:`koie.measure.profile`); the records are the same. The garbage
+    collector is left as the caller set it (``koie run`` tunes it for its process).
     """
-    with collector_paused():
-        return _extract(pack, document, doc_id, costs)
+    return _extract(pack, document, doc_id, costs)
 
 
 #: rule id -> [seconds searching, matches found]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from koie.api import Pack
-from koie.engine.extract import RuleCosts, collector_paused, extract
+from koie.engine.extract import RuleCosts, extract
 from koie.engine.mentions import complete_extraction
 
 
@@ -81,14 +81,13 @@ def profile_pack(pack: Pack, texts: Sequence[str]) -> PackProfile:
     documents = pack.analyzer.analyze_many(list(texts))
     analysis_seconds = time.perf_counter() - started
     compiled = pack.compiled
-    with collector_paused():
-        started = time.perf_counter()
-        for document in documents:
-            complete_extraction(compiled, extract(compiled, document))
-        matching_seconds = time.perf_counter() - started
-        costs: RuleCosts = {}
-        for document in documents:
-            extract(compiled, document, costs=costs)
+    started = time.perf_counter()
+    for document in documents:
+        complete_extraction(compiled, extract(compiled, document))
+    matching_seconds = time.perf_counter() - started
+    costs: RuleCosts = {}
+    for document in documents:
+        extract(compiled, document, costs=costs)
     gates = {
         rule.rule.id: _gate_text(phase_gates[position])
         for phase, phase_gates in zip(compiled.phases, compiled.gates)

@@ -33,7 +33,9 @@ from concurrent.futures import BrokenExecutor, Future
 from typing import TYPE_CHECKING, Any
 
 from koie.analysis.protocol import LoadsModel
+from koie.run import records
 from koie.run.inputs import DocumentProblem, InputDocument
+from koie.run.records import RecordOptions
 
 # multiprocessing and the process pool are imported where a pool starts: a run in one process
 # (the default on 2 cores) asks only cores() and choose_workers() of this module, before Kiwi
@@ -41,6 +43,7 @@ from koie.run.inputs import DocumentProblem, InputDocument
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
+#: In a worker process: the pack it matches with, set when the process starts (never in the parent).
 _PACK: Any = None
 
 
@@ -65,7 +68,9 @@ def default_workers() -> int:
     return max(1, cores() // 2)
 
 
-def _start_worker(pack: Any, kiwi_threads: int) -> None:
+def _start_worker(pack: Any, kiwi_threads: int, collector: tuple[bool, tuple[int, ...]]) -> None:
+    """A spawned worker's start: its pack, its share of Kiwi's threads, and the collector settings of
+    the process that started it (:func:`collector_settings`; a forked helper has those already)."""
     global _PACK
     if isinstance(pack.analyzer, LoadsModel):
         # Cores are shared between worker processes: each Kiwi gets its share of threads.
@@ -73,15 +78,28 @@ def _start_worker(pack: Any, kiwi_threads: int) -> None:
     _PACK = pack
     import gc
 
-    gc.set_threshold(50_000, 20, 20)  # as koie.run.runner._fewer_collections: the process is a corpus run
+    enabled, thresholds = collector
+    gc.set_threshold(*thresholds)
+    if not enabled:
+        gc.disable()
 
 
-def _work(documents: list[InputDocument], options: tuple[Any, ...], lines: bool = False) -> Any:
-    from koie.run.runner import batch_records
+def collector_settings() -> tuple[bool, tuple[int, ...]]:
+    """Whether the cycle collector runs in this process, and its thresholds: a worker takes them."""
+    import gc
 
-    # JSON Lines output (``lines``): the lines are made here, in parallel, and travel as strings
-    # (a fifth of the cost of pickling the records' dicts there and back)
-    return batch_records(_PACK, documents, options, lines=lines)
+    return gc.isenabled(), gc.get_threshold()
+
+
+def _start_forked(pack: Any) -> None:
+    global _PACK
+    _PACK = pack  # inherited with the rest of the parent's memory: nothing is pickled
+
+
+def _work(documents: list[InputDocument], options: RecordOptions) -> Any:
+    # JSON Lines output (``options.lines``): the lines are made here, in parallel, and travel as
+    # strings (a fifth of the cost of pickling the records' dicts there and back)
+    return records.batch_records(_PACK, documents, options)
 
 
 class Workers:
@@ -91,18 +109,17 @@ class Workers:
     the pool is broken and every task in flight was lost with it.
     """
 
-    def __init__(self, start: Callable[[], ProcessPoolExecutor], options: tuple[Any, ...], lines: bool) -> None:
+    def __init__(self, start: Callable[[], ProcessPoolExecutor], options: RecordOptions) -> None:
         self._start = start
         self._options = options
-        self._lines = lines
         self._executor = start()
 
     def submit(self, documents: list[InputDocument]) -> Future[Any]:
         try:
-            return self._executor.submit(_work, documents, self._options, self._lines)
+            return self._executor.submit(_work, documents, self._options)
         except BrokenExecutor:  # a worker died since the last call (BrokenProcessPool): start again
             self._restart()
-            return self._executor.submit(_work, documents, self._options, self._lines)
+            return self._executor.submit(_work, documents, self._options)
 
     def result(self, future: Future[Any], documents: list[InputDocument]) -> Any:
         """What :func:`_work` returned for ``documents``, redone one by one if their worker died."""
@@ -114,14 +131,14 @@ class Workers:
     def _one_by_one(self, documents: list[InputDocument]) -> Any:
         # Which document killed the worker is unknown (every task in flight is lost):
         # each gets a task of its own, and one whose worker dies again is reported.
-        per_document: list[Any] = []
+        per_document: list[records.DocumentRows] = []
         problems: list[DocumentProblem] = []
         for document in documents:
             try:
                 rows, found = self.submit([document]).result()
             except BrokenExecutor:
                 self._restart()
-                rows, found = [[]], [DocumentProblem(document.id, "E408", WORKER_DIED)]
+                rows, found = [None], [DocumentProblem(document.id, "E408", WORKER_DIED)]
             per_document += rows
             problems += found
         return per_document, problems
@@ -144,25 +161,22 @@ WORKER_DIED = "the worker process matching it died twice (killed by the system: 
 def parallel_batches(
     pack: Any,
     batches: Iterable[list[InputDocument | DocumentProblem]],
-    options: tuple[Any, ...],
+    options: RecordOptions,
     workers: int,
-    lines: bool = False,
 ) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
-    """Like :func:`koie.run.runner.computed_batches`, with ``workers`` processes.
-
-    ``lines``: the workers return JSON Lines lines (str) instead of record dicts.
-    """
+    """Each batch with its records (:func:`koie.run.records.batch_records`), in input order, computed
+    in ``workers`` processes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
     kiwi_threads = max(1, cores() // workers)
+    collector = collector_settings()
     pool = Workers(
         lambda: ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(pack, kiwi_threads)
+            workers, mp_context=context, initializer=_start_worker, initargs=(pack, kiwi_threads, collector)
         ),
         options,
-        lines,
     )
     in_flight: deque[tuple[list[InputDocument | DocumentProblem], list[InputDocument], Future[Any]]] = deque()
     try:
@@ -205,18 +219,11 @@ def can_share(pack: Any) -> bool:
     return not (isinstance(pack.analyzer, LoadsModel) and pack.analyzer.model_loaded)
 
 
-def _start_forked() -> None:
-    import gc
-
-    gc.set_threshold(50_000, 20, 20)  # as koie.run.runner._fewer_collections: the process is a corpus run
-
-
 def shared_batches(
     pack: Any,
     batches: Iterable[list[InputDocument | DocumentProblem]],
-    options: tuple[Any, ...],
+    options: RecordOptions,
     helpers: int,
-    lines: bool = False,
 ) -> Iterator[tuple[list[InputDocument | DocumentProblem], Any]]:
     """Batches computed here and in ``helpers`` forked processes, yielded in input order.
 
@@ -225,13 +232,8 @@ def shared_batches(
     so the work divides itself between the processes by their speed. Each
     helper has up to two batches queued (it never idles between batches),
     and at most :data:`SHARED_WINDOW` finished batches wait here for their
-    turn. Call only when :func:`can_share` says so. ``lines``: the helpers
-    return JSON Lines lines (str) instead of record dicts.
+    turn. Call only when :func:`can_share` says so.
     """
-    from koie.run.runner import batch_records
-
-    global _PACK
-    _PACK = pack  # the helpers inherit it: nothing is pickled but documents and records
     sys.stdout.flush()
     sys.stderr.flush()
     import multiprocessing
@@ -241,17 +243,18 @@ def shared_batches(
         # A pool started again after a helper died may find a Kiwi model loaded here by now (a
         # document the cache missed): forking is then unsafe, and its helpers are spawned instead.
         if can_share(pack):
+            # the helpers start with the pack in memory: nothing is pickled but documents and records
             return ProcessPoolExecutor(
-                helpers, mp_context=multiprocessing.get_context("fork"), initializer=_start_forked
+                helpers, mp_context=multiprocessing.get_context("fork"), initializer=_start_forked, initargs=(pack,)
             )
         return ProcessPoolExecutor(
             helpers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(pack, max(1, cores() // (helpers + 1))),
+            initargs=(pack, max(1, cores() // (helpers + 1)), collector_settings()),
         )
 
-    pool = Workers(start, options, lines)
+    pool = Workers(start, options)
     pending = iter(batches)
     # (batch, its result here or the helper's Future, whether a helper computes it)
     window: deque[tuple[list[InputDocument | DocumentProblem], Any, bool]] = deque()
@@ -276,7 +279,7 @@ def shared_batches(
                 if batch is None:
                     exhausted = True
                 else:
-                    window.append((batch, batch_records(pack, documents_of(batch), options, lines=lines), False))
+                    window.append((batch, records.batch_records(pack, documents_of(batch), options), False))
                 continue
             window.popleft()
             if remote:
@@ -286,10 +289,8 @@ def shared_batches(
                 yield head, result
     except BaseException:
         pool.close(cancel=True)
-        _PACK = None
         raise
     pool.close()
-    _PACK = None
 
 
 def choose_workers(requested: int | None) -> int:

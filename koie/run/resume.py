@@ -230,3 +230,32 @@ class ResumableOutput:
         for handle in (self.out, self.errors_out, self.journal):
             if handle is not None and not handle.closed:
                 handle.close()
+
+
+class ReplacedOutput:
+    """``-o FILE`` for a format written at the end (a table, a page): a hidden file beside FILE, renamed
+    over it when the run is complete and removed when it is not, so FILE is never half-written."""
+
+    def __init__(self, output: str) -> None:
+        import tempfile
+
+        self.output = output
+        directory = os.path.dirname(os.path.abspath(output))
+        handle, self.temporary = tempfile.mkstemp(prefix=".koie-", suffix=".part", dir=directory)
+        self.out: TextIO = os.fdopen(handle, "w", encoding="utf-8", newline="")
+
+    def finish(self) -> None:
+        """The run is complete: FILE appears whole."""
+        self.out.close()
+        # mkstemp makes the file private (0600); the output is an ordinary file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.temporary, 0o666 & ~umask)
+        os.replace(self.temporary, self.output)
+
+    def discard(self) -> None:
+        """Stop here (Ctrl-C, error): nothing is left behind."""
+        if not self.out.closed:
+            self.out.close()
+        if os.path.exists(self.temporary):
+            os.unlink(self.temporary)

@@ -1,8 +1,17 @@
-"""``koie run`` over a corpus: batches of documents, one bad document never stops the run."""
+"""``koie run`` over a corpus: read the inputs, make each document's records once, write them through a sink.
+
+In input order: :mod:`koie.run.inputs` reads the documents (a bad one is a
+problem, reported, and the run goes on); batches of them are analysed and
+matched here, a thread analysing ahead (:func:`_streamed`, :func:`_pipelined`),
+or in worker processes (:mod:`koie.run.parallel`), each batch by
+:func:`koie.run.records.batch_records`; and the run's sink writes their records
+(:mod:`koie.run.sinks`, the page's :mod:`koie.report.sink`), into ``-o FILE``
+through :mod:`koie.run.resume`. This module imports those stages; none of them
+imports it.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import queue
@@ -17,19 +26,21 @@ from typing import Any, TextIO
 from koie.analysis.morphemes import AnalyzedDocument
 from koie.analysis.protocol import StoresAnalyses, StreamsAnalyses
 from koie.api import Pack
-from koie.engine.extract import _MENTION_FILLER, _RECORD_FILLER, Record
-from koie.explain import explain_record
+from koie.errors import Diagnostic, KoieError
+from koie.run import records
 from koie.run.inputs import DocumentProblem, InputDocument, batched, read_inputs
-from koie.run.resume import ResumableOutput
-from koie.run.sinks import CSV_COLUMNS, count_noun, record_line, record_lines, run_summary, write_table
-from koie.vm import native
-from koie.vm.limits import DocumentTimeout, document_deadline
+from koie.run.records import DocumentRows, RecordOptions
+from koie.run.resume import ReplacedOutput, ResumableOutput
+from koie.run.sinks import CsvSink, JsonLinesSink, Sink, TableSink, count_noun, run_summary
 
 #: With the default --workers, runs of at most this many batches stay in one process.
 SMALL_RUN_BATCHES = 4
 
 #: Documents analysed per batched Kiwi call.
 BATCH = 32
+
+#: What :func:`koie.run.records.batch_records` gives for a batch: each document's rows, and the problems.
+BatchResult = tuple[list[DocumentRows], list[DocumentProblem]]
 
 
 @dataclass(slots=True)
@@ -44,91 +55,9 @@ class RunSummary:
         return any(p.code.startswith("E") and p.code != "E402" for p in self.problems)
 
 
-def document_records(
-    pack: Pack,
-    documents: list[InputDocument],
-    explain: bool = False,
-    include_hidden: bool = False,
-    include_suppressed: bool = False,
-    published: str | None = None,
-    timeout: float | None = None,
-    analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None,
-    lines: bool = False,
-) -> list[list[Any]]:
-    """Records (as JSON dicts) for each document of a batch, in input order.
-
-    ``lines``: each record as its JSON Lines line (str, :func:`koie.run.sinks.record_line`
-    of the dict) instead, made from the record where koie.vm._vm is built.
-
-    ``timeout``: seconds each document's matching may take (koie.vm.limits); past it, DocumentTimeout.
-    ``analyses``: the batch's analyses, already under way: one future for the batch (see
-    :func:`_pipelined`), or each document's in turn (see :func:`_streamed`).
-    """
-    versions = pack.analyzer.versions()
-    analysed: Iterable[AnalyzedDocument]
-    if isinstance(analyses, Future):
-        analysed = analyses.result()
-    elif analyses is not None:
-        analysed = analyses
-    else:
-        analysed = _analyze(pack, [d.text for d in documents])
-    out: list[list[Any]] = []
-
-    def line_of(record: Record) -> str:
-        return record_line(_row(pack, record, versions, explain))
-
-    native_lines = lines and not explain and _NATIVE_RECORD_LINES is not None
-    for document, analysis in zip(documents, analysed):
-        # a document's own publication date (JSON Lines field "published") wins over --published
-        with document_deadline(timeout):
-            extraction = pack.extract_document(analysis, document.id, document.meta.get("published") or published)
-        chosen = extraction.output(include_hidden)
-        if include_suppressed:
-            chosen = sorted(
-                chosen + [r for r in extraction.suppressed if include_hidden or r.output], key=lambda r: r.sort_key
-            )
-        if native_lines:
-            out.append(_NATIVE_RECORD_LINES(chosen, versions, _RECORD_FILLER, _MENTION_FILLER, line_of))
-        elif lines:
-            out.append([line_of(record) for record in chosen])
-        else:
-            out.append([_row(pack, record, versions, explain) for record in chosen])
-    return out
-
-
-def _row(pack: Pack, record: Record, versions: dict[str, str], explain: bool) -> dict[str, Any]:
-    """A record as its JSON dict in the output (docs/output.md)."""
-    row = record.to_json()
-    if record.suppressed_by is not None:
-        row["suppressed_by"] = {
-            "rule": record.suppressed_by.rule,
-            "start": record.suppressed_by.start,
-            "end": record.suppressed_by.end,
-        }
-    if explain:
-        row["explanation"] = explain_record(pack.compiled, record)
-    row["analyzer"] = versions
-    return row
-
-
-#: koie.vm._vm.record_json_lines (records straight to their lines), or None without the native module.
-_NATIVE_RECORD_LINES: Any = (
-    None if native.module is None or _MENTION_FILLER is None else native.module.record_json_lines
-)
-
-
-#: One analysis at a time: the pipeline's thread and a batch redone document by document share the analyser.
-_ANALYSIS_LOCK = threading.Lock()
-
-
-def _analyze(pack: Pack, texts: list[str]) -> list[AnalyzedDocument]:
-    with _ANALYSIS_LOCK:
-        return pack.analyzer.analyze_many(texts)
-
-
 def _analyze_later(pack: Pack, texts: list[str]) -> tuple[list[AnalyzedDocument], Callable[[], None]]:
     """The analyses, and what writes them to the cache (done by the caller), for analysers with a cache."""
-    with _ANALYSIS_LOCK:
+    with records.ANALYSIS_LOCK:
         if isinstance(pack.analyzer, StoresAnalyses):
             return pack.analyzer.analyze_many_later(texts)
         return pack.analyzer.analyze_many(texts), _nothing
@@ -138,54 +67,14 @@ def _nothing() -> None:
     pass
 
 
-def batch_records(
-    pack: Pack,
-    documents: list[InputDocument],
-    options: tuple[Any, ...],
-    analyses: Future[list[AnalyzedDocument]] | Iterable[AnalyzedDocument] | None = None,
-    lines: bool = False,
-) -> tuple[list[list[Any]], list[DocumentProblem]]:
-    """Records for each document of a batch, and the documents that failed (E405) with empty records.
-
-    A pure function of its arguments, so worker processes (koie.run.parallel) run it as is.
-    """
-    problems: list[DocumentProblem] = []
-    try:
-        # options holds the positional options only (explain .. timeout), never analyses
-        every = document_records(pack, documents, *options, analyses=analyses, lines=lines)  # type: ignore[misc]
-        return every, problems
-    except Exception:
-        per_document: list[list[Any]] = []
-        for document in documents:
-            try:
-                per_document.extend(document_records(pack, [document], *options, lines=lines))  # type: ignore[misc]
-            except DocumentTimeout as error:
-                problems.append(DocumentProblem(document.id, "E403", error.reason))
-                per_document.append([])
-            except Exception as error:
-                problems.append(DocumentProblem(document.id, "E405", f"{error.__class__.__name__}: {error}"))
-                per_document.append([])
-        return per_document, problems
-
-
 def computed_batches(
     pack: Pack,
     batches: Iterable[list[InputDocument | DocumentProblem]],
-    options: tuple[Any, ...],
+    options: RecordOptions,
     workers: int = 1,
-    lines: bool = False,
-) -> Generator[
-    tuple[
-        list[InputDocument | DocumentProblem],
-        tuple[list[list[dict[str, Any]]] | list[list[str]], list[DocumentProblem]],
-    ],
-    None,
-    None,
-]:
-    """Each batch with its records, in input order: here, or in ``workers`` processes (koie.run.parallel).
-
-    ``lines``: records computed in other processes may come as JSON Lines
-    lines (str) instead of dicts (those computed here are always dicts).
+) -> Generator[tuple[list[InputDocument | DocumentProblem], BatchResult], None, None]:
+    """Each batch with its records (:func:`koie.run.records.batch_records`), in input order: here, or in
+    ``workers`` processes (koie.run.parallel).
 
     ``workers=0`` is the default: one process per two cores (koie.run.parallel.default_workers), except for a
     small run.
@@ -211,25 +100,25 @@ def computed_batches(
                 # asks whether a model is loaded: a literal missing from the cache loads one
                 pack.compiled  # noqa: B018
             if workers > 1 and can_share(pack):
-                yield from shared_batches(pack, itertools.chain(opening, pending), options, workers - 1, lines)
+                yield from shared_batches(pack, itertools.chain(opening, pending), options, workers - 1)
                 return
         if workers > 1 and len(opening) > SMALL_RUN_BATCHES:
             pack.compiled  # noqa: B018 - the workers receive the compiled pack
-            yield from parallel_batches(pack, itertools.chain(opening, pending), options, workers, lines)
+            yield from parallel_batches(pack, itertools.chain(opening, pending), options, workers)
             return
         batches = itertools.chain(opening, pending)  # every batch: the opening ones and the rest
     elif workers > 1:
         from koie.run.parallel import parallel_batches
 
         pack.compiled  # noqa: B018 - the workers receive the compiled pack
-        yield from parallel_batches(pack, batches, options, workers, lines)
+        yield from parallel_batches(pack, batches, options, workers)
         return
     if isinstance(pack.analyzer, StreamsAnalyses):
         # _streamed compiles the pack once the analysis runs
-        yield from _streamed(pack, pack.analyzer, batches, options, lines)
+        yield from _streamed(pack, pack.analyzer, batches, options)
     else:
         pack.compiled  # noqa: B018 - a pack still to compile (Pack.deferred) compiles before the batches
-        yield from _pipelined(pack, batches, options, lines)
+        yield from _pipelined(pack, batches, options)
 
 
 def _analyses_cached(pack: Pack, batches: list[list[InputDocument | DocumentProblem]]) -> bool:
@@ -239,15 +128,15 @@ def _analyses_cached(pack: Pack, batches: list[list[InputDocument | DocumentProb
 
 
 def _pipelined(
-    pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: tuple[Any, ...], lines: bool = False
-) -> Iterator[tuple[list[InputDocument | DocumentProblem], tuple[list[list[Any]], list[DocumentProblem]]]]:
+    pack: Pack, batches: Iterable[list[InputDocument | DocumentProblem]], options: RecordOptions
+) -> Iterator[tuple[list[InputDocument | DocumentProblem], BatchResult]]:
     """Batches matched here while the next batch is analysed in a thread (analysers without a stream).
 
     Kiwi analyses in its own C++ threads, so matching one batch (Python) and
     analysing the next overlap: measured 13% less wall time than one after the
     other on 2 cores. The analyser is used by that one thread only, batches
     come out in order, and a batch whose analysis fails is redone document by
-    document (batch_records), as without the thread.
+    document (koie.run.records.batch_records), as without the thread.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -281,7 +170,7 @@ def _pipelined(
                 analyses.set_result(documents_analysed)
             except Exception as error:
                 analyses.set_exception(error)
-            yield batch, batch_records(pack, documents, options, analyses, lines)
+            yield batch, records.batch_records(pack, documents, options, analyses)
             store()
             current = following
 
@@ -296,9 +185,8 @@ def _streamed(
     pack: Pack,
     analyzer: StreamsAnalyses,
     batches: Iterable[list[InputDocument | DocumentProblem]],
-    options: tuple[Any, ...],
-    lines: bool = False,
-) -> Iterator[tuple[list[InputDocument | DocumentProblem], tuple[list[list[Any]], list[DocumentProblem]]]]:
+    options: RecordOptions,
+) -> Iterator[tuple[list[InputDocument | DocumentProblem], BatchResult]]:
     """Batches matched here, document by document, as one stream of analyses comes in from a thread.
 
     The thread reads the batches and runs the analyser's ``analyze_stream``
@@ -308,7 +196,7 @@ def _streamed(
     the analysis. Measured on 2 cores, 1 MB, rules/meetings.yaml: see
     docs/performance.md. Batches still come out whole and in order (the
     journal commits batches), a document whose analysis failed is redone
-    alone (:func:`batch_records`), and at most :data:`STREAM_WINDOW` analysed
+    alone (:func:`koie.run.records.batch_records`), and at most :data:`STREAM_WINDOW` analysed
     documents wait, so memory stays bounded when matching is the slower side.
     """
     handoff: queue.SimpleQueue[Any] = queue.SimpleQueue()  # (batch, documents, futures), then _END or an error
@@ -386,7 +274,7 @@ def _streamed(
                         fresh.append((document.text, analysis))  # noqa: B023 (consumed in this iteration)
                     yield analysis
 
-            yield batch, batch_records(pack, documents, options, each(list(zip(documents, futures))), lines)
+            yield batch, records.batch_records(pack, documents, options, each(list(zip(documents, futures))))
             for future in futures[taken:]:  # not taken: a document failed and the batch was redone one by one
                 if future.exception() is None:
                     window.release()
@@ -424,23 +312,27 @@ def _report(problem: DocumentProblem, errors_out: TextIO | None, quiet: bool) ->
         errors_out.write(json.dumps(problem.to_json(), ensure_ascii=False) + "\n")
 
 
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """A corpus run allocates millions of short-lived tuples: collect cycles less often.
+#: The output formats of ``koie run``.
+FORMATS = ("jsonl", "csv", "table", "html")
 
-    The youngest generation is collected every 50,000 allocations instead of
-    700 while the run lasts (measured on the meetings pack: about 10% less
-    matching time, and steadier); the records do not change, and the old
-    thresholds come back afterwards.
-    """
-    import gc
 
-    thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 20)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
+def sink_type(fmt: str) -> type[Sink]:
+    """The sink of an output format (:data:`FORMATS`); the HTML page's lives in koie.report."""
+    if fmt == "html":
+        from koie.report.sink import HtmlSink
+
+        return HtmlSink
+    sinks: dict[str, type[Sink]] = {"jsonl": JsonLinesSink, "csv": CsvSink, "table": TableSink}
+    return sinks[fmt]
+
+
+def make_sink(fmt: str, pack: Pack) -> Sink:
+    """A new sink of ``fmt`` for a run of ``pack``."""
+    if fmt == "html":
+        from koie.report.sink import HtmlSink
+
+        return HtmlSink(pack)
+    return sink_type(fmt)()
 
 
 def run_corpus(
@@ -462,73 +354,27 @@ def run_corpus(
     timeout: float | None = None,
     resume: bool = False,
     run_key: dict[str, Any] | None = None,
+    sink: Sink | None = None,
 ) -> RunSummary:
-    if fmt == "html":
-        # one page needs every record of every document, hidden ones too: koie.report.html builds it
-        from koie.report.html import run_report
+    """Read ``inputs``, make every document's records once, and write them through the sink of ``fmt``.
 
-        # a pack still to compile (Pack.deferred) compiles first: its errors are the run's, not a document's
-        pack.compiled  # noqa: B018
-        return run_report(
-            pack,
-            inputs,
-            output,
-            encoding=encoding,
-            lossy=lossy,
-            jsonl=jsonl,
-            errors_file=errors_file,
-            quiet=quiet,
-            published=published,
-            progress=progress,
+    ``output``: a file, which appears whole when the run ends (a resumable
+    format writes ``FILE.part`` with a journal beside it, for ``resume``; the
+    others a hidden file beside FILE); else stdout. A bad document is reported
+    (on stderr, and to ``errors_file``) and the run goes on. ``sink``: write
+    through this one instead of a new one of ``fmt``.
+    """
+    sink = sink if sink is not None else make_sink(fmt, pack)
+    if resume and not sink.resumable:
+        raise KoieError(
+            [Diagnostic("E406", f"the {fmt} format is written at the end of a run and cannot be resumed", file=output)]
         )
-    with _fewer_collections():
-        return _run_corpus(
-            pack,
-            inputs,
-            output,
-            fmt,
-            explain,
-            include_hidden,
-            include_suppressed,
-            jsonl,
-            encoding,
-            lossy,
-            errors_file,
-            quiet,
-            published,
-            workers,
-            progress,
-            timeout,
-            resume,
-            run_key,
-        )
-
-
-def _run_corpus(
-    pack: Pack,
-    inputs: tuple[str, ...],
-    output: str | None,
-    fmt: str,
-    explain: bool,
-    include_hidden: bool,
-    include_suppressed: bool,
-    jsonl: bool | None,
-    encoding: str,
-    lossy: bool,
-    errors_file: str | None,
-    quiet: bool,
-    published: str | None,
-    workers: int,
-    progress: Any,
-    timeout: float | None,
-    resume: bool,
-    run_key: dict[str, Any] | None,
-) -> RunSummary:
     summary = RunSummary()
-    # -o FILE is written to FILE.part with a journal of finished batches and
-    # renamed at the end (koie.run.resume): a killed run never leaves a
-    # half-written FILE, and --resume continues it.
+    # -o FILE is written beside FILE and renamed at the end (koie.run.resume): a killed run never
+    # leaves a half-written FILE. A resumable format writes FILE.part and a journal of the finished
+    # batches, and --resume continues it.
     journal: ResumableOutput | None = None
+    replaced: ReplacedOutput | None = None
     out: TextIO = sys.stdout
     errors_out: TextIO | None = None
     key = dict(
@@ -542,34 +388,29 @@ def _run_corpus(
         lossy=lossy,
         published=published,
     )
-    options = (explain, include_hidden, include_suppressed, published, timeout)
+    options = sink.options(RecordOptions(explain, include_hidden, include_suppressed, published, timeout))
     items = read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl)
     if output and resume:
         journal = ResumableOutput(output, errors_file, key, resume)  # it knows which documents are done
         items = journal.skip_done(items)
-    computing = computed_batches(pack, batched(items, BATCH), options, workers, fmt == "jsonl")
-    results: Iterator[Any] = computing
-    table_rows: list[dict[str, Any]] = []
-    csv_writer = None
+    computing = computed_batches(pack, batched(items, BATCH), options, workers)
     try:
         # The first batch is computed before an output file is opened: the run starts
         # analysing, and a pack still to compile (Pack.deferred) compiles meanwhile, so a
         # bad pack stops the run here and leaves no FILE.part behind.
         results = _started(computing)
-        if output:
+        if output and sink.resumable:
             if journal is None:
                 journal = ResumableOutput(output, errors_file, key, resume)
             out = journal.out
             errors_out = journal.errors_out
             summary = RunSummary(journal.state.documents, journal.state.records, journal.problems)
-        elif errors_file:
+        elif output:
+            replaced = ReplacedOutput(output)
+            out = replaced.out
+        if errors_file and journal is None:
             errors_out = open(errors_file, "w", encoding="utf-8")  # noqa: SIM115 (closed in finally)
-        if fmt == "csv":
-            import csv
-
-            csv_writer = csv.writer(out, lineterminator="\n")
-            if journal is None or not journal.resumed:
-                csv_writer.writerow(CSV_COLUMNS)
+        sink.start(out, resumed=journal is not None and journal.resumed)
         for batch, (per_document, failures) in results:
             problems_before = len(summary.problems)
             for item in batch:
@@ -581,50 +422,33 @@ def _run_corpus(
                 _report(problem, errors_out, quiet)
             if progress is not None:
                 progress.advance(len(per_document))
-            for rows in per_document:
+            documents = [item for item in batch if isinstance(item, InputDocument)]
+            for document, rows in zip(documents, per_document):
                 summary.documents += 1
-                summary.records += len(rows)
-                if rows and isinstance(rows[0], str):  # JSON Lines lines, made with the records (jsonl only)
-                    out.write("\n".join(rows))
-                    out.write("\n")
-                    continue
-                if fmt == "jsonl" and rows:
-                    out.write(record_lines(rows))
-                    continue
-                for row in rows:
-                    if isinstance(row, str):  # a line made by a worker process (jsonl only)
-                        out.write(row + "\n")
-                    elif fmt == "jsonl":
-                        out.write(record_line(row) + "\n")
-                    elif fmt == "csv":
-                        assert csv_writer is not None
-                        csv_writer.writerow(
-                            [
-                                row["doc"],
-                                row["rule"],
-                                row["label"],
-                                row["start"],
-                                row["end"],
-                                row["text"],
-                                json.dumps(row["args"], ensure_ascii=False),
-                                json.dumps(row["attrs"], ensure_ascii=False),
-                            ]
-                        )
-                    else:
-                        table_rows.append(row)
+                if rows is not None:  # None: the document failed, and its problem is reported
+                    summary.records += sink.write(document, rows)
             out.flush()
-            if journal is not None and fmt != "table":
+            if journal is not None:
                 journal.commit(batch, summary.documents, summary.records, summary.problems[problems_before:])
-        if fmt == "table":
-            write_table(table_rows, out)
+        sink.finish()
+        out.flush()
         if journal is not None:
             journal.finish()
+        if replaced is not None:
+            replaced.finish()
     except BaseException as error:
         computing.close()  # the analysis stops (koie.run.runner._streamed) before the outputs close
         if journal is not None:
             journal.keep()
+        if replaced is not None:
+            replaced.discard()
         if isinstance(error, KeyboardInterrupt):
-            where = f"; what is done is in {output}.part: continue with --resume" if journal is not None else ""
+            if journal is not None:
+                where = f"; what is done is in {output}.part: continue with --resume"
+            elif output:
+                where = f"; nothing was written to {output}: {fmt} is written at the end and cannot be resumed"
+            else:
+                where = ""
             print(
                 f"koie: interrupted after {count_noun(summary.documents, 'document')}, "
                 f"{count_noun(summary.records, 'record')}{where}",

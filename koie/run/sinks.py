@@ -1,17 +1,169 @@
-"""Writing records: JSON Lines (the stable schema), a table for terminals, CSV."""
+"""Where a run's records go: one sink per output format, fed document by document in input order.
+
+The runner (:mod:`koie.run.runner`) makes each document's records once, in
+this process or in worker processes, and hands them to the run's sink:
+JSON Lines (the stable schema), CSV and a table for terminals are here; the
+HTML page is :class:`koie.report.sink.HtmlSink`. A sink says what its records
+must hold (:meth:`Sink.options`: the page needs every record explained, a
+table none) and whether a run into a file can be continued (``resumable``).
+
+>>> import io
+>>> from koie.run.inputs import InputDocument
+>>> sink, out = TableSink(), io.StringIO()
+>>> sink.start(out, resumed=False)
+>>> row = {"doc": "a", "label": "PERSON", "rule": "p", "start": 0, "end": 3, "text": "홍길동", "args": {}}
+>>> sink.write(InputDocument("a", "홍길동"), [row])
+1
+>>> sink.finish(); print(out.getvalue(), end="")
+doc  label   rule  span  text    args
+---  ------  ----  ----  ------  ----
+a    PERSON  p     0-3   홍길동
+"""
 
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Iterable
-from typing import Any, TextIO
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any, ClassVar, Protocol, TextIO
 
 from koie.errors import display_width
-from koie.vm import native
+from koie.run.inputs import InputDocument
+from koie.run.lines import record_line, record_lines
+from koie.run.records import RecordOptions
 
-FORMATS = ("jsonl", "table", "csv")
+__all__ = [
+    "CSV_COLUMNS",
+    "CsvSink",
+    "JsonLinesSink",
+    "Sink",
+    "TableSink",
+    "count_noun",
+    "record_line",
+    "record_lines",
+    "run_summary",
+    "write_table",
+]
+
+
+class Sink(Protocol):
+    """One output format of ``koie run``: :meth:`start`, then :meth:`write` per document, then :meth:`finish`."""
+
+    #: Whether the output grows batch by batch as records come, so a run into a file can be
+    #: continued with ``--resume`` (koie.run.resume); a format written at the end cannot.
+    resumable: ClassVar[bool]
+
+    def options(self, requested: RecordOptions) -> RecordOptions:
+        """What the records must hold for this format, given what the command asked for."""
+        ...
+
+    def start(self, out: TextIO, resumed: bool) -> None:
+        """Before the first document; ``resumed``: ``out`` already holds an interrupted run's records."""
+        ...
+
+    def write(self, document: InputDocument, records: Sequence[Any]) -> int:
+        """One document's records (dicts, or JSON Lines lines); returns how many records it wrote."""
+        ...
+
+    def finish(self) -> None:
+        """After the last document: a format written at the end writes everything now."""
+        ...
+
+
+class JsonLinesSink:
+    """``--format jsonl``: one line per record (docs/output.md), written as each batch comes."""
+
+    resumable: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        self._out: TextIO | None = None
+
+    def options(self, requested: RecordOptions) -> RecordOptions:
+        # lines are made where the records are (in worker processes too), never dicts sent back
+        return replace(requested, lines=True)
+
+    def start(self, out: TextIO, resumed: bool) -> None:
+        self._out = out
+
+    def write(self, document: InputDocument, records: Sequence[Any]) -> int:
+        assert self._out is not None, "start() first"
+        if not records:
+            return 0
+        if isinstance(records[0], str):
+            self._out.write("\n".join(records))
+            self._out.write("\n")
+        else:
+            self._out.write(record_lines(list(records)))
+        return len(records)
+
+    def finish(self) -> None:
+        pass
+
+
+CSV_COLUMNS = ("doc", "rule", "label", "start", "end", "text", "args", "attrs")
+
+
+def _csv_row(record: dict[str, Any]) -> list[Any]:
+    return [
+        record["doc"],
+        record["rule"],
+        record["label"],
+        record["start"],
+        record["end"],
+        record["text"],
+        json.dumps(record["args"], ensure_ascii=False),
+        json.dumps(record["attrs"], ensure_ascii=False),
+    ]
+
+
+class CsvSink:
+    """``--format csv``: the columns of :data:`CSV_COLUMNS`, ``args`` and ``attrs`` as JSON; no explanations."""
+
+    resumable: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        self._writer: Any = None
+
+    def options(self, requested: RecordOptions) -> RecordOptions:
+        return replace(requested, explain=False, lines=False)
+
+    def start(self, out: TextIO, resumed: bool) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+        if not resumed:  # a resumed file has its header
+            self._writer.writerow(CSV_COLUMNS)
+
+    def write(self, document: InputDocument, records: Sequence[Any]) -> int:
+        assert self._writer is not None, "start() first"
+        self._writer.writerows(_csv_row(record) for record in records)
+        return len(records)
+
+    def finish(self) -> None:
+        pass
+
+
+class TableSink:
+    """``--format table``: columns aligned by display width, so written once every record is known."""
+
+    resumable: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self._out: TextIO | None = None
+        self._rows: list[dict[str, Any]] = []
+
+    def options(self, requested: RecordOptions) -> RecordOptions:
+        return replace(requested, explain=False, lines=False)
+
+    def start(self, out: TextIO, resumed: bool) -> None:
+        self._out = out
+
+    def write(self, document: InputDocument, records: Sequence[Any]) -> int:
+        self._rows.extend(records)
+        return len(records)
+
+    def finish(self) -> None:
+        assert self._out is not None, "start() first"
+        write_table(self._rows, self._out)
 
 
 def count_noun(number: int, noun: str) -> str:
@@ -28,67 +180,6 @@ def run_summary(documents: int, records: int, problems: int) -> str:
     return (
         f"koie: {count_noun(documents, 'document')}, {count_noun(records, 'record')}, {count_noun(problems, 'problem')}"
     )
-
-
-#: One encoder for every line: json.dumps with options builds a new encoder per call.
-_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
-
-
-def _c_line_encoder() -> Any:
-    """json's C encoder with _LINE_ENCODER's options, made once (None where json has none).
-
-    JSONEncoder.encode makes a new one for every call: for a 240-character
-    record that was a sixth of the encoding, tens of thousands of times per
-    megabyte of news. The lines are the same (tests/test_cli.py compares).
-    """
-    from json import encoder
-
-    make = getattr(encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - CPython always has it
-        return None
-    options = _LINE_ENCODER
-    return make(
-        None,
-        options.default,
-        encoder.encode_basestring,
-        None,
-        options.key_separator,
-        options.item_separator,
-        options.sort_keys,
-        options.skipkeys,
-        options.allow_nan,
-    )
-
-
-_C_LINE_ENCODER = _c_line_encoder()
-
-
-def record_line(record: dict[str, Any]) -> str:
-    """One JSON Lines line; key order is the schema's, non-ASCII kept as is.
-
-    >>> record_line({"text": "회장", "start": 0})
-    '{"text": "회장", "start": 0}'
-    """
-    if _C_LINE_ENCODER is not None:
-        return "".join(_C_LINE_ENCODER(record, 0))
-    return _LINE_ENCODER.encode(record)
-
-
-#: koie.vm._vm.record_lines, or None without the native module.
-_NATIVE_LINES: Any = native.module.record_lines if native.module is not None else None
-
-
-def record_lines(records: list[dict[str, Any]]) -> str:
-    """Each record's :func:`record_line` and a newline, as one string (a document's records, say).
-
-    >>> print(record_lines([{"text": "회장"}, {"start": 0.5}]), end="")
-    {"text": "회장"}
-    {"start": 0.5}
-    """
-    if _NATIVE_LINES is not None:
-        lines: str = _NATIVE_LINES(records, record_line)
-        return lines
-    return "".join([record_line(record) + "\n" for record in records])
 
 
 def _args_text(args: dict[str, Any]) -> str:
@@ -114,36 +205,3 @@ def write_table(records: Iterable[dict[str, Any]], out: TextIO) -> None:
         out.write("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() + "\n")
         if index == 0:
             out.write("  ".join("-" * w for w in widths) + "\n")
-
-
-CSV_COLUMNS = ("doc", "rule", "label", "start", "end", "text", "args", "attrs")
-
-
-def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in records:
-        writer.writerow(
-            [
-                r["doc"],
-                r["rule"],
-                r["label"],
-                r["start"],
-                r["end"],
-                r["text"],
-                json.dumps(r["args"], ensure_ascii=False),
-                json.dumps(r["attrs"], ensure_ascii=False),
-            ]
-        )
-
-
-def render(records: list[dict[str, Any]], fmt: str) -> str:
-    buffer = io.StringIO()
-    if fmt == "table":
-        write_table(records, buffer)
-    elif fmt == "csv":
-        write_csv(records, buffer)
-    else:
-        for record in records:
-            buffer.write(record_line(record) + "\n")
-    return buffer.getvalue()
