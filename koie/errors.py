@@ -34,7 +34,7 @@ CODES: dict[str, str] = {
     "E003": "missing required key",
     "E004": "value of the wrong type",
     "E005": "duplicate rule id",
-    "E006": "import not found",
+    "E006": "import not found or unreadable",
     "E007": "import cycle",
     "E008": "unsafe or unknown YAML tag",
     "E009": "empty rule pack",

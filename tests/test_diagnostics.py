@@ -82,6 +82,7 @@ NO_INTERNAL_ERROR = {
     "name_resolution": "E214",
     "carry_sentences": "E014",
     "negated_literal": "E215",
+    "nested_repetition": "E211",  # 8 million instructions: a MemoryError when the rule was compiled
 }
 
 _HEADER = re.compile(r"^(?P<file>[^\s:]+\.yaml):(?P<line>\d+):(?P<col>\d+): (?P<code>[EW]\d{3}) \S")

@@ -146,3 +146,27 @@ def test_load_a_huge_alias_expansion_costs_its_size(tmp_path) -> None:
     pack = write(tmp_path / "p.yaml", "\n".join(lines) + "\nrules:\n  - {id: a, label: X, pattern: /NNP}\n")
     _spec, diagnostics = load_pack_lenient(pack)
     assert {d.code for d in diagnostics} == {"E002"}  # the a0..a9 keys are not pack keys; nothing else
+
+
+@pytest.mark.parametrize(
+    "imports, message",
+    [
+        ('["a\\0b.yaml"]', "cannot read imported pack: embedded null byte"),
+        ('["."]', "cannot read imported pack: Is a directory"),
+    ],
+)
+def test_load_an_unreadable_import_is_located_at_the_import(tmp_path, imports: str, message: str) -> None:
+    """A NUL in an import's path was a ValueError (internal error); a directory was E012 without a place."""
+    from koie.lang.load import load_pack_lenient
+
+    pack = write(tmp_path / "p.yaml", f"imports: {imports}\nrules:\n  - {{id: a, label: X, pattern: /NNP}}\n")
+    _spec, diagnostics = load_pack_lenient(pack)
+    assert [(d.code, d.line, d.col, d.message) for d in diagnostics] == [("E006", 1, 11, message)]
+
+
+def test_load_a_lexicon_file_path_with_a_nul_is_e010(tmp_path) -> None:
+    from koie.lang.load import load_pack_lenient
+
+    pack = write(tmp_path / "p.yaml", 'lexicons:\n  T: {file: "a\\0b"}\nrules:\n  - {id: a, label: X, pattern: "@T"}\n')
+    _spec, diagnostics = load_pack_lenient(pack)
+    assert [d.code for d in diagnostics] == ["E010"]

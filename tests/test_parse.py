@@ -82,6 +82,8 @@ def test_parse_format_keeps_a_starred_tag_test_apart_from_a_tag_family() -> None
     assert format_pattern(repeated) == "/NNG *"
     assert parse_pattern(format_pattern(repeated)) == repeated
     assert format_pattern(parse_pattern("/N*")) == "/N*"
+    negated = parse_pattern("!/A *")  # a negated tag test, repeated: not the negated family A*
+    assert parse_pattern(format_pattern(negated)) == negated
 
 
 def test_parse_slot_capture_comes_from_the_grammar() -> None:

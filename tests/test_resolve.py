@@ -218,3 +218,30 @@ def test_resolve_macros_nested_past_the_limit_is_e109(tmp_path) -> None:
         notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": "$M0"}], macros=macros)
     assert [d.code for d in caught.value.errors] == ["E109"]
     notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": "$M980"}], macros=macros)  # 21 levels: fine
+
+
+def test_resolve_unrolled_size_is_the_compiled_size(kiwi) -> None:
+    """The resolver's size limit counts what the compiler makes, look-arounds' programs included."""
+    from pathlib import Path
+
+    import koie
+    from koie.lang.ir import unrolled_size
+
+    def instructions(program) -> int:  # type: ignore[no-untyped-def]
+        return len(program.instructions) + sum(instructions(i.sub) for i in program.instructions if i.sub is not None)
+
+    pack = koie.load(Path(__file__).resolve().parent.parent / "rules" / "meetings.yaml", kiwi)
+    for compiled in pack.compiled.rules:
+        assert unrolled_size(compiled.rule.body) + 1 == instructions(compiled.program), compiled.rule.id
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["((x/SL{200}){200}){200}", " ".join(["x/SL{200}"] * 600)],
+    ids=["nested", "many"],
+)
+def test_resolve_patterns_that_unroll_past_the_limit_are_e211(tmp_path, pattern: str) -> None:
+    """((x{200}){200}){200} was 8 million instructions: a MemoryError when compiled."""
+    with pytest.raises(KoieError) as caught:
+        notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": pattern}])
+    assert [d.code for d in caught.value.errors] == ["E211"]

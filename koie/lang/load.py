@@ -49,6 +49,7 @@ from koie.lang.yamlfile import (
     read_rule_file,
     scalar_offsets,
     scalar_value,
+    unreadable_file,
 )
 
 #: Largest score Kiwi can keep for a word (it keeps scores as 32-bit floats).
@@ -454,7 +455,7 @@ class _PackReader:
         path = Path(self.source.name).parent / relative
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a NUL in the path
             self.out.append(
                 self.place(node).diagnostic(
                     "E010",
@@ -644,7 +645,11 @@ def load_pack_lenient(path: str | Path) -> tuple[PackSpec | None, list[Diagnosti
 
 
 def _load(path: Path, out: list[Diagnostic], chain: tuple[Path, ...], imported_at: Place | None) -> PackSpec | None:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError) as error:  # a NUL in the path; a symlink loop
+        out.append(unreadable_file(path, error, imported_at))
+        return None
     if resolved in chain:
         cycle = " -> ".join(p.name for p in chain + (resolved,))
         assert imported_at is not None

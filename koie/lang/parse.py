@@ -533,7 +533,7 @@ def _format(node: ast.Node, top: bool = False) -> str:
         inner = _format(node.body)
         if isinstance(node.body, (ast.Sequence, ast.Alternation, ast.Repeat)):
             inner = f"({_format(node.body, top=True)})"
-        elif isinstance(node.body, ast.MorphTest) and node.body.tags and _format_quantifier(node.min, node.max) == "*":
+        elif _ends_in_tags(node.body) and _format_quantifier(node.min, node.max) == "*":
             return inner + " *"  # /A* would read as the tag family A*
         return inner + _format_quantifier(node.min, node.max)
     if isinstance(node, ast.Sequence):
@@ -551,6 +551,12 @@ def _format(node: ast.Node, top: bool = False) -> str:
         body = " | ".join(_format(option, top=True) for option in node.options)
         return body if top else f"({body})"
     raise TypeError(f"not a pattern node: {node!r}")
+
+
+def _ends_in_tags(node: ast.Node) -> bool:
+    """Whether ``node`` is written ending in a tag (``/NNP``, ``!만나/VV``): a ``*`` right after it is a tag family."""
+    test = node.test if isinstance(node, ast.Negated) else node
+    return isinstance(test, ast.MorphTest) and bool(test.tags)
 
 
 def _format_quantifier(low: int, high: int | None) -> str:

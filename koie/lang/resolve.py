@@ -39,6 +39,7 @@ from koie.lang.ir import (
     max_length,
     nullable,
     rchildren,
+    unrolled_size,
 )
 from koie.lang.literals import LiteralReading, LiteralWarning, analyse_literal, literal_check
 from koie.lang.spec import LexiconSpec, OverlapPolicy, OverlapSpec, PackSpec, RuleSpec
@@ -49,6 +50,10 @@ MAX_LOOKAROUND = 32
 
 #: Most endings a stem-final literal takes after its stem (만나+시+었+겠+다…).
 MAX_ENDINGS = 8
+
+#: Most instructions a rule's program may have, counted repetitions unrolled (the largest rule of
+#: rules/meetings.yaml has 1,232; the matcher's setup grows with the size).
+MAX_PROGRAM_SIZE = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +238,17 @@ def convert_patterns(context: ResolveContext) -> None:
             continue
         converter = _Converter(context, work, labels)
         work.body = converter.convert(work.tree, work.spec.pattern, ())
+        size = unrolled_size(work.body)
+        if size > MAX_PROGRAM_SIZE and not converter.errors:  # no one repetition is too large, all together are
+            pattern = work.spec.pattern
+            converter.report(
+                pattern,
+                "E211",
+                f"the pattern unrolls to {size} instructions, more than {MAX_PROGRAM_SIZE}",
+                (0, len(pattern.text)),
+                value=pattern.text.strip()[:60],
+                suggestion="use * or + for long repetitions, or smaller bounds",
+            )
         if converter.errors:
             work.failed = True
 
@@ -439,7 +455,20 @@ class _Converter:
             self.repeat_depth += repeats
             body = self.convert(node.body, pattern, macro_chain)
             self.repeat_depth -= repeats
-            return RRepeat(body, node.min, node.max)
+            repeat = RRepeat(body, node.min, node.max)
+            size = unrolled_size(repeat)
+            if size > MAX_PROGRAM_SIZE and not self.errors:
+                # Counted repetitions are unrolled: nested ones multiply ((x{200}){200}){200} is 8 million.
+                self.report(
+                    pattern,
+                    "E211",
+                    f"the repetitions here unroll to {size} instructions, more than {MAX_PROGRAM_SIZE}",
+                    node.span,
+                    value=pattern.text[node.span[0] : node.span[1]][:60],
+                    suggestion="use * or + for long repetitions, or smaller bounds",
+                )
+                return RSeq(())
+            return repeat
         if isinstance(node, ast.Lookaround):
             element = self.element("lookaround", node, pattern)
             body = self.convert(node.body, pattern, macro_chain)
@@ -653,6 +682,7 @@ def check_resolve(spec: PackSpec, analyzer: Analyzer) -> tuple[ResolvedPack | No
 
 __all__ = [
     "MAX_LOOKAROUND",
+    "MAX_PROGRAM_SIZE",
     "PASSES",
     "Lexicon",
     "LiteralReading",

@@ -515,56 +515,45 @@ def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> Diagnostic:
     )
 
 
+def unreadable_file(path: Path, error: OSError | ValueError, imported_at: Place | None) -> Diagnostic:
+    """Why a rule file cannot be read: E006 at the import that names it, else E012."""
+    missing = isinstance(error, FileNotFoundError)
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    if imported_at is not None:
+        return imported_at.diagnostic(
+            "E006",
+            f"imported pack {str(path)!r} does not exist" if missing else f"cannot read imported pack: {reason}",
+            imported_at.length,
+            value=imported_at.text.strip("'\""),
+            suggestion="imports are relative to the importing file, not to the current directory",
+        )
+    if missing:
+        return Diagnostic(
+            "E012", f"rule file {str(path)!r} does not exist", file=str(path), suggestion="check the path"
+        )
+    return Diagnostic(
+        "E012",
+        f"cannot read rule file: {error}",
+        file=str(path),
+        suggestion="a rule file is a readable UTF-8 text file",
+    )
+
+
 def read_rule_file(
     path: Path, imported_at: Place | None
 ) -> tuple[SourceText | None, yaml.Node | None, list[Diagnostic]]:
     """The file's text and YAML node tree, or what keeps it from being read.
 
     ``imported_at`` is the import that names the file (None for the pack given
-    to a command): a missing import is E006 there, a missing pack E012.
+    to a command): an import that cannot be read is E006 there, a pack E012.
     """
     try:
         data = path.read_bytes()
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         return None, None, [_not_utf8(str(path), data, error)]
-    except FileNotFoundError:
-        if imported_at is not None:
-            return (
-                None,
-                None,
-                [
-                    imported_at.diagnostic(
-                        "E006",
-                        f"imported pack {str(path)!r} does not exist",
-                        imported_at.length,
-                        value=imported_at.text.strip("'\""),
-                        suggestion="imports are relative to the importing file, not to the current directory",
-                    )
-                ],
-            )
-        return (
-            None,
-            None,
-            [
-                Diagnostic(
-                    "E012", f"rule file {str(path)!r} does not exist", file=str(path), suggestion="check the path"
-                )
-            ],
-        )
-    except OSError as error:
-        return (
-            None,
-            None,
-            [
-                Diagnostic(
-                    "E012",
-                    f"cannot read rule file: {error}",
-                    file=str(path),
-                    suggestion="a rule file is a readable UTF-8 text file",
-                )
-            ],
-        )
+    except (OSError, ValueError) as error:  # ValueError: a path with a NUL character in it
+        return None, None, [unreadable_file(path, error, imported_at)]
     source = SourceText.of(str(path), text.lstrip("\ufeff") if text.startswith("\ufeff") else text)
     try:
         root = compose(source.text)
