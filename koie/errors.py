@@ -314,9 +314,10 @@ class SourceText:
     @staticmethod
     def of(name: str, text: str) -> SourceText:
         starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                starts.append(index + 1)
+        newline = text.find("\n")
+        while newline >= 0:
+            starts.append(newline + 1)
+            newline = text.find("\n", newline + 1)
         return SourceText(name, text, tuple(starts))
 
     def line(self, number: int) -> str:

@@ -10,7 +10,7 @@ what a pack means.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -246,13 +246,12 @@ def scalar_offsets(source: SourceText, node: yaml.ScalarNode) -> tuple[int, ...]
 # ------------------------------------------------------------ the node tree
 
 
-def _children(node: yaml.Node) -> Iterator[yaml.Node]:
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield key
-            yield value
-    elif isinstance(node, yaml.SequenceNode):
-        yield from node.value
+        return [item for pair in node.value for item in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def check_nodes(root: yaml.Node, source: SourceText) -> list[Diagnostic]:
@@ -263,7 +262,8 @@ def check_nodes(root: yaml.Node, source: SourceText) -> list[Diagnostic]:
     nested thousands deep is reported, not a RecursionError.
     """
     out: list[Diagnostic] = []
-    height: dict[int, int] = {}  # node -> 1 + its deepest descendant's nesting
+    #: list or mapping -> how many levels of lists and mappings it holds, itself included
+    height: dict[int, int] = {}
     on_path: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -271,7 +271,8 @@ def check_nodes(root: yaml.Node, source: SourceText) -> list[Diagnostic]:
         key = id(node)
         if done:
             on_path.discard(key)
-            height[key] = 1 + max((height.get(id(child), 0) for child in _children(node)), default=0)
+            below = [height[id(child)] for child in _children(node) if id(child) in height]
+            height[key] = 1 + max(below, default=0)
             continue
         if key in height:
             continue
@@ -287,25 +288,33 @@ def check_nodes(root: yaml.Node, source: SourceText) -> list[Diagnostic]:
             )
             return out
         if node.tag not in SAFE_TAGS:
-            out.append(
-                place_of(source, node).diagnostic(
-                    "E008",
-                    f"YAML tag {node.tag!r} is not allowed in a rule pack",
-                    1,
-                    value=node.tag,
-                    suggestion="rule packs are data: remove the tag",
-                )
-            )
+            out.append(_unsafe_tag(source, node))
             height[key] = 1
             continue
+        if isinstance(node, yaml.ScalarNode):
+            continue  # the document is one scalar
         if isinstance(node, yaml.MappingNode):
             _check_duplicate_keys(node, source, out)
         on_path.add(key)
         stack.append((node, True))
-        stack.extend((child, False) for child in reversed(list(_children(node))))
+        for child in reversed(_children(node)):
+            if not isinstance(child, yaml.ScalarNode):
+                stack.append((child, False))
+            elif child.tag not in SAFE_TAGS:
+                out.append(_unsafe_tag(source, child))
     if height.get(id(root), 0) > MAX_DEPTH:
         out.append(_too_deep(source, _node_at_depth(root, height, MAX_DEPTH + 1).start_mark.index))
     return out
+
+
+def _unsafe_tag(source: SourceText, node: yaml.Node) -> Diagnostic:
+    return place_of(source, node).diagnostic(
+        "E008",
+        f"YAML tag {node.tag!r} is not allowed in a rule pack",
+        1,
+        value=node.tag,
+        suggestion="rule packs are data: remove the tag",
+    )
 
 
 def _check_duplicate_keys(node: yaml.MappingNode, source: SourceText, out: list[Diagnostic]) -> None:
