@@ -130,18 +130,16 @@ def plain_value(source: SourceText, node: yaml.Node, out: list[Diagnostic]) -> P
     """
     made: dict[int, PlainValue] = {}
     size = 0
+    problems: list[Diagnostic] = []
 
     def build(node: yaml.Node) -> PlainValue:
         nonlocal size
-        size += 1
-        if size > MAX_VALUES:
-            raise _TooLarge
+        size += _count(made[id(node)]) if id(node) in made else 1
+        if problems or size > MAX_VALUES:
+            return None
         if isinstance(node, yaml.ScalarNode):
             return scalar_value(node)
         if id(node) in made:
-            size += _count(made[id(node)])
-            if size > MAX_VALUES:
-                raise _TooLarge
             return made[id(node)]
         if isinstance(node, yaml.SequenceNode):
             items: list[PlainValue] = []
@@ -152,14 +150,22 @@ def plain_value(source: SourceText, node: yaml.Node, out: list[Diagnostic]) -> P
         made[id(node)] = mapping
         for key, value in node.value:
             if not isinstance(key, yaml.ScalarNode):
-                raise _BadKey(key)
+                problems.append(
+                    place_of(source, key).diagnostic(
+                        "E004",
+                        "a key of a mapping must be text or a number, not a list or mapping",
+                        1,
+                        value=node_text(source, key),
+                        suggestion="write the key as text: quote it",
+                    )
+                )
+                return None
             mapping[scalar_value(key)] = build(value)
         return mapping
 
-    try:
-        return build(node)
-    except _TooLarge:
-        out.append(
+    value = build(node)
+    if size > MAX_VALUES and not problems:
+        problems.append(
             place_of(source, node).diagnostic(
                 "E015",
                 f"this value holds more than {MAX_VALUES} values once its aliases are expanded",
@@ -168,21 +174,12 @@ def plain_value(source: SourceText, node: yaml.Node, out: list[Diagnostic]) -> P
                 suggestion="write the value out without aliases (*name), or make it smaller",
             )
         )
-    except _BadKey as bad:
-        out.append(
-            place_of(source, bad.key).diagnostic(
-                "E004",
-                "a key of a mapping must be text or a number, not a list or mapping",
-                1,
-                value=node_text(source, bad.key),
-                suggestion="write the key as text: quote it",
-            )
-        )
-    return None
+    out.extend(problems)
+    return None if problems else value
 
 
 def _count(value: PlainValue) -> int:
-    """How many values ``value`` holds, itself included (bounded: the caller stops past MAX_VALUES)."""
+    """How many values ``value`` holds, itself included (counting stops past MAX_VALUES)."""
     count = 0
     stack = [value]
     while stack and count <= MAX_VALUES:
@@ -193,17 +190,6 @@ def _count(value: PlainValue) -> int:
         elif isinstance(item, dict):
             stack.extend(item.values())
     return count
-
-
-# Control flow inside plain_value only; they never leave it.
-class _TooLarge(Exception):
-    pass
-
-
-class _BadKey(Exception):
-    def __init__(self, key: yaml.Node) -> None:
-        super().__init__()
-        self.key = key
 
 
 def scalar_offsets(source: SourceText, node: yaml.ScalarNode) -> tuple[int, ...]:
