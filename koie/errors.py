@@ -24,8 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-#: Every code koie can emit, with a one-line description. docs/errors.md is
-#: checked against this table by a test, so the two cannot drift apart.
+#: Every code koie can emit, each with the one thing it means. docs/errors.md
+#: gives each code a section headed by this text, and a test holds the two
+#: equal; another test holds that every code koie's source emits is here.
 CODES: dict[str, str] = {
     # E0xx: the rule file as YAML and as a pack
     "E001": "YAML syntax error",
@@ -33,21 +34,26 @@ CODES: dict[str, str] = {
     "E003": "missing required key",
     "E004": "value of the wrong type",
     "E005": "duplicate rule id",
-    "E006": "import not found",
+    "E006": "import not found or unreadable",
     "E007": "import cycle",
     "E008": "unsafe or unknown YAML tag",
     "E009": "empty rule pack",
     "E010": "lexicon file not found or unreadable",
     "E011": "duplicate key",
+    "E012": "rule file not found or unreadable",
+    "E013": "unknown rule-file format version",
+    "E014": "number out of range",
+    "E015": "YAML value nested too deeply or too large",
     # E1xx: pattern syntax
-    "E101": "unexpected character in pattern",
-    "E102": "unclosed bracket or parenthesis",
+    "E101": "unexpected character or element in pattern",
+    "E102": "unclosed bracket, parenthesis or quote",
     "E103": "quantifier with nothing to repeat",
-    "E104": "invalid quantifier bounds",
+    "E104": "invalid quantifier or gap bounds",
     "E105": "invalid regular expression",
     "E106": "unexpected closing bracket or parenthesis",
-    "E107": "empty pattern",
+    "E107": "empty pattern or quoted literal",
     "E108": "unexpected end of pattern",
+    "E109": "pattern nested too deeply",
     # E2xx: names and meaning
     "E201": "unknown entity label",
     "E202": "unknown lexicon",
@@ -60,7 +66,9 @@ CODES: dict[str, str] = {
     "E209": "look-around must have a bounded length",
     "E211": "repetition bound too large",
     "E212": "quantifier on something that cannot repeat",
-    "E213": "invalid attribute or option value",
+    "E213": "unknown overlap policy",
+    "E214": "unknown name resolution",
+    "E215": "negated literal of more than one morpheme",
     # E3xx: examples and tests
     "E301": "example did not match",
     "E302": "example captured something else",
@@ -69,7 +77,7 @@ CODES: dict[str, str] = {
     "E401": "document is not valid text",
     "E402": "document is empty",
     "E403": "document took too long",
-    "E404": "input not found",
+    "E404": "input not found or unreadable",
     "E405": "document failed",
     "E406": "cannot resume the interrupted run",
     "E407": "gold or names file for koie eval is invalid",
@@ -81,6 +89,17 @@ CODES: dict[str, str] = {
     "W104": "lexicon has no entries",
     "W401": "document had undecodable bytes, replaced (--lossy)",
 }
+
+
+def check_code(code: str) -> str:
+    """``code`` if it is in :data:`CODES`; a ValueError otherwise (a code outside the table is a bug).
+
+    >>> check_code("E201")
+    'E201'
+    """
+    if code not in CODES:
+        raise ValueError(f"{code!r} is not a koie diagnostic code (koie.errors.CODES)")
+    return code
 
 
 def display_width(text: str) -> int:
@@ -122,6 +141,9 @@ class Diagnostic:
     suggestion: str | None = None
     rule: str | None = None
     related: tuple[Diagnostic, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_code(self.code)
 
     @property
     def severity(self) -> str:
@@ -173,6 +195,17 @@ class Diagnostic:
         return replace(self, rule=rule)
 
 
+# ------------------------------------------------------------- exceptions
+#
+# KoieError
+# ├── PackError          the rule pack is wrong (E0xx, E1xx, E2xx): loading, parsing, resolving
+# │   └── PatternError   one pattern's syntax (E1xx), at an offset of the pattern text
+# └── DocumentError      one document cannot be processed (E4xx); the run reports it and goes on
+#
+# Errors of a whole run (E406 resume, E407 eval files) are KoieError itself. A problem
+# with one document that a run reports without raising is a DocumentProblem (data).
+
+
 class KoieError(Exception):
     """Raised with one or more diagnostics; the CLI turns it into exit code 1."""
 
@@ -183,6 +216,91 @@ class KoieError(Exception):
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other arguments than the diagnostics: rebuild from the state, not
+        # from ``args`` (a worker process sends its errors back pickled).
+        return (_rebuilt, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt(cls: type[KoieError], args: tuple[Any, ...], state: dict[str, Any]) -> KoieError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+class PackError(KoieError):
+    """A rule pack that cannot be used: every problem found in it, errors and warnings together."""
+
+
+class PatternError(PackError):
+    """A syntax error in one pattern, at ``offset`` (0-based, in characters) of the pattern text.
+
+    The loader places it in the rule file (``file:line:col``); raised by
+    :func:`koie.lang.parse.parse_pattern` on a pattern alone, its diagnostic
+    is placed in the pattern, shown as ``<pattern>``.
+
+    >>> error = PatternError("E102", "expected ']' to close slot '[PERSN'", 0, 6, "[PERSN", "add ']'")
+    >>> print(error.in_pattern("[PERSN 회장").diagnostics[0].render())
+    <pattern>:1:1: E102 expected ']' to close slot '[PERSN'
+    [PERSN 회장
+    ^^^^^^
+      bad value: '[PERSN'
+      hint: add ']'
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        offset: int,
+        length: int = 1,
+        value: str | None = None,
+        suggestion: str | None = None,
+        diagnostic: Diagnostic | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.offset = offset
+        self.length = length
+        self.value = value
+        self.suggestion = suggestion
+        super().__init__([diagnostic or Diagnostic(code, message, value=value, suggestion=suggestion)])
+
+    def in_pattern(self, text: str, name: str = "<pattern>") -> PatternError:
+        """The same error with its diagnostic placed in ``text``, the pattern it was found in."""
+        located = SourceText.of(name, text).diagnostic(
+            self.code, self.message, self.offset, self.length, value=self.value, suggestion=self.suggestion
+        )
+        return PatternError(
+            self.code, self.message, self.offset, self.length, self.value, self.suggestion, diagnostic=located
+        )
+
+
+class DocumentError(KoieError):
+    """One document cannot be processed (E4xx); a run reports it as a :class:`DocumentProblem`."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentProblem:
+    """A problem with one document of a run, as data: the run reports it and goes on.
+
+    ``code`` is an E4xx or W4xx code of :data:`CODES`.
+
+    >>> DocumentProblem("a.txt", "E402", "the document is empty").to_json()
+    {'doc': 'a.txt', 'code': 'E402', 'message': 'the document is empty'}
+    """
+
+    id: str
+    code: str
+    message: str
+
+    def __post_init__(self) -> None:
+        check_code(self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"doc": self.id, "code": self.code, "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +314,10 @@ class SourceText:
     @staticmethod
     def of(name: str, text: str) -> SourceText:
         starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                starts.append(index + 1)
+        newline = text.find("\n")
+        while newline >= 0:
+            starts.append(newline + 1)
+            newline = text.find("\n", newline + 1)
         return SourceText(name, text, tuple(starts))
 
     def line(self, number: int) -> str:

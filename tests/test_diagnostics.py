@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from koie.cli import main
-from koie.errors import CODES, KoieError
+from koie.errors import CODES, Diagnostic, DocumentError, DocumentProblem, KoieError, PackError, PatternError
 from koie.lang.load import load_pack, load_pack_lenient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,25 @@ REQUIRED = {
     "literal_unanalysable": "E208",
 }
 
+#: Inputs that reached "internal error" (a traceback's last line) before they had a diagnostic of their
+#: own; each must give file:line:col, the line, a caret, the bad value and a hint, and exit 1.
+NO_INTERNAL_ERROR = {
+    "lexicon_score_high": "E004",  # the loader made a YAML node without marks to report it
+    "lexicon_score_abc": "E004",
+    "lexicon_score_exponent": "E004",  # YAML 1.1 reads 1e308 as text
+    "deep_nesting": "E109",  # 120 nested ( ): a RecursionError in the transformer
+    "macro_nesting": "E109",  # macros inside groups nest deeper than any one pattern
+    "yaml_alias_loop": "E015",  # an alias inside its own anchor: a RecursionError
+    "yaml_too_deep": "E015",
+    "yaml_alias_bomb": "E015",  # aliases of aliases: 100,000 values in attrs
+    "attrs_list_key": "E004",  # a list as a mapping key: unhashable
+    "format_version": "E013",
+    "name_resolution": "E214",
+    "carry_sentences": "E014",
+    "negated_literal": "E215",
+    "nested_repetition": "E211",  # 8 million instructions: a MemoryError when the rule was compiled
+}
+
 _HEADER = re.compile(r"^(?P<file>[^\s:]+\.yaml):(?P<line>\d+):(?P<col>\d+): (?P<code>[EW]\d{3}) \S")
 
 
@@ -87,7 +106,7 @@ def test_diagnostics_golden(case: str) -> None:
     assert "Traceback" not in stderr
 
 
-@pytest.mark.parametrize("case,code", sorted(REQUIRED.items()))
+@pytest.mark.parametrize("case,code", sorted(REQUIRED.items()) + sorted(NO_INTERNAL_ERROR.items()))
 def test_diagnostics_required_case_gives_located_error(case: str, code: str) -> None:
     """Each required mistake has its case, and the case gives file:line:col, the line, a caret and a hint."""
     assert case in CASES, f"tests/bad_rules/{case}.yaml is missing"
@@ -103,6 +122,9 @@ def test_diagnostics_required_case_gives_located_error(case: str, code: str) -> 
         assert caret.strip() and set(caret.strip()) == {"^"}, f"{case}: no caret under\n{source_line}"
         file_line = (ROOT / header["file"]).read_text(encoding="utf-8").splitlines()[int(header["line"]) - 1]
         assert source_line == file_line
+    if case in NO_INTERNAL_ERROR:
+        assert lines[index + 3].startswith("  bad value: "), f"{case}: no bad value in\n{stderr}"
+        assert "internal error" not in stderr
 
 
 def test_diagnostics_every_golden_has_its_case() -> None:
@@ -189,3 +211,117 @@ def test_diagnostics_imports_resolve_relative_to_the_importing_file(
     monkeypatch.chdir(tmp_path / "elsewhere")
     spec = load_pack(Path("..") / "packs" / "main.yaml")
     assert [rule.id for rule in spec.rules] == ["t", "p", "m"]
+
+
+def test_diagnostics_missing_rule_file_has_a_rule_file_code(tmp_path: Path) -> None:
+    """A rule file that does not exist is E012 (a rule-file code), not E404 (a document's)."""
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'nope.yaml'}: E012 rule file" in result.stderr
+    with pytest.raises(PackError) as caught:
+        load_pack(tmp_path / "nope.yaml")
+    assert [d.code for d in caught.value.diagnostics] == ["E012"]
+
+
+def test_diagnostics_yaml_nested_past_the_composer_is_located(tmp_path: Path) -> None:
+    """Nesting deep enough to exhaust the YAML composer's recursion is E015 at the first level too deep."""
+    pack = tmp_path / "deep.yaml"
+    pack.write_text("rules:\n  - {id: a, label: X, pattern: 회장, attrs: {x: " + "[" * 5000 + "]" * 5000 + "}}\n")
+    _spec, diagnostics = load_pack_lenient(pack)
+    assert [(d.code, d.line) for d in diagnostics] == [("E015", 2)]
+    # 65 deep from the document: the pack, rules, the rule and attrs, then the 61st list
+    assert diagnostics[0].col == diagnostics[0].source_line.index("[") + 1 + 60
+
+
+# ---------------------------------------------------------------- the code table
+
+
+def _sections() -> dict[str, str]:
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    parts = re.split(r"^### ([EW]\d{3})\s*$", text, flags=re.M)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_diagnostics_errors_page_gives_each_code_its_meaning() -> None:
+    """docs/errors.md has a section per code, headed by the very meaning CODES gives it."""
+    sections = _sections()
+    assert sorted(sections) == sorted(CODES)
+    for code, meaning in CODES.items():
+        first = sections[code].strip().split("\n", 1)[0]
+        assert first.startswith(f"**{meaning}.**"), f"{code}: docs say {first[:80]!r}, CODES say {meaning!r}"
+
+
+def _codes_in_source() -> dict[str, set[str]]:
+    """Every diagnostic code written as a string in koie's source, with the files that write it."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "koie").rglob("*")):
+        if path.suffix in (".py", ".pyx") and path.name != "errors.py":
+            for code in re.findall(r"[\"']([EW]\d{3})[\"']", path.read_text(encoding="utf-8")):
+                found.setdefault(code, set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_diagnostics_every_code_in_the_source_is_in_the_table_and_back() -> None:
+    found = _codes_in_source()
+    assert sorted(set(found) - set(CODES)) == [], "codes koie emits but CODES lacks"
+    assert sorted(set(CODES) - set(found)) == [], "codes in CODES that nothing emits"
+
+
+def test_diagnostics_codes_outside_the_table_are_refused() -> None:
+    """A diagnostic or a document problem carries a code of the one table, or is not made."""
+    with pytest.raises(ValueError, match="E999"):
+        Diagnostic("E999", "no such code")
+    with pytest.raises(ValueError, match="E213x"):
+        DocumentProblem("doc", "E213x", "no such code")
+    assert DocumentProblem("doc", "E402", "the document is empty").code == "E402"
+
+
+def test_diagnostics_every_koie_exception_is_a_koie_error() -> None:
+    from koie.run.inputs import DocumentProblem as ReadProblem
+    from koie.vm.limits import DocumentTimeout
+
+    assert issubclass(PackError, KoieError) and issubclass(PatternError, PackError)
+    assert issubclass(DocumentError, KoieError) and issubclass(DocumentTimeout, DocumentError)
+    assert ReadProblem is DocumentProblem  # one record of a document's problem, from the errors module
+
+
+def test_diagnostics_pattern_error_alone_is_placed_in_its_pattern() -> None:
+    from koie.lang.parse import parse_pattern
+
+    with pytest.raises(KoieError) as caught:
+        parse_pattern("회장 [PERSN")
+    assert isinstance(caught.value, PatternError)
+    assert (caught.value.code, caught.value.offset) == ("E102", 3)
+    assert str(caught.value).splitlines()[:3] == [
+        "<pattern>:1:4: E102 expected ']' to close slot '[PERSN'",
+        "회장 [PERSN",
+        "     ^^^^^^",
+    ]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        KoieError([Diagnostic("E406", "stale journal")]),
+        PatternError("E102", "unclosed", 3, 2, "[P", "close it").in_pattern("회장 [P"),
+        DocumentError([Diagnostic("E405", "failed")]),
+    ],
+    ids=["KoieError", "PatternError", "DocumentError"],
+)
+def test_diagnostics_koie_errors_pickle(error: KoieError) -> None:
+    """Worker processes send errors back pickled; every subclass comes back whole."""
+    import pickle
+
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error)
+    assert again.diagnostics == error.diagnostics and str(again) == str(error)
+    assert vars(again) == vars(error)
+
+
+def test_diagnostics_document_timeout_pickles() -> None:
+    import pickle
+
+    from koie.vm.limits import DocumentTimeout
+
+    again = pickle.loads(pickle.dumps(DocumentTimeout("too slow")))
+    assert isinstance(again, DocumentTimeout) and again.reason == "too slow" and again.code == "E403"

@@ -108,6 +108,7 @@ def test_fullest_name_work_grows_linearly_with_names(monkeypatch) -> None:
     from types import SimpleNamespace
 
     from koie.engine import mentions
+    from koie.lang.spec import MentionSettings
 
     calls = 0
     real = mentions.shorter_form_of
@@ -132,7 +133,7 @@ def test_fullest_name_work_grows_linearly_with_names(monkeypatch) -> None:
                         rule="person", start=start, end=start + len(text), text=text, sentence=index, label="PERSON"
                     )
                 )
-        result = mentions._resolve_label(records, {"name": "fullest"}, records, "")
+        result = mentions._resolve_label(records, MentionSettings(name="fullest"), records, "")
         assert result[("person", 10, 11)]["name"] == records[0].text  # the short form got its full name
         return calls
 
@@ -197,7 +198,8 @@ def test_carry_source_is_the_latest_earlier_record_in_the_window(rows, window: i
     """The backward walk finds what the scan of every earlier record found."""
     from types import SimpleNamespace
 
-    from koie.engine.mentions import _carry_source
+    from koie.engine.mentions import carry_source
+    from koie.lang.spec import CarrySpec
 
     records = sorted(
         (
@@ -206,16 +208,16 @@ def test_carry_source_is_the_latest_earlier_record_in_the_window(rows, window: i
         ),
         key=lambda r: (r.sentence, r.start, r.end),
     )
-    setting = {"from": {"C"}, "sentences": window}
+    setting = CarrySpec("x", ("C",), window)
     for at, record in enumerate(records):
         record.label = label
         done = records[:at]
         sources = [
             r
             for r in done
-            if (r.label in setting["from"] or (r.label == record.label and "x" in r.args))
+            if (r.label in setting.sources or (r.label == record.label and "x" in r.args))
             and record.sentence - window <= r.sentence
             and (r.sentence < record.sentence or r.end <= record.start)
         ]
         expected = max(sources, key=lambda r: (r.sentence, r.start)) if sources else None
-        assert _carry_source(done, record, "x", setting) is expected  # type: ignore[arg-type]
+        assert carry_source(done, record, setting) is expected  # type: ignore[arg-type]

@@ -82,3 +82,60 @@ def test_parse_format_keeps_a_starred_tag_test_apart_from_a_tag_family() -> None
     assert format_pattern(repeated) == "/NNG *"
     assert parse_pattern(format_pattern(repeated)) == repeated
     assert format_pattern(parse_pattern("/N*")) == "/N*"
+    negated = parse_pattern("!/A *")  # a negated tag test, repeated: not the negated family A*
+    assert parse_pattern(format_pattern(negated)) == negated
+
+
+def test_parse_slot_capture_comes_from_the_grammar() -> None:
+    """The capture after ':' is its own grammar rule, spaces or not; each label knows where it is written."""
+    text = "[PERSON | ORG : who] [ORG]"
+    tree = parse_pattern(text)
+    assert isinstance(tree, ast.Sequence)
+    first, second = tree.items
+    assert isinstance(first, ast.Slot) and isinstance(second, ast.Slot)
+    assert (first.labels, first.capture, second.labels, second.capture) == (("PERSON", "ORG"), "who", ("ORG",), None)
+    assert [text[slice(*span)] for span in first.label_spans] == ["PERSON", "ORG"]
+
+
+@pytest.mark.parametrize(
+    "pattern, code, offset, message",
+    [
+        ("[PERSON:subject ~3 만나", "E102", 0, "expected ']' to close slot '[PERSON:subject'"),
+        ("(회장 | 사장  # 직함", "E102", 0, "expected ')' to close group '(회장'"),  # a comment after the group
+        ("(?= 회장", "E102", 0, "expected ')' to close group '(?='"),
+        ("((회장)", "E102", 0, "expected ')' to close group '((회장)'"),
+        ("[PERSON a]", "E101", 8, "a slot is written [LABEL] or [LABEL:capture]"),  # closed: not E102
+        ("회장 )", "E106", 3, "unexpected ')': nothing is open for it to close"),
+        ("(회장 ]", "E106", 4, "unexpected ']': nothing is open for it to close"),
+        ('만나 "회장', "E102", 3, "unclosed quote: expected '\"' to close the literal"),
+        ("   # 주석뿐", "E107", 0, "the pattern is empty"),
+    ],
+)
+def test_parse_brackets_left_open_are_found_by_the_parser(pattern: str, code: str, offset: int, message: str) -> None:
+    with pytest.raises(PatternError) as caught:
+        parse_pattern(pattern)
+    assert (caught.value.code, caught.value.offset, caught.value.message) == (code, offset, message)
+
+
+@pytest.mark.parametrize("depth", [33, 120, 5000])
+def test_parse_nesting_past_the_limit_is_e109_at_the_first_level_too_deep(depth: int) -> None:
+    """Before, 120 nested ( ) was a RecursionError; now the caret goes to the 33rd '('."""
+    from koie.lang.ast import MAX_NESTING
+
+    with pytest.raises(PatternError) as caught:
+        parse_pattern("(" * depth + "회장" + ")" * depth)
+    assert (caught.value.code, caught.value.offset) == ("E109", MAX_NESTING)
+    assert parse_pattern("(" * MAX_NESTING + "회장" + ")" * MAX_NESTING) is not None
+
+
+def test_parse_format_quotes_what_the_grammar_would_not_read_as_one_literal() -> None:
+    """format_pattern asks the grammar's LITERAL terminal, not a copy of its regex."""
+    for text, written in [
+        ("회장", "회장"),
+        ("최고경영자(CEO)", '"최고경영자(CEO)"'),
+        ("a_b", '"a_b"'),
+        ("x:y", '"x:y"'),
+    ]:
+        tree = ast.Literal(text, quoted=False)
+        assert format_pattern(tree) == written
+        assert parse_pattern(written) == ast.Literal(text, quoted=written.startswith('"'))

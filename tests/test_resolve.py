@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from koie.errors import KoieError
-from koie.lang.resolve import analyse_literal
+from koie.lang.literals import analyse_literal
 from tests.helpers import notation_pack
 
 
@@ -165,3 +165,83 @@ def test_resolve_stem_literal_before_negative_lookahead_takes_every_ending(tmp_p
     pack = Pack(compile_pack(resolve_pack(load_pack(path), kiwi)), kiwi)
     assert pack.extract("두 사람은 다음 달 만날 예정이다.") == []
     assert [r.text for r in pack.extract("두 사람은 어제 만났다.")] == ["만났다"]
+
+
+@pytest.mark.parametrize("literal, code", [("가지", "W102"), ("나서", "W102"), ("보고", "W101"), ("회장", None)])
+def test_resolve_literal_warning_code_comes_from_where_it_is_made(kiwi, literal: str, code: str | None) -> None:
+    warning = analyse_literal(kiwi, literal, False).warning
+    assert (warning.code if warning else None) == code
+
+
+def test_resolve_literal_warning_code_does_not_depend_on_its_words(tmp_path) -> None:
+    """W101 stays W101 when the literal itself says "before an ending" (the code was found by searching the text)."""
+    from koie.analysis.morphemes import Morpheme, NotationAnalyzer
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import check_resolve
+
+    class Ambiguous(NotationAnalyzer):
+        def scored_alternatives(self, text: str, n: int) -> list[tuple[tuple[Morpheme, ...], float]]:
+            mine = self.analyze_fragment(text)
+            other = tuple(Morpheme(m.form, "SL", m.start, m.end, m.eojeol) for m in mine)
+            return [(mine, -10.0), (other, -10.5)]
+
+    path = tmp_path / "p.yaml"
+    path.write_text("rules:\n  - {id: a, label: A, pattern: '\"before an ending\"'}\n", encoding="utf-8")
+    _resolved, diagnostics = check_resolve(load_pack(path), Ambiguous())
+    assert [d.code for d in diagnostics if d.code.startswith("W10") and d.code != "W103"] == ["W101"]
+
+
+def test_resolve_negated_literal_of_two_morphemes_is_its_own_code(tmp_path) -> None:
+    """'!' before a literal of several morphemes is E215; E208 is kept for a literal with none."""
+    with pytest.raises(KoieError) as caught:
+        notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": '/NNP !"최고 경영자"'}])
+    assert [d.code for d in caught.value.errors] == ["E215"]
+    with pytest.raises(KoieError) as caught:
+        notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": "/NNP !없음"}], fragments={"없음": ""})
+    assert [d.code for d in caught.value.errors] == ["E208"]
+
+
+def test_resolve_a_long_chain_of_labels_is_ordered_without_recursion(tmp_path) -> None:
+    """Phases are found with a stack of their own: 1,500 labels each built on the last (a RecursionError before)."""
+    count = 1500
+    rules = [{"id": "r0", "label": "L0", "pattern": "x/SL"}] + [
+        {"id": f"r{i}", "label": f"L{i}", "pattern": f"[L{i - 1}] x/SL"} for i in range(1, count)
+    ]
+    pack = notation_pack(tmp_path, rules)
+    assert [rule.phase for rule in pack.compiled.resolved.rules] == list(range(count))
+
+
+def test_resolve_macros_nested_past_the_limit_is_e109(tmp_path) -> None:
+    """Each macro is a level: 1,000 macros each using the next (a RecursionError before) nest too deep."""
+    macros = {f"M{i}": f"$M{i + 1}" for i in range(1000)} | {"M1000": "x/SL"}
+    with pytest.raises(KoieError) as caught:
+        notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": "$M0"}], macros=macros)
+    assert [d.code for d in caught.value.errors] == ["E109"]
+    notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": "$M980"}], macros=macros)  # 21 levels: fine
+
+
+def test_resolve_unrolled_size_is_the_compiled_size(kiwi) -> None:
+    """The resolver's size limit counts what the compiler makes, look-arounds' programs included."""
+    from pathlib import Path
+
+    import koie
+    from koie.lang.ir import unrolled_size
+
+    def instructions(program) -> int:  # type: ignore[no-untyped-def]
+        return len(program.instructions) + sum(instructions(i.sub) for i in program.instructions if i.sub is not None)
+
+    pack = koie.load(Path(__file__).resolve().parent.parent / "rules" / "meetings.yaml", kiwi)
+    for compiled in pack.compiled.rules:
+        assert unrolled_size(compiled.rule.body) + 1 == instructions(compiled.program), compiled.rule.id
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["((x/SL{200}){200}){200}", " ".join(["x/SL{200}"] * 600)],
+    ids=["nested", "many"],
+)
+def test_resolve_patterns_that_unroll_past_the_limit_are_e211(tmp_path, pattern: str) -> None:
+    """((x{200}){200}){200} was 8 million instructions: a MemoryError when compiled."""
+    with pytest.raises(KoieError) as caught:
+        notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": pattern}])
+    assert [d.code for d in caught.value.errors] == ["E211"]

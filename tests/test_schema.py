@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
-from koie.lang.load import LEXICON_KEYS, PACK_KEYS, RULE_KEYS
 from koie.lang.schema import pack_schema
+from koie.lang.spec import LEXICON_KEYS, PACK_KEYS, RULE_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 

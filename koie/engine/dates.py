@@ -31,21 +31,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Literal
 
-PRECISIONS = ("day", "month", "year")
+Precision = Literal["day", "month", "year"]
+PRECISIONS: tuple[Precision, ...] = ("day", "month", "year")
 
 
 @dataclass(frozen=True, slots=True)
 class NormalDate:
     value: str  # YYYY-MM-DD, YYYY-MM or YYYY
-    precision: str
+    precision: Precision
 
-    def attrs(self) -> dict[str, Any]:
+    def attrs(self) -> dict[str, str]:
+        """The attributes a record of a ``dates:`` label gets."""
         return {"value": self.value, "precision": self.precision}
 
 
-def parse_published(value: Any) -> date | None:
+def parse_published(value: object) -> date | None:
     """A publication date from ``YYYY-MM-DD`` (a datetime's date part is accepted too); None if unusable.
 
     >>> parse_published("2024-07-01T09:30:00+09:00")

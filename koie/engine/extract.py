@@ -361,8 +361,8 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
             winners, losers = apply_overlap_policy(
                 unsettled.pop(label), pack.resolved.overlap_policy(label), rule_order
             )
-            repeat = pack.resolved.spec.mentions.get(label, {}).get("repeat")
-            if repeat and winners:
+            settings = pack.resolved.spec.mentions.get(label)
+            if settings is not None and settings.repeat and winners:
                 winners = winners + _repeated_records(winners, document, doc_id)
             kept[label] = winners
             grouped: dict[int, list[EntitySpan]] = {}

@@ -51,6 +51,7 @@ from typing import Any
 
 from koie.engine.dates import normalize_date
 from koie.engine.extract import CompiledPack, Extraction, Mention, Record
+from koie.lang.spec import CarrySpec, MentionSettings
 
 _HANGUL_NAME = re.compile(r"^[가-힣]{2,4}$")
 _HANGUL_SYLLABLE = re.compile(r"^[가-힣]$")
@@ -144,18 +145,19 @@ def _squash_spaces(text: str) -> str:
 
 
 def _resolve_label(
-    records: list[Record], setting: Mapping[str, Any], pool: list[Record], text: str
+    records: list[Record], setting: MentionSettings, pool: list[Record], text: str
 ) -> dict[RecordKey, dict[str, Any]]:
     """New attributes for every record of one label."""
-    attach = setting.get("attach", {})
+    attach = setting.attach
     nearby = _by_sentence(pool, attach) if attach else {}
     entities = [_Entity(r, dict(_attachments(r, nearby, attach, text)) if attach else {}) for r in records]
     entities.sort(key=lambda e: e.record.start)
     result: dict[RecordKey, dict[str, Any]] = {}
-    longer = _longer_forms(entities) if setting.get("name") == "fullest" else {}
+    fullest = setting.name == "fullest"
+    longer = _longer_forms(entities) if fullest else {}
     for entity in entities:
         attrs = dict(entity.attrs)
-        if setting.get("name") == "fullest":
+        if fullest:
             chosen = _nearest(entity, longer.get(_squash(entity.record.text)), entities)
             if chosen is not None:
                 attrs["name"] = _squash_spaces(chosen.record.text)
@@ -258,10 +260,11 @@ def _carry(records: list[Record], pack: CompiledPack) -> list[Record]:
         if carry:
             args = dict(record.args)
             carried: list[str] = []
-            for role, setting in carry.items():
+            for setting in carry:
+                role = setting.role
                 if role in args:
                     continue
-                source = _carry_source(done, record, role, setting)
+                source = carry_source(done, record, setting)
                 if source is None:
                     continue
                 if source.label == record.label and role not in source.args:
@@ -277,23 +280,24 @@ def _carry(records: list[Record], pack: CompiledPack) -> list[Record]:
     return [by_key[_key(r)] for r in records]
 
 
-def _carry_source(done: Sequence[Record], record: Record, role: str, setting: Mapping[str, Any]) -> Record | None:
-    """The record ``role`` is carried from: the latest (sentence, start) before ``record``, within
-    ``setting["sentences"]`` sentences, of a ``from`` label or of the record's own label with the role.
+def carry_source(done: Sequence[Record], record: Record, setting: CarrySpec) -> Record | None:
+    """The record ``setting.role`` is carried from: the latest (sentence, start) before ``record``, within
+    ``setting.sentences`` sentences, of a ``from`` label or of the record's own label with the role.
 
     ``done`` is in document order (sentence, start, end), so the search walks back from its end and
     stops at the window's first sentence: a document of 100,000 sentences stays linear (a scan of
     every earlier record made a 1 MB document quadratic). Among records with the same (sentence,
     start) the earliest in ``done`` wins, as ``max`` over them all did.
     """
-    lowest = record.sentence - setting["sentences"]
+    role = setting.role
+    lowest = record.sentence - setting.sentences
     best: Record | None = None
     for candidate in reversed(done):
         if candidate.sentence < lowest:
             break
         if best is not None and (candidate.sentence, candidate.start) < (best.sentence, best.start):
             break
-        if (candidate.label in setting["from"] or (candidate.label == record.label and role in candidate.args)) and (
+        if (candidate.label in setting.sources or (candidate.label == record.label and role in candidate.args)) and (
             candidate.sentence < record.sentence or candidate.end <= record.start
         ):
             best = candidate

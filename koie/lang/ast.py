@@ -12,6 +12,10 @@ from typing import Any
 
 Span = tuple[int, int]
 
+#: Groups and look-arounds nest at most this deep in a pattern, macros expanded (each macro a level):
+#: each level is a level of recursion for every stage after the parser; real patterns nest a few.
+MAX_NESTING = 32
+
 
 def _span() -> Span:
     return field(default=(0, 0), compare=False)
@@ -72,6 +76,8 @@ class Slot:
     labels: tuple[str, ...]
     capture: str | None = None
     span: Span = _span()
+    #: where each label is written in the pattern
+    label_spans: tuple[Span, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -293,3 +293,33 @@ def max_length(node: RNode, slot_width: int = 16) -> int | None:
         return total
     sizes = [max_length(option, slot_width) for option in node.options]
     return None if any(s is None for s in sizes) else max(s for s in sizes if s is not None)
+
+
+def unrolled_size(node: RNode) -> int:
+    """Instructions the compiler makes of ``node`` (its look-arounds' programs included, no final match).
+
+    Counted repetitions are unrolled, so nested ones multiply: the resolver
+    refuses a pattern this makes too large before the compiler builds it.
+
+    >>> body = RMorph(MorphemeCheck(frozenset({"회장"})), 0)
+    >>> unrolled_size(RRepeat(body, 2, 3))  # body body (split body)
+    4
+    >>> unrolled_size(RRepeat(RRepeat(body, 2, 3), 0, 2))  # (split inner) twice
+    10
+    """
+    if isinstance(node, (RMorph, RSlot, RLexicon, RAnchor)):
+        return 1
+    if isinstance(node, RLook):
+        return 1 + unrolled_size(node.body) + 1  # the instruction, and its own program with its match
+    if isinstance(node, RGroup):
+        return unrolled_size(node.body) + (2 if node.capture else 0)
+    if isinstance(node, RSeq):
+        return sum(unrolled_size(item) for item in node.items)
+    if isinstance(node, RAlt):
+        return sum(unrolled_size(option) for option in node.options) + 2 * (len(node.options) - 1)
+    if node.possessive and isinstance(node.body, RMorph) and node.min == 0:
+        return 1
+    body = unrolled_size(node.body)
+    if node.max is None:
+        return node.min * body + body + 2
+    return node.min * body + (node.max - node.min) * (body + 1)

@@ -1,373 +1,124 @@
-"""Rule files (YAML) → :class:`PackSpec`, with a file position for every value.
+"""Rule files (YAML) → :class:`~koie.lang.spec.PackSpec`: the pack reader.
 
-YAML is composed with the safe loader, never constructed, so every scalar
-keeps its marks and no tag can run code: anything but the plain YAML types is
-refused (E008). Imports are resolved relative to the importing file.
+:mod:`koie.lang.yamlfile` reads a file into YAML nodes that keep their
+positions; this module reads the nodes as a pack (its keys, rules, lexicons,
+macros and settings) into the typed specs of :mod:`koie.lang.spec`, collecting
+every problem rather than stopping at the first. Imports are resolved relative
+to the importing file.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from koie.errors import Diagnostic, KoieError, SourceText, did_you_mean
-
-PACK_KEYS = (
-    "koie",
-    "name",
-    "version",
-    "description",
-    "imports",
-    "overlap",
-    "lexicons",
-    "macros",
-    "rules",
-    "mentions",
-    "dates",
+from koie.errors import Diagnostic, PackError, SourceText, did_you_mean
+from koie.lang.spec import (
+    CARRY_KEYS,
+    EXAMPLE_KEYS,
+    FORMAT_VERSIONS,
+    LEXICON_KEYS,
+    MATCH_EXAMPLE_KEYS,
+    MENTION_KEYS,
+    NAME_RESOLUTIONS,
+    OVERLAP_POLICIES,
+    PACK_KEYS,
+    RULE_KEYS,
+    CarrySpec,
+    LabelReference,
+    LexiconSpec,
+    MacroSpec,
+    MatchExample,
+    MentionSettings,
+    OverlapPolicy,
+    OverlapSpec,
+    PackSpec,
+    RuleSpec,
 )
-RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description", "carry")
-#: Keys of one label under the pack's ``mentions:`` (see koie/engine/mentions.py).
-MENTION_KEYS = ("name", "attach", "repeat")
-#: Keys of one role under a rule's ``carry:`` (see koie/engine/mentions.py).
-CARRY_KEYS = ("from", "sentences")
-LEXICON_KEYS = ("entries", "file", "analyzer", "score")
-EXAMPLE_KEYS = ("match", "no_match")
-MATCH_EXAMPLE_KEYS = ("text", "captures", "match")
-OVERLAP_POLICIES = ("longest", "priority", "all")
+from koie.lang.yamlfile import (
+    PatternText,
+    Place,
+    PlainValue,
+    node_text,
+    place_of,
+    plain_value,
+    read_rule_file,
+    scalar_offsets,
+    scalar_value,
+    unreadable_file,
+)
 
-_SAFE_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
+#: Largest score Kiwi can keep for a word (it keeps scores as 32-bit floats).
+MAX_SCORE = 3.4028234663852886e38
 
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where a value sits in a rule file."""
-
-    source: SourceText
-    offset: int
-    #: characters the value takes in the file (for the caret)
-    length: int = 1
-
-    def diagnostic(self, code: str, message: str, length: int = 1, **extra: Any) -> Diagnostic:
-        return self.source.diagnostic(code, message, self.offset, length, **extra)
-
-    @property
-    def line(self) -> int:
-        return self.source.position(self.offset)[0]
-
-    @property
-    def where(self) -> str:
-        return f"{self.source.name}:{self.line}"
+_KINDS = {yaml.ScalarNode: "a text or number", yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}
 
 
-@dataclass(frozen=True, slots=True)
-class PatternText:
-    """A pattern string and, for each of its characters, its offset in the file."""
+@dataclass
+class _PackParts:
+    """What one file says, before its imports are merged in."""
 
-    text: str
-    place: Place
-    offsets: tuple[int, ...]
-
-    def diagnostic(self, code: str, message: str, offset: int, length: int = 1, **extra: Any) -> Diagnostic:
-        if not self.offsets:
-            return self.place.diagnostic(code, message, length, **extra)
-        offset = min(max(offset, 0), len(self.offsets) - 1)
-        end = min(offset + max(length, 1), len(self.offsets)) - 1
-        file_length = max(self.offsets[end] - self.offsets[offset] + 1, 1)
-        return self.place.source.diagnostic(code, message, self.offsets[offset], file_length, **extra)
-
-
-@dataclass(frozen=True, slots=True)
-class LexiconSpec:
-    name: str
-    entries: tuple[str, ...]
-    analyzer_tag: str | None
-    score: float
-    place: Place
-
-
-@dataclass(frozen=True, slots=True)
-class MacroSpec:
-    name: str
-    pattern: PatternText
-
-
-@dataclass(frozen=True, slots=True)
-class MatchExample:
-    text: str
-    captures: dict[str, Any] | None
-    expected_text: str | None
-    place: Place
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSpec:
-    id: str
-    label: str
-    pattern: PatternText
-    priority: int
-    output: bool
-    attrs: dict[str, Any]
-    match_examples: tuple[MatchExample, ...]
-    no_match_examples: tuple[tuple[str, Place], ...]
-    place: Place
+    name: str = ""
+    version: str = ""
     description: str = ""
-    #: role -> {"from": (labels...), "sentences": n}: fill a missing role from earlier records
-    carry: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def where(self) -> str:
-        return self.place.where
-
-
-@dataclass(frozen=True, slots=True)
-class PackSpec:
-    """A rule pack with its imports merged in (imported rules come first)."""
-
-    name: str
-    version: str
-    description: str
-    file: str
-    lexicons: tuple[LexiconSpec, ...]
-    macros: tuple[MacroSpec, ...]
-    rules: tuple[RuleSpec, ...]
-    overlap: dict[str, str] = field(default_factory=dict)
-    files: tuple[str, ...] = ()
-    #: label -> {"name": "fullest", "attach": {attribute: label}} (koie/engine/mentions.py)
-    mentions: dict[str, Any] = field(default_factory=dict)
-    #: labels whose records get a normalised date (koie/engine/dates.py)
-    dates: tuple[str, ...] = ()
-    #: every label named under mentions, dates and carry: (label, what names it, where), checked at load
-    label_references: tuple[tuple[str, str, Place], ...] = ()
+    imports: list[tuple[str, Place]] = field(default_factory=list)
+    lexicons: list[LexiconSpec] = field(default_factory=list)
+    macros: list[MacroSpec] = field(default_factory=list)
+    rules: list[RuleSpec] = field(default_factory=list)
+    overlap: OverlapSpec = field(default_factory=OverlapSpec)
+    mentions: dict[str, MentionSettings] = field(default_factory=dict)
+    dates: list[str] = field(default_factory=list)
+    #: labels named under mentions, dates and carry, checked once the whole pack is read (imports too)
+    label_references: list[LabelReference] = field(default_factory=list)
+    rule_nodes: int = 0  # rules written, whether or not they were read without error
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.diagnostics: list[Diagnostic] = []
-
-    def add(self, diagnostic: Diagnostic) -> None:
-        self.diagnostics.append(diagnostic)
-
-
-def _scalar_offsets(source: SourceText, node: yaml.ScalarNode) -> tuple[int, ...]:
-    """Align each character of a scalar's value to a character of the file.
-
-    YAML strips indentation, folds lines and unescapes quotes, so the value is
-    matched greedily against the raw text: equal characters pair up and any
-    whitespace in the value pairs with the next whitespace in the file.
-    """
-    raw_start, raw_end = node.start_mark.index, node.end_mark.index
-    raw = source.text
-    position = raw_start
-    if node.style in ("|", ">"):
-        newline = raw.find("\n", raw_start)
-        position = raw_end if newline < 0 else newline + 1
-    elif node.style in ('"', "'"):
-        position = raw_start + 1
-    offsets: list[int] = []
-    for char in node.value:
-        probe = position
-        while probe < raw_end and not (raw[probe] == char or (char.isspace() and raw[probe].isspace())):
-            if char.isspace():
-                break
-            probe += 1
-        if probe >= raw_end or not (raw[probe] == char or (char.isspace() and raw[probe].isspace())):
-            offsets.append(min(position, max(raw_end - 1, raw_start)))
-            continue
-        offsets.append(probe)
-        position = probe + 1
-        if char.isspace():
-            while position < raw_end and raw[position] in " \t" and node.style in ("|", ">", None, ""):
-                # indentation after a folded line break belongs to no value character
-                if raw[position - 1] == "\n":
-                    position += 1
-                else:
-                    break
-    return tuple(offsets)
-
-
-def _check_tags(node: yaml.Node, source: SourceText, out: _Collector) -> None:
-    if node.tag not in _SAFE_TAGS:
-        place = Place(source, node.start_mark.index)
-        out.add(
-            place.diagnostic(
-                "E008",
-                f"YAML tag {node.tag!r} is not allowed in a rule pack",
-                1,
-                value=node.tag,
-                suggestion="rule packs are data: remove the tag",
-            )
-        )
-        return
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, yaml.Node] = {}
-        for key, value in node.value:
-            _check_tags(key, source, out)
-            _check_tags(value, source, out)
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    first = seen[key.value]
-                    out.add(
-                        Place(source, key.start_mark.index).diagnostic(
-                            "E011",
-                            f"key {key.value!r} appears twice in one mapping",
-                            len(key.value),
-                            value=key.value,
-                            suggestion=f"first given on line {first.start_mark.line + 1}; keep one",
-                        )
-                    )
-                seen[key.value] = key
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_tags(item, source, out)
-
-
-def _plain(node: yaml.Node) -> Any:
-    """A node's value as plain Python (scalars resolved the safe way)."""
-    # Tags were checked by _check_tags, so the safe constructor only builds
-    # plain scalars, lists and mappings here.
-    return _CONSTRUCTOR.construct_object(node, deep=True)
-
-
-_CONSTRUCTOR = yaml.SafeLoader("")
-
-
-#: Characters that YAML reads specially at the start of a plain value.
-_YAML_INDICATORS = "[]{}@`!&*|>%"
-_KEY_LINE = re.compile(r"^(?P<indent>[ ]*)(?P<dash>-[ ]+)?(?P<key>[^\s:#'\"][^:#]*?):(?:[ ]+(?P<value>\S.*))?$")
-
-
-def _indent_of(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _previous_line(source: SourceText, line: int) -> tuple[int, str] | None:
-    """The nearest line above 1-based ``line`` that holds something."""
-    for number in range(line - 1, 0, -1):
-        text = source.line(number)
-        if text.strip() and not text.strip().startswith("#"):
-            return number, text
-    return None
-
-
-def _spaces(count: int) -> str:
-    return f"{count} space{'s' * (count != 1)}"
-
-
-def _yaml_error(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
-    """A YAML syntax error in words a rule writer can act on, with the caret on the cause.
-
-    PyYAML reports where it gave up, which is often after the cause: the end
-    of the file for an unclosed quote, a ':' for a line indented too far.
-    The common mistakes are recognised and pointed at where they were made.
-    """
-    problem_mark = getattr(error, "problem_mark", None)
-    context_mark = getattr(error, "context_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None) or ""
-    mark = problem_mark or context_mark
-    if mark is None:
-        return Diagnostic(
-            "E001", f"YAML syntax error: {problem}", file=source.name, suggestion="check the indentation and quotes"
-        )
-    offset = min(mark.index, len(source.text))
-    line_number, _col = source.position(offset)
-    line = source.line(line_number)
-    length = 1
-    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    hint = "check the indentation and quotes on this line and the one above"
-    key_match = _KEY_LINE.match(line)
-    value = key_match.group("value") if key_match else None
-    if "end of stream" in problem and "quoted scalar" in context and context_mark is not None:
-        offset = context_mark.index
-        quote = source.text[offset : offset + 1]
-        message = f"YAML syntax error: the quote {quote} opened here is never closed"
-        hint = (
-            f"add the closing {quote} at the end of the value, or write a long pattern as a block: "
-            "'pattern: |' with the pattern on the lines below"
-        )
-    elif "'\\t'" in problem or source.text[offset : offset + 1] == "\t":
-        message = "YAML syntax error: a tab character where YAML expects spaces"
-        hint = "YAML indentation must use spaces, not tabs: replace the tab with spaces"
-    elif value and value[0] in _YAML_INDICATORS and mark.line + 1 == line_number:
-        assert key_match is not None
-        offset = source.line_starts[line_number - 1] + key_match.start("value")
-        length = len(value.rstrip())
-        key = key_match.group("key")
-        what = {
-            "[": "a list",
-            "{": "a mapping",
-            "|": "a block",
-            ">": "a block",
-            "!": "a tag",
-            "&": "an anchor",
-            "*": "an alias",
-            "%": "a directive",
-        }.get(value[0], "a reserved character")
-        message = f"YAML syntax error: the value of {key!r} starts with {value[0]!r}, which YAML reads as {what}"
-        hint = (
-            f"quote the whole value: {key}: '{value.rstrip()}'"
-            if "'" not in value
-            else f'quote the whole value: {key}: "{value.rstrip()}"'
-        )
-    elif ("mapping values are not allowed" in problem or "expected <block end>" in problem) and key_match:
-        colon = source.line_starts[line_number - 1] + key_match.end("key")
-        previous = _previous_line(source, line_number)
-        if (
-            previous is not None
-            and (offset <= colon or "expected <block end>" in problem)
-            and _indent_of(line) != _indent_of(previous[1])
-            and not previous[1].rstrip().endswith(":")
-        ):
-            indent, before = _indent_of(line), _indent_of(previous[1])
-            offset = source.line_starts[line_number - 1] + (len(key_match.group("dash") or "") + indent)
-            length = len(key_match.group("key"))
-            key = key_match.group("key")
-            message = (
-                f"YAML syntax error: {key!r} is indented by {_spaces(indent)}, but the line above by {_spaces(before)}"
-            )
-            above = _KEY_LINE.match(previous[1])
-            hint = (
-                f"align {key + ':'!r} with {above.group('key') + ':'!r} on line {previous[0]}"
-                if above
-                else f"indent {key + ':'!r} like line {previous[0]}"
-            )
-        elif "mapping values are not allowed" in problem:
-            message = "YAML syntax error: a value contains ': ', which YAML reads as a new key"
-            hint = "quote the whole value (patterns with captures often need quotes), or use 'pattern: |'"
-    return source.diagnostic("E001", message, offset, max(length, 1), suggestion=hint)
+def _json_key(key: PlainValue) -> str:
+    """A mapping key as the JSON output writes it (``true``, ``1.5``, ``null``), so records are typed by str keys."""
+    return key if isinstance(key, str) else json.dumps(key)
 
 
 class _PackReader:
     """Reads one file's YAML into specs, collecting every diagnostic."""
 
-    def __init__(self, source: SourceText, out: _Collector) -> None:
+    def __init__(self, source: SourceText, out: list[Diagnostic]) -> None:
         self.source = source
         self.out = out
-        self.rule_nodes = 0  # rules written, whether or not they were read without error
-        #: labels named under mentions, dates and carry, checked once the whole pack is read (imports too)
-        self.label_references: list[tuple[str, str, Place]] = []
+        self.parts = _PackParts()
 
-    def place(self, node: yaml.Node) -> Place:
-        return Place(self.source, node.start_mark.index)
+    def place(self, node: yaml.Node, length: int = 1) -> Place:
+        return place_of(self.source, node, length)
 
-    def expect(self, node: yaml.Node, kind: type, what: str) -> bool:
+    def shown(self, node: yaml.Node) -> str:
+        """The value of ``node`` for a 'bad value:' line: a scalar's value, else what the file says."""
+        if isinstance(node, yaml.ScalarNode):
+            return str(scalar_value(node))[:60]
+        return node_text(self.source, node)
+
+    def expect(self, node: yaml.Node, kind: type[yaml.Node], what: str) -> bool:
         if isinstance(node, kind):
             return True
-        names = {yaml.ScalarNode: "a text or number", yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}
-        self.out.add(
+        self.out.append(
             self.place(node).diagnostic(
                 "E004",
-                f"{what} must be {names[kind]}",
+                f"{what} must be {_KINDS[kind]}",
                 1,
-                value=str(_plain(node))[:60],
-                suggestion=f"write {what} as {names[kind]}",
+                value=self.shown(node),
+                suggestion=f"write {what} as {_KINDS[kind]}",
             )
         )
         return False
+
+    def name_of(self, key: yaml.Node, what: str) -> str | None:
+        """A mapping key that names something (a lexicon, a macro, a label, a role): text as written."""
+        if isinstance(key, yaml.ScalarNode):
+            return str(key.value)
+        self.expect(key, yaml.ScalarNode, what)
+        return None
 
     def keys(
         self, node: yaml.MappingNode, allowed: tuple[str, ...], what: str
@@ -377,7 +128,7 @@ class _PackReader:
             name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
             if name not in allowed:
                 hint = did_you_mean(name, allowed) or f"allowed keys: {', '.join(allowed)}"
-                self.out.add(
+                self.out.append(
                     self.place(key).diagnostic(
                         "E002", f"unknown {what} key {name!r}", len(name), value=name, suggestion=hint
                     )
@@ -387,19 +138,20 @@ class _PackReader:
         return result
 
     def label_reference(self, node: yaml.Node, label: str, where: str) -> None:
-        self.label_references.append((label, where, Place(self.source, node.start_mark.index, len(label))))
+        self.parts.label_references.append(LabelReference(label, where, self.place(node, len(label))))
 
     def scalar(self, node: yaml.Node, what: str) -> str | None:
         if not self.expect(node, yaml.ScalarNode, what):
             return None
-        value = _plain(node)
+        assert isinstance(node, yaml.ScalarNode)
+        value = scalar_value(node)
         return "" if value is None else str(value)
 
     def pattern_text(self, node: yaml.Node, what: str) -> PatternText | None:
         if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and node.flow_style:
             # pattern: [PERSON] is a YAML list: the slot needs quotes
             raw = self.source.text[node.start_mark.index : node.end_mark.index]
-            self.out.add(
+            self.out.append(
                 self.place(node).diagnostic(
                     "E004",
                     f"{what} must be text, but YAML read {raw!r} as a "
@@ -413,38 +165,48 @@ class _PackReader:
         if not self.expect(node, yaml.ScalarNode, what):
             return None
         assert isinstance(node, yaml.ScalarNode)
-        return PatternText(node.value, self.place(node), _scalar_offsets(self.source, node))
+        return PatternText(node.value, self.place(node), scalar_offsets(self.source, node))
 
-    def read(self, root: yaml.Node) -> dict[str, Any]:
-        parts: dict[str, Any] = {
-            "imports": [],
-            "lexicons": [],
-            "macros": [],
-            "rules": [],
-            "overlap": {},
-            "mentions": {},
-            "dates": [],
-        }
+    def mapping(self, node: yaml.Node, what: str) -> dict[str, PlainValue] | None:
+        """A mapping of plain values (``attrs``, ``captures``), keyed as the JSON output writes keys."""
+        if not self.expect(node, yaml.MappingNode, what):
+            return None
+        value = plain_value(self.source, node, self.out)
+        return {_json_key(key): item for key, item in value.items()} if isinstance(value, dict) else None
+
+    def captures(self, node: yaml.Node) -> dict[str, str | list[str]] | None:
+        """``captures: {role: text}`` or ``{role: [text, ...]}`` (a repeated capture); numbers are read as text."""
+        if not self.expect(node, yaml.MappingNode, "captures"):
+            return None
+        assert isinstance(node, yaml.MappingNode)
+        captures: dict[str, str | list[str]] = {}
+        for key, value in node.value:
+            role = self.name_of(key, "a capture name")
+            if role is None:
+                continue
+            items = value.value if isinstance(value, yaml.SequenceNode) else None
+            texts = [self.scalar(item, f"a text of capture {role}") for item in (items or [value])]
+            if all(text is not None for text in texts):
+                captures[role] = [text or "" for text in texts] if items is not None else texts[0] or ""
+        return captures
+
+    def whole_number(self, node: yaml.Node) -> int | None:
+        value = scalar_value(node) if isinstance(node, yaml.ScalarNode) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    # ----------------------------------------------------------- the pack
+
+    def read(self, root: yaml.Node) -> _PackParts:
+        parts = self.parts
         if not self.expect(root, yaml.MappingNode, "a rule pack"):
             return parts
         assert isinstance(root, yaml.MappingNode)
         keys = self.keys(root, PACK_KEYS, "pack")
-        for name in ("name", "version", "description"):
-            if name in keys:
-                parts[name] = self.scalar(keys[name][1], name) or ""
+        parts.name = self.scalar(keys["name"][1], "name") or "" if "name" in keys else ""
+        parts.version = self.scalar(keys["version"][1], "version") or "" if "version" in keys else ""
+        parts.description = self.scalar(keys["description"][1], "description") or "" if "description" in keys else ""
         if "koie" in keys:
-            # The rule-file format version: only format 1 exists so far.
-            version_node = keys["koie"][1]
-            if _plain(version_node) not in (1, "1"):
-                self.out.add(
-                    self.place(version_node).diagnostic(
-                        "E213",
-                        f"unknown rule-file format {_plain(version_node)!r}",
-                        1,
-                        value=str(_plain(version_node)),
-                        suggestion="write 'koie: 1' or leave the key out",
-                    )
-                )
+            self.format_version(keys["koie"][1])
         if "imports" in keys:
             node = keys["imports"][1]
             if self.expect(node, yaml.SequenceNode, "imports"):
@@ -452,127 +214,162 @@ class _PackReader:
                     value = self.scalar(item, "an import")
                     if value is not None:
                         span = item.end_mark.index - item.start_mark.index
-                        parts["imports"].append((value, Place(self.source, item.start_mark.index, span)))
+                        parts.imports.append((value, self.place(item, span)))
         if "overlap" in keys:
-            parts["overlap"] = self.overlap(keys["overlap"][1])
+            parts.overlap = self.overlap(keys["overlap"][1])
         if "lexicons" in keys:
             node = keys["lexicons"][1]
             if self.expect(node, yaml.MappingNode, "lexicons"):
                 for key, value in node.value:
-                    lexicon = self.lexicon(str(key.value), key, value)
+                    name = self.name_of(key, "a lexicon name")
+                    lexicon = self.lexicon(name, key, value) if name is not None else None
                     if lexicon is not None:
-                        parts["lexicons"].append(lexicon)
+                        parts.lexicons.append(lexicon)
         if "macros" in keys:
             node = keys["macros"][1]
             if self.expect(node, yaml.MappingNode, "macros"):
                 for key, value in node.value:
-                    text = self.pattern_text(value, f"macro {key.value}")
-                    if text is not None:
-                        parts["macros"].append(MacroSpec(str(key.value), text))
+                    name = self.name_of(key, "a macro name")
+                    text = self.pattern_text(value, f"macro {name}") if name is not None else None
+                    if name is not None and text is not None:
+                        parts.macros.append(MacroSpec(name, text))
         if "mentions" in keys:
-            parts["mentions"] = self.mentions(keys["mentions"][1])
+            parts.mentions = self.mentions(keys["mentions"][1])
         if "dates" in keys:
             node = keys["dates"][1]
             if self.expect(node, yaml.SequenceNode, "dates"):
                 for item in node.value:
                     value = self.scalar(item, "a label under dates")
                     if value:
-                        parts["dates"].append(value)
+                        parts.dates.append(value)
                         self.label_reference(item, value, "dates")
         if "rules" in keys:
             node = keys["rules"][1]
             if self.expect(node, yaml.SequenceNode, "rules"):
-                self.rule_nodes += len(node.value)
+                parts.rule_nodes += len(node.value)
                 for item in node.value:
                     rule = self.rule(item)
                     if rule is not None:
-                        parts["rules"].append(rule)
+                        parts.rules.append(rule)
         return parts
 
-    def overlap(self, node: yaml.Node) -> dict[str, str]:
-        policies: dict[str, str] = {}
+    def format_version(self, node: yaml.Node) -> None:
+        """``koie: 1``, the rule-file format version: only format 1 exists so far."""
+        value = scalar_value(node) if isinstance(node, yaml.ScalarNode) else None
+        if value in FORMAT_VERSIONS or value in [str(version) for version in FORMAT_VERSIONS]:
+            return
+        shown = value if isinstance(node, yaml.ScalarNode) else node_text(self.source, node)
+        self.out.append(
+            self.place(node).diagnostic(
+                "E013",
+                f"unknown rule-file format {shown!r}",
+                1,
+                value=str(shown),
+                suggestion="write 'koie: 1' or leave the key out",
+            )
+        )
+
+    def overlap(self, node: yaml.Node) -> OverlapSpec:
+        """``overlap: POLICY`` or ``overlap: {LABEL: POLICY, default: POLICY}``."""
         pairs: list[tuple[str, yaml.Node]] = []
         if isinstance(node, yaml.ScalarNode):
             pairs.append(("default", node))
         elif self.expect(node, yaml.MappingNode, "overlap"):
-            pairs.extend((str(k.value), v) for k, v in node.value)
+            assert isinstance(node, yaml.MappingNode)
+            pairs.extend((name, v) for k, v in node.value if (name := self.name_of(k, "a label under overlap")))
+        default: OverlapPolicy | None = None
+        labels: dict[str, OverlapPolicy] = {}
         for label, value in pairs:
-            policy = self.scalar(value, "an overlap policy")
-            if policy is None:
+            given = self.scalar(value, "an overlap policy")
+            if given is None:
                 continue
-            if policy not in OVERLAP_POLICIES:
-                self.out.add(
+            policy = next((p for p in OVERLAP_POLICIES if p == given), None)
+            if policy is None:
+                self.out.append(
                     self.place(value).diagnostic(
                         "E213",
-                        f"unknown overlap policy {policy!r}",
-                        len(policy),
-                        value=policy,
-                        suggestion=did_you_mean(policy, OVERLAP_POLICIES)
-                        or f"use one of {', '.join(OVERLAP_POLICIES)}",
+                        f"unknown overlap policy {given!r}",
+                        len(given),
+                        value=given,
+                        suggestion=did_you_mean(given, OVERLAP_POLICIES) or f"use one of {', '.join(OVERLAP_POLICIES)}",
                     )
                 )
-                continue
-            policies[label] = policy
-        return policies
+            elif label == "default":
+                default = policy
+            else:
+                labels[label] = policy
+        return OverlapSpec(default, labels)
 
-    def mentions(self, node: yaml.Node) -> dict[str, Any]:
-        """``mentions: {LABEL: {name: fullest, attach: {attribute: LABEL}}}``."""
-        settings: dict[str, Any] = {}
+    def mentions(self, node: yaml.Node) -> dict[str, MentionSettings]:
+        """``mentions: {LABEL: {name: fullest, attach: {attribute: LABEL}, repeat: true}}``."""
+        settings: dict[str, MentionSettings] = {}
         if not self.expect(node, yaml.MappingNode, "mentions"):
             return settings
+        assert isinstance(node, yaml.MappingNode)
         for key, value in node.value:
-            label = str(key.value)
+            label = self.name_of(key, "a label under mentions")
+            if label is None:
+                continue
             self.label_reference(key, label, "mentions")
             if not self.expect(value, yaml.MappingNode, f"mentions of {label}"):
                 continue
+            assert isinstance(value, yaml.MappingNode)
             keys = self.keys(value, MENTION_KEYS, "mentions")
-            setting: dict[str, Any] = {"name": None, "attach": {}, "repeat": False}
+            repeat = False
             if "repeat" in keys:
-                repeat = _plain(keys["repeat"][1])
-                if isinstance(repeat, bool):
-                    setting["repeat"] = repeat
+                given = scalar_value(keys["repeat"][1]) if isinstance(keys["repeat"][1], yaml.ScalarNode) else None
+                if isinstance(given, bool):
+                    repeat = given
                 else:
-                    self.out.add(
+                    self.out.append(
                         self.place(keys["repeat"][1]).diagnostic(
                             "E004",
                             "repeat must be true or false",
                             1,
-                            value=str(repeat),
+                            value=self.shown(keys["repeat"][1]),
                             suggestion="write 'repeat: true' to count other mentions of a found entity",
                         )
                     )
+            name = None
             if "name" in keys:
                 how = self.scalar(keys["name"][1], "name")
-                if how not in ("fullest",):
-                    self.out.add(
+                name = next((n for n in NAME_RESOLUTIONS if n == how), None)
+                if how is not None and name is None:
+                    self.out.append(
                         self.place(keys["name"][1]).diagnostic(
-                            "E213",
+                            "E214",
                             f"unknown name resolution {how!r}",
                             len(how or "?"),
                             value=how,
                             suggestion="use 'name: fullest'",
                         )
                     )
-                else:
-                    setting["name"] = how
+            attach: dict[str, str] = {}
             if "attach" in keys and self.expect(keys["attach"][1], yaml.MappingNode, "attach"):
-                for attribute, source in keys["attach"][1].value:
-                    source_label = self.scalar(source, f"the label attached as {attribute.value}")
+                attach_node = keys["attach"][1]
+                assert isinstance(attach_node, yaml.MappingNode)
+                for attribute_node, source in attach_node.value:
+                    attribute = self.name_of(attribute_node, "an attribute under attach")
+                    if attribute is None:
+                        continue
+                    source_label = self.scalar(source, f"the label attached as {attribute}")
                     if source_label:
-                        setting["attach"][str(attribute.value)] = source_label
-                        self.label_reference(source, source_label, f"mentions: {label}: attach: {attribute.value}")
-            settings[label] = setting
+                        attach[attribute] = source_label
+                        self.label_reference(source, source_label, f"mentions: {label}: attach: {attribute}")
+            settings[label] = MentionSettings(name, attach, repeat)
         return settings
 
-    def carry(self, node: yaml.Node, rule_id: str) -> dict[str, Any]:
+    def carry(self, node: yaml.Node, rule_id: str) -> tuple[CarrySpec, ...]:
         """``carry: {role: {from: [LABEL, ...], sentences: n}}``."""
-        settings: dict[str, Any] = {}
+        settings: list[CarrySpec] = []
         if not self.expect(node, yaml.MappingNode, "carry"):
-            return settings
+            return ()
+        assert isinstance(node, yaml.MappingNode)
         for key, value in node.value:
-            role = str(key.value)
-            if not self.expect(value, yaml.MappingNode, f"carry of {role}"):
+            role = self.name_of(key, "a role under carry")
+            if role is None or not self.expect(value, yaml.MappingNode, f"carry of {role}"):
                 continue
+            assert isinstance(value, yaml.MappingNode)
             keys = self.keys(value, CARRY_KEYS, "carry")
             labels: list[str] = []
             if "from" in keys:
@@ -584,7 +381,7 @@ class _PackReader:
                         labels.append(label)
                         self.label_reference(item, label, f"carry: {role} of rule {rule_id}")
             if not labels:
-                self.out.add(
+                self.out.append(
                     self.place(value).diagnostic(
                         "E003",
                         f"carry of {role!r} says nowhere to carry from",
@@ -597,22 +394,30 @@ class _PackReader:
                 continue
             sentences = 1
             if "sentences" in keys:
-                raw = _plain(keys["sentences"][1])
-                if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
-                    sentences = raw
-                else:
-                    self.out.add(
-                        self.place(keys["sentences"][1]).diagnostic(
-                            "E213",
-                            "sentences must be a whole number, 0 or more",
+                sentences_node = keys["sentences"][1]
+                given = self.whole_number(sentences_node)
+                hint = "how many sentences back to look: 0 means the same sentence only"
+                if given is None:
+                    self.out.append(
+                        self.place(sentences_node).diagnostic(
+                            "E004",
+                            "sentences must be a whole number",
                             1,
-                            value=str(raw),
+                            value=self.shown(sentences_node),
                             rule=rule_id,
-                            suggestion="how many sentences back to look: 0 means the same sentence only",
+                            suggestion=hint,
                         )
                     )
-            settings[role] = {"from": tuple(labels), "sentences": sentences}
-        return settings
+                elif given < 0:
+                    self.out.append(
+                        self.place(sentences_node).diagnostic(
+                            "E014", "sentences must be 0 or more", 1, value=str(given), rule=rule_id, suggestion=hint
+                        )
+                    )
+                else:
+                    sentences = given
+            settings.append(CarrySpec(role, tuple(labels), sentences))
+        return tuple(settings)
 
     def lexicon(self, name: str, key: yaml.Node, node: yaml.Node) -> LexiconSpec | None:
         entries: list[str] = []
@@ -634,37 +439,59 @@ class _PackReader:
                         if value:
                             entries.append(value)
             if "file" in keys:
-                file_node = keys["file"][1]
-                relative = self.scalar(file_node, "a lexicon file")
-                if relative:
-                    path = Path(self.source.name).parent / relative
-                    try:
-                        lines = path.read_text(encoding="utf-8").splitlines()
-                    except (OSError, UnicodeDecodeError) as error:
-                        self.out.add(
-                            self.place(file_node).diagnostic(
-                                "E010",
-                                f"cannot read lexicon file {relative!r}: {error.__class__.__name__}",
-                                len(relative),
-                                value=relative,
-                                suggestion="paths are relative to the rule file; one entry per line, UTF-8",
-                            )
-                        )
-                        lines = []
-                    for line in lines:
-                        entry = line.split("#", 1)[0].strip()
-                        if entry:
-                            entries.append(entry)
+                entries.extend(self.lexicon_file(keys["file"][1]))
             if "analyzer" in keys:
                 tag_value = self.scalar(keys["analyzer"][1], "analyzer")
                 tag = tag_value or None
             if "score" in keys:
-                raw_score = _plain(keys["score"][1])
-                if isinstance(raw_score, (int, float)) and not isinstance(raw_score, bool):
-                    score = float(raw_score)
-                else:
-                    self.expect(yaml.SequenceNode("", []), yaml.ScalarNode, "score")
+                given = self.score(keys["score"][1])
+                score = score if given is None else given
         return LexiconSpec(name, tuple(dict.fromkeys(entries)), tag, score, self.place(key))
+
+    def lexicon_file(self, node: yaml.Node) -> list[str]:
+        relative = self.scalar(node, "a lexicon file")
+        if not relative:
+            return []
+        path = Path(self.source.name).parent / relative
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a NUL in the path
+            self.out.append(
+                self.place(node).diagnostic(
+                    "E010",
+                    f"cannot read lexicon file {relative!r}: {error.__class__.__name__}",
+                    len(relative),
+                    value=relative,
+                    suggestion="paths are relative to the rule file; one entry per line, UTF-8",
+                )
+            )
+            return []
+        return [entry for line in lines if (entry := line.split("#", 1)[0].strip())]
+
+    def score(self, node: yaml.Node) -> float | None:
+        """A lexicon's ``score:``, the analyser's preference for its words: a number Kiwi can keep."""
+        given = scalar_value(node) if isinstance(node, yaml.ScalarNode) else None
+        shown = node_text(self.source, node)
+        length = max(node.end_mark.index - node.start_mark.index, 1)
+        if not isinstance(given, (int, float)) or isinstance(given, bool):
+            self.out.append(
+                self.place(node).diagnostic(
+                    "E004", "score must be a number", length, value=shown, suggestion=_score_hint(given)
+                )
+            )
+            return None
+        if not math.isfinite(given) or abs(given) > MAX_SCORE:
+            self.out.append(
+                self.place(node).diagnostic(
+                    "E014",
+                    "score must be a finite number Kiwi can keep (at most 3.4e+38 either way)",
+                    length,
+                    value=shown,
+                    suggestion="Kiwi keeps scores as 32-bit floats; most scores are between -10 and 10",
+                )
+            )
+            return None
+        return float(given)
 
     def rule(self, node: yaml.Node) -> RuleSpec | None:
         if not self.expect(node, yaml.MappingNode, "a rule"):
@@ -677,7 +504,7 @@ class _PackReader:
         for name in missing:
             if any(did_you_mean(key, (name,)) for key in unknown):
                 continue  # the E002 for the misspelt key already says what to write
-            self.out.add(
+            self.out.append(
                 self.place(node).diagnostic(
                     "E003",
                     f"rule {rule_id or '(no id)'!r} has no {name!r}",
@@ -695,40 +522,38 @@ class _PackReader:
             return None
         priority = 0
         if "priority" in keys:
-            value = _plain(keys["priority"][1])
-            if isinstance(value, int) and not isinstance(value, bool):
-                priority = value
+            given = self.whole_number(keys["priority"][1])
+            if given is not None:
+                priority = given
             else:
-                self.out.add(
+                self.out.append(
                     self.place(keys["priority"][1]).diagnostic(
                         "E004",
                         "priority must be a whole number",
                         1,
-                        value=str(value),
+                        value=self.shown(keys["priority"][1]),
                         suggestion="write for example 'priority: 10' (higher wins)",
                         rule=rule_id,
                     )
                 )
         output = True
         if "output" in keys:
-            value = _plain(keys["output"][1])
-            if isinstance(value, bool):
-                output = value
+            output_node = keys["output"][1]
+            flag = scalar_value(output_node) if isinstance(output_node, yaml.ScalarNode) else None
+            if isinstance(flag, bool):
+                output = flag
             else:
-                self.out.add(
-                    self.place(keys["output"][1]).diagnostic(
+                self.out.append(
+                    self.place(output_node).diagnostic(
                         "E004",
                         "output must be true or false",
                         1,
-                        value=str(value),
+                        value=self.shown(output_node),
                         suggestion="write 'output: false' for rules that only feed other rules",
                         rule=rule_id,
                     )
                 )
-        attrs: dict[str, Any] = {}
-        if "attrs" in keys and self.expect(keys["attrs"][1], yaml.MappingNode, "attrs"):
-            value = _plain(keys["attrs"][1])
-            attrs = dict(value) if isinstance(value, dict) else {}
+        attrs = (self.mapping(keys["attrs"][1], "attrs") if "attrs" in keys else None) or {}
         match_examples: list[MatchExample] = []
         no_match: list[tuple[str, Place]] = []
         if "examples" in keys and self.expect(keys["examples"][1], yaml.MappingNode, "examples"):
@@ -748,7 +573,7 @@ class _PackReader:
                     if text:
                         no_match.append((text, self.place(item)))
         description = self.scalar(keys["description"][1], "description") if "description" in keys else ""
-        carry = self.carry(keys["carry"][1], rule_id) if "carry" in keys else {}
+        carry = self.carry(keys["carry"][1], rule_id) if "carry" in keys else ()
         return RuleSpec(
             rule_id,
             label,
@@ -771,185 +596,107 @@ class _PackReader:
         assert isinstance(node, yaml.MappingNode)
         keys = self.keys(node, MATCH_EXAMPLE_KEYS, "example")
         if "text" not in keys:
-            self.out.add(
+            self.out.append(
                 self.place(node).diagnostic(
                     "E003", "a match example has no 'text'", 1, suggestion="add 'text: ...'", rule=rule_id
                 )
             )
             return None
         text = self.scalar(keys["text"][1], "text") or ""
-        captures = None
-        if "captures" in keys and self.expect(keys["captures"][1], yaml.MappingNode, "captures"):
-            value = _plain(keys["captures"][1])
-            captures = dict(value) if isinstance(value, dict) else None
+        captures = self.captures(keys["captures"][1]) if "captures" in keys else None
         expected = self.scalar(keys["match"][1], "match") if "match" in keys else None
         return MatchExample(text, captures, expected, self.place(node))
 
 
-def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> Diagnostic:
-    """A rule file that is not UTF-8: where the first bad byte is, and what the file may be instead."""
-    line_start = data.rfind(b"\n", 0, error.start) + 1
-    line_end = data.find(b"\n", error.start)
-    raw_line = data[line_start:] if line_end < 0 else data[line_start:line_end]
-    col = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
-    hint = "save the rule file as UTF-8"
+def _score_hint(given: PlainValue) -> str:
+    """What to write instead of a score that is not a number (``high``, or ``1e308``, which YAML reads as text)."""
+    usual = "most scores are between -10 and 10 (0 is the default)"
     try:
-        data.decode("cp949")
-        hint = "the file reads as cp949 (EUC-KR): save it as UTF-8"
-    except UnicodeDecodeError:
-        pass
-    return Diagnostic(
-        "E001",
-        f"the rule file is not valid UTF-8 at byte {error.start}: {error.reason}",
-        file=name,
-        line=data.count(b"\n", 0, error.start) + 1,
-        col=col,
-        source_line=raw_line.decode("utf-8", errors="replace").rstrip("\r"),
-        length=1,
-        value=data[error.start : error.end].hex(" "),
-        suggestion=hint,
-    )
+        number = float(str(given))
+    except ValueError:
+        return f"write a number, for example 'score: 5'; {usual}"
+    if not math.isfinite(number) or abs(number) > MAX_SCORE:
+        return f"YAML reads {given!r} as text, and as a number it is beyond what Kiwi keeps (32-bit floats); {usual}"
+    mantissa, _, exponent = repr(number).partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    # YAML 1.1 reads a number with an exponent only with a point in it and a sign after the e
+    written = f"{mantissa}e{int(exponent):+d}" if exponent else mantissa
+    return f"YAML reads {given!r} as text, not a number: write {written}"
 
 
-def _read_file(path: Path, out: _Collector, place: Place | None) -> tuple[SourceText | None, yaml.Node | None]:
-    try:
-        data = path.read_bytes()
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        out.add(_not_utf8(str(path), data, error))
-        return None, None
-    except FileNotFoundError:
-        if place is not None:
-            written = place.source.text[place.offset : place.offset + place.length]
-            out.add(
-                place.diagnostic(
-                    "E006",
-                    f"imported pack {str(path)!r} does not exist",
-                    place.length,
-                    value=written.strip("'\""),
-                    suggestion="imports are relative to the importing file, not to the current directory",
-                )
-            )
-        else:
-            out.add(
-                Diagnostic(
-                    "E404", f"rule file {str(path)!r} does not exist", file=str(path), suggestion="check the path"
-                )
-            )
-        return None, None
-    except OSError as error:
-        out.add(
-            Diagnostic(
-                "E001", f"cannot read rule file: {error}", file=str(path), suggestion="rule files are UTF-8 text"
-            )
-        )
-        return None, None
-    source = SourceText.of(str(path), text.lstrip("\ufeff") if text.startswith("\ufeff") else text)
-    try:
-        root = _compose(source.text)
-    except yaml.YAMLError as error:
-        out.add(_yaml_error(source, error))
-        return source, None
-    if root is None:
-        out.add(
-            Diagnostic(
-                "E009",
-                "the rule pack is empty",
-                file=str(path),
-                line=1,
-                col=1,
-                suggestion="a pack needs at least 'rules:' with one rule",
-            )
-        )
-        return source, None
-    before = len(out.diagnostics)
-    _check_tags(root, source, out)
-    if len(out.diagnostics) > before and any(d.code == "E008" for d in out.diagnostics[before:]):
-        return source, None
-    return source, root
-
-
-def _compose(text: str) -> yaml.Node | None:
-    """The YAML node tree, by libyaml where PyYAML has it (4x faster, the same nodes and marks).
-
-    A file libyaml rejects is composed again by the pure-Python loader, whose
-    error messages and positions the diagnostics are written for.
-    """
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        try:
-            return yaml.compose(text, Loader=fast)
-        except yaml.YAMLError:
-            pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+# ------------------------------------------------------------------ entry
 
 
 def load_pack(path: str | Path) -> PackSpec:
-    """Read a rule pack and its imports; raise :class:`KoieError` with every problem found."""
-    out = _Collector()
+    """Read a rule pack and its imports; raise :class:`~koie.errors.PackError` with every problem found."""
+    out: list[Diagnostic] = []
     spec = _load(Path(path), out, (), None)
-    if out.diagnostics or spec is None:
-        raise KoieError(out.diagnostics or [Diagnostic("E009", "the rule pack is empty", file=str(path))])
+    if out or spec is None:
+        raise PackError(out or [Diagnostic("E009", "the rule pack is empty", file=str(path))])
     return spec
 
 
 def load_pack_lenient(path: str | Path) -> tuple[PackSpec | None, list[Diagnostic]]:
     """Like :func:`load_pack`, but return what loaded together with the diagnostics."""
-    out = _Collector()
+    out: list[Diagnostic] = []
     spec = _load(Path(path), out, (), None)
-    return spec, out.diagnostics
+    return spec, out
 
 
-def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | None) -> PackSpec | None:
-    resolved = path.resolve()
+def _load(path: Path, out: list[Diagnostic], chain: tuple[Path, ...], imported_at: Place | None) -> PackSpec | None:
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError) as error:  # a NUL in the path; a symlink loop
+        out.append(unreadable_file(path, error, imported_at))
+        return None
     if resolved in chain:
         cycle = " -> ".join(p.name for p in chain + (resolved,))
-        assert place is not None
-        written = place.source.text[place.offset : place.offset + place.length]
-        out.add(
-            place.diagnostic(
+        assert imported_at is not None
+        out.append(
+            imported_at.diagnostic(
                 "E007",
                 f"import cycle: {cycle}",
-                place.length,
-                value=written.strip("'\""),
+                imported_at.length,
+                value=imported_at.text.strip("'\""),
                 suggestion="move what both packs need into a third pack that neither imports",
             )
         )
         return None
-    source, root = _read_file(path, out, place)
+    source, root, problems = read_rule_file(path, imported_at)
+    out.extend(problems)
     if source is None or root is None:
         return None
-    reader = _PackReader(source, out)
-    parts = reader.read(root)
+    parts = _PackReader(source, out).read(root)
     lexicons: list[LexiconSpec] = []
     macros: list[MacroSpec] = []
     rules: list[RuleSpec] = []
-    overlap: dict[str, str] = {}
-    mentions: dict[str, Any] = {}
+    overlap = OverlapSpec()
+    mentions: dict[str, MentionSettings] = {}
     dates: list[str] = []
     files: list[str] = []
-    label_references: list[tuple[str, str, Place]] = []
-    for relative, import_place in parts["imports"]:
+    label_references: list[LabelReference] = []
+    for relative, import_place in parts.imports:
         imported = _load(path.parent / relative, out, chain + (resolved,), import_place)
         if imported is not None:
             lexicons.extend(imported.lexicons)
             macros.extend(imported.macros)
             rules.extend(imported.rules)
-            overlap.update(imported.overlap)
+            overlap = overlap.then(imported.overlap)
             mentions.update(imported.mentions)
             dates.extend(imported.dates)
             files.extend(imported.files)
             label_references.extend(imported.label_references)
-    lexicons.extend(parts["lexicons"])
-    macros.extend(parts["macros"])
-    rules.extend(parts["rules"])
-    overlap.update(parts["overlap"])
-    mentions.update(parts["mentions"])
-    dates.extend(parts["dates"])
-    label_references.extend(reader.label_references)
+    lexicons.extend(parts.lexicons)
+    macros.extend(parts.macros)
+    rules.extend(parts.rules)
+    overlap = overlap.then(parts.overlap)
+    mentions.update(parts.mentions)
+    dates.extend(parts.dates)
+    label_references.extend(parts.label_references)
     files.append(str(path))
-    if not rules and not chain and not reader.rule_nodes:
-        out.add(
+    if not rules and not chain and not parts.rule_nodes:
+        out.append(
             Diagnostic(
                 "E009",
                 "the rule pack has no rules",
@@ -964,7 +711,7 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
     for rule in rules:
         if rule.id in seen:
             first = seen[rule.id]
-            out.add(
+            out.append(
                 rule.place.diagnostic(
                     "E005",
                     f"rule id {rule.id!r} is used twice",
@@ -981,9 +728,9 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
     if not chain:
         _check_label_references(label_references, {rule.label for rule in rules}, out)
     return PackSpec(
-        parts.get("name") or path.stem,
-        parts.get("version") or "0",
-        parts.get("description") or "",
+        parts.name or path.stem,
+        parts.version or "0",
+        parts.description,
         str(path),
         tuple(lexicons),
         tuple(macros),
@@ -996,16 +743,42 @@ def _load(path: Path, out: _Collector, chain: tuple[Path, ...], place: Place | N
     )
 
 
-def _check_label_references(references: list[tuple[str, str, Place]], labels: set[str], out: _Collector) -> None:
+def _check_label_references(references: list[LabelReference], labels: set[str], out: list[Diagnostic]) -> None:
     """Labels named under mentions, dates and carry must be some rule's label (in this pack or an import)."""
-    for label, where, place in references:
+    for reference in references:
+        label = reference.label
         if label not in labels:
-            out.add(
-                place.diagnostic(
+            out.append(
+                reference.place.diagnostic(
                     "E201",
-                    f"unknown label {label!r} under {where}",
+                    f"unknown label {label!r} under {reference.where}",
                     len(label),
                     value=label,
                     suggestion=did_you_mean(label, labels) or f"known labels: {', '.join(sorted(labels)) or '(none)'}",
                 )
             )
+
+
+__all__ = [
+    "CARRY_KEYS",
+    "EXAMPLE_KEYS",
+    "LEXICON_KEYS",
+    "MATCH_EXAMPLE_KEYS",
+    "MENTION_KEYS",
+    "OVERLAP_POLICIES",
+    "PACK_KEYS",
+    "RULE_KEYS",
+    "CarrySpec",
+    "LabelReference",
+    "LexiconSpec",
+    "MacroSpec",
+    "MatchExample",
+    "MentionSettings",
+    "OverlapSpec",
+    "PackSpec",
+    "PatternText",
+    "Place",
+    "RuleSpec",
+    "load_pack",
+    "load_pack_lenient",
+]

@@ -1,8 +1,12 @@
 """Pattern text → AST, and AST → pattern text.
 
-:func:`parse_pattern` is the only code that sees ``lark.Tree``; syntax errors
-come out as :class:`PatternError` with an offset into the pattern, which the
-loader turns into ``file:line:col``.
+:func:`parse_pattern` is the only code that sees ``lark.Tree``: the grammar
+(``koie.lark``) says what a pattern is, and the transformer :class:`_ToAst`
+builds the AST from lark's tree. Syntax errors come out as
+:class:`~koie.errors.PatternError` with an offset into the pattern, which the
+loader turns into ``file:line:col``; lark's own errors are put in words by a
+table of known bad patterns (:data:`SYNTAX_EXAMPLES`) and by what the parser
+holds open where it stopped.
 
 >>> parse_pattern("[PERSON:subject] 회장이") == ast.Sequence((ast.Slot(("PERSON",), "subject"), ast.Literal("회장이")))
 True
@@ -12,90 +16,25 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from koie.errors import PatternError
 from koie.lang import ast
+from koie.lang.ast import MAX_NESTING
 from koie.lang.grammar import pattern_parser
 
 #: Repetition bounds above this are refused: {n,m} is unrolled into the program.
 MAX_REPEAT = 200
 
-
-@dataclass(frozen=True, slots=True)
-class PatternError(Exception):
-    """A problem inside one pattern, at an offset of the pattern text."""
-
-    code: str
-    message: str
-    offset: int
-    length: int = 1
-    value: str | None = None
-    suggestion: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.message} (at {self.offset})"
-
-
-_OPENERS = {"[": "]", "(": ")"}
+#: Opening brackets as the parser holds them, and what closes each.
+_CLOSER_OF = {"[": "]", "(": ")", "(?<": ")", "(?=": ")", "(?!": ")", "(?<=": ")", "(?<!": ")"}
 _CLOSERS = {"]": "[", ")": "("}
-
-
-def _check_brackets(text: str) -> None:
-    """Unbalanced brackets get their own message, at the bracket that is open."""
-    stack: list[tuple[str, int]] = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == '"':
-            end = index + 1
-            while end < len(text) and text[end] != '"':
-                end += 2 if text[end] == "\\" else 1
-            if end >= len(text):
-                raise PatternError(
-                    "E102",
-                    "unclosed quote: expected '\"' to close the literal",
-                    index,
-                    len(text) - index,
-                    text[index:],
-                    "add the closing '\"'",
-                )
-            index = end + 1
-            continue
-        if char == "#":
-            newline = text.find("\n", index)
-            index = len(text) if newline < 0 else newline
-            continue
-        if char in _OPENERS:
-            stack.append((char, index))
-        elif char in _CLOSERS:
-            if not stack or stack[-1][0] != _CLOSERS[char]:
-                raise PatternError(
-                    "E106",
-                    f"unexpected {char!r}: nothing is open for it to close",
-                    index,
-                    1,
-                    char,
-                    f"remove it, or add the opening {_CLOSERS[char]!r}",
-                )
-            stack.pop()
-        index += 1
-    if stack:
-        opener, at = stack[-1]
-        what = "slot" if opener == "[" else "group"
-        snippet = re.split(r"\s", text[at:], maxsplit=1)[0]
-        raise PatternError(
-            "E102",
-            f"expected {_OPENERS[opener]!r} to close {what} {snippet!r}",
-            at,
-            len(snippet),
-            snippet,
-            f"add {_OPENERS[opener]!r} where the {what} ends",
-        )
 
 
 #: Known bad patterns and what to tell the rule writer (lark's match_examples).
@@ -145,7 +84,74 @@ SYNTAX_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "만나/VV :x",
         "(회장):x",
     ],
+    ("E107", "the pattern is empty", "write at least one element"): ["", "   ", "# only a comment"],
 }
+
+
+def _open_brackets(error: UnexpectedInput) -> list[Token]:
+    """The brackets the parser holds open where it stopped, outermost first."""
+    parser = getattr(error, "interactive_parser", None)
+    if parser is None:  # pragma: no cover - lark attaches it to every error of an LALR parse
+        return []
+    stack = parser.parser_state.value_stack
+    return [value for value in stack if isinstance(value, Token) and str(value) in _CLOSER_OF]
+
+
+def _parses(text: str) -> bool:
+    try:
+        pattern_parser().parse(text)
+    except UnexpectedInput:
+        return False
+    return True
+
+
+def _bracket_error(error: UnexpectedInput, text: str, position: int, at_end: bool) -> PatternError | None:
+    """A quote, bracket or parenthesis left open, or a closing one with nothing open for it.
+
+    The parser says what is open where it stopped; a bracket is "never closed"
+    when the pattern parses with its closer put where the parser stopped.
+    """
+    bad = text[position : position + 1]
+    if isinstance(error, UnexpectedCharacters) and bad == '"':
+        # QUOTED is a whole token or nothing: the lexer stops at a quote with no closing one on its line
+        return PatternError(
+            "E102",
+            "unclosed quote: expected '\"' to close the literal",
+            position,
+            len(text) - position,
+            text[position:],
+            "add the closing '\"'",
+        )
+    open_brackets = _open_brackets(error)
+    innermost = str(open_brackets[-1]) if open_brackets else None
+    if not at_end and bad in _CLOSERS and (innermost is None or _CLOSER_OF[innermost] != bad):
+        return PatternError(
+            "E106",
+            f"unexpected {bad!r}: nothing is open for it to close",
+            position,
+            1,
+            bad,
+            f"remove it, or add the opening {_CLOSERS[bad]!r}",
+        )
+    if innermost is None:
+        return None
+    closer = _CLOSER_OF[innermost]
+    # at the end, after a newline: the pattern may end in a comment
+    repaired = text + "\n" + closer if at_end else text[:position] + closer + text[position:]
+    if not _parses(repaired):
+        return None
+    opener = open_brackets[-1]
+    at = opener.start_pos or 0
+    what = "slot" if innermost == "[" else "group"
+    snippet = re.split(r"\s", text[at:], maxsplit=1)[0]
+    return PatternError(
+        "E102",
+        f"expected {closer!r} to close {what} {snippet!r}",
+        at,
+        len(snippet),
+        snippet,
+        f"add {closer!r} where the {what} ends",
+    )
 
 
 def _translate(error: UnexpectedInput, text: str) -> PatternError:
@@ -154,8 +160,12 @@ def _translate(error: UnexpectedInput, text: str) -> PatternError:
 
     found = getattr(error, "pos_in_stream", None)
     position: int = found if isinstance(found, int) else len(text)
-    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
+    at_end = isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END")
+    if at_end:
         position = len(text.rstrip())
+    bracket = _bracket_error(error, text, position, at_end)
+    if bracket is not None:
+        return bracket
     label = None
     try:
         label = error.match_examples(parse_for_examples, SYNTAX_EXAMPLES, use_accepts=True)
@@ -166,6 +176,8 @@ def _translate(error: UnexpectedInput, text: str) -> PatternError:
         bad = str(error.token)
     if label is not None:
         code, message, hint = label
+        if code == "E107":  # nothing but spaces and comments: the whole pattern is the bad value
+            return PatternError(code, message, 0, max(len(text), 1), text, hint)
         return PatternError(code, message, position, max(len(bad), 1), bad or None, hint)
     if isinstance(error, UnexpectedCharacters):
         return PatternError(
@@ -240,21 +252,57 @@ def _unquote(quoted: str) -> str:
     return re.sub(r"\\(.)", r"\1", body)
 
 
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _span(meta: Any) -> ast.Span:
     if getattr(meta, "empty", True):
         return (0, 0)
     return (meta.start_pos, meta.end_pos)
 
 
+def _token_span(token: Token) -> ast.Span:
+    start = token.start_pos or 0
+    return (start, start + len(token))
+
+
+#: Nodes that open a level of nesting: ( ), (?<name> ), (?= ) and the other look-arounds.
+_NESTING = (ast.Group, ast.Lookaround)
+#: Nodes with children whose nesting is recorded while the tree is built.
+_COMPOSITE = (ast.Group, ast.Lookaround, ast.Sequence, ast.Alternation, ast.Repeat, ast.Negated)
+
+
 @v_args(meta=True, inline=True)
-class _ToAst(Transformer[Token, ast.Node]):
+class _ToAst(Transformer_NonRecursive[Token, ast.Node]):
+    """lark's tree → the AST, one rule of the grammar per method.
+
+    Not recursive, so a pattern nested thousands deep is built and then
+    refused with E109, never a RecursionError. Each composite node's nesting
+    (groups and look-arounds below it, itself included) is kept by identity
+    while the tree is built: every node it is kept for is alive until the end.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text  # for the bad value of E109 only
+        self.nesting: dict[int, int] = {}
+
+    def _nested(self, node: ast.Node, *children: ast.Node) -> ast.Node:
+        below = max((self.nesting.get(id(c), 0) for c in children if isinstance(c, _COMPOSITE)), default=0)
+        self.nesting[id(node)] = below + isinstance(node, _NESTING)
+        return node
+
+    def _depth_of(self, node: ast.Node) -> int:
+        return self.nesting.get(id(node), 0) if isinstance(node, _COMPOSITE) else 0
+
     def start(self, meta: Any, node: ast.Node) -> ast.Node:
         return node
 
     def alternation(self, meta: Any, *options: ast.Node) -> ast.Node:
         if len(options) == 1:
             return options[0]
-        return ast.Alternation(tuple(options), _span(meta))
+        return self._nested(ast.Alternation(tuple(options), _span(meta)), *options)
 
     def sequence(self, meta: Any, *items: ast.Node) -> ast.Node:
         glued_items: list[ast.Node] = []
@@ -267,7 +315,7 @@ class _ToAst(Transformer[Token, ast.Node]):
             previous_end = end
         if len(glued_items) == 1:
             return glued_items[0]
-        return ast.Sequence(tuple(glued_items), _span(meta))
+        return self._nested(ast.Sequence(tuple(glued_items), _span(meta)), *glued_items)
 
     def item(self, meta: Any, atom: ast.Node, quantifier: Token | None = None) -> ast.Node:
         if quantifier is None:
@@ -282,7 +330,7 @@ class _ToAst(Transformer[Token, ast.Node]):
                 str(quantifier),
                 "remove the quantifier",
             )
-        return ast.Repeat(atom, low, high, _span(meta))
+        return self._nested(ast.Repeat(atom, low, high, _span(meta)), atom)
 
     def literal(self, meta: Any, token: Token) -> ast.Node:
         return ast.Literal(str(token), False, False, _span(meta))
@@ -351,17 +399,19 @@ class _ToAst(Transformer[Token, ast.Node]):
             )
         return ast.Gap(size, _span(meta))
 
-    def slot(self, meta: Any, *names: Token) -> ast.Node:
-        labels = [str(n) for n in names]
-        capture = None
-        # The grammar writes the capture after ':', which the transformer sees as
-        # one more NAME; tell them apart by the source text.
-        source_text = None
-        if names and getattr(names[-1], "start_pos", None) is not None:
-            source_text = names[-1]
-        if source_text is not None and len(labels) > 1 and self._after_colon(names[-1]):
-            capture = labels.pop()
-        return ast.Slot(tuple(labels), capture, _span(meta))
+    def slot_labels(self, meta: Any, *names: Token) -> tuple[Token, ...]:
+        return names
+
+    def capture(self, meta: Any, name: Token) -> Token:
+        return name
+
+    def slot(self, meta: Any, labels: tuple[Token, ...], capture: Token | None = None) -> ast.Node:
+        return ast.Slot(
+            tuple(str(label) for label in labels),
+            str(capture) if capture is not None else None,
+            _span(meta),
+            tuple(_token_span(label) for label in labels),
+        )
 
     def lexref(self, meta: Any, token: Token, capture: Token | None = None) -> ast.Node:
         return ast.LexiconRef(str(token)[1:], str(capture) if capture is not None else None, _span(meta))
@@ -370,14 +420,16 @@ class _ToAst(Transformer[Token, ast.Node]):
         return ast.MacroRef(str(token)[1:], _span(meta))
 
     def group(self, meta: Any, body: ast.Node) -> ast.Node:
-        return ast.Group(body, None, _span(meta))
+        return self._nested(ast.Group(body, None, _span(meta)), body)
 
     def capture_group(self, meta: Any, name: Token, body: ast.Node) -> ast.Node:
-        return ast.Group(body, str(name), _span(meta))
+        return self._nested(ast.Group(body, str(name), _span(meta)), body)
 
     def lookaround(self, meta: Any, look: Token, body: ast.Node) -> ast.Node:
         kind = str(look)
-        return ast.Lookaround(body, ahead="<" not in kind, negative=kind.endswith("!"), span=_span(meta))
+        return self._nested(
+            ast.Lookaround(body, ahead="<" not in kind, negative=kind.endswith("!"), span=_span(meta)), body
+        )
 
     def sent_start(self, meta: Any) -> ast.Node:
         return ast.Anchor(False, _span(meta))
@@ -391,34 +443,53 @@ class _ToAst(Transformer[Token, ast.Node]):
     def no_space(self, meta: Any, _token: Token) -> ast.Node:
         return ast.Anchor(False, _span(meta), "join")
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def _after_colon(self, token: Token) -> bool:
-        start = token.start_pos or 0
-        before = self.text[:start].rstrip()
-        return before.endswith(":")
+    def _too_deep(self, tree: ast.Node) -> PatternError | None:
+        """E109 at the first group or look-around nested deeper than :data:`MAX_NESTING`, from the outside."""
+        if self._depth_of(tree) <= MAX_NESTING:
+            return None
+        node, level = tree, 0
+        while True:
+            level += isinstance(node, _NESTING)
+            if level > MAX_NESTING:
+                break
+            node = max(ast.children(node), key=self._depth_of)
+        start, end = node.span
+        return PatternError(
+            "E109",
+            f"groups and look-arounds nest more than {MAX_NESTING} deep here",
+            start,
+            1,
+            _shortened(self._text[start:end]),
+            "flatten the pattern: a pattern rarely needs more than a few levels of ( )",
+        )
 
 
 def parse_pattern(text: str) -> ast.Node:
-    """Parse one pattern; raise :class:`PatternError` on bad syntax."""
-    if not re.sub(r"#[^\n]*", "", text).strip():
-        raise PatternError("E107", "the pattern is empty", 0, max(len(text), 1), text, "write at least one element")
-    _check_brackets(text)
+    """Parse one pattern; raise :class:`~koie.errors.PatternError` on bad syntax."""
     try:
         tree = pattern_parser().parse(text)
     except UnexpectedInput as error:
-        raise _translate(error, text) from None
+        raise _translate(error, text).in_pattern(text) from None
+    transformer = _ToAst(text)
     try:
-        return _ToAst(text).transform(tree)
+        node = transformer.transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, PatternError):
-            raise error.orig_exc from None
+            raise error.orig_exc.in_pattern(text) from None
         raise
+    too_deep = transformer._too_deep(node)
+    if too_deep is not None:
+        raise too_deep.in_pattern(text)
+    return node
 
 
 # ---------------------------------------------------------------- formatting
+
+
+@functools.cache
+def _bare_literal() -> re.Pattern[str]:
+    """What a literal may be without quotes: the grammar's LITERAL terminal."""
+    return re.compile(pattern_parser().get_terminal("LITERAL").pattern.to_regexp())
 
 
 def format_pattern(node: ast.Node) -> str:
@@ -428,7 +499,7 @@ def format_pattern(node: ast.Node) -> str:
 
 def _format(node: ast.Node, top: bool = False) -> str:
     if isinstance(node, ast.Literal):
-        if node.quoted or not re.fullmatch(r'[^\s\[\]()|?*+{}/@$^~!."#<>:=\\_]+', node.text):
+        if node.quoted or not _bare_literal().fullmatch(node.text):
             return '"' + node.text.replace("\\", "\\\\").replace('"', '\\"') + '"'
         return node.text
     if isinstance(node, ast.MorphTest):
@@ -462,7 +533,7 @@ def _format(node: ast.Node, top: bool = False) -> str:
         inner = _format(node.body)
         if isinstance(node.body, (ast.Sequence, ast.Alternation, ast.Repeat)):
             inner = f"({_format(node.body, top=True)})"
-        elif isinstance(node.body, ast.MorphTest) and node.body.tags and _format_quantifier(node.min, node.max) == "*":
+        elif _ends_in_tags(node.body) and _format_quantifier(node.min, node.max) == "*":
             return inner + " *"  # /A* would read as the tag family A*
         return inner + _format_quantifier(node.min, node.max)
     if isinstance(node, ast.Sequence):
@@ -482,6 +553,12 @@ def _format(node: ast.Node, top: bool = False) -> str:
     raise TypeError(f"not a pattern node: {node!r}")
 
 
+def _ends_in_tags(node: ast.Node) -> bool:
+    """Whether ``node`` is written ending in a tag (``/NNP``, ``!만나/VV``): a ``*`` right after it is a tag family."""
+    test = node.test if isinstance(node, ast.Negated) else node
+    return isinstance(test, ast.MorphTest) and bool(test.tags)
+
+
 def _format_quantifier(low: int, high: int | None) -> str:
     if (low, high) == (0, 1):
         return "?"
@@ -494,3 +571,6 @@ def _format_quantifier(low: int, high: int | None) -> str:
     if low == high:
         return f"{{{low}}}"
     return f"{{{low},{high}}}"
+
+
+__all__ = ["MAX_NESTING", "MAX_REPEAT", "SYNTAX_EXAMPLES", "PatternError", "format_pattern", "parse_pattern"]

@@ -1,41 +1,24 @@
-"""Pack specs → resolved rules: names checked, literals analysed, phases ordered.
+"""Pack specs → resolved rules: names checked, literals analysed, macros expanded, phases ordered.
 
 The resolver runs its passes in the order of :data:`PASSES` (as sqlglot's
-optimizer lists its rules); each pass reads the shared :class:`_Context` and
-adds diagnostics to it rather than stopping at the first problem, so
-``koie check`` can report every error of a pack at once.
-
-Literal analysis (see docs/patterns.md, "How literals are analysed"):
-
-1. A literal is analysed alone by the same analyser as the documents.
-2. A literal glued to the element before it (``[PERSON]와``) is analysed
-   after a carrier noun (회사 or 사람, whichever suits the particle's
-   phonology), because alone ``와`` reads as an interjection. A literal that
-   stands alone but reads after a carrier as particles only (``(이|은)``)
-   is taken as those particles.
-3. An ending Kiwi inserts without a character of its own (alone, ``만나``
-   comes out 만나/VV + 어/EC) is dropped.
-4. A literal that does not end in a predicate stem, particle or ending is
-   analysed again with 다 appended; if that ends in a predicate stem
-   (``회동하`` → 회동/NNG 하/XSV), that reading is used.
-5. A literal ending in a predicate stem matches any inflection: it takes the
-   endings that follow in the same eojeol (``만나`` matches 만났다, 만난, 만나서).
-6. Each morpheme of a literal matches by form and coarse tag class (nouns
-   N*, verb stems VV/VA/VX, endings E*, particles J*), and a particle matches
-   its allomorphs (이/가, 은/는, 을/를, 와/과, 으로/로 …).
+optimizer lists its rules); each pass reads the shared :class:`ResolveContext`
+and adds diagnostics to it rather than stopping at the first problem, so
+``koie check`` can report every error of a pack at once. How a literal is read
+into morphemes is :mod:`koie.lang.literals`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from koie.analysis.morphemes import Morpheme, UserWord
-from koie.analysis.protocol import Analyzer, KeepsPatterns, ScoresReadings
-from koie.errors import Diagnostic, KoieError, did_you_mean
+from koie.analysis.protocol import Analyzer, KeepsPatterns
+from koie.errors import Diagnostic, PackError, PatternError, did_you_mean
 from koie.lang import ast
+from koie.lang.ast import MAX_NESTING
 from koie.lang.grammar import parser_signature
 from koie.lang.ir import (
     ENDING_TAGS,
@@ -53,16 +36,15 @@ from koie.lang.ir import (
     RRepeat,
     RSeq,
     RSlot,
-    allomorphs,
     expand_tag_pattern,
     max_length,
     nullable,
     rchildren,
+    unrolled_size,
 )
-from koie.lang.load import LexiconSpec, PackSpec, PatternText, RuleSpec
-
-if TYPE_CHECKING:
-    from koie.lang.parse import PatternError
+from koie.lang.literals import LiteralReading, LiteralWarning, analyse_literal, literal_check
+from koie.lang.spec import LexiconSpec, OverlapPolicy, OverlapSpec, PackSpec, RuleSpec
+from koie.lang.yamlfile import PatternText
 
 #: Look-behind searches at most this many morphemes back.
 MAX_LOOKAROUND = 32
@@ -70,8 +52,9 @@ MAX_LOOKAROUND = 32
 #: Most endings a stem-final literal takes after its stem (만나+시+었+겠+다…).
 MAX_ENDINGS = 8
 
-_CONSONANT_INITIAL_PARTICLES = ("이", "은", "을", "과", "으", "아")
-_NOUN_TAGS = frozenset(("NNG", "NNP", "NNB", "NR", "NP"))
+#: Most instructions a rule's program may have, counted repetitions unrolled (the largest rule of
+#: rules/meetings.yaml has 1,232; the matcher's setup grows with the size).
+MAX_PROGRAM_SIZE = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +103,15 @@ class ResolvedPack:
     lexicons: dict[str, Lexicon]
     user_words: tuple[UserWord, ...]
     warnings: tuple[Diagnostic, ...]
-    overlap: dict[str, str]
+    overlap: OverlapSpec
 
     @property
     def phases(self) -> tuple[tuple[ResolvedRule, ...], ...]:
         count = max((r.phase for r in self.rules), default=-1) + 1
         return tuple(tuple(r for r in self.rules if r.phase == p) for p in range(count))
 
-    def overlap_policy(self, label: str) -> str:
-        return self.overlap.get(label, self.overlap.get("default", "longest"))
+    def overlap_policy(self, label: str) -> OverlapPolicy:
+        return self.overlap.policy(label)
 
 
 def user_words_of(spec: PackSpec) -> tuple[UserWord, ...]:
@@ -145,7 +128,7 @@ def user_words_of(spec: PackSpec) -> tuple[UserWord, ...]:
 
 
 @dataclass
-class _RuleWork:
+class RuleWork:
     spec: RuleSpec
     tree: ast.Node | None = None
     body: RNode | None = None
@@ -158,14 +141,14 @@ class _RuleWork:
 
 
 @dataclass
-class _Context:
+class ResolveContext:
     spec: PackSpec
     analyzer: Analyzer
-    rules: list[_RuleWork]
+    rules: list[RuleWork]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     macros: dict[str, tuple[ast.Node, PatternText]] = field(default_factory=dict)
     lexicons: dict[str, Lexicon] = field(default_factory=dict)
-    literal_cache: dict[tuple[str, bool], tuple[tuple[Morpheme, ...], str | None]] = field(default_factory=dict)
+    literal_cache: dict[tuple[str, bool], LiteralReading] = field(default_factory=dict)
 
     def report(self, diagnostic: Diagnostic) -> None:
         # A macro used by several rules would repeat its diagnostics otherwise.
@@ -182,7 +165,7 @@ def _pattern_error(pattern: PatternText, error: PatternError, rule: str | None) 
 # ------------------------------------------------------------------- passes
 
 
-def parse_patterns(context: _Context) -> None:
+def parse_patterns(context: ResolveContext) -> None:
     """Parse every rule and macro pattern.
 
     An analyser with a cache (koie.analysis.cache.CachedAnalyzer) keeps the trees of the
@@ -199,7 +182,7 @@ def parse_patterns(context: _Context) -> None:
         tree = known.get(text)
         if tree is not None:
             return tree, None
-        from koie.lang.parse import PatternError, parse_pattern  # here: a cached tree needs no parser
+        from koie.lang.parse import parse_pattern  # here: a cached tree needs no parser (lark)
 
         try:
             tree = known[text] = fresh[text] = parse_pattern(text)
@@ -222,7 +205,7 @@ def parse_patterns(context: _Context) -> None:
         store.store_patterns(fresh, signature)
 
 
-def build_lexicons(context: _Context) -> None:
+def build_lexicons(context: ResolveContext) -> None:
     """Index lexicon entries for matching by surface text."""
     for spec in context.spec.lexicons:
         if not spec.entries:
@@ -248,7 +231,7 @@ def build_lexicons(context: _Context) -> None:
         context.lexicons[spec.name] = Lexicon.of(spec)
 
 
-def convert_patterns(context: _Context) -> None:
+def convert_patterns(context: ResolveContext) -> None:
     """AST → resolved IR: expand macros, analyse literals, check names."""
     labels = {work.spec.label for work in context.rules}
     for work in context.rules:
@@ -256,11 +239,22 @@ def convert_patterns(context: _Context) -> None:
             continue
         converter = _Converter(context, work, labels)
         work.body = converter.convert(work.tree, work.spec.pattern, ())
+        size = unrolled_size(work.body)
+        if size > MAX_PROGRAM_SIZE and not converter.errors:  # no one repetition is too large, all together are
+            pattern = work.spec.pattern
+            converter.report(
+                pattern,
+                "E211",
+                f"the pattern unrolls to {size} instructions, more than {MAX_PROGRAM_SIZE}",
+                (0, len(pattern.text)),
+                value=pattern.text.strip()[:60],
+                suggestion="use * or + for long repetitions, or smaller bounds",
+            )
         if converter.errors:
             work.failed = True
 
 
-def check_shapes(context: _Context) -> None:
+def check_shapes(context: ResolveContext) -> None:
     """Refuse patterns that match nothing at all, and unbounded look-arounds."""
     for work in context.rules:
         if work.body is None or work.failed:
@@ -280,42 +274,58 @@ def check_shapes(context: _Context) -> None:
             work.failed = True
 
 
-def order_phases(context: _Context) -> None:
-    """Entity rules before the rules that use their labels; cycles are errors."""
-    producers: dict[str, list[_RuleWork]] = {}
+def order_phases(context: ResolveContext) -> None:
+    """Entity rules before the rules that use their labels; cycles are errors.
+
+    A label's phase is one more than the phase of every label its rules' slots
+    use (0 for a label whose rules have no slots). The dependencies are walked
+    with a stack of their own, so a chain of a thousand labels is no deeper
+    for Python than one.
+    """
+    producers: dict[str, list[RuleWork]] = {}
     for work in context.rules:
         producers.setdefault(work.spec.label, []).append(work)
     label_phase: dict[str, int] = {}
-    visiting: list[str] = []
 
-    def phase_of_label(label: str) -> int:
-        if label in label_phase:
-            return label_phase[label]
-        if label in visiting:
-            cycle = visiting[visiting.index(label) :] + [label]
-            raise _Cycle(cycle)
-        visiting.append(label)
-        phase = 0
-        for work in producers.get(label, []):
-            phase = max(phase, phase_of_rule(work))
-        visiting.pop()
-        label_phase[label] = phase
-        return phase
+    def used_by(label: str) -> Iterator[str]:
+        return (used for work in producers.get(label, []) for used in sorted(work.slot_labels))
 
-    def phase_of_rule(work: _RuleWork) -> int:
-        return max((phase_of_label(label) + 1 for label in work.slot_labels), default=0)
+    def phase_of_label(start: str) -> int | list[str]:
+        """The label's phase, or the labels of a cycle it depends on (first label repeated last)."""
+        visiting = [start]
+        stack: list[tuple[str, Iterator[str], list[int]]] = [(start, used_by(start), [0])]
+        while stack:
+            label, uses, phase = stack[-1]
+            for used in uses:
+                if used in label_phase:
+                    phase[0] = max(phase[0], label_phase[used] + 1)
+                elif used in visiting:
+                    return visiting[visiting.index(used) :] + [used]
+                else:
+                    visiting.append(used)
+                    stack.append((used, used_by(used), [0]))
+                    break
+            else:
+                stack.pop()
+                visiting.pop()
+                label_phase[label] = phase[0]
+                if stack:
+                    stack[-1][2][0] = max(stack[-1][2][0], phase[0] + 1)
+        return label_phase[start]
 
     for work in context.rules:
-        try:
-            work.phase = phase_of_rule(work)
-        except _Cycle as cycle:
-            visiting.clear()
-            context.report(_cycle_diagnostic(work, cycle.labels, producers))
-            work.failed = True
-            return
+        phase = 0
+        for label in sorted(work.slot_labels):
+            found = phase_of_label(label)
+            if isinstance(found, list):
+                context.report(_cycle_diagnostic(work, found, producers))
+                work.failed = True
+                return
+            phase = max(phase, found + 1)
+        work.phase = phase
 
 
-def _cycle_diagnostic(work: _RuleWork, labels: list[str], producers: dict[str, list[_RuleWork]]) -> Diagnostic:
+def _cycle_diagnostic(work: RuleWork, labels: list[str], producers: dict[str, list[RuleWork]]) -> Diagnostic:
     """E206 naming each rule of the cycle, the slot that closes it and where it is."""
     steps: list[str] = []
     related: list[Diagnostic] = []
@@ -343,13 +353,7 @@ def _cycle_diagnostic(work: _RuleWork, labels: list[str], producers: dict[str, l
     )
 
 
-class _Cycle(Exception):
-    def __init__(self, labels: list[str]) -> None:
-        super().__init__(labels)
-        self.labels = labels
-
-
-def check_examples_present(context: _Context) -> None:
+def check_examples_present(context: ResolveContext) -> None:
     for work in context.rules:
         if not work.spec.match_examples and not work.spec.no_match_examples:
             context.report(
@@ -365,7 +369,7 @@ def check_examples_present(context: _Context) -> None:
 
 
 #: The resolver's passes, in order.
-PASSES: tuple[Callable[[_Context], None], ...] = (
+PASSES: tuple[Callable[[ResolveContext], None], ...] = (
     parse_patterns,
     build_lexicons,
     convert_patterns,
@@ -379,12 +383,14 @@ PASSES: tuple[Callable[[_Context], None], ...] = (
 
 
 class _Converter:
-    def __init__(self, context: _Context, work: _RuleWork, labels: set[str]) -> None:
+    def __init__(self, context: ResolveContext, work: RuleWork, labels: set[str]) -> None:
         self.context = context
         self.work = work
         self.labels = labels
         self.errors = 0
         self.repeat_depth = 0
+        #: groups, look-arounds and macros the node being converted sits in (macros expanded)
+        self.nesting = 0
 
     def report(self, pattern: PatternText, code: str, message: str, span: ast.Span, **extra: Any) -> None:
         self.context.report(
@@ -395,8 +401,8 @@ class _Converter:
 
     def element(self, kind: str, node: ast.Node, pattern: PatternText, analysis: str = "") -> int:
         text = pattern.text[node.span[0] : node.span[1]]
-        diagnostic = pattern.diagnostic("", "", node.span[0])
-        where = f"{diagnostic.file}:{diagnostic.line}:{diagnostic.col}"
+        file, line, col = pattern.position(node.span[0])
+        where = f"{file}:{line}:{col}"
         element = Element(len(self.work.elements), kind, text, where, analysis)
         self.work.elements.append(element)
         return element.id
@@ -410,6 +416,27 @@ class _Converter:
             self.work.list_captures.add(name)
 
     def convert(self, node: ast.Node, pattern: PatternText, macro_chain: tuple[str, ...]) -> RNode:
+        if not isinstance(node, (ast.Group, ast.Lookaround, ast.MacroRef)):
+            return self.convert_node(node, pattern, macro_chain)
+        # The parser bounds the nesting of one pattern; macros used inside groups (and macros
+        # using macros) nest further, and each level is a level of recursion for every stage.
+        self.nesting += 1
+        try:
+            if self.nesting > MAX_NESTING:
+                self.report(
+                    pattern,
+                    "E109",
+                    f"groups, look-arounds and macros nest more than {MAX_NESTING} deep here once macros are expanded",
+                    node.span,
+                    value=pattern.text[node.span[0] : node.span[1]][:60],
+                    suggestion="flatten the pattern: use fewer macros inside groups, or fewer levels of macros",
+                )
+                return RSeq(())
+            return self.convert_node(node, pattern, macro_chain)
+        finally:
+            self.nesting -= 1
+
+    def convert_node(self, node: ast.Node, pattern: PatternText, macro_chain: tuple[str, ...]) -> RNode:
         if isinstance(node, ast.Sequence):
             items: list[RNode] = []
             for index, item in enumerate(node.items):
@@ -429,7 +456,20 @@ class _Converter:
             self.repeat_depth += repeats
             body = self.convert(node.body, pattern, macro_chain)
             self.repeat_depth -= repeats
-            return RRepeat(body, node.min, node.max)
+            repeat = RRepeat(body, node.min, node.max)
+            size = unrolled_size(repeat)
+            if size > MAX_PROGRAM_SIZE and not self.errors:
+                # Counted repetitions are unrolled: nested ones multiply ((x{200}){200}){200} is 8 million.
+                self.report(
+                    pattern,
+                    "E211",
+                    f"the repetitions here unroll to {size} instructions, more than {MAX_PROGRAM_SIZE}",
+                    node.span,
+                    value=pattern.text[node.span[0] : node.span[1]][:60],
+                    suggestion="use * or + for long repetitions, or smaller bounds",
+                )
+                return RSeq(())
+            return repeat
         if isinstance(node, ast.Lookaround):
             element = self.element("lookaround", node, pattern)
             body = self.convert(node.body, pattern, macro_chain)
@@ -453,11 +493,10 @@ class _Converter:
             element = self.element("gap", node, pattern, f"at most {node.max} morphemes")
             return RRepeat(RMorph(MorphemeCheck(description="."), element), 0, node.max, greedy=False)
         if isinstance(node, ast.Slot):
-            for label in node.labels:
+            for index, label in enumerate(node.labels):
                 if label not in self.labels:
-                    # Point the caret at the label itself, not the whole slot.
-                    at = pattern.text.find(label, node.span[0], node.span[1])
-                    label_span = (at, at + len(label)) if at >= 0 else node.span
+                    # The caret goes under the label itself, not the whole slot.
+                    label_span = node.label_spans[index] if index < len(node.label_spans) else node.span
                     self.report(
                         pattern,
                         "E201",
@@ -513,17 +552,19 @@ class _Converter:
                 check = self.morph_check(node.test, pattern, negated=True)
                 return RMorph(check, self.element("morpheme", node, pattern, check.description))
             morphemes = self.analyse(node.test, pattern)
+            if not morphemes:
+                return RSeq(())  # E208 said why
             if len(morphemes) != 1:
                 self.report(
                     pattern,
-                    "E208",
+                    "E215",
                     f"'!' needs one morpheme, but {node.test.text!r} is " + " ".join(m.notation for m in morphemes),
                     node.span,
                     value=node.test.text,
                     suggestion="negate a single morpheme: !회장 or !만나/VV",
                 )
                 return RSeq(())
-            base = _literal_check(morphemes[0])
+            base = literal_check(morphemes[0])
             check = MorphemeCheck(base.forms, base.tags, None, True, False, "!" + base.description)
             return RMorph(check, self.element("morpheme", node, pattern, check.description))
         if isinstance(node, ast.Literal):
@@ -573,14 +614,11 @@ class _Converter:
                 value=node.text,
                 suggestion=hint,
             )
-        if warning:
-            # W102: the literal reads one way alone and another before an ending;
-            # W101: Kiwi finds another reading about as likely.
-            code = "W102" if "before an ending" in warning else "W101"
+        if warning is not None:
             self.report(
                 pattern,
-                code,
-                warning,
+                warning.code,
+                warning.message,
                 node.span,
                 value=node.text,
                 suggestion="write form/TAG to say which reading you mean",
@@ -591,7 +629,7 @@ class _Converter:
         morphemes = self.analyse(node, pattern)
         if not morphemes:
             return RSeq(())
-        checks = [_literal_check(m, previous) for m, previous in zip(morphemes, (None, *morphemes))]
+        checks = [literal_check(m, previous) for m, previous in zip(morphemes, (None, *morphemes))]
         analysis = " ".join(c.description for c in checks)
         stem_final = morphemes[-1].tag in STEM_TAGS
         if stem_final:
@@ -608,165 +646,21 @@ class _Converter:
         return items[0] if len(items) == 1 else RSeq(tuple(items))
 
 
-def _tag_class(tag: str) -> frozenset[str]:
-    if tag in _NOUN_TAGS:
-        return frozenset(_NOUN_TAGS)
-    if tag in ("VV", "VA", "VX"):
-        return frozenset(("VV", "VA", "VX"))
-    if tag in ("XSV", "XSA"):
-        return frozenset(("XSV", "XSA"))
-    if tag.startswith("J"):
-        return expand_tag_pattern("J*")
-    if tag.startswith("E"):
-        return frozenset(ENDING_TAGS)
-    if tag in ("MAG", "MAJ"):
-        return frozenset(("MAG", "MAJ"))
-    return frozenset((tag,))
-
-
-#: Verb-making suffixes Kiwi tags either way after a noun: 취소되 alone is 취소/NNG 되/VV and in a
-#: sentence 되/XSV; 미팅하 in an odd sentence is 하/VV.
-_NOUN_SUFFIXES = frozenset(("하", "되"))
-_PREDICATE_TAGS = frozenset(("VV", "VA", "VX", "XSV", "XSA"))
-
-
-def _literal_check(morpheme: Morpheme, previous: Morpheme | None = None) -> MorphemeCheck:
-    forms = allomorphs(morpheme.form) if morpheme.tag.startswith("J") else frozenset((morpheme.form,))
-    tags = _tag_class(morpheme.tag)
-    if (
-        morpheme.form in _NOUN_SUFFIXES
-        and morpheme.tag in _PREDICATE_TAGS
-        and previous is not None
-        and previous.tag in _NOUN_TAGS
-        and previous.end == morpheme.start
-    ):
-        tags = _PREDICATE_TAGS
-    form_text = "|".join(sorted(forms, key=lambda f: (f != morpheme.form, f)))
-    tag_text = morpheme.tag
-    if len(tags) > 1:
-        tag_text = (
-            {"N": "N*", "J": "J*", "E": "E*"}.get(morpheme.tag[0], "/".join(sorted(tags)))
-            if morpheme.tag[0] in "NJE"
-            else ",".join(sorted(tags))
-        )
-    return MorphemeCheck(forms, tags, None, False, False, f"{form_text}/{tag_text}")
-
-
-def analyse_literal(analyzer: Analyzer, text: str, glued: bool) -> tuple[tuple[Morpheme, ...], str | None]:
-    """Analyse a pattern literal as described in the module docstring.
-
-    Returns the morphemes (offsets relative to the literal) and a warning when
-    the literal reads differently alone and in a frame.
-    """
-    alone = list(analyzer.analyze_fragment(text))
-    morphemes = alone
-    warning = None
-    carriers = ("사람", "회사") if text.startswith(_CONSONANT_INITIAL_PARTICLES) else ("회사", "사람")
-    for carrier in carriers:
-        if not glued and (not alone or alone[0].tag.startswith("J")):
-            break
-        framed = _framed(analyzer, carrier, text)
-        if not framed:
-            continue
-        if glued and (framed[0].tag[0] in "JEX" or framed[0].tag in ("NNB", "VCP")):
-            morphemes = framed
-            break
-        # A standalone particle (``(이|은)``) is still a particle: alone, Kiwi
-        # reads 이 as an interjection, so take the framed reading when it is
-        # made only of particles.
-        if not glued and all(m.tag.startswith("J") for m in framed):
-            morphemes = framed
-            break
-    morphemes = _drop_phantom_endings(morphemes)
-    # Retry with 다 when the literal does not end grammatically, or ends in an
-    # ending that may really be part of a stem (가지 alone is 가/VV + 지/EF).
-    if morphemes and (not _ends_grammatically(morphemes) or morphemes[-1].tag in ENDING_TAGS) and text[-1:].isalpha():
-        with_ending = list(analyzer.analyze_fragment(text + "다"))
-        inside = [m for m in with_ending if m.start < len(text)]
-        if inside and all(m.end <= len(text) for m in inside) and inside[-1].tag in STEM_TAGS:
-            if morphemes[-1].tag in ENDING_TAGS or (
-                len(inside) == len(morphemes)
-                and morphemes[-1].form == inside[-1].form
-                and morphemes[-1].tag in _NOUN_TAGS
-                and len(morphemes[-1].form) > 1
-            ):
-                warning = (
-                    f"{text!r} reads as {' '.join(m.notation for m in morphemes)} alone and as "
-                    f"{' '.join(m.notation for m in inside)} before an ending; koie uses the second"
-                )
-            morphemes = inside
-    if warning is None and not glued and morphemes == _drop_phantom_endings(alone):
-        warning = _close_reading(analyzer, text, morphemes)
-    return tuple(morphemes), warning
-
-
-#: Readings whose scores are closer than this (log-probability) count as ambiguous.
-AMBIGUITY_MARGIN = 2.0
-
-
-def _signature(morphemes: Sequence[Morpheme]) -> tuple[tuple[str, frozenset[str]], ...]:
-    return tuple((m.form, _tag_class(m.tag)) for m in morphemes)
-
-
-def _close_reading(analyzer: Analyzer, text: str, chosen: list[Morpheme]) -> str | None:
-    """A warning when Kiwi finds another reading of ``text`` about as likely as the chosen one."""
-    if not isinstance(analyzer, ScoresReadings):
-        return None
-    readings = analyzer.scored_alternatives(text, 3)
-    if not readings:
-        return None
-    best_score = readings[0][1]
-    mine = _signature(chosen)
-    for reading, score in readings[1:]:
-        other = _drop_phantom_endings(list(reading))
-        if any(m.tag in ("Z_CODA", "Z_SIOT", "UN") for m in other):
-            continue  # readings that need an orphan coda are artefacts, not alternatives
-        if chosen[-1].tag in STEM_TAGS and [m.form for m in other] == [m.form for m in chosen]:
-            continue  # 면담하 as 면담/NNG 하/NNG: a stem-final literal is meant as a predicate
-        if best_score - score <= AMBIGUITY_MARGIN and other and _signature(other) != mine:
-            return (
-                f"{text!r} is ambiguous out of context: Kiwi reads it as "
-                f"{' '.join(m.notation for m in chosen)} or {' '.join(m.notation for m in other)}; "
-                f"koie uses the first"
-            )
-    return None
-
-
-def _framed(analyzer: Analyzer, carrier: str, text: str) -> list[Morpheme]:
-    analysed = analyzer.analyze_fragment(carrier + text)
-    shift = len(carrier)
-    if any(m.start < shift < m.end for m in analysed):
-        return []
-    return [Morpheme(m.form, m.tag, m.start - shift, m.end - shift, 0, m.lemma) for m in analysed if m.start >= shift]
-
-
-def _drop_phantom_endings(morphemes: list[Morpheme]) -> list[Morpheme]:
-    out = list(morphemes)
-    while len(out) > 1 and out[-1].tag in ENDING_TAGS and out[-1].end <= max(m.end for m in out[:-1]):
-        out.pop()
-    return out
-
-
-def _ends_grammatically(morphemes: list[Morpheme]) -> bool:
-    last = morphemes[-1].tag
-    return last in STEM_TAGS or last in ENDING_TAGS or last.startswith("J") or last in ("VCP", "VCN")
-
-
 # ------------------------------------------------------------------ entry
 
 
 def resolve_pack(spec: PackSpec, analyzer: Analyzer) -> ResolvedPack:
-    """Resolve every rule of a pack; raise :class:`KoieError` listing every error."""
+    """Resolve every rule of a pack; raise :class:`~koie.errors.PackError` listing every error."""
     resolved, diagnostics = check_resolve(spec, analyzer)
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors or resolved is None:
-        raise KoieError(diagnostics)
+        raise PackError(diagnostics)
     return resolved
 
 
 def check_resolve(spec: PackSpec, analyzer: Analyzer) -> tuple[ResolvedPack | None, list[Diagnostic]]:
     """Run every pass and return the result with all diagnostics (errors and warnings)."""
-    context = _Context(spec, analyzer, [_RuleWork(rule) for rule in spec.rules])
+    context = ResolveContext(spec, analyzer, [RuleWork(rule) for rule in spec.rules])
     for run_pass in PASSES:
         run_pass(context)
     if any(d.severity == "error" for d in context.diagnostics):
@@ -784,15 +678,20 @@ def check_resolve(spec: PackSpec, analyzer: Analyzer) -> tuple[ResolvedPack | No
         for work in context.rules
     )
     warnings = tuple(d for d in context.diagnostics if d.severity == "warning")
-    return ResolvedPack(
-        spec, rules, context.lexicons, user_words_of(spec), warnings, dict(spec.overlap)
-    ), context.diagnostics
+    return ResolvedPack(spec, rules, context.lexicons, user_words_of(spec), warnings, spec.overlap), context.diagnostics
 
 
 __all__ = [
+    "MAX_LOOKAROUND",
+    "MAX_PROGRAM_SIZE",
+    "PASSES",
     "Lexicon",
+    "LiteralReading",
+    "LiteralWarning",
+    "ResolveContext",
     "ResolvedPack",
     "ResolvedRule",
+    "RuleWork",
     "analyse_literal",
     "check_resolve",
     "rchildren",

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from koie.lang.ir import KNOWN_TAGS
-from koie.lang.load import (
+from koie.lang.spec import (
     CARRY_KEYS,
     EXAMPLE_KEYS,
     LEXICON_KEYS,
     MATCH_EXAMPLE_KEYS,
     MENTION_KEYS,
+    NAME_RESOLUTIONS,
     OVERLAP_POLICIES,
     PACK_KEYS,
     RULE_KEYS,
@@ -140,7 +141,7 @@ def pack_schema() -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": False,
                 "properties": {
-                    "name": {"type": "string", "enum": ["fullest"]},
+                    "name": {"type": "string", "enum": list(NAME_RESOLUTIONS)},
                     "attach": {"type": "object", "additionalProperties": {"type": "string"}},
                     "repeat": {"type": "boolean"},
                 },

@@ -89,7 +89,7 @@ def read_gold(path: str | Path, key: str = "meetings", optional_key: str = "opti
         raise KoieError(
             [
                 Diagnostic(
-                    "E404",
+                    "E407",
                     f"cannot read gold file: {error}",
                     file=str(path),
                     suggestion="give a JSON Lines file, one document per line",

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from koie.errors import DocumentProblem as DocumentProblem
+
 T = TypeVar("T")
 
 TEXT_SUFFIXES = (".txt", ".text", ".md")
@@ -26,16 +28,6 @@ class InputDocument:
     id: str
     text: str
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentProblem:
-    id: str
-    code: str
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"doc": self.id, "code": self.code, "message": self.message}
 
 
 def _replace_each_byte(error: UnicodeError) -> tuple[str, int]:

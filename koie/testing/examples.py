@@ -8,6 +8,7 @@ on each example, so entity rules fill the slots as they would in a corpus.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,7 @@ def _mention_texts(value: Mention | tuple[Mention, ...]) -> list[str]:
     return ["".join(m.text.split()) for m in mentions]
 
 
-def captures_agree(record: Record, expected: dict[str, Any]) -> bool:
+def captures_agree(record: Record, expected: Mapping[str, Any]) -> bool:
     """Expected captures are texts (or lists of texts), compared without spaces."""
     for role, want in expected.items():
         if role not in record.args:

@@ -27,7 +27,7 @@ import contextvars
 import time
 from collections.abc import Callable, Iterator
 
-from koie.errors import Diagnostic, KoieError
+from koie.errors import Diagnostic, DocumentError
 
 #: The matcher looks at the clock once per this many VM steps.
 CHECK_EVERY = 4096
@@ -43,7 +43,7 @@ _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("koie_d
 _timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar("koie_timeout", default=None)
 
 
-class DocumentTimeout(KoieError):
+class DocumentTimeout(DocumentError):
     """A document took longer than ``--timeout`` or than the step budget allows (E403)."""
 
     code = "E403"

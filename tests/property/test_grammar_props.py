@@ -11,9 +11,10 @@ from koie.analysis.morphemes import NotationAnalyzer
 from koie.errors import SourceText
 from koie.lang.compile import compile_pattern
 from koie.lang.grammar import grammar_text
-from koie.lang.load import LexiconSpec, MacroSpec, PackSpec, PatternText, Place, RuleSpec
 from koie.lang.parse import PatternError, format_pattern, parse_pattern
 from koie.lang.resolve import check_resolve
+from koie.lang.spec import LexiconSpec, MacroSpec, PackSpec, RuleSpec
+from koie.lang.yamlfile import PatternText, Place
 
 # A plain Earley parser over the same file: from_lark only reads the grammar.
 GRAMMAR = Lark(grammar_text(), start="start")
