@@ -13,6 +13,7 @@ from typing import Any
 from koie.analysis.morphemes import AnalyzedDocument, Morpheme
 from koie.engine.extract import (
     CompiledPack,
+    Origin,
     Record,
     _spans_for,
 )
@@ -30,7 +31,7 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
     document = record.document
     assert document is not None, "records carry their document"
     sentence = document.sentences[record.sentence]
-    if record.rule.startswith("repeat:"):
+    if record.origin is Origin.REPEATED:
         return _explain_repeat(pack, record, sentence.morphemes[record.first : record.last])
     compiled = pack.rule(record.rule)
     rule = compiled.rule
@@ -53,12 +54,14 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
         filler = step.filler
         if isinstance(filler, Record):
             entry["filled_by"] = {
-                "rule": filler.rule,
+                "rule": filler.found_by,
                 "label": filler.label,
                 "text": filler.text,
                 "start": filler.start,
                 "end": filler.end,
-                "where": pack.rule(filler.rule).rule.spec.where,
+                "where": pack.rule(filler.rule).rule.spec.where
+                if filler.origin is Origin.RULE
+                else pack.resolved.spec.file,
             }
         steps.append(entry)
     explanation: dict[str, Any] = {
@@ -85,7 +88,7 @@ def _explain_repeat(pack: CompiledPack, record: Record, morphemes: Any) -> dict[
     source = record.attrs.get("repeat_of", {})
     where = pack.resolved.spec.file
     return {
-        "rule": record.rule,
+        "rule": record.found_by,
         "label": record.label,
         "where": where,
         "pattern": f"another mention of {source.get('text')!r} (mentions: {{{record.label}: {{repeat: true}}}})",

@@ -14,14 +14,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from koie import native
 from koie.analysis.morphemes import AnalyzedDocument
 from koie.api import Pack
-from koie.engine.extract import _MENTION_FILLER, _RECORD_FILLER, Record
+from koie.engine.extract import Record
 from koie.explain import explain_record
 from koie.run.inputs import DocumentProblem, InputDocument, batched, read_inputs
 from koie.run.resume import ResumableOutput
 from koie.run.sinks import CSV_COLUMNS, count_noun, record_line, record_lines, run_summary, write_table
-from koie.vm import native
 from koie.vm.limits import DocumentTimeout, document_deadline
 
 #: With the default --workers, runs of at most this many batches stay in one process.
@@ -57,7 +57,7 @@ def document_records(
     """Records (as JSON dicts) for each document of a batch, in input order.
 
     ``lines``: each record as its JSON Lines line (str, :func:`koie.run.sinks.record_line`
-    of the dict) instead, made from the record where koie.vm._vm is built.
+    of the dict) instead, made from the record where koie.run._jsonl is built.
 
     ``timeout``: seconds each document's matching may take (koie.vm.limits); past it, DocumentTimeout.
     ``analyses``: the batch's analyses, already under way: one future for the batch (see
@@ -87,7 +87,7 @@ def document_records(
                 chosen + [r for r in extraction.suppressed if include_hidden or r.output], key=lambda r: r.sort_key
             )
         if native_lines:
-            out.append(_NATIVE_RECORD_LINES(chosen, versions, _RECORD_FILLER, _MENTION_FILLER, line_of))
+            out.append(_NATIVE_RECORD_LINES(chosen, versions, line_of))
         elif lines:
             out.append([line_of(record) for record in chosen])
         else:
@@ -110,10 +110,8 @@ def _row(pack: Pack, record: Record, versions: dict[str, str], explain: bool) ->
     return row
 
 
-#: koie.vm._vm.record_json_lines (records straight to their lines), or None without the native module.
-_NATIVE_RECORD_LINES: Any = (
-    None if native.module is None or _MENTION_FILLER is None else native.module.record_json_lines
-)
+#: koie.run._jsonl.record_json_lines (records straight to their lines), or None without the native module.
+_NATIVE_RECORD_LINES: Any = getattr(native.load("koie.run._jsonl"), "record_json_lines", None)
 
 
 #: One analysis at a time: the pipeline's thread and a batch redone document by document share the analyser.

@@ -8,8 +8,8 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from koie import native
 from koie.errors import display_width
-from koie.vm import native
 
 FORMATS = ("jsonl", "table", "csv")
 
@@ -74,8 +74,8 @@ def record_line(record: dict[str, Any]) -> str:
     return _LINE_ENCODER.encode(record)
 
 
-#: koie.vm._vm.record_lines, or None without the native module.
-_NATIVE_LINES: Any = native.module.record_lines if native.module is not None else None
+#: koie.run._jsonl.record_lines, or None without the native module.
+_NATIVE_LINES: Any = getattr(native.load("koie.run._jsonl"), "record_lines", None)
 
 
 def record_lines(records: list[dict[str, Any]]) -> str:

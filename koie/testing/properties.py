@@ -46,7 +46,7 @@ from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 
 from koie.analysis.morphemes import Morpheme
 from koie.api import Pack
-from koie.engine.extract import Extraction, Mention, Record
+from koie.engine.extract import Extraction, Mention, Origin, Record
 from koie.explain import why_not
 from koie.lang import ast
 from koie.lang.ir import ALLOMORPH_SETS, STEM_TAGS
@@ -1108,7 +1108,7 @@ def offsets_problem(extraction: Extraction) -> str | None:
 
 
 def _rule_records(extraction: Extraction, rule_id: str, include_suppressed: bool) -> list[Record]:
-    records = [r for r in extraction.records if r.rule == rule_id]
+    records = [r for r in extraction.records if r.rule == rule_id and r.origin is Origin.RULE]
     if include_suppressed:
         records += [r for r in extraction.suppressed if r.rule == rule_id]
     return records
