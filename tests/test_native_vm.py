@@ -280,6 +280,48 @@ def test_a_pickled_program_makes_its_native_form_again(monkeypatch: Any) -> None
     assert len(find_matches(copy, MatchInput([Morpheme("a", "NNG", 0, 1, 0)], "a", (), {}))) == 1
 
 
+def test_a_pickled_pack_makes_its_own_native_pack_where_it_is_unpickled(tmp_path: Any, monkeypatch: Any) -> None:
+    """A compiled pack sent to a worker (pickled) makes its native pack, and a runtime of its own, where it
+    is unpickled: the same records, none of the sender's caches; without the native module there, none."""
+    import pickle
+
+    from koie.analysis.morphemes import NotationAnalyzer
+    from koie.api import Pack
+    from koie.engine import extract as engine
+
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        """
+lexicons:
+  TITLE: [회장, 사장]
+rules:
+  - id: person
+    label: PERSON
+    pattern: '/NNP (?= @TITLE)'
+  - id: met
+    label: MET
+    pattern: '[PERSON:a] @TITLE ~3 [PERSON:b] ~2 (?<! 안/MAG) 만나/VV'
+""",
+        encoding="utf-8",
+    )
+    pack = Pack.load(path, NotationAnalyzer())
+    document = NotationAnalyzer().analyze("김/NNP 회장/NNG+이/JKS 박/NNP 사장/NNG+을/JKO 만나/VV+었/EP+다/EF")
+
+    def records(compiled: Any) -> list[tuple[str, str, int, int]]:
+        return [(r.rule, r.label, r.start, r.end) for r in engine.extract(compiled, document).records]
+
+    expected = records(pack.compiled)
+    assert sorted(label for _rule, label, _start, _end in expected) == ["MET", "PERSON", "PERSON"]
+    copy = pickle.loads(pickle.dumps(pack.compiled))
+    if pack.compiled.native is not None:
+        assert copy.native is not None and copy.native.runtime is not pack.compiled.native.runtime
+        assert {compiled.program.native.runtime for compiled in copy.rules} == {copy.native.runtime}
+    assert records(copy) == expected
+    monkeypatch.setattr(engine, "_native", None)  # a worker where the engine's module is not built
+    bare = pickle.loads(pickle.dumps(pack.compiled))
+    assert bare.native is None and records(bare) == expected
+
+
 def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
     """Morphemes, steps and matches made by filling slots equal (and hash like) the constructed ones."""
     import dataclasses

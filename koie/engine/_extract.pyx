@@ -100,7 +100,9 @@ cdef class NativePack:
             self.start_indexes.append(StartIndex(self.runtime, by_form, phase_unindexed, len(phase)))
 
     def __reduce__(self):
-        return NativePack, self.recipe
+        from koie.engine.extract import native_pack
+
+        return native_pack, self.recipe  # made again where it is unpickled, if the module is there
 
 
 cdef NativePack _native_of(object pack):
@@ -319,7 +321,7 @@ cdef int _visit(NativePack native, int phase_index, list positions, dict form_se
             if held is None:
                 continue  # the rule needs spans and the sentence has none
             r = <Run>held
-            # what _find_checked does, on the Run's copies of the input's fields
+            # what koie.vm._vm.find_all_many does for each input, on the Run's copies of its fields
             if r.deadline is not None:
                 check_deadline(r.deadline)
             budget = per_step * size * (r.sentence.count + 1)

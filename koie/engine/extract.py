@@ -236,8 +236,21 @@ def compile_pack(resolved: ResolvedPack) -> CompiledPack:
         tuple(gates),
         settling,
         {c.rule.id: c.order for c in compiled},
-        None if _native is None else _native.NativePack(phases, tuple(gates), tuple(starts_by_form), tuple(unindexed)),
+        native_pack(phases, tuple(gates), tuple(starts_by_form), tuple(unindexed)),
     )
+
+
+def native_pack(
+    phases: tuple[tuple[CompiledRule, ...], ...],
+    gates: tuple[tuple[tuple[frozenset[str], ...], ...], ...],
+    starts_by_form: tuple[Mapping[str, tuple[int, ...]], ...],
+    unindexed: tuple[tuple[int, ...], ...],
+) -> Any:
+    """What the compiled rule loop reads of a pack (``CompiledPack.native``), or None without the native module.
+
+    Also how a pickled pack makes its own again in the process that unpickles it.
+    """
+    return None if _native is None else _native.NativePack(phases, gates, starts_by_form, unindexed)
 
 
 def _gates(start_forms: frozenset[str] | None, required: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:

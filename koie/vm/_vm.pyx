@@ -67,10 +67,6 @@ _OPS = {"morph": OP_MORPH, "slot": OP_SLOT, "lexicon": OP_LEXICON, "tail": OP_TA
         "anchor": OP_ANCHOR, "look": OP_LOOK}
 
 
-def _nothing():
-    return None
-
-
 cdef class NativeProgram:
     """A :class:`~koie.lang.compile.Program` as flat C arrays, with its closures flattened the same way.
 
@@ -173,7 +169,8 @@ cdef class NativeProgram:
         push(self.path_cond_off, self.conds.size())
 
     def __reduce__(self):
-        return _nothing, ()  # a pickled program (a pack sent to a worker) makes its native form again
+        # a cache: a pickled program (a pack sent to a worker) carries None and makes its own again
+        return type(None), ()
 
 
 cdef NativeProgram native_program(Runtime runtime, object program):
