@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -112,13 +111,9 @@ class Pack:
         """Records of output rules (all rules with ``include_hidden``), in output order."""
         return self.extract_document(text, doc_id, published).output(include_hidden)
 
-    def explain(self, record: Record, records: Sequence[Record] = ()) -> dict[str, Any]:
-        """The explanation of one record (see docs/output.md).
-
-        ``records``: the other records of its document (``extract_document(...).records``), where a
-        repeated mention's explanation finds the rule that found the mention it repeats.
-        """
-        return explain_record(self.compiled, record, records)
+    def explain(self, record: Record) -> dict[str, Any]:
+        """The explanation of one record (see docs/output.md)."""
+        return explain_record(self.compiled, record)
 
 
 def load(path: str | Path, analyzer: Analyzer | None = None) -> Pack:

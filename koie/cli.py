@@ -476,6 +476,7 @@ def explain(
     no_cache: bool = False,
 ) -> None:
     """Show the analysis of TEXT, every match with its trace, and why other rules did not match."""
+    from koie.engine.extract import Origin
     from koie.explain import explain_record, render_explanation, render_why_not, why_not
 
     pack = _load(rules, _cache_file(cache_path, no_cache))
@@ -484,12 +485,12 @@ def explain(
     for record in extraction.records:
         kept.setdefault(record.label, []).append(record)
     wanted = set(rule_ids) or {c.rule.id for c in pack.compiled.rules}
-    matched = [r for r in extraction.records if r.rule in wanted]
+    matched = [r for r in extraction.records if r.rule in wanted and r.origin is Origin.RULE]
     lost = [r for r in extraction.suppressed if r.rule in wanted]
     unmatched = sorted(wanted - {r.rule for r in extraction.records} - {r.rule for r in lost})
 
     def explanation_of(record: Any) -> dict[str, Any]:
-        return explain_record(pack.compiled, record, extraction.records)
+        return explain_record(pack.compiled, record)
 
     if html_page:
         from koie.report.html import write_explain_page

@@ -14,6 +14,7 @@ from koie.analysis.morphemes import AnalyzedDocument, Morpheme
 from koie.engine.extract import (
     CompiledPack,
     CompiledRule,
+    Origin,
     Record,
     _spans_for,
 )
@@ -26,13 +27,12 @@ def _morpheme_json(morpheme: Morpheme) -> dict[str, Any]:
     return {"form": morpheme.form, "tag": morpheme.tag, "start": morpheme.start, "end": morpheme.end}
 
 
-def explain_record(pack: CompiledPack, record: Record, records: Sequence[Record] = ()) -> dict[str, Any]:
+def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
     """Which rule found ``record`` and which pattern element matched which morphemes.
 
     A repeated mention (``mentions: {LABEL: {repeat: true}}``), which no rule
-    made, is explained by the mention it repeats. ``records``: the other
-    records of its document (``Extraction.records``), among which a slot filled
-    by a repeated mention finds the rule that found the mention it repeats.
+    made, is explained by the mention it repeats, and a slot filled by one names
+    the rule that found the mention it repeats.
     """
     document = record.document
     assert document is not None, "records carry their document"
@@ -59,7 +59,7 @@ def explain_record(pack: CompiledPack, record: Record, records: Sequence[Record]
         }
         filler = step.filler
         if isinstance(filler, Record):
-            entry["filled_by"] = _filled_by(pack, filler, records)
+            entry["filled_by"] = _filled_by(pack, filler)
         steps.append(entry)
     explanation: dict[str, Any] = {
         "rule": rule.id,
@@ -83,16 +83,18 @@ def explain_record(pack: CompiledPack, record: Record, records: Sequence[Record]
 
 def _found_by(pack: CompiledPack, record: Record) -> CompiledRule | None:
     """The rule of ``pack`` that made ``record``; None for a record no rule made (a repeated mention)."""
+    if record.origin is not Origin.RULE:
+        return None
     try:
         return pack.rule(record.rule)
     except KeyError:
         return None
 
 
-def _filled_by(pack: CompiledPack, filler: Record, records: Sequence[Record]) -> dict[str, Any]:
+def _filled_by(pack: CompiledPack, filler: Record) -> dict[str, Any]:
     """The ``filled_by`` of a slot's step: the record that filled it, and where its rule is."""
     filled: dict[str, Any] = {
-        "rule": filler.rule,
+        "rule": filler.found_by,
         "label": filler.label,
         "text": filler.text,
         "start": filler.start,
@@ -104,27 +106,30 @@ def _filled_by(pack: CompiledPack, filler: Record, records: Sequence[Record]) ->
         return filled
     # a repeated mention: made where the pack asks for them (mentions: {LABEL: {repeat: true}})
     filled["where"] = pack.resolved.spec.file
-    filled["repeat_of"] = _repeat_of(pack, filler, records)
+    filled["repeat_of"] = _repeat_of(pack, filler)
     return filled
 
 
-def _repeat_of(pack: CompiledPack, record: Record, records: Sequence[Record]) -> dict[str, Any]:
-    """What a repeated mention repeats: its text and place, and the rule that found it when ``records`` hold it."""
+def _repeat_of(pack: CompiledPack, record: Record) -> dict[str, Any]:
+    """What a repeated mention repeats: its text and place, and the rule that found it.
+
+    A repeated mention's ``rule`` is the rule that found the mention it repeats
+    (:class:`~koie.engine.extract.Origin`).
+    """
     source = record.attrs.get("repeat_of", {})
     repeated: dict[str, Any] = {"text": source.get("text"), "start": source.get("start"), "end": source.get("end")}
-    for other in records:
-        if (other.label, other.start, other.end) == (record.label, repeated["start"], repeated["end"]):
-            compiled = _found_by(pack, other)
-            if compiled is not None:
-                return {"rule": other.rule} | repeated | {"where": compiled.rule.spec.where}
-    return repeated
+    try:
+        compiled = pack.rule(record.rule)
+    except KeyError:
+        return repeated
+    return {"rule": record.rule} | repeated | {"where": compiled.rule.spec.where}
 
 
 def _explain_repeat(pack: CompiledPack, record: Record, morphemes: Any) -> dict[str, Any]:
     source = record.attrs.get("repeat_of", {})
     where = pack.resolved.spec.file
     return {
-        "rule": record.rule,
+        "rule": record.found_by,
         "label": record.label,
         "where": where,
         "pattern": f"another mention of {source.get('text')!r} (mentions: {{{record.label}: {{repeat: true}}}})",

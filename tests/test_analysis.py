@@ -107,7 +107,7 @@ def test_analysis_user_words_keep_names_whole() -> None:
 
 
 def test_native_conversion_gives_the_python_conversion(kiwi, monkeypatch) -> None:
-    """koie.vm._vm.convert_document makes the same sentences and morphemes as _convert + _number_eojeols."""
+    """koie.analysis._convert.convert_document makes the same sentences and morphemes as _convert + _number_eojeols."""
     import koie.analysis.kiwi as analysis
 
     if analysis._native is None:

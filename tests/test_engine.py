@@ -162,3 +162,109 @@ def test_engine_matching_makes_no_reference_cycles(tmp_path) -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+# -- record origins ------------------------------------------------------------------------------------------
+
+REPEAT_RULES = [
+    {"id": "person", "label": "PERSON", "pattern": "/NNP (?= 회장/NNG)"},
+    {"id": "met", "label": "MET", "pattern": "[PERSON:a] ~2 [PERSON:b] ~2 만나/VV"},
+]
+
+
+def test_engine_repeated_mentions_have_their_origin_and_the_rule_that_found_the_text(tmp_path) -> None:
+    """Another mention of a found name is a record of origin REPEATED whose rule is the rule that found the
+    name (a rule of the pack, not a made-up id); the output still names it ``repeat:LABEL``."""
+    from koie.engine.extract import Origin
+
+    pack = notation_pack(tmp_path, REPEAT_RULES, mentions={"PERSON": {"repeat": True}})
+    extraction = pack.extract_document(
+        "김철수/NNP 회장/NNG+이/JKS 왔/VV+다/EF || 박영희/NNP+와/JKB 김철수/NNP+가/JKS 만나/VV"
+    )
+    people = [r for r in extraction.records if r.label == "PERSON"]
+    assert [(r.text, r.origin) for r in people] == [
+        ("김철수", Origin.RULE),
+        ("김철수", Origin.REPEATED),
+    ]
+    repeated = people[1]
+    assert repeated.rule == "person" and pack.compiled.rule(repeated.rule).rule.label == "PERSON"
+    assert repeated.found_by == "repeat:PERSON" == repeated.to_json()["rule"]
+    assert repeated.attrs["repeat_of"] == {"text": "김철수", "start": 0, "end": 3}
+
+
+def test_engine_explains_a_record_filled_by_a_repeated_mention(tmp_path) -> None:
+    """A record whose slot a repeated mention filled is explained (it raised KeyError: 'repeat:PERSON')."""
+    from koie.engine.extract import Origin
+    from koie.explain import explain_record
+
+    pack = notation_pack(tmp_path, REPEAT_RULES, mentions={"PERSON": {"repeat": True}})
+    extraction = pack.extract_document(
+        "김철수/NNP 회장/NNG+과/JKB 박영희/NNP 회장/NNG || 박영희/NNP+와/JKB 김철수/NNP+가/JKS 만나/VV"
+    )
+    (met,) = [r for r in extraction.records if r.label == "MET" and r.sentence == 1]
+    assert {m.filler.origin for m in met.args.values()} == {Origin.REPEATED}  # type: ignore[union-attr]
+    fillers = [step["filled_by"] for step in explain_record(pack.compiled, met)["steps"] if "filled_by" in step]
+    assert [(f["rule"], f["text"]) for f in fillers] == [("repeat:PERSON", "박영희"), ("repeat:PERSON", "김철수")]
+    assert met.to_json()["args"]["a"]["rule"] == "repeat:PERSON"
+
+
+# -- caches live as long as their pack ------------------------------------------------------------------------
+
+
+def _module_sizes() -> dict[str, int]:
+    """How much every container held by a module of the compiler, the matcher and the engine holds."""
+    import sys
+
+    sizes = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("koie.lang", "koie.vm", "koie.engine", "koie.analysis.morphemes", "koie._slots")):
+            continue
+        for attribute, value in vars(module).items():
+            if isinstance(value, (dict, list, set)) and not attribute.startswith("__"):
+                sizes[f"{name}.{attribute}"] = len(value)
+    return sizes
+
+
+def _live_native_objects() -> int:
+    import gc
+
+    from koie import native
+
+    kinds = tuple(
+        getattr(module, kind)
+        for module, kind in (
+            (native.load("koie.vm._runtime"), "Runtime"),
+            (native.load("koie.vm._runtime"), "NativeSentence"),
+            (native.load("koie.vm._vm"), "NativeProgram"),
+            (native.load("koie.engine._extract"), "NativePack"),
+        )
+        if module is not None
+    )
+    gc.collect()
+    return sum(1 for item in gc.get_objects() if isinstance(item, kinds)) if kinds else 0
+
+
+def test_engine_caches_go_with_their_packs(tmp_path) -> None:
+    """A program that loads and drops pack after pack (fifty, each with its own rules and look-arounds)
+    keeps nothing of the ones it dropped: no module's container grows, and every native runtime,
+    program and sentence goes with its pack."""
+    before = _live_native_objects()
+    sizes: dict[str, int] = {}
+    for number in range(50):
+        word = f"낱말{number}"
+        pack = notation_pack(
+            tmp_path,
+            [
+                {"id": "p", "label": "PERSON", "pattern": f"/NNP (?= {word}/NNG) (?<! 안/MAG)"},
+                {"id": "m", "label": "M", "pattern": "[PERSON:s] @T ~2 (?! 않/VX) 만나/VV"},
+            ],
+            lexicons={"T": [word, f"{word} 사장"]},
+            mentions={"PERSON": {"repeat": True}},
+        )
+        records = pack.extract(f"김/NNP {word}/NNG+이/JKS 만나/VV+었/EP+다/EF || 김/NNP+이/JKS 왔/VV")
+        assert [r.label for r in records] == ["PERSON", "M"]
+        if number == 0:
+            sizes = _module_sizes()
+        del pack, records
+    assert _module_sizes() == sizes
+    assert _live_native_objects() == before

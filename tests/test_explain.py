@@ -96,7 +96,7 @@ def test_explain_record_whose_slot_a_repeated_mention_filled(tmp_path) -> None:
     pack = notation_pack(tmp_path, REPEAT_RULES, mentions={"PERSON": {"repeat": True}})
     extraction = pack.extract_document(REPEATED)
     (meeting,) = [r for r in extraction.records if r.label == "MEETING"]
-    explanation = explain_record(pack.compiled, meeting, extraction.records)
+    explanation = explain_record(pack.compiled, meeting)
     subject, obj = (step["filled_by"] for step in explanation["steps"] if "filled_by" in step)
     assert (subject["rule"], subject["text"], subject["start"]) == ("repeat:PERSON", "김철수", 20)
     assert subject["where"] == pack.compiled.resolved.spec.file
@@ -105,10 +105,9 @@ def test_explain_record_whose_slot_a_repeated_mention_filled(tmp_path) -> None:
     assert obj["repeat_of"] == {"rule": "p", "text": "박영희", "start": 11, "end": 14, "where": where}
     text = render_explanation(explanation)
     assert f"(a repeated mention of the PERSON '김철수' [0:3], found by rule p at {where})" in text
-    # without the document's other records: the mention it repeats, but not which rule found that one
+    # without the document's other records: the same (the repeated mention knows the rule that found it)
     alone = explain_record(pack.compiled, meeting)
-    assert alone["steps"][0]["filled_by"]["repeat_of"] == {"text": "김철수", "start": 0, "end": 3}
-    assert "(a repeated mention of the PERSON '김철수' [0:3])" in render_explanation(alone)
+    assert alone["steps"][0]["filled_by"]["repeat_of"] == subject["repeat_of"]
     # the repeated mention's own explanation is as before
-    repeated = next(r for r in extraction.records if r.rule == "repeat:PERSON")
-    assert explain_record(pack.compiled, repeated, extraction.records)["steps"][0]["kind"] == "repeat"
+    repeated = next(r for r in extraction.records if r.found_by == "repeat:PERSON")
+    assert explain_record(pack.compiled, repeated)["steps"][0]["kind"] == "repeat"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from koie.engine.extract import Origin
 from koie.engine.mentions import mention_name
 
 
@@ -232,7 +233,7 @@ def test_meetings_repeated_mentions_are_people_again(meetings_pack) -> None:
         "홍길동 한빛전자 사장은 마리아 로페즈 스텔라바이오 CEO와 만났다. 홍길동과 로페즈가 함께 앉은 모습도 공개됐다."
     )
     extraction = meetings_pack.extract_document(text)
-    repeated = [r for r in extraction.records if r.rule == "repeat:PERSON"]
+    repeated = [r for r in extraction.records if r.origin is Origin.REPEATED]
     assert {r.text for r in repeated} == {"홍길동", "로페즈"}
     assert all(text[r.start : r.end] == r.text for r in repeated)
     second = [r for r in extraction.records if r.label == "MEETING" and r.start > text.index(".")]

@@ -1,11 +1,14 @@
-"""The compiled VM (koie/vm/_vm.pyx) against the Python VM of koie.vm.match: same matches, same steps.
+"""koie's compiled modules against their pure-Python twins (koie/native.py lists them).
 
-koie.vm.match is the definition of matching; the native VM is its speed. On
-generated patterns (every instruction kind: morpheme tests with regexes,
-negation and eojeol conditions, slots, lexicons, captures, anchors, spacing
-anchors, all four look-arounds, possessive tails) over generated morpheme
-streams, both must return identical RawMatch values (spans, steps, fillers,
-captures) and count the same number of VM steps. No model needed.
+koie.vm.match is the definition of matching; the native VM (koie/vm/_vm.pyx) is
+its speed. On generated patterns (every instruction kind: morpheme tests with
+regexes, negation and eojeol conditions, slots, lexicons, captures, anchors,
+spacing anchors, all four look-arounds, possessive tails) over generated
+morpheme streams, both must return identical RawMatch values (spans, steps,
+fillers, captures) and count the same number of VM steps. The engine's
+compiled rule loop (koie/engine/_extract.pyx), the cache's encoder
+(koie/analysis/_convert.pyx) and the JSON Lines writer (koie/run/_jsonl.pyx)
+are held to their twins here too. No model needed.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ from koie.vm.match import EntitySpan, MatchInput, find_matches, find_matches_in
 
 if shutil.which("g++") is None and shutil.which("c++") is None:
     pytest.skip("no C++ compiler here, so no native matcher to compare", allow_module_level=True)
+import koie._slots as native_slots
+import koie.analysis._convert as native_convert
+import koie.engine._extract as native_extract
+import koie.run._jsonl as native_jsonl
+import koie.vm._runtime as native_runtime
 import koie.vm._vm as native
 
 #: "B" and "A" case fold onto lexicon entries; "ß" folds to two characters ("ss"), which sends the
@@ -136,10 +144,22 @@ def test_native_vm_matches_python_vm(pattern: RNode, stream: Any) -> None:
 
 
 def test_native_vm_is_what_find_matches_uses() -> None:
-    """Installed on a machine with a C++ compiler, koie matches with the compiled VM."""
+    """Installed on a machine with a C++ compiler, koie matches with the compiled VM, and every stage
+    uses its compiled module."""
+    from koie import native as loader
+    from koie.analysis import cache, kiwi
+    from koie.engine import extract, repeated
+    from koie.run import lines, records
+
     if os.environ.get("KOIE_MATCHER", "").lower() == "python":
-        pytest.skip("KOIE_MATCHER=python chooses the Python VM for this run")
+        assert [module for module in (match_module, extract, repeated, cache, kiwi) if module._native is not None] == []
+        assert (lines._NATIVE_LINES, records._NATIVE_RECORD_LINES, loader.slot_filler(Morpheme, ())) == (None,) * 3
+        return
     assert match_module._native is native
+    assert extract._native is native_extract and repeated._native is not None
+    assert cache._native is native_convert and kiwi._native is native_convert
+    assert lines._NATIVE_LINES is native_jsonl.record_lines
+    assert records._NATIVE_RECORD_LINES is native_jsonl.record_json_lines
 
 
 def test_native_vm_on_a_shipped_pack_gives_the_same_records(tmp_path: Any) -> None:
@@ -195,30 +215,37 @@ rules:
     assert [r.rule for r, *_ in native_records].count("met") == 1, native_records  # not the one after 안
 
 
-def test_native_type_registry_stays_bounded(monkeypatch: Any) -> None:
-    """Past MAX_TYPES distinct morphemes the registry starts again, and matching is unchanged."""
-    monkeypatch.setattr(native, "MAX_TYPES", 3)
+def test_native_type_registry_stays_bounded() -> None:
+    """Past its max_types distinct morphemes a runtime's registry starts again, and matching is unchanged."""
     check = MorphemeCheck(frozenset(), frozenset({"NNP"}))
     program = compile_pattern(RSeq((RMorph(check, 0), RMorph(MorphemeCheck(frozenset({"b"})), 1))))
+    runtime = native_runtime.Runtime(max_types=3)
+    native.bind(runtime, program)
     for round_ in range(5):
         morphemes = [Morpheme(f"w{round_}{i}", "NNP" if i % 2 else "NNG", 3 * i, 3 * i + 2, i) for i in range(8)]
         morphemes.append(Morpheme("b", "NNG", 30, 31, 9))
         text = " ".join(m.form for m in morphemes)
         (native_matches, native_steps), (python_matches, python_steps) = _both(program, morphemes, text, [])
         assert native_matches == python_matches and native_steps == python_steps
-        assert native.type_count() <= 3 + len(morphemes)  # reset before the sentence was registered
+        assert runtime.sizes()["types"] <= 3 + len(morphemes)  # reset before the sentence was registered
+    assert runtime.generation >= 3
 
 
-def test_native_programs_go_with_their_programs() -> None:
-    """A process that compiles program after program (pack after pack) keeps only the live ones' native forms."""
+def _live(kind: type) -> int:
     import gc
 
-    morphemes = [Morpheme("a", "NNG", 0, 1, 0), Morpheme("b", "NNG", 2, 3, 1)]
     gc.collect()
-    before = native.program_count()
+    return sum(1 for item in gc.get_objects() if type(item) is kind)
+
+
+def test_native_programs_go_with_their_programs(monkeypatch: Any) -> None:
+    """A process that compiles program after program keeps only the live ones' native forms and runtimes:
+    each program carries its own (Program.native), nothing is kept in the module."""
+    monkeypatch.setattr(match_module, "_native", native)  # (with KOIE_MATCHER=python too)
+    morphemes = [Morpheme("a", "NNG", 0, 1, 0), Morpheme("b", "NNG", 2, 3, 1)]
+    before = _live(native.NativeProgram), _live(native_runtime.Runtime)
     kept = []
     for number in range(50):
-        # with a look-around, whose body koie.lang.compile interns: one body for all fifty programs
         pattern = RSeq(
             (
                 RMorph(MorphemeCheck(frozenset({"a"})), 0),
@@ -226,17 +253,74 @@ def test_native_programs_go_with_their_programs() -> None:
                 RMorph(MorphemeCheck(frozenset({"b"})), 2),
             )
         )
-        program = compile_pattern(pattern)  # a new Program object each time
+        program = compile_pattern(pattern)  # a new Program object each time, with its look-around body
         sentence = MatchInput(morphemes, "a b", (), {})
         assert [(m.start, m.end) for m in find_matches(program, sentence)] == [(0, 2)]
+        assert program.native is not None and program.native.runtime is not None
         if number % 10 == 0:
             kept.append(program)
-    del program
-    gc.collect()
-    # the five kept programs and the interned look-around body, no more
-    assert native.program_count() - before <= len(kept) + 1
+    del program, sentence
+    # the five kept programs with their bodies, and their five runtimes, no more
+    after = _live(native.NativeProgram), _live(native_runtime.Runtime)
+    assert (after[0] - before[0], after[1] - before[1]) == (2 * len(kept), len(kept))
     sentence = MatchInput(morphemes, "a b", (), {})
     assert [(m.start, m.end) for m in find_matches(kept[0], sentence)] == [(0, 2)]
+
+
+def test_a_pickled_program_makes_its_native_form_again(monkeypatch: Any) -> None:
+    """A program's native form is a cache: a pickled program (a pack sent to a worker) carries none."""
+    import pickle
+
+    monkeypatch.setattr(match_module, "_native", native)
+
+    program = compile_pattern(RSeq((RMorph(MorphemeCheck(frozenset({"a"})), 0),)))
+    sentence = MatchInput([Morpheme("a", "NNG", 0, 1, 0)], "a", (), {})
+    assert len(find_matches(program, sentence)) == 1 and program.native is not None
+    copy = pickle.loads(pickle.dumps(program))
+    assert copy == program and copy.native is None
+    assert len(find_matches(copy, MatchInput([Morpheme("a", "NNG", 0, 1, 0)], "a", (), {}))) == 1
+
+
+def test_a_pickled_pack_makes_its_own_native_pack_where_it_is_unpickled(tmp_path: Any, monkeypatch: Any) -> None:
+    """A compiled pack sent to a worker (pickled) makes its native pack, and a runtime of its own, where it
+    is unpickled: the same records, none of the sender's caches; without the native module there, none."""
+    import pickle
+
+    from koie.analysis.morphemes import NotationAnalyzer
+    from koie.api import Pack
+    from koie.engine import extract as engine
+
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        """
+lexicons:
+  TITLE: [회장, 사장]
+rules:
+  - id: person
+    label: PERSON
+    pattern: '/NNP (?= @TITLE)'
+  - id: met
+    label: MET
+    pattern: '[PERSON:a] @TITLE ~3 [PERSON:b] ~2 (?<! 안/MAG) 만나/VV'
+""",
+        encoding="utf-8",
+    )
+    pack = Pack.load(path, NotationAnalyzer())
+    document = NotationAnalyzer().analyze("김/NNP 회장/NNG+이/JKS 박/NNP 사장/NNG+을/JKO 만나/VV+었/EP+다/EF")
+
+    def records(compiled: Any) -> list[tuple[str, str, int, int]]:
+        return [(r.rule, r.label, r.start, r.end) for r in engine.extract(compiled, document).records]
+
+    expected = records(pack.compiled)
+    assert sorted(label for _rule, label, _start, _end in expected) == ["MET", "PERSON", "PERSON"]
+    copy = pickle.loads(pickle.dumps(pack.compiled))
+    if pack.compiled.native is not None:
+        assert copy.native is not None and copy.native.runtime is not pack.compiled.native.runtime
+        assert {compiled.program.native.runtime for compiled in copy.rules} == {copy.native.runtime}
+    assert records(copy) == expected
+    monkeypatch.setattr(engine, "_native", None)  # a worker where the engine's module is not built
+    bare = pickle.loads(pickle.dumps(pack.compiled))
+    assert bare.native is None and records(bare) == expected
 
 
 def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
@@ -249,7 +333,7 @@ def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
     from koie.vm.match import RawMatch, Step
 
     fields = tuple(f.name for f in dataclasses.fields(Morpheme))
-    filler = native.SlotFiller(Morpheme, fields)
+    filler = native_slots.SlotFiller(Morpheme, fields)
     form = "회장" + str(len(fields))  # a fresh string, so its reference count is this test's to watch
     before = sys.getrefcount(form)
     made = [filler.new(form, "NNG", 0, 2, 1, None) for _ in range(1000)]
@@ -261,14 +345,16 @@ def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
     columns = (["가", "나"], ["NNG", "JKS"], [0, 1], [1, 2], [0, 0], [None, "나다"])
     expected = (Morpheme("가", "NNG", 0, 1, 0, None), Morpheme("나", "JKS", 1, 2, 0, "나다"))
     assert filler.columns(*columns) == expected == morphemes_from_columns(*columns)
-    assert native.SlotFiller(Step, ("element", "start", "end", "filler")).new(1, 2, 3, None) == Step(1, 2, 3, None)
-    assert native.SlotFiller(RawMatch, ("start", "end", "steps", "captures")).new(0, 1, (), {}) == RawMatch(
+    assert native_slots.SlotFiller(Step, ("element", "start", "end", "filler")).new(1, 2, 3, None) == Step(
+        1, 2, 3, None
+    )
+    assert native_slots.SlotFiller(RawMatch, ("start", "end", "steps", "captures")).new(0, 1, (), {}) == RawMatch(
         0, 1, (), {}
     )
     with pytest.raises(TypeError):
-        native.SlotFiller(Morpheme, fields[:-1])  # every slot must be named
+        native_slots.SlotFiller(Morpheme, fields[:-1])  # every slot must be named
     with pytest.raises(TypeError):
-        native.SlotFiller(dict, ())  # not a slotted class
+        native_slots.SlotFiller(dict, ())  # not a slotted class
     with pytest.raises(ValueError):
         filler.columns(["가"], [], [], [], [], [])
 
@@ -381,9 +467,9 @@ def test_compiled_rule_loop_gives_the_python_loops_records(
     shapes: list[tuple[str, str, str]], sentences: list[list[list[str]]]
 ) -> None:
     """Many rules over many sentences (start forms, required groups, slots, look-arounds, lexicons,
-    repeated captures): koie.vm._vm.find_visits and koie.engine.extract._find_visits make the same records, and
-    so do the whole Python matcher and the native one (koie.vm._vm.add_records and koie.engine.extract._add_records
-    making the records from the matches)."""
+    repeated captures): koie.engine._extract.find_visits and koie.engine.extract._find_visits make the same
+    records, and so do the whole Python matcher and the native one (koie.engine._extract.add_records and
+    koie.engine.extract._add_records making the records from the matches)."""
     import tempfile
     from pathlib import Path
 
@@ -431,16 +517,16 @@ def test_compiled_rule_loop_gives_the_python_loops_records(
             for r in extract(pack.compiled, document).records
         ]
 
-    saved, saved_visits = match_module._native, native.find_visits
+    saved, saved_visits = match_module._native, native_extract.find_visits
     try:
         match_module._native = None
         python_records = records()  # the Python loop and the Python VM
         match_module._native = native
         native_records = records()  # the compiled loop and the native VM
-        native.find_visits = _python_loop_only  # type: ignore[attr-defined]
+        native_extract.find_visits = _python_loop_only
         mixed_records = records()  # the Python loop, the native VM
     finally:
-        match_module._native, native.find_visits = saved, saved_visits  # type: ignore[attr-defined]
+        match_module._native, native_extract.find_visits = saved, saved_visits
     assert native_records == python_records
     assert mixed_records == python_records
 
@@ -464,32 +550,38 @@ _START_FORMS = ("가", "나", "회장", "김", "만나")
 def test_visited_rules_are_the_unindexed_and_those_whose_start_form_the_document_holds(
     by_form: dict[str, tuple[int, ...]], unindexed: tuple[int, ...], sentences: list[list[tuple[str, str]]]
 ) -> None:
-    """koie.vm._vm.visited_rules finds the forms by type id; koie.engine.extract intersected the forms as strings."""
+    """koie.engine._extract's StartIndex finds the forms by type id; koie.engine.extract intersects the forms
+    as strings."""
     from koie.analysis.morphemes import Sentence
 
     document = [
         Sentence(0, 0, tuple(Morpheme(form, tag, 0, 0, i) for i, (form, tag) in enumerate(morphemes)))
         for morphemes in sentences
     ]
-    form_sentences, natives = native.index_document(document)
+    runtime = native_runtime.Runtime()
+    form_sentences, natives = runtime.index_document(document)
     expected = set(unindexed)
     for form in form_sentences.keys() & by_form.keys():
         expected.update(by_form[form])
     # by type id (many start forms for the document's morphemes: padded with forms no text has) and by
     # looking each start form up (few start forms: the sentences repeated, as a long document would be)
     padded = by_form | {f"없는 말 {number}": (0,) for number in range(100)}
+    few, many_forms = (native_extract.StartIndex(runtime, forms, unindexed, 12) for forms in (by_form, padded))
     many = natives * 64
     for _ in range(2):  # the second time from the arrays the first call filled
-        assert native.visited_rules(by_form, unindexed, natives, form_sentences, 12) == sorted(expected)
-        assert native.visited_rules(padded, unindexed, natives, form_sentences, 12) == sorted(expected)
-        assert native.visited_rules(by_form, unindexed, many, form_sentences, 12) == sorted(expected)
-    native._forget_types()  # the type ids of these sentences mean nothing now: the caller must intersect
-    stale = native.visited_rules(padded, unindexed, natives, form_sentences, 12)
+        assert few.visited(natives, form_sentences) == sorted(expected)
+        assert many_forms.visited(natives, form_sentences) == sorted(expected)
+        assert few.visited(many, form_sentences) == sorted(expected)
+    runtime.forget_types()  # the type ids of these sentences mean nothing now: the caller must intersect
+    stale = many_forms.visited(natives, form_sentences)
     assert stale is None if natives else stale == sorted(expected)
     if any(sentences):  # looking the forms up reads no type ids
-        assert native.visited_rules(by_form, unindexed, many, form_sentences, 12) == sorted(expected)
-    fresh_forms, fresh = native.index_document(document)
-    assert native.visited_rules(padded, unindexed, fresh, fresh_forms, 12) == sorted(expected)
+        assert few.visited(many, form_sentences) == sorted(expected)
+    fresh_forms, fresh = runtime.index_document(document)
+    assert many_forms.visited(fresh, fresh_forms) == sorted(expected)
+    other_forms, other = native_runtime.Runtime().index_document(document)  # another runtime's type ids
+    result = many_forms.visited(other, other_forms)
+    assert result is None if other else result == sorted(expected)
 
 
 def _python_loop_only(*arguments: Any) -> Any:
@@ -529,7 +621,7 @@ def _sentences(draw: Any) -> tuple[Any, ...]:
 @settings(max_examples=300, deadline=None)
 @given(_sentences())
 def test_native_cache_encoding_writes_the_bytes_json_writes(sentences: tuple[Any, ...]) -> None:
-    """koie.vm._vm.encode_sentences and the JSON the Python encoder writes: byte for byte (escapes,
+    """koie.analysis._convert.encode_sentences and the JSON the Python encoder writes: byte for byte (escapes,
     control characters, non-BMP characters, None lemmas, negative and large numbers)."""
     import json
 
@@ -538,7 +630,7 @@ def test_native_cache_encoding_writes_the_bytes_json_writes(sentences: tuple[Any
     expected = json.dumps(
         [[s.start, s.end, encode_morphemes(s.morphemes)] for s in sentences], ensure_ascii=False, separators=(",", ":")
     ).encode("utf-8")
-    assert native.encode_sentences(sentences) == expected
+    assert native_convert.encode_sentences(sentences) == expected
 
 
 def test_native_cache_encoding_refuses_a_lone_surrogate_as_json_does() -> None:
@@ -546,10 +638,10 @@ def test_native_cache_encoding_refuses_a_lone_surrogate_as_json_does() -> None:
 
     sentence = Sentence(0, 1, (Morpheme("\ud800", "SW", 0, 1, 0),))
     with pytest.raises(UnicodeEncodeError):
-        native.encode_sentences((sentence,))
+        native_convert.encode_sentences((sentence,))
 
 
-# -- records straight to JSON Lines: koie.vm._vm.record_json_lines and koie.run.records' dicts ------------------
+# -- records straight to JSON Lines: koie.run._jsonl.record_json_lines and koie.run.records' dicts ----------------
 
 _JSON_TEXT = st.text(max_size=6) | st.sampled_from(["회장", "\x00", '"', "\\", "😀", "\ud800", "text", "rule"])
 _JSON_VALUES = st.recursive(
@@ -564,14 +656,16 @@ _JSON_VALUES = st.recursive(
     attrs=st.lists(st.dictionaries(_JSON_TEXT, _JSON_VALUES, max_size=4), min_size=1, max_size=6),
     texts=st.lists(_JSON_TEXT, min_size=1, max_size=3),
     suppress=st.booleans(),
+    repeated=st.sets(st.integers(0, 5)),
 )
 def test_record_lines_made_from_records_are_the_lines_of_their_dicts(
-    attrs: list[dict[str, Any]], texts: list[str], suppress: bool
+    attrs: list[dict[str, Any]], texts: list[str], suppress: bool, repeated: set[int]
 ) -> None:
-    """A run's JSON Lines lines made straight from the records (koie.vm._vm.record_json_lines) are
+    """A run's JSON Lines lines made straight from the records (koie.run._jsonl.record_json_lines) are
     record_line of the records' dicts: single and repeated captures, fillers whose attributes
-    clash with a mention's own keys, floats, escapes and lone surrogates (written by json), and a
-    suppressed record (which names its winner)."""
+    clash with a mention's own keys, floats, escapes and lone surrogates (written by json), a
+    suppressed record (which names its winner), and records (fillers too) that are other mentions
+    of a found text (origin REPEATED: the output names them repeat:LABEL)."""
     import tempfile
     from pathlib import Path
 
@@ -601,7 +695,14 @@ rules:
     assert {r.rule for r in records} == {"p", "pair"}
     assert any(isinstance(value, tuple) for r in records for value in r.args.values())  # a repeated capture
     # the P records (fillers) and the PAIR records get the generated attributes and texts
-    varied = [r.but(attrs=attrs[i % len(attrs)], text=texts[i % len(texts)]) for i, r in enumerate(records)]
+    varied = [
+        r.but(
+            attrs=attrs[i % len(attrs)],
+            text=texts[i % len(texts)],
+            origin=engine.Origin.REPEATED if i in repeated else engine.Origin.RULE,
+        )
+        for i, r in enumerate(records)
+    ]
     by_place = {(r.rule, r.start, r.end): r for r in varied}
     refilled = [
         r.but(
@@ -635,15 +736,13 @@ rules:
         return record_line(record_row(pack.compiled, record, versions))
 
     expected = [line_of(record) for record in refilled]
-    assert (
-        native.record_json_lines(refilled, versions, engine._RECORD_FILLER, engine._MENTION_FILLER, line_of) == expected
-    )
+    assert native_jsonl.record_json_lines(refilled, versions, line_of) == expected
 
 
 def test_record_lines_from_records_are_what_a_run_writes() -> None:
-    """koie run's JSON Lines come from koie.vm._vm.record_json_lines wherever the module is built."""
+    """koie run's JSON Lines come from koie.run._jsonl.record_json_lines wherever the module is built."""
     from koie.run import records
 
     if os.environ.get("KOIE_MATCHER", "").lower() == "python":
         pytest.skip("KOIE_MATCHER=python chooses the Python writers for this run")
-    assert records._NATIVE_RECORD_LINES is native.record_json_lines
+    assert records._NATIVE_RECORD_LINES is native_jsonl.record_json_lines

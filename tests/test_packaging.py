@@ -1,8 +1,9 @@
-"""The grammar ships inside the wheel and loads from a non-editable install."""
+"""The grammar and the native modules ship inside the wheel and load from a non-editable install."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -23,6 +24,11 @@ def test_packaging_wheel_carries_the_grammar_and_parses_from_it(tmp_path) -> Non
     names = zipfile.ZipFile(wheel).namelist()
     assert "koie/lang/koie.lark" in names
     assert "koie/py.typed" in names
+    # every native module (koie/native.py lists them), where a compiler could build them
+    sources = sorted(p.relative_to(ROOT).with_suffix("").as_posix() for p in (ROOT / "koie").rglob("*.pyx"))
+    modules = sorted(name.split(".")[0] for name in names if name.endswith(".so"))
+    if shutil.which("g++") or shutil.which("c++"):
+        assert modules == sources
     site = tmp_path / "site"
     installed = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site), str(wheel)],
@@ -31,8 +37,9 @@ def test_packaging_wheel_carries_the_grammar_and_parses_from_it(tmp_path) -> Non
     )
     assert installed.returncode == 0, installed.stderr
     script = (
-        "import koie.lang.grammar, koie.lang.parse; "
+        "import importlib, koie.lang.grammar, koie.lang.parse; "
         "assert 'site' in koie.lang.grammar.__file__, koie.lang.grammar.__file__; "
+        f"assert all('site' in importlib.import_module(n.replace('/', '.')).__file__ for n in {modules!r}); "
         "print(koie.lang.parse.format_pattern(koie.lang.parse.parse_pattern('[PERSON:s] 와 만나')))"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from koie import native
 from koie.analysis.morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, morphemes_from_columns
 from koie.analysis.protocol import (
     Analyzer,
@@ -67,7 +68,6 @@ from koie.analysis.protocol import (
 from koie.lang.ast import Node
 from koie.lang.ast import from_data as tree_from_data
 from koie.lang.ast import to_data as tree_to_data
-from koie.vm import native
 
 #: Bump when the stored layout or koie's analysis contract changes.
 FORMAT = 1
@@ -120,8 +120,8 @@ def decode_morphemes(columns: list[Any]) -> tuple[Morpheme, ...]:
     return morphemes_from_columns(forms, tags, starts, ends, eojeols, lemmas)
 
 
-#: koie.vm._vm: its encode_sentences writes encode_document's bytes in one pass (or None).
-_native: Any = native.module
+#: koie.analysis._convert: its encode_sentences writes encode_document's bytes in one pass (or None).
+_native: Any = native.load("koie.analysis._convert")
 
 
 def encode_document(document: AnalyzedDocument, source: str | None = None) -> bytes:

@@ -25,6 +25,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from koie import native
 from koie.analysis.morphemes import (
     AnalyzedDocument,
     Morpheme,
@@ -35,10 +36,10 @@ from koie.analysis.morphemes import (
     morphemes_from_columns,
 )
 from koie.installed import installed_version
-from koie.vm import native
 
-#: koie.vm._vm: its convert_document does _convert and _number_eojeols in one pass, 3x faster (or None).
-_native: Any = native.module
+#: koie.analysis._convert: its convert_document does _convert and _number_eojeols in one pass, 3x faster
+#: (or None).
+_native: Any = native.load("koie.analysis._convert")
 
 #: The versions koie is tested against. Analyses change between releases, so
 #: outputs and cache keys record the versions actually in use.

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from koie.vm import native
+from koie import native
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def base_tag(tag: str) -> str:
 _SET_FIELDS = tuple(getattr(Morpheme, name).__set__ for name in ("form", "tag", "start", "end", "eojeol", "lemma"))
 
 
-#: koie.vm._vm.SlotFiller for Morpheme (3x faster again than setting the slots from Python), or None.
+#: koie._slots.SlotFiller for Morpheme (3x faster again than setting the slots from Python), or None.
 _FILLER: Any = native.slot_filler(Morpheme, ("form", "tag", "start", "end", "eojeol", "lemma"))
 
 

@@ -15,17 +15,31 @@ that loses is kept aside with ``suppressed_by`` naming the winner.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from koie import native
 from koie.analysis.morphemes import AnalyzedDocument, Sentence
 from koie.lang.compile import Program, compile_pattern
 from koie.lang.resolve import ResolvedPack, ResolvedRule
-from koie.vm import limits, native
 from koie.vm import match as match_module
 from koie.vm.limits import current_deadline
 from koie.vm.match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches_in
+
+#: koie/engine/_extract.pyx: the rule loop below compiled, used with the native VM (or None).
+_native: Any = native.load("koie.engine._extract")
+
+
+class Origin(enum.Enum):
+    """How the engine found a record (``Record.origin``); ``Record.rule`` is the rule behind it either way."""
+
+    #: A match of the rule's pattern.
+    RULE = "rule"
+    #: Another mention of the text of a record the rule found (``mentions: {LABEL: {repeat: true}}``,
+    #: :mod:`koie.engine.repeated`): no pattern matched here.
+    REPEATED = "repeated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +55,7 @@ class Mention:
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end, "label": self.label}
         if self.filler is not None:
-            data["rule"] = self.filler.rule
+            data["rule"] = self.filler.found_by
             for key, value in self.filler.attrs.items():
                 data.setdefault(key, value)
             if self.filler.args:
@@ -57,7 +71,11 @@ def _args_json(value: Mention | tuple[Mention, ...]) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One match of one rule, with offsets into the document as read."""
+    """One match of one rule, with offsets into the document as read.
+
+    ``rule`` is the id of the rule whose pattern matched, or, for another
+    mention of a found text (``origin`` REPEATED), of the rule that found the text.
+    """
 
     doc: str
     rule: str
@@ -75,12 +93,25 @@ class Record:
     match: RawMatch = field(compare=False, repr=False)
     document: AnalyzedDocument | None = field(default=None, compare=False, repr=False)
     suppressed_by: Record | None = field(default=None, compare=False, repr=False)
+    origin: Origin = Origin.RULE
+
+    @property
+    def found_by(self) -> str:
+        """What found the record, as the output's ``rule`` field names it.
+
+        >>> found = Record("d", "person", "PERSON", 0, 1, "가", {}, {}, 0, 0, 1, 0, True, None)  # type: ignore
+        >>> found.found_by, found.but(origin=Origin.REPEATED).found_by
+        ('person', 'repeat:PERSON')
+        """
+        if self.origin is Origin.RULE:
+            return self.rule
+        return f"repeat:{self.label}"
 
     def to_json(self) -> dict[str, Any]:
         """The stable output schema (docs/output.md)."""
         return {
             "doc": self.doc,
-            "rule": self.rule,
+            "rule": self.found_by,
             "label": self.label,
             "start": self.start,
             "end": self.end,
@@ -122,11 +153,10 @@ class Record:
 
 _RECORD_FIELDS: tuple[str, ...] = tuple(Record.__dataclass_fields__)
 _RECORD_SLOTS = {name: index for index, name in enumerate(_RECORD_FIELDS)}
-#: Records are made by filling their slots (koie.vm._vm.SlotFiller) where the native module is built:
+#: Records are made by filling their slots (koie._slots.SlotFiller) where the native module is built:
 #: matching a megabyte makes tens of thousands, and the frozen dataclass __init__ is most of their cost.
 _RECORD_FILLER: Any = native.slot_filler(Record, _RECORD_FIELDS)
 _new_record: Any = Record if _RECORD_FILLER is None else _RECORD_FILLER.new
-_MENTION_FILLER: Any = native.slot_filler(Mention, ("text", "start", "end", "label", "filler"))
 _SPAN_FILLER: Any = native.slot_filler(EntitySpan, ("start", "end", "label", "ref"))
 _new_span: Any = EntitySpan if _SPAN_FILLER is None else _SPAN_FILLER.new
 
@@ -158,6 +188,10 @@ class CompiledPack:
     settling: tuple[frozenset[str], ...] = ()
     #: rule id -> position in the pack (ties in overlap policies).
     rule_order: Mapping[str, int] = field(default_factory=dict)
+    #: What the compiled rule loop reads of the pack (koie.engine._extract.NativePack: each rule's
+    #: plan, and the native matcher's runtime the pack's rules share), or None without it. Its
+    #: caches live as long as the pack.
+    native: Any = field(default=None, compare=False, repr=False)
 
     def rule(self, rule_id: str) -> CompiledRule:
         for compiled in self.rules:
@@ -168,7 +202,10 @@ class CompiledPack:
 
 def compile_pack(resolved: ResolvedPack) -> CompiledPack:
     """Compile every rule once; the result is reused for every document."""
-    compiled = tuple(CompiledRule(rule, compile_pattern(rule.body), order) for order, rule in enumerate(resolved.rules))
+    interned: dict[Program, Program] = {}  # the pack's look-around bodies: rules share their results
+    compiled = tuple(
+        CompiledRule(rule, compile_pattern(rule.body, interned), order) for order, rule in enumerate(resolved.rules)
+    )
     phase_count = max((c.rule.phase for c in compiled), default=-1) + 1
     phases = tuple(tuple(c for c in compiled if c.rule.phase == p) for p in range(phase_count))
     settle: dict[str, int] = {}
@@ -197,7 +234,21 @@ def compile_pack(resolved: ResolvedPack) -> CompiledPack:
         tuple(gates),
         settling,
         {c.rule.id: c.order for c in compiled},
+        native_pack(phases, tuple(gates), tuple(starts_by_form), tuple(unindexed)),
     )
+
+
+def native_pack(
+    phases: tuple[tuple[CompiledRule, ...], ...],
+    gates: tuple[tuple[tuple[frozenset[str], ...], ...], ...],
+    starts_by_form: tuple[Mapping[str, tuple[int, ...]], ...],
+    unindexed: tuple[tuple[int, ...], ...],
+) -> Any:
+    """What the compiled rule loop reads of a pack (``CompiledPack.native``), or None without the native module.
+
+    Also how a pickled pack makes its own again in the process that unpickles it.
+    """
+    return None if _native is None else _native.NativePack(phases, gates, starts_by_form, unindexed)
 
 
 def _gates(start_forms: frozenset[str] | None, required: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
@@ -248,21 +299,20 @@ def extract(
 #: rule id -> [seconds searching, matches found]
 RuleCosts = dict[str, list[float]]
 
+#: One phase's searches: ``(rule position, sentence number, matches)`` for each non-empty result.
+Visits = list[tuple[int, int, list[RawMatch]]]
 
-def _timed_visits(
-    find_visits: Callable[..., list[tuple[int, int, list[RawMatch]]]], costs: RuleCosts
-) -> Callable[..., list[tuple[int, int, list[RawMatch]]]]:
+
+def _timed_visits(find_visits: Callable[..., Visits], costs: RuleCosts) -> Callable[..., Visits]:
     """``find_visits`` run one rule at a time, each timed into ``costs`` (results in the same order)."""
     import time
 
-    def timed(
-        positions: list[int], phase: tuple[CompiledRule, ...], *rest: Any
-    ) -> list[tuple[int, int, list[RawMatch]]]:
-        found: list[tuple[int, int, list[RawMatch]]] = []
+    def timed(pack: CompiledPack, phase_index: int, positions: list[int], *rest: Any) -> Visits:
+        found: Visits = []
         for position in positions:
             started = time.perf_counter()
-            visits = find_visits([position], phase, *rest)
-            cost = costs.setdefault(phase[position].rule.id, [0.0, 0])
+            visits = find_visits(pack, phase_index, [position], *rest)
+            cost = costs.setdefault(pack.phases[phase_index][position].rule.id, [0.0, 0])
             cost[0] += time.perf_counter() - started
             cost[1] += sum(len(matches) for _rule, _sentence, matches in visits)
             found.extend(visits)
@@ -283,10 +333,12 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
     # A pack-wide form -> rules index turns that around: a document visits
     # only the rules one of whose start forms it holds.
     form_sentences: dict[str, list[int]]
-    compiled_module = match_module._native
-    if compiled_module is not None:
+    # The compiled loop goes with the native VM (tests turn the VM off to run the Python one).
+    compiled = _native if match_module._native is not None and pack.native is not None else None
+    natives: list[Any] = []
+    if compiled is not None:
         # one native pass: the form index, and each sentence as the native matcher reads it
-        form_sentences, natives = compiled_module.index_document(document.sentences)
+        form_sentences, natives = compiled.index_document(pack, document.sentences)
         indexes = [SentenceIndex(sentence.morphemes) for sentence in document.sentences]
         for index, native_sentence in zip(indexes, natives):
             index.native = native_sentence
@@ -320,41 +372,24 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
             index=indexes[sentence_index],
         )
 
-    find_visits = _find_visits if compiled_module is None else compiled_module.find_visits
+    find_visits: Callable[..., Visits] = _find_visits if compiled is None else compiled.find_visits
     if costs is not None:
         find_visits = _timed_visits(find_visits, costs)
-    add_records = _add_records if compiled_module is None or _MENTION_FILLER is None else compiled_module.add_records
-    for phase_index, phase in enumerate(pack.phases):
-        by_form = pack.starts_by_form[phase_index]
+    add_records: Callable[..., None] = _add_records if compiled is None else compiled.add_records
+    for phase_index in range(len(pack.phases)):
         positions: list[int] | None = None
-        if compiled_module is not None:  # by the index's type ids: intersecting strings cost more
+        if compiled is not None:  # by the index's type ids: intersecting strings cost more
             # than the searches for a thousand-rule pack (None: the type registry was reset since)
-            positions = compiled_module.visited_rules(
-                by_form, pack.unindexed[phase_index], natives, form_sentences, len(phase)
-            )
+            positions = compiled.visited_rules(pack, phase_index, natives, form_sentences)
         if positions is None:
-            visited = set(pack.unindexed[phase_index])
-            if by_form:
-                for form in form_sentences.keys() & by_form.keys():
-                    visited.update(by_form[form])
-            positions = sorted(visited)
+            positions = _visited_rules(pack, phase_index, natives, form_sentences)
         # Rules with the same slot labels in one phase see the same settled spans:
         # one input per sentence and label set serves them all.
         inputs: dict[Any, MatchInput | None] = {}
         found = find_visits(
-            positions,
-            phase,
-            pack.gates[phase_index],
-            form_sentences,
-            group_sentences,
-            len(document.sentences),
-            inputs,
-            make_input,
-            Step,
-            RawMatch,
-            limits,
+            pack, phase_index, positions, form_sentences, group_sentences, len(document.sentences), inputs, make_input
         )
-        add_records(found, phase, pack.gates[phase_index], document, doc_id, unsettled, _RECORD_FILLER, _MENTION_FILLER)
+        add_records(pack, phase_index, found, document, doc_id, unsettled)
         # A label with no record in this document has nothing to settle (and no entry: no spans).
         settling = pack.settling[phase_index]
         for label in [label for label in unsettled if label in settling]:
@@ -377,28 +412,42 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
     return Extraction(doc_id, document, tuple(records), tuple(suppressed))
 
 
+def _visited_rules(
+    pack: CompiledPack, phase_index: int, natives: list[Any], form_sentences: Mapping[str, list[int]]
+) -> list[int]:
+    """The positions of the phase's rules a document visits, ascending: the unindexed ones, and those
+    one of whose start forms the document holds (``form_sentences``: its form index).
+
+    ``koie.engine._extract.visited_rules`` finds the same by the sentences' type ids (``natives``).
+    """
+    visited = set(pack.unindexed[phase_index])
+    by_form = pack.starts_by_form[phase_index]
+    if by_form:
+        for form in form_sentences.keys() & by_form.keys():
+            visited.update(by_form[form])
+    return sorted(visited)
+
+
 def _find_visits(
+    pack: CompiledPack,
+    phase_index: int,
     positions: list[int],
-    phase: tuple[CompiledRule, ...],
-    phase_gates: tuple[tuple[frozenset[str], ...], ...],
     form_sentences: Mapping[str, list[int]],
     group_sentences: dict[frozenset[str], set[int]],
     sentence_count: int,
     inputs: dict[Any, Any],
     make_input: Callable[[int, frozenset[str]], MatchInput | None],
-    step_type: Any,
-    match_type: Any,
-    limits_module: Any,
-) -> list[tuple[int, int, list[RawMatch]]]:
-    """Each visited rule (``positions`` in ``phase``) over the sentences holding a form of each of its gates.
+) -> Visits:
+    """Each visited rule (``positions`` in the phase) over the sentences holding a form of each of its gates.
 
     Returns ``(rule position, sentence number, matches)`` for every non-empty
-    result, in visit order. ``koie.vm._vm.find_visits`` is this loop compiled, with
-    the same arguments (``step_type``, ``match_type`` and ``limits_module`` are
-    what its searches need); ``inputs`` caches inputs by sentence, or by
+    result, in visit order. ``koie.engine._extract.find_visits`` is this loop
+    compiled, with the same arguments; ``inputs`` caches inputs by sentence, or by
     (sentence, slot labels) for rules with slots.
     """
-    found: list[tuple[int, int, list[RawMatch]]] = []
+    phase = pack.phases[phase_index]
+    phase_gates = pack.gates[phase_index]
+    found: Visits = []
     for position in positions:
         compiled = phase[position]
         gates = phase_gates[position]
@@ -441,20 +490,18 @@ def _find_visits(
 
 
 def _add_records(
-    found: list[tuple[int, int, list[RawMatch]]],
-    phase: tuple[CompiledRule, ...],
-    phase_gates: tuple[tuple[frozenset[str], ...], ...],
+    pack: CompiledPack,
+    phase_index: int,
+    found: Visits,
     document: AnalyzedDocument,
     doc_id: str,
     unsettled: dict[str, list[Record]],
-    record_filler: Any,
-    mention_filler: Any,
 ) -> None:
     """A record for every match :func:`_find_visits` found, added to ``unsettled`` by label.
 
-    ``koie.vm._vm.add_records`` is this loop compiled, with the same arguments (the
-    fillers and gates are what it needs to make records without their constructors).
+    ``koie.engine._extract.add_records`` is this loop compiled, with the same arguments.
     """
+    phase = pack.phases[phase_index]
     for position, sentence_index, matches in found:
         compiled = phase[position]
         sentence = document.sentences[sentence_index]
@@ -464,7 +511,10 @@ def _add_records(
 
 
 def _repeated_records(records: list[Record], document: AnalyzedDocument, doc_id: str) -> list[Record]:
-    """Records for other mentions of the same texts (``mentions: {LABEL: {repeat: true}}``)."""
+    """Records for other mentions of the same texts (``mentions: {LABEL: {repeat: true}}``).
+
+    Each one's origin is REPEATED and its rule the rule that found the text.
+    """
     from koie.engine.repeated import repeated_spans
 
     ordered = sorted(records, key=lambda r: (r.start, r.end, r.rule))
@@ -479,7 +529,7 @@ def _repeated_records(records: list[Record], document: AnalyzedDocument, doc_id:
         out.append(
             _new_record(
                 doc_id,
-                f"repeat:{source.label}",
+                source.rule,
                 source.label,
                 start,
                 end,
@@ -494,6 +544,7 @@ def _repeated_records(records: list[Record], document: AnalyzedDocument, doc_id:
                 match,
                 document,
                 None,
+                Origin.REPEATED,
             )
         )
     return out
@@ -606,6 +657,7 @@ def _record(
         match,
         document,
         None,
+        Origin.RULE,
     )
     return record
 

@@ -50,7 +50,7 @@ from datetime import date
 from typing import Any
 
 from koie.engine.dates import normalize_date
-from koie.engine.extract import CompiledPack, Extraction, Mention, Record
+from koie.engine.extract import CompiledPack, Extraction, Mention, Origin, Record
 from koie.lang.spec import CarrySpec, MentionSettings
 
 _HANGUL_NAME = re.compile(r"^[가-힣]{2,4}$")
@@ -256,7 +256,7 @@ def _carry(records: list[Record], pack: CompiledPack) -> list[Record]:
     ordered = sorted(records, key=lambda r: (r.sentence, r.start, r.end))
     done: list[Record] = []
     for record in ordered:
-        carry = settings.get(record.rule)
+        carry = settings.get(record.rule) if record.origin is Origin.RULE else None
         if carry:
             args = dict(record.args)
             carried: list[str] = []

@@ -7,7 +7,8 @@ same). When a label settles, every record's text, and each word of two or
 more syllables of a multi-word text, is looked for elsewhere in the
 document: at the start of a spacing unit, ending at a morpheme boundary
 before a particle, an ending, punctuation or a space. Such a place becomes a
-record of the same label (rule ``repeat:LABEL``), unless a record of the
+record of the same label (its origin ``Origin.REPEATED``, its rule the one that
+found the text; the output names it ``repeat:LABEL``), unless a record of the
 label already covers it. Later phases then use it like any other record.
 
 >>> from koie.analysis.morphemes import parse_notation
@@ -23,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from koie import native
 from koie.analysis.morphemes import AnalyzedDocument, Morpheme
-from koie.vm import native
 
-#: koie.vm._vm: its repeated_places runs the search below compiled (or None).
-_native: Any = native.module
+#: koie/engine/_repeated.pyx: its repeated_places runs the search below compiled (or None).
+_native: Any = native.load("koie.engine._repeated")
 
 #: Tags that may follow a repeated mention inside its spacing unit.
 _FOLLOWERS = ("J", "E", "S", "VCP", "XSN")
@@ -102,7 +103,7 @@ def _sentence_places(
 ) -> list[tuple[int, int, int, int]]:
     """The places of one sentence (see :func:`repeated_spans`; ``covered``: its covered morphemes).
 
-    koie.vm._vm.repeated_places is this loop compiled, over the sentence's text
+    koie.engine._repeated.repeated_places is this loop compiled, over the sentence's text
     case folded once; it calls this one for a sentence whose case folding
     changes its length (ß is ss), where character positions shift.
     """

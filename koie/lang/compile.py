@@ -13,6 +13,7 @@ program's size bounds the matcher's work per morpheme.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from koie.lang.ir import (
     MorphemeCheck,
@@ -66,8 +67,7 @@ class StartFilter:
     at_end: bool = False
 
 
-# weakref_slot: koie.vm._vm keeps a program's native form only as long as the program lives
-@dataclass(frozen=True, slots=True, weakref_slot=True)
+@dataclass(frozen=True, slots=True)
 class Program:
     instructions: tuple[Inst, ...]
     #: Forms one of which the first consumed morpheme must have (None: anything
@@ -84,6 +84,9 @@ class Program:
     #: condition from the pattern's mandatory literals, so the engine can skip
     #: sentences without running the VM).
     required: tuple[frozenset[str], ...] = ()
+    #: The native matcher's form of the program (koie/vm/_vm.pyx), made on first use and kept here,
+    #: so it goes with the program; a cache, like MorphemeCheck._compiled (never pickled).
+    native: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.closures and self.instructions:
@@ -138,8 +141,9 @@ def _closures(code: tuple[Inst, ...]) -> tuple[tuple[Path, ...], ...]:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, interned: dict[Program, Program]) -> None:
         self.code: list[Inst] = []
+        self.interned = interned
 
     def emit(self, inst: Inst) -> int:
         self.code.append(inst)
@@ -171,7 +175,9 @@ class _Builder:
                 )
             )
         elif isinstance(node, RLook):
-            sub = _interned(compile_pattern(node.body))
+            # one object per distinct look-around body, so results can be shared by identity
+            sub = compile_pattern(node.body, self.interned)
+            sub = self.interned.setdefault(sub, sub)
             self.emit(
                 Inst(
                     "look",
@@ -308,14 +314,6 @@ def _start_filter(node: RNode) -> StartFilter | None:
     return StartFilter(tuple(checks), frozenset(labels), tuple(lexicons), at_start, at_end)
 
 
-_INTERNED: dict[Program, Program] = {}
-
-
-def _interned(program: Program) -> Program:
-    """One object per distinct look-around body, so results can be shared by identity."""
-    return _INTERNED.setdefault(program, program)
-
-
 def _required(node: RNode) -> list[frozenset[str]]:
     """Sets of forms one of which every match consumes (mandatory literals only).
 
@@ -344,9 +342,15 @@ def _required(node: RNode) -> list[frozenset[str]]:
     return []  # slots, lexicons, look-arounds and anchors require no form
 
 
-def compile_pattern(node: RNode) -> Program:
-    """Compile one resolved pattern into a :class:`Program`."""
-    builder = _Builder()
+def compile_pattern(node: RNode, interned: dict[Program, Program] | None = None) -> Program:
+    """Compile one resolved pattern into a :class:`Program`.
+
+    ``interned`` holds the look-around bodies compiled so far, one object per
+    distinct body: the patterns compiled with the same dict (a pack's) share a
+    body's look-around results in every sentence. It lives as long as the
+    caller keeps it; without one, the pattern's own bodies are shared.
+    """
+    builder = _Builder({} if interned is None else interned)
     builder.node(node)
     builder.emit(Inst("match"))
     required = tuple(dict.fromkeys(_required(node)))

@@ -436,7 +436,7 @@ def write_explain_page(
     from koie.explain import render_explanation, render_why_not
 
     def explained(record: Record) -> str:
-        explanation = explain_record(pack.compiled, record, extraction.records)
+        explanation = explain_record(pack.compiled, record)
         return f"{record.label} {record.text!r} [{record.start}:{record.end}]\n{render_explanation(explanation)}"
 
     notes = [("Analysis", "\n".join(" ".join(m.notation for m in s.morphemes) for s in extraction.document.sentences))]

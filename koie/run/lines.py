@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from koie.vm import native
+from koie import native
 
 #: One encoder for every line: json.dumps with options builds a new encoder per call.
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
@@ -55,8 +55,8 @@ def record_line(record: dict[str, Any]) -> str:
     return _LINE_ENCODER.encode(record)
 
 
-#: koie.vm._vm.record_lines, or None without the native module.
-_NATIVE_LINES: Any = native.module.record_lines if native.module is not None else None
+#: koie.run._jsonl.record_lines, or None without the native module.
+_NATIVE_LINES: Any = getattr(native.load("koie.run._jsonl"), "record_lines", None)
 
 
 def record_lines(records: list[dict[str, Any]]) -> str:

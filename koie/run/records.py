@@ -17,18 +17,18 @@ the runner nor any sink: it is the leaf they both stand on.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from koie import native
 from koie.analysis.morphemes import AnalyzedDocument
 from koie.api import Pack
-from koie.engine.extract import _MENTION_FILLER, _RECORD_FILLER, CompiledPack, Extraction, Record
+from koie.engine.extract import CompiledPack, Extraction, Record
 from koie.explain import explain_record
 from koie.run.inputs import DocumentProblem, InputDocument
 from koie.run.lines import record_line
-from koie.vm import native
 from koie.vm.limits import DocumentTimeout, document_deadline
 
 
@@ -61,14 +61,9 @@ def record_row(
     record: Record,
     versions: dict[str, str],
     explain: bool = False,
-    records: Sequence[Record] = (),
     mark_output: bool = False,
 ) -> dict[str, Any]:
-    """A record as its JSON dict in the output (docs/output.md).
-
-    ``records``: the other records of its document, for the explanation of a
-    slot that a repeated mention filled (:func:`koie.explain.explain_record`).
-    """
+    """A record as its JSON dict in the output (docs/output.md)."""
     row = record.to_json()
     if record.suppressed_by is not None:
         row["suppressed_by"] = {
@@ -77,7 +72,7 @@ def record_row(
             "end": record.suppressed_by.end,
         }
     if explain:
-        row["explanation"] = explain_record(pack, record, records)
+        row["explanation"] = explain_record(pack, record)
     row["analyzer"] = versions
     if mark_output:
         row["output"] = record.output
@@ -89,7 +84,7 @@ def extraction_rows(
 ) -> list[dict[str, Any]]:
     """The rows of one extraction's chosen records (:func:`chosen_records`), as dicts."""
     return [
-        record_row(pack, record, versions, options.explain, extraction.records, options.mark_output)
+        record_row(pack, record, versions, options.explain, options.mark_output)
         for record in chosen_records(extraction, options)
     ]
 
@@ -135,27 +130,22 @@ def document_records(
             extraction = pack.extract_document(analysis, document.id, published)
         chosen = chosen_records(extraction, options)
 
-        def line_of(record: Record, found: Sequence[Record] = extraction.records) -> str:
-            return record_line(record_row(compiled, record, versions, options.explain, found, options.mark_output))
+        def line_of(record: Record) -> str:
+            return record_line(record_row(compiled, record, versions, options.explain, options.mark_output))
 
         if native_lines:
-            out.append(_NATIVE_RECORD_LINES(chosen, versions, _RECORD_FILLER, _MENTION_FILLER, line_of))
+            out.append(_NATIVE_RECORD_LINES(chosen, versions, line_of))
         elif options.lines:
             out.append([line_of(record) for record in chosen])
         else:
             out.append(
-                [
-                    record_row(compiled, record, versions, options.explain, extraction.records, options.mark_output)
-                    for record in chosen
-                ]
+                [record_row(compiled, record, versions, options.explain, options.mark_output) for record in chosen]
             )
     return out
 
 
-#: koie.vm._vm.record_json_lines (records straight to their lines), or None without the native module.
-_NATIVE_RECORD_LINES: Any = (
-    None if native.module is None or _MENTION_FILLER is None else native.module.record_json_lines
-)
+#: koie.run._jsonl.record_json_lines (records straight to their lines), or None without the native module.
+_NATIVE_RECORD_LINES: Any = getattr(native.load("koie.run._jsonl"), "record_json_lines", None)
 
 
 def batch_records(

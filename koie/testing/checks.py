@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from koie.api import Pack
-from koie.engine.extract import Extraction, Mention, Record
+from koie.engine.extract import Extraction, Mention, Origin, Record
 from koie.explain import why_not
 from koie.testing.examples import why_not_text
 from koie.testing.words import NamePools, proper_noun_tokens
@@ -43,7 +43,7 @@ def offsets_problem(extraction: Extraction) -> str | None:
 
 def rule_records(extraction: Extraction, rule_id: str, include_suppressed: bool) -> list[Record]:
     """The records ``rule_id`` made, with those another rule suppressed when asked."""
-    records = [r for r in extraction.records if r.rule == rule_id]
+    records = [r for r in extraction.records if r.rule == rule_id and r.origin is Origin.RULE]
     if include_suppressed:
         records += [r for r in extraction.suppressed if r.rule == rule_id]
     return records

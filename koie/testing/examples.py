@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from koie.api import Pack
-from koie.engine.extract import Extraction, Mention, Record
+from koie.engine.extract import Extraction, Mention, Origin, Record
 from koie.explain import render_why_not, why_not
 
 
@@ -75,7 +75,7 @@ def run_examples(pack: Pack, rule_ids: set[str] | None = None) -> list[ExampleRe
             continue
         for example in spec.match_examples:
             extraction = extraction_of(example.text)
-            mine = [r for r in extraction.records if r.rule == spec.id]
+            mine = [r for r in extraction.records if r.rule == spec.id and r.origin is Origin.RULE]
             if example.expected_text is not None:
                 mine = [r for r in mine if "".join(r.text.split()) == "".join(example.expected_text.split())]
             where = example.place.where
@@ -98,7 +98,7 @@ def run_examples(pack: Pack, rule_ids: set[str] | None = None) -> list[ExampleRe
             results.append(ExampleResult(spec.id, where, "match", example.text, True))
         for text, place in spec.no_match_examples:
             extraction = extraction_of(text)
-            mine = [r for r in extraction.records if r.rule == spec.id]
+            mine = [r for r in extraction.records if r.rule == spec.id and r.origin is Origin.RULE]
             if mine:
                 results.append(
                     ExampleResult(

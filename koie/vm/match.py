@@ -28,16 +28,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from koie import native
 from koie.analysis.morphemes import Morpheme
 from koie.lang.compile import Inst, Program, StartFilter
-from koie.vm import limits, native
+from koie.vm import limits
 
 #: A thread's history: a cons list of events, shared between threads.
 Trail = tuple[Any, "Trail"] | None
 
 
-#: The native VM, or None: find_matches uses it for every search without a "why not" Progress.
-_native: Any = native.module
+#: The native VM (koie/vm/_vm.pyx), or None: find_matches uses it for every search without a "why not"
+#: Progress. tests/test_match_shipped_packs.py holds the two to the same matches and misses on every
+#: shipped pack, so a "why not" made by this module describes what the native VM did.
+_native: Any = native.load("koie.vm._vm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,7 @@ class MatchInput:
     index: SentenceIndex | None = None
     #: Look-around results by (body, direction, reach, position), from the shared index.
     _looks: dict[tuple[int, bool, int, int], bool] = field(init=False)  # the index's
-    #: The native matcher's state for this input (koie.vm._vm.Run), reused by every rule that shares it.
+    #: The native matcher's state for this input (koie.vm._runtime.Run), reused by every rule that shares it.
     native_run: Any = None
 
     def __post_init__(self) -> None:
@@ -153,7 +156,7 @@ class SentenceIndex:
         #: Look-around results, shared by every rule: identical look-around
         #: bodies (a macro used by many rules) compile to one interned program.
         self.looks: dict[tuple[int, bool, int, int], bool] = {}
-        #: The native matcher's view of the sentence (koie.vm._vm.NativeSentence), made on first use.
+        #: The native matcher's view of the sentence (koie.vm._runtime.NativeSentence), made on first use.
         self.native: Any = None
 
     def _build(self) -> None:
@@ -297,7 +300,7 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
     if program.first_forms is not None and progress is None and program.first_forms.isdisjoint(sentence.forms):
         return []
     if progress is None and _native is not None:
-        result: list[RawMatch] = _native.find_all(program, sentence, Step, RawMatch)
+        result: list[RawMatch] = _native.find_all(program, sentence)
         return result
     starts: list[int] | None = None
     if program.start is not None:
@@ -323,7 +326,7 @@ def find_matches_in(program: Program, inputs: Sequence[MatchInput]) -> list[list
     per-sentence call of a Python function was a tenth of matching time.
     """
     if _native is not None:
-        found: list[list[RawMatch]] = _native.find_all_many(program, list(inputs), Step, RawMatch, limits)
+        found: list[list[RawMatch]] = _native.find_all_many(program, list(inputs), limits)
         return found
     return [find_matches(program, sentence) for sentence in inputs]
 

@@ -36,7 +36,7 @@ def test_skipping_sentences_changes_nothing(
     monkeypatch_module, sentences: list[str], data: st.DataObject, few_keys: int
 ) -> None:
     """Both tests of a sentence (a search per key, or the keys' first two characters) skip only
-    sentences where nothing would be found; the compiled search (koie.vm._vm.repeated_places) finds
+    sentences where nothing would be found; the compiled search (koie.engine._repeated.repeated_places) finds
     what the Python one finds, case folding that changes lengths (ß, ǅ) included."""
     monkeypatch_module.setattr(propagate, "FEW_KEYS", few_keys)
     document = parse_notation(" || ".join(sentences))
@@ -48,7 +48,7 @@ def test_skipping_sentences_changes_nothing(
         last = data.draw(st.integers(first + 1, min(first + 3, len(morphemes))))
         start, end = morphemes[first].start, max(m.end for m in morphemes[first:last])
         sources.append((document.text[start:end], number, first, last))
-    compiled = propagate.repeated_spans(document, sources)  # koie.vm._vm.repeated_places where it is built
+    compiled = propagate.repeated_spans(document, sources)  # koie.engine._repeated.repeated_places where it is built
     with monkeypatch_module.context() as patched:
         patched.setattr(propagate, "_native", None)
         skipping = propagate.repeated_spans(document, sources)
