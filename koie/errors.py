@@ -44,6 +44,9 @@ CODES: dict[str, str] = {
     "E013": "unknown rule-file format version",
     "E014": "number out of range",
     "E015": "YAML value nested too deeply or too large",
+    "E016": "imported file is not a rule pack",
+    "E017": "file outside the pack's folder refused",
+    "E018": "lexicon entry too long",
     # E1xx: pattern syntax
     "E101": "unexpected character or element in pattern",
     "E102": "unclosed bracket, parenthesis or quote",
@@ -83,10 +86,12 @@ CODES: dict[str, str] = {
     "E407": "gold or names file for koie eval is invalid",
     "E408": "worker process died",
     # W: warnings (never fail `koie check` unless --strict)
+    "W001": "file outside the pack's folder",
     "W101": "literal is ambiguous out of context",
     "W102": "literal analysed differently out of context",
     "W103": "rule has no examples",
     "W104": "lexicon has no entries",
+    "W105": "regular expression may take exponential time",
     "W401": "document had undecodable bytes, replaced (--lossy)",
 }
 
@@ -114,6 +119,24 @@ def display_width(text: str) -> int:
             continue
         width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
     return width
+
+
+#: Unicode categories written as escapes in what koie prints: controls, format characters
+#: (bidirectional overrides among them), line and paragraph separators, surrogates, unassigned.
+_HIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs", "Cn"))
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control and format characters (a tab excepted) written as escapes.
+
+    >>> print(printable("A\x1b[2J\u202e B"))
+    A\x1b[2J\u202e B
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ascii(char)[1:-1] if char != "\t" and unicodedata.category(char) in _HIDDEN else char for char in text
+    )
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
@@ -159,22 +182,32 @@ class Diagnostic:
         return ":".join(parts)
 
     def render(self) -> str:
-        """The human form: location, code, message, line, caret, value, hint."""
-        lines = [f"{self.location}: {self.code} {self.message}"]
+        r"""The human form: location, code, message, line, caret, value, hint.
+
+        Control characters are shown as escapes, never sent to the terminal as they are
+        (a rule file may hold an ESC that would retitle the window or clear the screen):
+
+        >>> print(Diagnostic("E001", "bad", "p.yaml", 1, 8, "label: A\x1b]0;x\x07", 1).render())
+        p.yaml:1:8: E001 bad
+        label: A\x1b]0;x\x07
+                ^
+        """
+        lines = [printable(f"{self.location}: {self.code} {self.message}")]
         if self.source_line is not None:
-            lines.append(self.source_line.rstrip("\n"))
+            source_line = self.source_line.rstrip("\n")
+            lines.append(printable(source_line))
             if self.col is not None:
-                before = self.source_line[: self.col - 1]
-                marked = self.source_line[self.col - 1 : self.col - 1 + max(self.length, 1)]
+                before = source_line[: self.col - 1]
+                marked = source_line[self.col - 1 : self.col - 1 + max(self.length, 1)]
                 # a tab before the caret is copied, so the terminal expands both alike
-                pad = "".join("\t" if char == "\t" else " " * display_width(char) for char in before)
-                lines.append(pad + "^" * max(display_width(marked), 1))
+                pad = "".join("\t" if char == "\t" else " " * display_width(printable(char)) for char in before)
+                lines.append(pad + "^" * max(display_width(printable(marked)), 1))
         if self.value is not None:
             lines.append(f"  bad value: {self.value!r}")
         if self.suggestion:
-            lines.append(f"  hint: {self.suggestion}")
+            lines.append(printable(f"  hint: {self.suggestion}"))
         for other in self.related:
-            lines.append(f"  see also {other.location}: {other.message}")
+            lines.append(printable(f"  see also {other.location}: {other.message}"))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:

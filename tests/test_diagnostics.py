@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from koie.cli import main
-from koie.errors import CODES, Diagnostic, DocumentError, DocumentProblem, KoieError, PackError, PatternError
+from koie.errors import CODES, Diagnostic, DocumentError, DocumentProblem, KoieError, PackError, PatternError, printable
 from koie.lang.load import load_pack, load_pack_lenient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,11 +85,28 @@ NO_INTERNAL_ERROR = {
     "nested_repetition": "E211",  # 8 million instructions: a MemoryError when the rule was compiled
 }
 
+#: Hostile and unlucky rule inputs (issue 26): each case, the code it must give, and no content of files it names.
+HOSTILE = {
+    "warn_regex_exponential": "W105",  # r"^(a+)+$" took 54 s on 30 a's; `koie check` was silent
+    "import_not_a_pack": "E016",  # an import of a .env printed its DB_PASSWORD
+    "import_not_a_pack_yaml": "E016",
+    "import_etc_passwd": "E016",  # /etc/shadow printed its lines in 25 E002 errors
+    "lexicon_dev_zero": "E010",  # koie check grew to 24 GB
+    "warn_import_outside": "W001",
+    "yaml_nul": "E001",  # "position 16" instead of file:line:col
+    "yaml_escape": "E001",  # and the ESC reached the terminal
+    "macro_bomb": "E211",  # 2**30 elements: koie check never ended
+    "closure_explosion": "E211",  # passed koie check, then a MemoryError at 6 GB
+    "lexicon_entry_too_long": "E018",
+}
+
 _HEADER = re.compile(r"^(?P<file>[^\s:]+\.yaml):(?P<line>\d+):(?P<col>\d+): (?P<code>[EW]\d{3}) \S")
 
 
 def _check_stderr(case: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["check", f"tests/bad_rules/{case}.yaml"])
+    """``koie check`` on the case; a case named ``warn_*`` shows a warning, and is checked with ``--strict``."""
+    strict = ["--strict"] if case.startswith("warn_") else []
+    result = CliRunner().invoke(main, ["check", *strict, f"tests/bad_rules/{case}.yaml"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stderr
 
@@ -106,7 +123,9 @@ def test_diagnostics_golden(case: str) -> None:
     assert "Traceback" not in stderr
 
 
-@pytest.mark.parametrize("case,code", sorted(REQUIRED.items()) + sorted(NO_INTERNAL_ERROR.items()))
+@pytest.mark.parametrize(
+    "case,code", sorted(REQUIRED.items()) + sorted(NO_INTERNAL_ERROR.items()) + sorted(HOSTILE.items())
+)
 def test_diagnostics_required_case_gives_located_error(case: str, code: str) -> None:
     """Each required mistake has its case, and the case gives file:line:col, the line, a caret and a hint."""
     assert case in CASES, f"tests/bad_rules/{case}.yaml is missing"
@@ -121,10 +140,13 @@ def test_diagnostics_required_case_gives_located_error(case: str, code: str) -> 
         source_line, caret = lines[index + 1], lines[index + 2]
         assert caret.strip() and set(caret.strip()) == {"^"}, f"{case}: no caret under\n{source_line}"
         file_line = (ROOT / header["file"]).read_text(encoding="utf-8").splitlines()[int(header["line"]) - 1]
-        assert source_line == file_line
-    if case in NO_INTERNAL_ERROR:
+        assert source_line == printable(file_line)  # invisible and control characters shown as escapes
+    if case in NO_INTERNAL_ERROR or case in HOSTILE:
         assert lines[index + 3].startswith("  bad value: "), f"{case}: no bad value in\n{stderr}"
         assert "internal error" not in stderr
+    if case in HOSTILE:
+        assert "do-not-print-me" not in stderr and "root:" not in stderr
+        assert all(char.isprintable() for line in lines for char in line), f"{case}: a control character in\n{stderr}"
 
 
 def test_diagnostics_every_golden_has_its_case() -> None:

@@ -118,3 +118,80 @@ def test_pathological_timeout_skips_the_document(
     # without a timeout the same document goes through
     summary = run_corpus(pack, (str(corpus / "b-slow.txt"),), output=str(out), quiet=True)
     assert not summary.problems
+
+
+# ------------------------------------------------------- exponential regexes
+
+#: Backtracks about 2**n ways on n a's and a b: Python's re took 54 s on 30 a's.
+EXPONENTIAL = 'r"^(a|aa)+$"/SL'
+
+
+def _regex_document(a_count: int) -> tuple[Morpheme, ...]:
+    form = "a" * a_count + "b"
+    return (Morpheme(form, "SL", 0, len(form), 0),)
+
+
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_pathological_exponential_regex_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """A token test's regex runs with a time bound in both matchers: E403, not a hang."""
+    from koie.lang import regexes
+    from koie.vm import match as match_module
+
+    if engine == "native" and match_module._native is None:
+        pytest.skip("no native matcher in this build")
+    monkeypatch.setattr(regexes, "MAX_REGEX_SECONDS", 0.05)
+    if engine == "python":
+        monkeypatch.setattr(match_module, "_native", None)
+    program = _pack(tmp_path, {"exponential": EXPONENTIAL}).compiled.rules[0].program
+    assert len(find_matches(program, MatchInput((Morpheme("aaa", "SL", 0, 3, 0),), ""))) == 1
+    with pytest.raises(limits.DocumentTimeout) as caught:
+        find_matches(program, MatchInput(_regex_document(60), ""))  # 2**60 ways without the bound
+    assert "regular expression" in caught.value.reason and caught.value.code == "E403"
+
+
+def test_pathological_exponential_regex_obeys_the_timeout(tmp_path: Path) -> None:
+    """--timeout holds inside a regex too: the search gets what is left of the document's time."""
+    program = _pack(tmp_path, {"exponential": EXPONENTIAL}).compiled.rules[0].program
+    with limits.document_deadline(0.05), pytest.raises(limits.DocumentTimeout) as caught:
+        find_matches(program, MatchInput(_regex_document(60), ""))
+    assert "--timeout" in caught.value.reason
+
+
+def test_pathological_exponential_regex_skips_only_its_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run reports the document (E403) and goes on: `--timeout 2` took 33 s and reported nothing."""
+    from koie.lang import regexes
+
+    monkeypatch.setattr(regexes, "MAX_REGEX_SECONDS", 0.05)
+    pack = _pack(tmp_path, {"exponential": EXPONENTIAL})
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("aaaa/SL", encoding="utf-8")
+    (corpus / "b-slow.txt").write_text("a" * 60 + "b/SL", encoding="utf-8")
+    (corpus / "c.txt").write_text("aa/SL", encoding="utf-8")
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    summary = run_corpus(pack, (str(corpus),), output=str(out), errors_file=str(errors), timeout=30)
+    assert "b-slow.txt: E403" in capsys.readouterr().err
+    (problem,) = [json.loads(line) for line in errors.read_text().splitlines()]
+    assert problem["code"] == "E403" and "regular expression" in problem["message"]
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [Path(r["doc"]).name for r in records] == ["a.txt", "c.txt"]
+    assert summary.failed
+
+
+def test_pathological_bounded_regex_pickles_and_matches_as_re() -> None:
+    """Worker processes get the checks pickled; the regex module matches as Python's re does."""
+    import pickle
+    import re
+
+    from koie.lang.ir import MorphemeCheck
+    from koie.lang.regexes import BoundedRegex
+
+    check = MorphemeCheck(regex=r"^[가-힣]{2,4}(?:씨|님)?$")
+    again = pickle.loads(pickle.dumps(check))
+    assert isinstance(again._compiled, BoundedRegex) and again == check
+    for form in ("홍길동", "홍길동님", "홍", "hong", "홍길동홍길동"):
+        assert (again._compiled.search(form) is not None) == (re.search(check.regex or "", form) is not None)

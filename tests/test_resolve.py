@@ -245,3 +245,128 @@ def test_resolve_patterns_that_unroll_past_the_limit_are_e211(tmp_path, pattern:
     with pytest.raises(KoieError) as caught:
         notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": pattern}])
     assert [d.code for d in caught.value.errors] == ["E211"]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "((x/SL?){1,150}){1,150} y/SL",  # 67,499 instructions, but every split reaches every later copy
+        "(((?= x/SL) | y/SL?) ((?<= x/SL) | y/SL?)){1,12} z/SL",  # 89 instructions per copy, 4**12 combinations
+        " ".join(["x/SL?"] * 1200) + " y/SL",  # optional parts in a row, no repetition over the limit
+    ],
+    ids=["nested_optional", "optional_lookarounds", "optional_in_a_row"],
+)
+def test_resolve_patterns_whose_closures_explode_are_e211(tmp_path, pattern: str) -> None:
+    """These passed `koie check`, then the compiler listed billions of paths (a MemoryError, or no end)."""
+    with pytest.raises(KoieError) as caught:
+        notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": pattern}])
+    (error,) = caught.value.errors
+    assert error.code == "E211" and "without consuming a morpheme" in error.message
+    if "?){1,150}" in pattern:  # the caret is under the repetition that blows it up
+        assert error.value == "((x/SL?){1,150}){1,150}"
+
+
+def test_resolve_closure_size_bounds_the_compiled_closures(kiwi) -> None:
+    """The count the resolver checks is at least what the compiler lists (equal on rules/meetings.yaml)."""
+    from pathlib import Path
+
+    import koie
+    from koie.lang.ir import closure_size
+
+    def paths(program) -> int:  # type: ignore[no-untyped-def]
+        own = sum(len(closure) for closure in program.closures)
+        return own + sum(paths(i.sub) for i in program.instructions if i.sub is not None)
+
+    pack = koie.load(Path(__file__).resolve().parent.parent / "rules" / "meetings.yaml", kiwi)
+    for compiled in pack.compiled.rules:
+        assert closure_size(compiled.rule.body) == paths(compiled.program), compiled.rule.id
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "(?<x> /NNG? (?<y> /NNP)? )* x/SL ((?! /VV) | /NNG)* $",
+        "x/NNG (/NNG | /NNP? | (?= /VV) )+ (/SF | ^)*",
+        "(((/NNG | /VV?) /NNP?)*)* x/NNG",
+        "((?= /NNG ((?= /NNG) | /JKS)? ) | /JKS?)* (?<= ^ | /SP ) x/NNG+",
+        "((?= /NNG) | /JKS?){3} ~3 x/NNG",
+        "(x/SL | (?= y/SL) | ^){2,5} z/SL{1,3}",
+    ],
+)
+def test_resolve_closure_size_is_an_upper_bound(tmp_path, pattern: str) -> None:
+    from koie.lang.compile import compile_pattern
+    from koie.lang.ir import closure_size
+
+    def paths(program) -> int:  # type: ignore[no-untyped-def]
+        own = sum(len(closure) for closure in program.closures)
+        return own + sum(paths(i.sub) for i in program.instructions if i.sub is not None)
+
+    pack = notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": pattern}])
+    body = pack.compiled.rules[0].rule.body
+    assert paths(compile_pattern(body)) <= closure_size(body) <= 2 * paths(compile_pattern(body))
+
+
+def test_resolve_a_macro_bomb_is_e211_at_the_macro(tmp_path) -> None:
+    """30 macros each using the one before twice: 2**30 elements, and `koie check` never ended."""
+    macros = {"M0": "x/SL"} | {f"M{i}": f"$M{i - 1} $M{i - 1}" for i in range(1, 31)}
+    with pytest.raises(KoieError) as caught:
+        notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": "y/SL $M30"}], macros=macros)
+    (error,) = caught.value.errors
+    assert (error.code, error.value) == ("E211", "$M30")
+    assert "macros are expanded" in error.message
+
+
+@pytest.mark.parametrize(
+    "regex, hazard",
+    [
+        (r"^(a+)+$", "a repetition inside a repetition"),
+        (r"(\w+\s?)*$", "a repetition inside a repetition"),
+        (r"([a-z]+[0-9]*)+!", "a repetition inside a repetition"),
+        (r"(a+a)+b", "a repetition inside a repetition"),
+        (r"(?=(a*)*x)", "a repetition inside a repetition"),
+        (r"(a|aa)+$", "alternatives of a repetition that match the same characters"),
+        (r"(.|\s)*x", "alternatives of a repetition that match the same characters"),
+        (r"^[가-힣]{2,4}$", None),
+        (r"^\d{4}-\d{2}$", None),
+        (r"^([a-z]+\.)+com$", None),  # the dot keeps the iterations apart
+        (r"(\d+,)+", None),
+        (r"(x|xy)+", None),
+        (r"(a++)+$", None),  # possessive: never gives back
+        (r"(?>a+)+$", None),  # atomic
+        (r"(a+){2}", None),  # a few repetitions cost a polynomial, not an exponential
+    ],
+)
+def test_resolve_regex_hazards(regex: str, hazard: str | None) -> None:
+    from koie.lang.regexes import regex_hazard
+
+    assert regex_hazard(regex) == hazard
+
+
+def test_resolve_exponential_regex_is_w105_with_a_rewrite(tmp_path) -> None:
+    """`koie check` was silent about r"^(a+)+$"; the warning names the element and a rewrite."""
+    from koie.lang.check import check_pack
+
+    pack = notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": 'r"^(a|aa)+$"/SL x/SL'}])
+    (warning,) = [w for w in pack.warnings if w.code == "W105"]
+    assert warning.value == "^(a|aa)+$" and warning.col is not None
+    assert "(a|aa)+ is a+" in (warning.suggestion or "")
+    assert "W105" in [d.code for d in check_pack(tmp_path / "pack.yaml")]
+
+
+def test_resolve_warnings_of_many_rules_are_not_compared_pairwise(tmp_path, monkeypatch) -> None:
+    """Each of 3,000 rules without examples has a W103: the resolver once searched a list for each (63 s at 20,000)."""
+    from koie.errors import Diagnostic
+
+    comparisons = 0
+    equal = Diagnostic.__eq__
+
+    def counted(self: Diagnostic, other: object) -> bool:
+        nonlocal comparisons
+        comparisons += 1
+        return equal(self, other)
+
+    monkeypatch.setattr(Diagnostic, "__eq__", counted)
+    rules = [{"id": f"r{i}", "label": "A", "pattern": "x/SL"} for i in range(3000)]
+    pack = notation_pack(tmp_path, rules)
+    assert len([w for w in pack.warnings if w.code == "W103"]) == 3000
+    assert comparisons < 3000  # a list searched for each would compare about 4.5 million times

@@ -7,11 +7,11 @@ matched which morphemes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from koie.analysis.morphemes import Morpheme
+from koie.lang.regexes import BoundedRegex
 
 #: Allomorphs a literal particle stands for: the form after a vowel and after
 #: a consonant, and Kiwi's contracted coda forms (나+ᆯ = 날).
@@ -146,19 +146,20 @@ class MorphemeCheck:
     #: Only morphemes in the same eojeol as the one before (inflection tails).
     same_eojeol: bool = False
     description: str = "."
-    _compiled: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    #: The regex, compiled with a time bound (koie.lang.regexes); both matchers call its ``search``.
+    _compiled: BoundedRegex | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.regex is not None and self._compiled is None:
+            object.__setattr__(self, "_compiled", BoundedRegex(self.regex))
 
     def accepts(self, morphemes: Sequence[Morpheme], index: int) -> bool:
         morpheme = morphemes[index]
         ok = True
         if (self.forms and morpheme.form not in self.forms) or (self.tags and morpheme.tag not in self.tags):
             ok = False
-        elif self.regex is not None:
-            compiled = self._compiled
-            if compiled is None:
-                compiled = re.compile(self.regex)
-                object.__setattr__(self, "_compiled", compiled)
-            ok = compiled.search(morpheme.form) is not None
+        elif self._compiled is not None:
+            ok = self._compiled.search(morpheme.form) is not None
         if ok and self.same_eojeol:
             ok = index > 0 and morphemes[index - 1].eojeol == morpheme.eojeol
         return ok != self.negated
@@ -323,3 +324,170 @@ def unrolled_size(node: RNode) -> int:
     if node.max is None:
         return node.min * body + body + 2
     return node.min * body + (node.max - node.min) * (body + 1)
+
+
+# ------------------------------------------------------------ closure sizes
+
+#: Where :func:`closure_size` stops counting (its sums and products saturate here).
+_SATURATED = 10**15
+
+#: Routes between two points of a program that consume nothing, counted by the conditions
+#: (anchors, look-arounds) on them: ``free`` is 1 if a route has none, ``conditional`` is
+#: how many distinct sets of conditions the other routes may have (an upper bound).
+_Routes = tuple[int, int]
+
+_NONE: _Routes = (0, 0)
+_FREE: _Routes = (1, 0)
+
+
+def _cap(value: int) -> int:
+    return value if value < _SATURATED else _SATURATED
+
+
+def _count(routes: _Routes) -> int:
+    return routes[0] + routes[1]
+
+
+def _then(first: _Routes, second: _Routes) -> _Routes:
+    """Routes through ``first`` and then ``second``."""
+    free = first[0] * second[0]
+    return free, _cap(_count(first) * _count(second) - free)
+
+
+def _either(first: _Routes, second: _Routes) -> _Routes:
+    """Routes through ``first`` or through ``second`` (free routes are one route: no conditions)."""
+    return max(first[0], second[0]), _cap(first[1] + second[1])
+
+
+def _plus(first: _Routes, second: _Routes) -> _Routes:
+    """The routes of two different instructions, summed (kept apart: they are different closures)."""
+    return _cap(first[0] + second[0]), _cap(first[1] + second[1])
+
+
+@dataclass(frozen=True, slots=True)
+class _Closures:
+    """What the compiled code of a node adds to the program's epsilon closures (see :func:`closure_size`).
+
+    ``targets``: its instructions that consume (or end) a match, each its own closure of one path;
+    ``first``: (target, conditions) pairs reachable from its entry inside it; ``through``: routes
+    from its entry to its exit; ``inside``: paths of its non-consuming instructions that end inside
+    it; ``out``: routes of its non-consuming instructions to its exit, summed over them.
+    """
+
+    targets: int = 0
+    first: int = 0
+    through: _Routes = _FREE
+    inside: int = 0
+    out: _Routes = _NONE
+
+    def then(self, rest: _Closures) -> _Closures:
+        """This node's code followed by ``rest``'s."""
+        return _Closures(
+            _cap(self.targets + rest.targets),
+            _cap(self.first + _count(self.through) * rest.first),
+            _then(self.through, rest.through),
+            _cap(self.inside + rest.inside + _count(self.out) * rest.first),
+            _plus(rest.out, _then(self.out, rest.through)),
+        )
+
+
+_EMPTY = _Closures()
+_TARGET = _Closures(targets=1, first=1, through=_NONE)
+
+
+def _closures_of(node: RNode) -> _Closures:
+    if isinstance(node, (RMorph, RSlot, RLexicon)):
+        return _TARGET
+    if isinstance(node, RAnchor):
+        return _Closures(through=(0, 1), out=(0, 1))
+    if isinstance(node, RLook):
+        return _Closures(through=(0, 1), inside=closure_size(node.body), out=(0, 1))
+    if isinstance(node, RGroup):
+        body = _closures_of(node.body)
+        if not node.capture:
+            return body
+        # open, body, close: open reaches what the body starts with; close reaches the exit
+        return _Closures(
+            body.targets,
+            body.first,
+            body.through,
+            _cap(body.inside + body.first),
+            _plus(_plus(body.out, body.through), _FREE),
+        )
+    if isinstance(node, RSeq):
+        result = _EMPTY
+        for item in reversed(node.items):
+            result = _closures_of(item).then(result)
+        return result
+    if isinstance(node, RAlt):
+        options = [_closures_of(option) for option in node.options]
+        targets = first = inside = 0
+        through = out = _NONE
+        skipped: _Routes = _NONE  # routes of the options from the i-th on
+        reach = 0  # what the options from the i-th on start with
+        for index, option in enumerate(reversed(options)):
+            targets, inside = _cap(targets + option.targets), _cap(inside + option.inside)
+            reach = _cap(reach + option.first)
+            skipped = _either(skipped, option.through)
+            out = _plus(out, option.out)
+            if index:  # the split before this option reaches it and every option after it
+                inside = _cap(inside + reach)
+                out = _plus(_plus(out, skipped), _FREE)  # the split, and the jump after this option
+            first, through = reach, skipped
+        return _Closures(targets, first, through, inside, out)
+    assert isinstance(node, RRepeat)
+    if node.possessive and isinstance(node.body, RMorph) and node.min == 0:
+        return _TARGET  # one 'tail' instruction
+    body = _closures_of(node.body)
+    if node.max is None:
+        # split L; body; jmp L: the split and the jump both reach the body's start and the exit
+        through = _either(_FREE, body.through)
+        first = _cap(body.first * _count(through))
+        rest = _Closures(
+            body.targets,
+            first,
+            through,
+            _cap(2 * first + body.inside + _count(body.out) * first),
+            _plus(_plus(through, through), _then(body.out, through)),
+        )
+    else:
+        rest = _EMPTY
+        for _ in range(node.max - node.min):
+            # split (to this copy, or past every copy to the exit), then the copy, then the copies after it
+            reach = _cap(body.first + _count(body.through) * rest.first)
+            to_exit = _either(_FREE, _then(body.through, rest.through))
+            rest = _Closures(
+                _cap(body.targets + rest.targets),
+                reach,
+                to_exit,
+                _cap(reach + body.inside + _count(body.out) * rest.first + rest.inside),
+                _plus(_plus(to_exit, _then(body.out, rest.through)), rest.out),
+            )
+            if rest.inside >= _SATURATED:
+                break
+    for _ in range(node.min):
+        rest = body.then(rest)
+        if rest.inside >= _SATURATED:
+            break
+    return rest
+
+
+def closure_size(node: RNode) -> int:
+    """At least the paths the compiler's epsilon closures of ``node`` hold (its look-arounds' programs too).
+
+    The compiler lists, for each instruction, every (target, conditions)
+    pair it reaches without consuming a morpheme. Optional parts in a row
+    make those lists grow with the square of the program, and optional
+    look-arounds with the number of their combinations, so a pattern can
+    compile to a program of modest size whose closures fill the memory. The
+    resolver refuses a pattern this counts too many paths for (E211). The count
+    is an upper bound, computed on the resolved pattern in one pass.
+
+    >>> m = RMorph(MorphemeCheck(frozenset({"회장"})), 0)
+    >>> closure_size(RSeq((m, m)))  # two morphemes and the match, each its own closure
+    3
+    >>> closure_size(RRepeat(m, 0, 3))  # 3 splits, each reaching its copy and the exit
+    10
+    """
+    code = _closures_of(node)
+    return _cap(code.targets + 1 + code.inside + _count(code.out))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -40,17 +41,26 @@ from koie.lang.spec import (
     RuleSpec,
 )
 from koie.lang.yamlfile import (
+    MAX_LEXICON_FILE_BYTES,
+    FileRefused,
     PatternText,
     Place,
     PlainValue,
     node_text,
     place_of,
     plain_value,
+    read_limited,
     read_rule_file,
     scalar_offsets,
     scalar_value,
     unreadable_file,
 )
+
+#: Most characters of a lexicon entry, spaces not counted: the matcher keeps every prefix of
+#: every entry, so the memory a lexicon takes grows with the square of its longest entry.
+MAX_LEXICON_ENTRY = 100
+
+_ENTRY_HINT = f"a lexicon entry is a name or a phrase, at most {MAX_LEXICON_ENTRY} characters; one entry per line"
 
 #: Largest score Kiwi can keep for a word (it keeps scores as 32-bit floats).
 MAX_SCORE = 3.4028234663852886e38
@@ -75,6 +85,7 @@ class _PackParts:
     #: labels named under mentions, dates and carry, checked once the whole pack is read (imports too)
     label_references: list[LabelReference] = field(default_factory=list)
     rule_nodes: int = 0  # rules written, whether or not they were read without error
+    lexicon_files: list[str] = field(default_factory=list)
 
 
 def _json_key(key: PlainValue) -> str:
@@ -82,12 +93,60 @@ def _json_key(key: PlainValue) -> str:
     return key if isinstance(key, str) else json.dumps(key)
 
 
+@dataclass
+class _Loading:
+    """What loading one pack shares across its files."""
+
+    out: list[Diagnostic]
+    #: the folder of the pack given to the command, symbolic links resolved
+    folder: Path
+    #: the pack given to the command, as given (messages name its folder by it)
+    top: str
+    #: refuse imports and lexicon files outside :attr:`folder` (E017) rather than warn (W001)
+    confine: bool
+    #: every rule file read so far (or being read): each is read once, however often it is imported
+    started: set[Path] = field(default_factory=set)
+
+    def outside(self, path: Path, place: Place, what: str) -> bool:
+        """Whether ``path`` (resolved) may not be read: outside the pack's folder under ``confine``.
+
+        Outside the folder without ``confine``: a warning (W001), and the file is read.
+        """
+        if path.is_relative_to(self.folder):
+            return False
+        written = place.text.strip("'\"")
+        if self.confine:
+            self.out.append(
+                place.diagnostic(
+                    "E017",
+                    f"{what} {written!r} is outside the pack's folder, and files outside it are refused",
+                    place.length,
+                    value=written,
+                    suggestion=f"copy the file into the folder of {self.top!r} or a folder below it; "
+                    f"{CONFINE_VARIABLE} is set, so only files there are read",
+                )
+            )
+            return True
+        self.out.append(
+            place.diagnostic(
+                "W001",
+                f"{what} {written!r} is outside the pack's folder",
+                place.length,
+                value=written,
+                suggestion=f"keep a pack's files in the folder of {self.top!r} or below it; "
+                f"{CONFINE_VARIABLE}=1 refuses files outside it (for services that check packs from others)",
+            )
+        )
+        return False
+
+
 class _PackReader:
     """Reads one file's YAML into specs, collecting every diagnostic."""
 
-    def __init__(self, source: SourceText, out: list[Diagnostic]) -> None:
+    def __init__(self, source: SourceText, loading: _Loading) -> None:
         self.source = source
-        self.out = out
+        self.loading = loading
+        self.out = loading.out
         self.parts = _PackParts()
 
     def place(self, node: yaml.Node, length: int = 1) -> Place:
@@ -425,7 +484,7 @@ class _PackReader:
         score = 0.0
         if isinstance(node, yaml.SequenceNode):
             for item in node.value:
-                value = self.scalar(item, f"an entry of lexicon {name}")
+                value = self.entry(item, name)
                 if value:
                     entries.append(value)
         elif self.expect(node, yaml.MappingNode, f"lexicon {name}"):
@@ -435,7 +494,7 @@ class _PackReader:
                 value_node = keys["entries"][1]
                 if self.expect(value_node, yaml.SequenceNode, f"entries of lexicon {name}"):
                     for item in value_node.value:
-                        value = self.scalar(item, f"an entry of lexicon {name}")
+                        value = self.entry(item, name)
                         if value:
                             entries.append(value)
             if "file" in keys:
@@ -448,25 +507,67 @@ class _PackReader:
                 score = score if given is None else given
         return LexiconSpec(name, tuple(dict.fromkeys(entries)), tag, score, self.place(key))
 
+    def entry(self, node: yaml.Node, name: str) -> str | None:
+        """One entry of a lexicon written in the rule file: text of at most MAX_LEXICON_ENTRY characters."""
+        value = self.scalar(node, f"an entry of lexicon {name}")
+        if value is not None and len("".join(value.split())) > MAX_LEXICON_ENTRY:
+            self.out.append(
+                self.place(node).diagnostic(
+                    "E018",
+                    f"an entry of lexicon {name!r} has {len(''.join(value.split()))} characters, "
+                    f"more than {MAX_LEXICON_ENTRY}",
+                    max(node.end_mark.index - node.start_mark.index, 1),
+                    value=value[:40] + "…",
+                    suggestion=_ENTRY_HINT,
+                )
+            )
+            return None
+        return value
+
     def lexicon_file(self, node: yaml.Node) -> list[str]:
         relative = self.scalar(node, "a lexicon file")
         if not relative:
             return []
         path = Path(self.source.name).parent / relative
+        span = max(node.end_mark.index - node.start_mark.index, 1)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a NUL in the path
+            if self.loading.outside(path.resolve(), self.place(node, span), "lexicon file"):
+                return []
+            text = read_limited(path, MAX_LEXICON_FILE_BYTES).decode("utf-8")
+        except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a NUL in the path; FileRefused
+            reason = str(error) if isinstance(error, FileRefused) else error.__class__.__name__
             self.out.append(
                 self.place(node).diagnostic(
                     "E010",
-                    f"cannot read lexicon file {relative!r}: {error.__class__.__name__}",
+                    f"cannot read lexicon file {relative!r}: {reason}",
                     len(relative),
                     value=relative,
-                    suggestion="paths are relative to the rule file; one entry per line, UTF-8",
+                    suggestion="paths are relative to the rule file; one entry per line, UTF-8"
+                    + (f", at most {MAX_LEXICON_FILE_BYTES // 1_000_000} MB" if isinstance(error, FileRefused) else ""),
                 )
             )
             return []
-        return [entry for line in lines if (entry := line.split("#", 1)[0].strip())]
+        self.parts.lexicon_files.append(str(path))
+        entries: list[str] = []
+        for number, line in enumerate(text.splitlines(), 1):
+            entry = line.split("#", 1)[0].strip()
+            length = len("".join(entry.split()))
+            if length > MAX_LEXICON_ENTRY:
+                # the file may be anything: its line is counted, not shown
+                self.out.append(
+                    self.place(node).diagnostic(
+                        "E018",
+                        f"line {number} of lexicon file {relative!r} has {length} characters, "
+                        f"more than {MAX_LEXICON_ENTRY}",
+                        len(relative),
+                        value=relative,
+                        suggestion=_ENTRY_HINT,
+                    )
+                )
+                return []
+            if entry:
+                entries.append(entry)
+        return entries
 
     def score(self, node: yaml.Node) -> float | None:
         """A lexicon's ``score:``, the analyser's preference for its words: a number Kiwi can keep."""
@@ -628,23 +729,69 @@ def _score_hint(given: PlainValue) -> str:
 # ------------------------------------------------------------------ entry
 
 
-def load_pack(path: str | Path) -> PackSpec:
-    """Read a rule pack and its imports; raise :class:`~koie.errors.PackError` with every problem found."""
-    out: list[Diagnostic] = []
-    spec = _load(Path(path), out, (), None)
-    if out or spec is None:
+def load_pack(path: str | Path, confine: bool | None = None) -> PackSpec:
+    """Read a rule pack and its imports; raise :class:`~koie.errors.PackError` with every error found.
+
+    ``confine``: refuse imports and lexicon files outside the pack's folder
+    (E017) rather than warn (W001); None reads :data:`CONFINE_VARIABLE` from
+    the environment. The warnings of loading are kept in the spec
+    (:attr:`PackSpec.warnings`).
+    """
+    spec, out = load_pack_lenient(path, confine)
+    errors = [d for d in out if d.severity == "error"]
+    if errors or spec is None:
         raise PackError(out or [Diagnostic("E009", "the rule pack is empty", file=str(path))])
     return spec
 
 
-def load_pack_lenient(path: str | Path) -> tuple[PackSpec | None, list[Diagnostic]]:
+def load_pack_lenient(path: str | Path, confine: bool | None = None) -> tuple[PackSpec | None, list[Diagnostic]]:
     """Like :func:`load_pack`, but return what loaded together with the diagnostics."""
+    path = Path(path)
     out: list[Diagnostic] = []
-    spec = _load(Path(path), out, (), None)
+    if confine is None:
+        confine = os.environ.get(CONFINE_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
+    try:
+        folder = path.resolve().parent
+    except (OSError, ValueError) as error:  # a NUL in the path; a symlink loop
+        return None, [unreadable_file(path, error, None)]
+    spec = _load(path, _Loading(out, folder, str(path), confine), (), None)
+    if spec is not None:
+        spec = replace(spec, warnings=tuple(d for d in out if d.severity == "warning"))
     return spec, out
 
 
-def _load(path: Path, out: list[Diagnostic], chain: tuple[Path, ...], imported_at: Place | None) -> PackSpec | None:
+#: The environment variable that makes every load confined (``KOIE_CONFINE=1``): for services
+#: that check packs written by others, which may name any file of the machine.
+CONFINE_VARIABLE = "KOIE_CONFINE"
+
+#: What an imported file must be called: a rule file is YAML.
+RULE_FILE_SUFFIXES = (".yaml", ".yml")
+
+#: Keys only a rule pack has; an imported file with none of them is not one (E016).
+_CONTENT_KEYS = frozenset(PACK_KEYS) - {"koie", "name", "version", "description"}
+
+
+def _not_a_pack(path: Path, imported_at: Place, why: str) -> Diagnostic:
+    """E016 at the import: nothing of the file is shown (an import may name any file, a secret among them)."""
+    written = imported_at.text.strip("'\"")
+    return imported_at.diagnostic(
+        "E016",
+        f"the imported file {written!r} is not a rule pack: {why}",
+        imported_at.length,
+        value=written,
+        suggestion="imports name other rule packs (YAML files with rules:, lexicons: or macros:); "
+        "read word lists with a lexicon's file: instead",
+    )
+
+
+def _is_pack(root: yaml.Node) -> bool:
+    return isinstance(root, yaml.MappingNode) and any(
+        isinstance(key, yaml.ScalarNode) and key.value in _CONTENT_KEYS for key, _value in root.value
+    )
+
+
+def _load(path: Path, loading: _Loading, chain: tuple[Path, ...], imported_at: Place | None) -> PackSpec | None:
+    out = loading.out
     try:
         resolved = path.resolve()
     except (OSError, ValueError) as error:  # a NUL in the path; a symlink loop
@@ -663,11 +810,23 @@ def _load(path: Path, out: list[Diagnostic], chain: tuple[Path, ...], imported_a
             )
         )
         return None
+    if resolved in loading.started:
+        return None  # imported before, by this file or another: its rules are in already
+    if imported_at is not None:
+        if loading.outside(resolved, imported_at, "imported file"):
+            return None
+        if path.suffix.lower() not in RULE_FILE_SUFFIXES:
+            out.append(_not_a_pack(path, imported_at, "its name does not end in .yaml or .yml"))
+            return None
+    loading.started.add(resolved)
     source, root, problems = read_rule_file(path, imported_at)
+    if imported_at is not None and root is not None and not _is_pack(root):
+        out.append(_not_a_pack(path, imported_at, "it has none of the keys of one (rules, lexicons, macros, imports)"))
+        return None
     out.extend(problems)
     if source is None or root is None:
         return None
-    parts = _PackReader(source, out).read(root)
+    parts = _PackReader(source, loading).read(root)
     lexicons: list[LexiconSpec] = []
     macros: list[MacroSpec] = []
     rules: list[RuleSpec] = []
@@ -677,7 +836,7 @@ def _load(path: Path, out: list[Diagnostic], chain: tuple[Path, ...], imported_a
     files: list[str] = []
     label_references: list[LabelReference] = []
     for relative, import_place in parts.imports:
-        imported = _load(path.parent / relative, out, chain + (resolved,), import_place)
+        imported = _load(path.parent / relative, loading, chain + (resolved,), import_place)
         if imported is not None:
             lexicons.extend(imported.lexicons)
             macros.extend(imported.macros)
@@ -694,6 +853,7 @@ def _load(path: Path, out: list[Diagnostic], chain: tuple[Path, ...], imported_a
     mentions.update(parts.mentions)
     dates.extend(parts.dates)
     label_references.extend(parts.label_references)
+    files.extend(parts.lexicon_files)
     files.append(str(path))
     if not rules and not chain and not parts.rule_nodes:
         out.append(
@@ -707,6 +867,27 @@ def _load(path: Path, out: list[Diagnostic], chain: tuple[Path, ...], imported_a
                 suggestion="add 'rules:' with at least one rule",
             )
         )
+    if not chain:
+        rules = _unique_rules(rules, out)
+        _check_label_references(label_references, {rule.label for rule in rules}, out)
+    return PackSpec(
+        parts.name or path.stem,
+        parts.version or "0",
+        parts.description,
+        str(path),
+        tuple(lexicons),
+        tuple(macros),
+        tuple(rules),
+        overlap,
+        tuple(dict.fromkeys(files)),
+        mentions,
+        tuple(dict.fromkeys(dates)),
+        tuple(label_references),
+    )
+
+
+def _unique_rules(rules: list[RuleSpec], out: list[Diagnostic]) -> list[RuleSpec]:
+    """The rules with the first of each id kept; E005 for every other."""
     seen: dict[str, RuleSpec] = {}
     for rule in rules:
         if rule.id in seen:
@@ -724,23 +905,7 @@ def _load(path: Path, out: list[Diagnostic], chain: tuple[Path, ...], imported_a
             )
         else:
             seen[rule.id] = rule
-    unique_rules = tuple(seen.values()) if not chain else tuple(rules)
-    if not chain:
-        _check_label_references(label_references, {rule.label for rule in rules}, out)
-    return PackSpec(
-        parts.name or path.stem,
-        parts.version or "0",
-        parts.description,
-        str(path),
-        tuple(lexicons),
-        tuple(macros),
-        unique_rules,
-        overlap,
-        tuple(dict.fromkeys(files)),
-        mentions,
-        tuple(dict.fromkeys(dates)),
-        tuple(label_references),
-    )
+    return list(seen.values())
 
 
 def _check_label_references(references: list[LabelReference], labels: set[str], out: list[Diagnostic]) -> None:
@@ -761,6 +926,7 @@ def _check_label_references(references: list[LabelReference], labels: set[str], 
 
 __all__ = [
     "CARRY_KEYS",
+    "CONFINE_VARIABLE",
     "EXAMPLE_KEYS",
     "LEXICON_KEYS",
     "MATCH_EXAMPLE_KEYS",

@@ -28,6 +28,7 @@ from koie.errors import PatternError
 from koie.lang import ast
 from koie.lang.ast import MAX_NESTING
 from koie.lang.grammar import pattern_parser
+from koie.lang.regexes import regex_error
 
 #: Repetition bounds above this are refused: {n,m} is unrolled into the program.
 MAX_REPEAT = 200
@@ -357,17 +358,16 @@ class _ToAst(Transformer_NonRecursive[Token, ast.Node]):
         closing = value.rfind('"')
         regex = re.sub(r'\\"', '"', value[2:closing])
         tags = value[closing + 2 :] if value[closing + 1 : closing + 2] == "/" else ""
-        try:
-            re.compile(regex)
-        except re.error as error:
+        problem = regex_error(regex)
+        if problem is not None:
             raise PatternError(
                 "E105",
-                f"invalid regular expression: {error.msg}",
+                f"invalid regular expression: {problem}",
                 (token.start_pos or 0) + 2,
                 len(regex) or 1,
                 regex,
                 "check the regex syntax (Python re)",
-            ) from None
+            )
         return ast.MorphTest(None, regex, _tags(tags), _span(meta))
 
     def negated(self, meta: Any, test: ast.Node) -> ast.Node:

@@ -36,6 +36,7 @@ from koie.lang.ir import (
     RRepeat,
     RSeq,
     RSlot,
+    closure_size,
     expand_tag_pattern,
     max_length,
     nullable,
@@ -43,6 +44,7 @@ from koie.lang.ir import (
     unrolled_size,
 )
 from koie.lang.literals import LiteralReading, LiteralWarning, analyse_literal, literal_check
+from koie.lang.regexes import HAZARD_HINTS, MAX_REGEX_SECONDS, regex_hazard
 from koie.lang.spec import LexiconSpec, OverlapPolicy, OverlapSpec, PackSpec, RuleSpec
 from koie.lang.yamlfile import PatternText
 
@@ -55,6 +57,15 @@ MAX_ENDINGS = 8
 #: Most instructions a rule's program may have, counted repetitions unrolled (the largest rule of
 #: rules/meetings.yaml has 1,232; the matcher's setup grows with the size).
 MAX_PROGRAM_SIZE = 100_000
+
+#: Most paths a rule's program may list in its epsilon closures (the largest rule of
+#: rules/meetings.yaml has 3,379; a program of MAX_PROGRAM_SIZE plain instructions about 200,000).
+#: Optional parts and look-arounds nested in repetitions multiply them (koie.lang.ir.closure_size).
+MAX_CLOSURE_PATHS = 500_000
+
+
+class _TooManyElements(Exception):
+    """Macros expanded past :data:`MAX_PROGRAM_SIZE` elements: converting the rest would never end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +161,13 @@ class ResolveContext:
     lexicons: dict[str, Lexicon] = field(default_factory=dict)
     literal_cache: dict[tuple[str, bool], LiteralReading] = field(default_factory=dict)
 
+    reported: set[Diagnostic] = field(default_factory=set)
+
     def report(self, diagnostic: Diagnostic) -> None:
-        # A macro used by several rules would repeat its diagnostics otherwise.
-        if diagnostic not in self.diagnostics:
+        # A macro used by several rules would repeat its diagnostics otherwise (a set: a pack of
+        # 20,000 rules has 20,000 W103 warnings, and a list would be searched for each).
+        if diagnostic not in self.reported:
+            self.reported.add(diagnostic)
             self.diagnostics.append(diagnostic)
 
 
@@ -238,10 +253,25 @@ def convert_patterns(context: ResolveContext) -> None:
         if work.tree is None:
             continue
         converter = _Converter(context, work, labels)
-        work.body = converter.convert(work.tree, work.spec.pattern, ())
+        pattern = work.spec.pattern
+        try:
+            work.body = converter.convert(work.tree, pattern, ())
+        except _TooManyElements:
+            # a macro that uses a macro twice, which uses one twice, ...: 2**30 elements from 30 lines
+            where = converter.outer_macro.span if converter.outer_macro is not None else (0, len(pattern.text))
+            converter.report(
+                pattern,
+                "E211",
+                f"the pattern has more than {MAX_PROGRAM_SIZE} elements once its macros are expanded",
+                where,
+                value=pattern.text[where[0] : where[1]].strip()[:60],
+                suggestion="a macro used several times in a macro is pasted in each time: use fewer levels of macros",
+            )
+            work.body = RSeq(())
+            work.failed = True
+            continue
         size = unrolled_size(work.body)
         if size > MAX_PROGRAM_SIZE and not converter.errors:  # no one repetition is too large, all together are
-            pattern = work.spec.pattern
             converter.report(
                 pattern,
                 "E211",
@@ -250,8 +280,30 @@ def convert_patterns(context: ResolveContext) -> None:
                 value=pattern.text.strip()[:60],
                 suggestion="use * or + for long repetitions, or smaller bounds",
             )
+        if not converter.errors:
+            paths = closure_size(work.body)
+            if paths > MAX_CLOSURE_PATHS:
+                converter.report(
+                    pattern,
+                    "E211",
+                    f"the optional parts of the pattern give its program {_paths(paths)} ways to move on "
+                    f"without consuming a morpheme, more than {MAX_CLOSURE_PATHS}",
+                    (0, len(pattern.text)),
+                    value=pattern.text.strip()[:60],
+                    suggestion=_CLOSURE_HINT,
+                )
         if converter.errors:
             work.failed = True
+
+
+_CLOSURE_HINT = (
+    "fewer optional parts in a row, and no optional look-arounds inside repetitions: "
+    "(x?){1,n} is x{0,n}, and an optional look-around repeated n times makes 2**n combinations"
+)
+
+
+def _paths(count: int) -> str:
+    return str(count) if count < 10**12 else "more than a trillion"
 
 
 def check_shapes(context: ResolveContext) -> None:
@@ -389,6 +441,8 @@ class _Converter:
         self.labels = labels
         self.errors = 0
         self.repeat_depth = 0
+        #: the macro reference of the rule's own pattern being expanded (for E211 on a macro bomb)
+        self.outer_macro: ast.MacroRef | None = None
         #: groups, look-arounds and macros the node being converted sits in (macros expanded)
         self.nesting = 0
 
@@ -403,6 +457,8 @@ class _Converter:
         text = pattern.text[node.span[0] : node.span[1]]
         file, line, col = pattern.position(node.span[0])
         where = f"{file}:{line}:{col}"
+        if len(self.work.elements) >= MAX_PROGRAM_SIZE:
+            raise _TooManyElements
         element = Element(len(self.work.elements), kind, text, where, analysis)
         self.work.elements.append(element)
         return element.id
@@ -467,6 +523,20 @@ class _Converter:
                     node.span,
                     value=pattern.text[node.span[0] : node.span[1]][:60],
                     suggestion="use * or + for long repetitions, or smaller bounds",
+                )
+                return RSeq(())
+            paths = closure_size(repeat) if not self.errors else 0
+            if paths > MAX_CLOSURE_PATHS:
+                # Optional parts repeated: each split reaches every later one ((x?){1,20}){1,20} lists 161,201
+                # paths; optional look-arounds multiply by their combinations.
+                self.report(
+                    pattern,
+                    "E211",
+                    f"the optional parts repeated here give the program {_paths(paths)} ways to move on "
+                    f"without consuming a morpheme, more than {MAX_CLOSURE_PATHS}",
+                    node.span,
+                    value=pattern.text[node.span[0] : node.span[1]][:60],
+                    suggestion=_CLOSURE_HINT,
                 )
                 return RSeq(())
             return repeat
@@ -543,6 +613,8 @@ class _Converter:
                 )
                 return RSeq(())
             tree, macro_pattern = self.context.macros[node.name]
+            if not macro_chain:
+                self.outer_macro = node
             return self.convert(tree, macro_pattern, macro_chain + (node.name,))
         if isinstance(node, ast.MorphTest):
             check = self.morph_check(node, pattern, negated=False)
@@ -585,6 +657,18 @@ class _Converter:
                     suggestion=did_you_mean(tag, KNOWN_TAGS) or "see docs/patterns.md for Kiwi's tags",
                 )
             tags.update(expanded)
+        if node.regex is not None:
+            hazard = regex_hazard(node.regex)
+            if hazard is not None:
+                self.report(
+                    pattern,
+                    "W105",
+                    f'the regular expression r"{node.regex}" can take exponential time: {hazard}',
+                    node.span,
+                    value=node.regex,
+                    suggestion=HAZARD_HINTS[hazard]
+                    + f"; a search is stopped after {MAX_REGEX_SECONDS:g} s (E403), and the document skipped",
+                )
         description = ("!" if negated else "") + pattern.text[node.span[0] : node.span[1]].lstrip("!")
         return MorphemeCheck(
             frozenset((node.form,)) if node.form else frozenset(),
@@ -677,11 +761,12 @@ def check_resolve(spec: PackSpec, analyzer: Analyzer) -> tuple[ResolvedPack | No
         )
         for work in context.rules
     )
-    warnings = tuple(d for d in context.diagnostics if d.severity == "warning")
+    warnings = spec.warnings + tuple(d for d in context.diagnostics if d.severity == "warning")
     return ResolvedPack(spec, rules, context.lexicons, user_words_of(spec), warnings, spec.overlap), context.diagnostics
 
 
 __all__ = [
+    "MAX_CLOSURE_PATHS",
     "MAX_LOOKAROUND",
     "MAX_PROGRAM_SIZE",
     "PASSES",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from koie.errors import Diagnostic
 from koie.lang.yamlfile import PatternText, Place, PlainValue
 
 PACK_KEYS = (
@@ -168,3 +169,5 @@ class PackSpec:
     dates: tuple[str, ...] = ()
     #: every label named under mentions, dates and carry, checked when the pack is loaded
     label_references: tuple[LabelReference, ...] = ()
+    #: the warnings of loading (W001): the resolver adds them to the pack's warnings
+    warnings: tuple[Diagnostic, ...] = ()

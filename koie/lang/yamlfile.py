@@ -9,7 +9,10 @@ what a pack means.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,10 @@ SAFE_TAGS = frozenset("tag:yaml.org,2002:" + name for name in ("str", "int", "fl
 MAX_DEPTH = 64
 #: Most values a list or mapping may hold once its aliases are expanded (attrs, captures).
 MAX_VALUES = 10_000
+#: Largest rule file koie reads, in bytes (a pack of 20,000 rules takes about 1.2 MB).
+MAX_RULE_FILE_BYTES = 10_000_000
+#: Largest lexicon file koie reads, in bytes (about a million names of a few syllables).
+MAX_LEXICON_FILE_BYTES = 10_000_000
 
 #: A value read from YAML as plain data: what ``attrs`` and ``captures`` hold.
 PlainValue: TypeAlias = (
@@ -398,6 +405,30 @@ def _spaces(count: int) -> str:
     return f"{count} space{'s' * (count != 1)}"
 
 
+#: Names of the control characters a rule file most often holds by accident.
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x0B: "VT", 0x0C: "FF", 0x1B: "ESC", 0x7F: "DEL"}
+
+
+def _unacceptable_character(source: SourceText, error: yaml.reader.ReaderError) -> Diagnostic:
+    """A character YAML does not allow in a file (NUL, ESC, other controls): where it is, by line and column."""
+    offset = min(max(error.position, 0), max(len(source.text) - 1, 0))
+    char = source.text[offset : offset + 1] or chr(error.character if isinstance(error.character, int) else 0)
+    code = ord(char)
+    name = _CONTROL_NAMES.get(code) or unicodedata.name(char, "")
+    what = f"U+{code:04X}" + (f" ({name})" if name else "")
+    return source.diagnostic(
+        "E001",
+        f"YAML syntax error: the character {what} is not allowed in a YAML file",
+        offset,
+        1,
+        value=char,
+        suggestion="delete it (most editors do not show it); to match it, write it as an escape "
+        f'in a double-quoted value: "\\x{code:02x}"'
+        if code < 0x100
+        else f'delete it; to match it, write it as an escape in a double-quoted value: "\\u{code:04x}"',
+    )
+
+
 def yaml_diagnostic(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
     """A YAML syntax error in words a rule writer can act on, with the caret on the cause.
 
@@ -405,6 +436,8 @@ def yaml_diagnostic(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
     of the file for an unclosed quote, a ':' for a line indented too far.
     The common mistakes are recognised and pointed at where they were made.
     """
+    if isinstance(error, yaml.reader.ReaderError) and isinstance(error.position, int):
+        return _unacceptable_character(source, error)
     problem_mark = getattr(error, "problem_mark", None)
     context_mark = getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error)
@@ -485,18 +518,109 @@ def yaml_diagnostic(source: SourceText, error: yaml.YAMLError) -> Diagnostic:
 # ------------------------------------------------------------- the file
 
 
+class FileRefused(ValueError):
+    """A path koie does not read as a rule or lexicon file: not a regular file, or too large."""
+
+
+_KINDS_OF_FILE = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them.
+
+    Raises :class:`FileRefused` for anything but a regular file (a device
+    such as ``/dev/zero`` never ends, a FIFO blocks until someone writes)
+    and for a file larger than ``limit``; ``OSError`` if it cannot be opened.
+    The file is opened without blocking, so a FIFO is refused, not waited on.
+
+    >>> read_limited(Path("/dev/zero"), 100)
+    Traceback (most recent call last):
+    ...
+    koie.lang.yamlfile.FileRefused: '/dev/zero' is a character device, not a file
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _KINDS_OF_FILE if test(info.st_mode)), "not a regular file")
+            raise FileRefused(f"{str(path)!r} is {kind}, not a file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:  # read to the end, not to st_size: the file may grow as it is read
+            chunk = os.read(descriptor, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit or info.st_size > limit:
+            raise FileRefused(
+                f"{str(path)!r} is {_megabytes(max(size, info.st_size))}, larger than the {_megabytes(limit)} "
+                "koie reads"
+            )
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def _megabytes(size: int) -> str:
+    if size >= 10**12:
+        return "more than a terabyte"
+    return f"{size // 1_000_000} MB" if size % 1_000_000 == 0 else f"{size / 1_000_000:.1f} MB"
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """A byte-order mark of UTF-16, or a NUL in every other byte of the start (text in UTF-16 without one)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    start = data[:200]
+    return len(start) >= 4 and (
+        start[1::2].count(0) * 4 >= len(start) * 3 // 2 or start[0::2].count(0) * 4 >= len(start) * 3 // 2
+    )
+
+
+def _encoding_hint(data: bytes) -> str:
+    """What a rule file that is not UTF-8 probably is."""
+    if _looks_utf16(data):
+        return "the file is UTF-16: save it as UTF-8"
+    try:
+        data.decode("cp949")
+    except UnicodeDecodeError:
+        return "save the rule file as UTF-8"
+    return "the file reads as cp949 (EUC-KR): save it as UTF-8"
+
+
+def _utf16(name: str, data: bytes) -> Diagnostic:
+    """A rule file saved as UTF-16: its first line, read as UTF-16, and the fix."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-16-le" if data[1::2].count(0) >= data[0::2].count(0) else "utf-16-be"
+    first = data[: min(len(data), 400) // 2 * 2].decode(encoding, errors="replace").lstrip("\ufeff")
+    return Diagnostic(
+        "E012",
+        "the rule file is UTF-16, not UTF-8",
+        file=name,
+        line=1,
+        col=1,
+        source_line=first.split("\n", 1)[0].rstrip("\r"),
+        length=1,
+        value=data[:4].hex(" "),
+        suggestion="save the rule file as UTF-8 (in most editors: Save As, encoding UTF-8)",
+    )
+
+
 def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> Diagnostic:
     """A rule file that is not UTF-8: where the first bad byte is, and what the file may be instead."""
     line_start = data.rfind(b"\n", 0, error.start) + 1
     line_end = data.find(b"\n", error.start)
     raw_line = data[line_start:] if line_end < 0 else data[line_start:line_end]
     col = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
-    hint = "save the rule file as UTF-8"
-    try:
-        data.decode("cp949")
-        hint = "the file reads as cp949 (EUC-KR): save it as UTF-8"
-    except UnicodeDecodeError:
-        pass
     return Diagnostic(
         "E012",
         f"the rule file is not valid UTF-8 at byte {error.start}: {error.reason}",
@@ -506,7 +630,7 @@ def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> Diagnostic:
         source_line=raw_line.decode("utf-8", errors="replace").rstrip("\r"),
         length=1,
         value=data[error.start : error.end].hex(" "),
-        suggestion=hint,
+        suggestion=_encoding_hint(data),
     )
 
 
@@ -520,7 +644,10 @@ def unreadable_file(path: Path, error: OSError | ValueError, imported_at: Place 
             f"imported pack {str(path)!r} does not exist" if missing else f"cannot read imported pack: {reason}",
             imported_at.length,
             value=imported_at.text.strip("'\""),
-            suggestion="imports are relative to the importing file, not to the current directory",
+            suggestion="imports are relative to the importing file, not to the current directory"
+            if not isinstance(error, FileRefused)
+            else "an import names a rule file (YAML), one at most "
+            f"{_megabytes(MAX_RULE_FILE_BYTES)}: see 'Limits' in docs/rules.md",
         )
     if missing:
         return Diagnostic(
@@ -528,9 +655,10 @@ def unreadable_file(path: Path, error: OSError | ValueError, imported_at: Place 
         )
     return Diagnostic(
         "E012",
-        f"cannot read rule file: {error}",
+        f"cannot read rule file: {reason if isinstance(error, FileRefused) else error}",
         file=str(path),
-        suggestion="a rule file is a readable UTF-8 text file",
+        suggestion="a rule file is a readable UTF-8 text file"
+        + (f" of at most {_megabytes(MAX_RULE_FILE_BYTES)}" if isinstance(error, FileRefused) else ""),
     )
 
 
@@ -541,14 +669,22 @@ def read_rule_file(
 
     ``imported_at`` is the import that names the file (None for the pack given
     to a command): an import that cannot be read is E006 there, a pack E012.
+    An imported file that is not UTF-8 is E006 too, with nothing of its
+    content shown (an import may name any file).
     """
     try:
-        data = path.read_bytes()
+        data = read_limited(path, MAX_RULE_FILE_BYTES)
+    except (OSError, ValueError) as error:  # ValueError: a path with a NUL character in it; FileRefused
+        return None, None, [unreadable_file(path, error, imported_at)]
+    try:
+        if _looks_utf16(data):
+            raise UnicodeDecodeError("utf-8", data, 0, 1, "UTF-16")
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        return None, None, [_not_utf8(str(path), data, error)]
-    except (OSError, ValueError) as error:  # ValueError: a path with a NUL character in it
-        return None, None, [unreadable_file(path, error, imported_at)]
+        if imported_at is not None:
+            reason = f"the file is not UTF-8 ({_encoding_hint(data)})"
+            return None, None, [unreadable_file(path, ValueError(reason), imported_at)]
+        return None, None, [_utf16(str(path), data) if _looks_utf16(data) else _not_utf8(str(path), data, error)]
     source = SourceText.of(str(path), text.lstrip("\ufeff") if text.startswith("\ufeff") else text)
     try:
         root = compose(source.text)
