@@ -87,6 +87,7 @@ CODES: dict[str, str] = {
     "W102": "literal analysed differently out of context",
     "W103": "rule has no examples",
     "W104": "lexicon has no entries",
+    "W110": "compatibility jamo where Kiwi writes a final consonant",
     "W401": "document had undecodable bytes, replaced (--lossy)",
 }
 
