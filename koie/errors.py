@@ -89,6 +89,7 @@ CODES: dict[str, str] = {
     "W104": "lexicon has no entries",
     "W110": "compatibility jamo where Kiwi writes a final consonant",
     "W401": "document had undecodable bytes, replaced (--lossy)",
+    "W410": "JSON Lines file in a directory holds no documents, skipped",
 }
 
 
