@@ -389,6 +389,16 @@ def check(rules: tuple[str, ...], strict: bool, fmt: str, cache_path: str | None
         sys.exit(1)
 
 
+def _known_rules(rule_ids: tuple[str, ...], known: set[str]) -> None:
+    """A usage error (exit 2) for a --rule no pack has, with the closest id."""
+    from koie.errors import did_you_mean
+
+    for rule_id in rule_ids:
+        if rule_id not in known:
+            hint = did_you_mean(rule_id, known) or f"The rules: {', '.join(sorted(known))}."
+            raise click.BadParameter(f"no rule {rule_id!r}. {hint}", param_hint="'--rule'")
+
+
 @main.command()
 @click.argument("rules", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--rule", "rule_ids", multiple=True, help="Only these rule ids.")
@@ -427,8 +437,9 @@ def test(
         except UnknownProfile as error:
             raise click.BadParameter(str(error), param_hint="'--profile' or HYPOTHESIS_PROFILE") from None
     results: list[ExampleResult] = []
-    for path in rules:
-        pack = _load(path, _cache_file(cache_path, no_cache))
+    packs = [_load(path, _cache_file(cache_path, no_cache)) for path in rules]
+    _known_rules(rule_ids, {c.rule.id for pack in packs for c in pack.compiled.rules})
+    for pack in packs:
         results.extend(run_examples(pack, set(rule_ids) or None))
         if not no_properties:
             from koie.testing.properties import run_properties
@@ -480,6 +491,7 @@ def explain(
     from koie.explain import explain_record, render_explanation, render_why_not, why_not
 
     pack = _load(rules, _cache_file(cache_path, no_cache))
+    _known_rules(rule_ids, {c.rule.id for c in pack.compiled.rules})
     extraction = pack.extract_document(text, "<text>")
     kept: dict[str, list[Any]] = {}
     for record in extraction.records:

@@ -92,7 +92,9 @@ CODES: dict[str, str] = {
     "W103": "rule has no examples",
     "W104": "lexicon has no entries",
     "W105": "regular expression may take exponential time",
+    "W110": "compatibility jamo where Kiwi writes a final consonant",
     "W401": "document had undecodable bytes, replaced (--lossy)",
+    "W410": "JSON Lines file in a directory holds no documents, skipped",
 }
 
 

@@ -19,8 +19,9 @@ from koie.engine.extract import (
     _spans_for,
 )
 from koie.lang.compile import Program
+from koie.lang.ir import Element, RAlt, RGroup, RNode, RRepeat, RSeq, RSlot
 from koie.lang.resolve import ResolvedRule
-from koie.vm.match import MatchInput, Progress, find_matches
+from koie.vm.match import MatchInput, Progress, blamed, find_matches
 
 
 def _morpheme_json(morpheme: Morpheme) -> dict[str, Any]:
@@ -159,41 +160,104 @@ def _explain_repeat(pack: CompiledPack, record: Record, morphemes: Any) -> dict[
 def why_not(
     pack: CompiledPack, document: AnalyzedDocument, rule_id: str, kept: dict[str, list[Record]]
 ) -> list[dict[str, Any]]:
-    """For each sentence, how far ``rule_id`` got and which element failed on which morpheme."""
+    """For each sentence, how far ``rule_id`` got and which element failed on which morpheme.
+
+    The report follows the attempts that matched the most elements of the
+    pattern and names the element that failed where they stopped, at the
+    morpheme it did not accept (:class:`~koie.vm.match.Progress`). A label is
+    reported missing only when every match needs it (an optional slot is not).
+    """
     compiled = pack.rule(rule_id)
     rule = compiled.rule
+    required = required_labels(rule.body)
     reports: list[dict[str, Any]] = []
     for index, sentence in enumerate(document.sentences):
         spans = _spans_for(index, rule.slot_labels, kept)
-        missing = sorted(label for label in rule.slot_labels if not any(s.label == label for s in spans))
-        progress = Progress(ignore=frozenset(e.id for e in rule.elements if e.kind in ("gap", "any")))
+        present = {s.label for s in spans}
+        missing = sorted("|".join(sorted(labels)) for labels in required if not labels & present)
+        progress = Progress(
+            ignore=frozenset(e.id for e in rule.elements if e.kind in ("gap", "any")),
+            runs=frozenset(e.id for e in rule.elements if e.kind == "literal"),
+        )
         find_matches(
             compiled.program, MatchInput(sentence.morphemes, document.text, spans, pack.resolved.lexicons), progress
         )
         report: dict[str, Any] = {"rule": rule.id, "where": rule.spec.where, "sentence": index}
+        morphemes = sentence.morphemes
         if progress.furthest < 0:
-            report["reason"] = _nowhere_reason(compiled.program, rule, sentence.morphemes, progress, report)
+            report["reason"] = _nowhere_reason(compiled.program, rule, morphemes, progress, report)
         else:
-            morphemes = sentence.morphemes
             got = morphemes[progress.start : progress.furthest]
             report["matched"] = {
                 "text": document.text[min((m.start for m in got), default=0) : max((m.end for m in got), default=0)],
                 "morphemes": [m.notation for m in got],
             }
-            waiting = (progress.expected - {progress.last}) or progress.expected
-            expected = [rule.elements[e] for e in sorted(waiting) if 0 <= e < len(rule.elements)]
-            report["expected"] = [
-                {"element": e.text, "kind": e.kind, "analysis": e.analysis, "where": e.where} for e in expected
-            ]
-            if progress.furthest < len(morphemes):
-                found = morphemes[progress.furthest]
-                report["found"] = _morpheme_json(found) | {"notation": found.notation}
-            else:
-                report["found"] = None
+            report["expected"] = _elements_json(
+                rule.elements[e] for e in blamed(progress) if 0 <= e < len(rule.elements)
+            )
+            report["found"] = _found_json(morphemes, progress.furthest)
+            later = sorted(p for s, p in progress.tried if s == progress.start and p > progress.furthest)
+            if later:  # a gap let the same attempt try its next element further on
+                report["also_tried"] = [_found_json(morphemes, p) for p in later]
         if missing:
             report["missing_labels"] = missing
         reports.append(report)
     return reports
+
+
+def _elements_json(elements: Any) -> list[dict[str, Any]]:
+    """Elements as the report lists them, each text and analysis once (a macro used twice has two elements)."""
+    listed: dict[tuple[str, str], dict[str, Any]] = {}
+    for element in elements:
+        assert isinstance(element, Element)
+        listed.setdefault(
+            (element.text, element.analysis),
+            {"element": element.text, "kind": element.kind, "analysis": element.analysis, "where": element.where},
+        )
+    return list(listed.values())
+
+
+def _found_json(morphemes: Sequence[Morpheme], position: int) -> dict[str, Any] | None:
+    """The morpheme at ``position`` (None: the end of the sentence)."""
+    if position >= len(morphemes):
+        return None
+    found = morphemes[position]
+    return _morpheme_json(found) | {"notation": found.notation}
+
+
+#: Past this many combinations, an alternation's required labels are those all its options share.
+_MAX_LABEL_SETS = 64
+
+
+def required_labels(node: RNode) -> frozenset[frozenset[str]]:
+    """The slot labels every match of ``node`` needs: each set holds labels one of which must fill a slot.
+
+    >>> from koie.lang.ir import RSlot, RSeq, RRepeat, RAlt
+    >>> money, org, person = (RSlot(frozenset({label}), None, i) for i, label in enumerate(("MONEY", "ORG", "PERSON")))
+    >>> sorted(sorted(s) for s in required_labels(RSeq((org, RRepeat(money, 0, 1)))))
+    [['ORG']]
+    >>> sorted(sorted(s) for s in required_labels(RAlt((org, person))))
+    [['ORG', 'PERSON']]
+    """
+    if isinstance(node, RSlot):
+        return frozenset((node.labels,))
+    if isinstance(node, RSeq):
+        return frozenset(labels for item in node.items for labels in required_labels(item))
+    if isinstance(node, RGroup):
+        return required_labels(node.body)
+    if isinstance(node, RRepeat):
+        return required_labels(node.body) if node.min > 0 else frozenset()
+    if isinstance(node, RAlt):
+        options = [required_labels(option) for option in node.options]
+        if not options or not all(options):
+            return frozenset()
+        combined: set[frozenset[str]] = {frozenset()}
+        for option in options:
+            if len(combined) * len(option) > _MAX_LABEL_SETS:
+                return frozenset.intersection(*options)
+            combined = {known | labels for known in combined for labels in option}
+        return frozenset(combined)
+    return frozenset()  # morphemes, lexicons, anchors; a look-around's slots are its own business
 
 
 def _first_consumers(program: Program) -> list[int]:
@@ -269,6 +333,7 @@ def _filler_text(filler: dict[str, Any]) -> str:
 
 
 def render_why_not(report: dict[str, Any]) -> str:
+    """Text form of one report of :func:`why_not`."""
     lines = [f"rule {report['rule']} at {report['where']}: no match in sentence {report['sentence'] + 1}"]
     if "missing_labels" in report:
         lines.append(
@@ -283,8 +348,7 @@ def render_why_not(report: dict[str, Any]) -> str:
             lines.append(f"  matched {matched['text']!r} ({' '.join(matched['morphemes'])})")
         conditions = [e for e in report["expected"] if e.get("kind") in ("lookaround", "anchor")]
         elements = [e for e in report["expected"] if e.get("kind") not in ("lookaround", "anchor")]
-        found = report["found"]
-        where = f"{found['notation']} at {found['start']}" if found else "the end of the sentence"
+        where = _where(report["found"])
         if elements:
             expected = ", ".join(
                 f"{e['element']} ({e['analysis']})" if e["analysis"] else e["element"] for e in elements
@@ -292,4 +356,17 @@ def render_why_not(report: dict[str, Any]) -> str:
             lines.append(f"  then expected {expected} but found {where}")
         for condition in conditions:
             lines.append(f"  then the condition {condition['element']} failed before {where}")
+        later = report.get("also_tried", [])
+        if later:
+            shown = ", ".join(_where(found) for found in later[:_SHOWN_PLACES])
+            more = f" and {len(later) - _SHOWN_PLACES} more" if len(later) > _SHOWN_PLACES else ""
+            lines.append(f"  the same attempt also tried at {shown}{more}")
     return "\n".join(lines)
+
+
+#: The later places a "why not" lists where the same attempt tried its next element (after a gap).
+_SHOWN_PLACES = 4
+
+
+def _where(found: dict[str, Any] | None) -> str:
+    return f"{found['notation']} at {found['start']}" if found else "the end of the sentence"

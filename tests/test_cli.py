@@ -308,3 +308,50 @@ def test_cli_tunes_the_collector_for_its_run_and_library_calls_never_do(tmp_path
     )
     assert invoke("run", "examples/hello.yaml", str(source), "-q").exit_code == 0
     assert seen == [False] and gc.isenabled()  # off for the run, on again afterwards
+
+
+@pytest.mark.parametrize("command", ["explain", "test"])
+def test_cli_unknown_rule_is_a_usage_error_with_the_closest_id(command: str) -> None:
+    """--rule with an id the pack lacks: exit 2 and "Did you mean", not an internal error or 0 tests passed."""
+    if command == "explain":
+        args = ["explain", "examples/hello.yaml", "홍길동 사장이 김철수 대표와 만났다."]
+    else:
+        args = ["test", "--no-properties", "examples/hello.yaml"]
+    result = CliRunner().invoke(main, [*args, "--rule", "mett"])
+    assert result.exit_code == 2, result.output
+    assert "no rule 'mett'. Did you mean 'met'?" in result.stderr
+    assert "internal error" not in result.output
+    far = CliRunner().invoke(main, [*args, "--rule", "zzz"])
+    assert far.exit_code == 2 and "The rules: met, person-before-title." in far.stderr
+
+
+def test_cli_run_directory_skips_a_jsonl_file_that_holds_no_documents(tmp_path) -> None:
+    """A gold file beside the corpus is noted (W410) and skipped; koie's own JSON Lines inputs are read."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("홍길동 사장이 김철수 대표와 만났다.", encoding="utf-8")
+    (corpus / "gold.jsonl").write_text(
+        json.dumps({"doc": "a.txt", "meetings": [["홍길동", "김철수"]]}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (corpus / "more.jsonl").write_text(
+        json.dumps({"id": "doc-b", "text": "이영희 회장이 박민수 대표와 만났다."}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["run", "examples/hello.yaml", str(corpus), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert f"{corpus / 'gold.jsonl'}: W410 skipped" in result.stderr
+    assert [json.loads(line)["doc"] for line in result.stdout.splitlines()] == [str(corpus / "a.txt"), "doc-b"]
+    # named on its own, the file is read as documents, and its lines are reported
+    named = CliRunner().invoke(main, ["run", "examples/hello.yaml", str(corpus / "gold.jsonl"), "--no-cache"])
+    assert named.exit_code == 1 and "E401 line 1 has no string field 'text'" in named.stderr
+
+
+def test_cli_table_shows_resolved_names_and_attrs() -> None:
+    """이 회장 is 이도윤: the table says 이(이도윤); the attrs column shows asserted, planned or negated."""
+    text = "이도윤 한빛전자 회장은 19일 최유진 대표와 만났다. 이 회장은 다음 달 박지훈 사장과 만날 예정이다.\n"
+    result = invoke("run", "-q", "--format", "table", "rules/meetings.yaml", "-", input=text)
+    header, _rule, *rows = result.stdout.splitlines()
+    assert header.split() == ["doc", "label", "rule", "span", "text", "args", "attrs"]
+    meetings = [row for row in rows if "MEETING" in row]
+    assert "subject=[이(이도윤)]" in meetings[1] and meetings[1].rstrip().endswith("status=planned")
+    assert meetings[0].rstrip().endswith("status=asserted") and "subject=[이도윤]" in meetings[0]

@@ -181,6 +181,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             if block.file is not None:
                 target = folder / block.file
                 assert not target.exists(), f"{block.page}:{block.line}: two blocks define {block.file}"
+                target.parent.mkdir(parents=True, exist_ok=True)  # a page may define a folder of files
                 target.write_text(block.body, encoding="utf-8")
     return folder
 

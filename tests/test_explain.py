@@ -46,6 +46,70 @@ def test_explain_why_not_reports_missing_labels(tmp_path) -> None:
     assert report["missing_labels"] == ["PERSON"]
 
 
+#: An investment rule whose literal 기로 reads alone as 기/NNG 로/JKB (crossroads), while the text has 기/ETN.
+INVEST_RULES = [
+    {"id": "org", "label": "ORG", "pattern": "/NNP 전자/NNG?", "output": False},
+    {"id": "money", "label": "MONEY", "pattern": "/SN 억/NR? 원/NNB", "output": False},
+    {"id": "invest", "label": "INVESTMENT", "pattern": "[ORG] $SUBJECT ~3 [MONEY]? ~2 투자하 기로 하"},
+    {"id": "either", "label": "INVESTMENT", "pattern": "([ORG] $SUBJECT | @COMPANY $SUBJECT) ~3 투자하 기로 하"},
+    {"id": "both", "label": "INVESTMENT", "pattern": "([ORG] | [MONEY]) ~3 [MONEY] ~3 투자하"},
+]
+INVEST_FRAGMENTS = {"투자하": "투자/NNG 하/XSV", "기로": "기/NNG+로/JKB", "하": "하/VV", "이": "이/JKS", "은": "은/JX"}
+INVESTED = "한빛/NNP+전자/NNG+가/JKS 가온바이오/NNP+에/JKB 투자/NNG+하/XSV+기/ETN+로/JKB 하/VV+었/EP+다/EF"
+
+
+def _invest_why_not(tmp_path, document: str, rule: str) -> dict:
+    pack = notation_pack(
+        tmp_path, INVEST_RULES, INVEST_FRAGMENTS, macros={"SUBJECT": "(이 | 은)"}, lexicons={"COMPANY": ["한빛전자"]}
+    )
+    extraction = pack.extract_document(document)
+    kept: dict = {}
+    for record in extraction.records:
+        kept.setdefault(record.label, []).append(record)
+    (report,) = why_not(pack.compiled, extraction.document, rule, kept)
+    return report
+
+
+def test_explain_why_not_blames_the_element_that_failed_where_it_failed(tmp_path) -> None:
+    """Not the literal 투자하 half-way through (its 하 was still to come), but 기로, on the 기/ETN it refused."""
+    report = _invest_why_not(tmp_path, INVESTED, "invest")
+    assert [e["element"] for e in report["expected"]] == ["기로"]
+    assert report["found"]["notation"] == "기/ETN"
+    assert report["matched"]["morphemes"][-2:] == ["투자/NNG", "하/XSV"]
+    text = render_why_not(report)
+    assert "then expected 기로 (기/N* 로|으로/J*) but found 기/ETN at 16" in text
+    # the tail of 투자하 took 기/ETN as an ending, and the same attempt tried 기로 at 로/JKB too
+    assert "the same attempt also tried at 로/JKB at 17" in text
+
+
+def test_explain_why_not_names_only_labels_every_match_needs(tmp_path) -> None:
+    """[MONEY]? is optional: no "needs [MONEY]"; a label needed on every path is named, one of several as A|B."""
+    assert "missing_labels" not in _invest_why_not(tmp_path, INVESTED, "invest")
+    both = _invest_why_not(tmp_path, INVESTED, "both")
+    assert both["missing_labels"] == ["MONEY"]
+    assert "needs [MONEY], but no such span" in render_why_not(both)
+    no_org = _invest_why_not(tmp_path, "투자/NNG+하/XSV+었/EP+다/EF", "invest")
+    assert no_org["missing_labels"] == ["ORG"]
+
+
+def test_explain_why_not_lists_each_alternative_once(tmp_path) -> None:
+    """A macro used in two branches makes two elements per literal: the report names each text once."""
+    report = _invest_why_not(
+        tmp_path, "한빛/NNP+전자/NNG+에서/JKB 가온바이오/NNP+에/JKB 투자/NNG+하/XSV+었/EP+다/EF", "either"
+    )
+    assert [e["element"] for e in report["expected"]] == ["이", "은"]
+    assert "then expected 이 (이|가/J*), 은 (은|ᆫ|는/J*) but found 에서/JKB at 4" in render_why_not(report)
+
+
+def test_explain_why_not_leaves_an_optional_continuation_out(tmp_path) -> None:
+    """/NNP+ could take one more /NNP where 회장 was due: the report names 회장, not /NNP."""
+    pack = notation_pack(tmp_path, [{"id": "m", "label": "M", "pattern": "/NNP+ 회장/NNG"}])
+    extraction = pack.extract_document("김/NNP 철수/NNP 사장/NNG")
+    (report,) = why_not(pack.compiled, extraction.document, "m", {})
+    assert [e["element"] for e in report["expected"]] == ["회장/NNG"]
+    assert report["found"]["notation"] == "사장/NNG"
+
+
 LOOK_RULES = [
     {"id": "title-after-name", "label": "TITLE", "pattern": "(?<= /NNP) 회장/NNG"},
     {"id": "title-not-after-name", "label": "TITLE", "pattern": "(?<! /NNP) 사장/NNG"},

@@ -399,7 +399,7 @@ def _same_records(page: dict[str, list[dict]], records: dict[str, list[dict]]) -
     """The page shows exactly the records the JSON Lines run wrote (with --all), document by document."""
     assert {doc for doc, shown in page.items() if shown} == set(records)
     for doc, shown in page.items():
-        plain = [{k: v for k, v in r.items() if k not in ("id", "output", "explanation")} for r in shown]
+        plain = [{k: v for k, v in r.items() if k not in ("id", "output", "explanation", "arrow")} for r in shown]
         for record in plain:
             for value in record["args"].values():
                 for mention in value if isinstance(value, list) else [value]:
@@ -475,3 +475,29 @@ def test_run_format_html_on_every_shared_realnews_document(tmp_path: Path) -> No
     page, records = _run_page_and_records(tmp_path, str(realnews_jsonl(tmp_path)))
     assert len(page) == len(list((SHARED / "realnews").glob("*.txt")))
     _same_records(page, records)
+
+
+def test_report_draws_an_arrow_for_any_two_role_relation() -> None:
+    """Not only subject → object: acquirer → target, in the order of the record's roles."""
+    from koie.report.html import RuleInfo, arrow_roles
+
+    text = "한빛전자가 누리소프트를 인수했다."
+    acquirer = {"text": "한빛전자", "start": 0, "end": 4, "label": "ORG", "rule": "o"}
+    target = {"text": "누리소프트", "start": 6, "end": 11, "label": "ORG", "rule": "o"}
+    record = {
+        "id": 0,
+        "rule": "a",
+        "label": "ACQUISITION",
+        "start": 0,
+        "end": 17,
+        "text": text[:17],
+        "args": {"acquirer": acquirer, "target": target},
+        "attrs": {"status": "asserted"},
+        "output": True,
+        "explanation": {"rule": "a", "label": "ACQUISITION", "steps": []},
+    }
+    page = render_report([ReportDocument("d", text, (record,))], [RuleInfo("a", "ACQUISITION", "x.yaml:1", True, "")])
+    assert arrow_roles(record["args"]) == ("acquirer", "target")
+    assert '"arrow":["acquirer","target"]' in page.replace(" ", "")
+    assert "한빛전자 → 누리소프트" in page
+    assert arrow_roles({"subject": acquirer}) is None

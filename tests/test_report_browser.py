@@ -228,3 +228,33 @@ def test_explain_html_opens_on_the_first_match(browser_context: Any, tmp_path: P
     page.click('.tabs button[data-tab="notes"]')
     assert "홍길동/NNP" in page.locator("#notes-view").inner_text()
     assert errors == []
+
+
+ACQUISITIONS = """\
+name: acquisitions
+rules:
+  - id: org
+    label: ORG
+    pattern: /NNP 전자/NNG? (?= 가/JKS | 를/JKO | 이/JKS | 을/JKO)
+    output: false
+    examples: {match: [한빛전자가 왔다.]}
+  - id: bought
+    label: ACQUISITION
+    pattern: '[ORG:acquirer] (이 | 은) ~3 [ORG:target] 을 ~2 인수하'
+    examples: {match: [한빛전자가 누리소프트를 인수했다.]}
+"""
+
+
+def test_report_draws_arrows_for_roles_other_than_subject_and_object(browser_context: Any, tmp_path: Path) -> None:
+    pack = tmp_path / "acquisitions.yaml"
+    pack.write_text(ACQUISITIONS, encoding="utf-8")
+    source = tmp_path / "deal.txt"
+    source.write_text("한빛전자가 누리소프트를 인수했다.", encoding="utf-8")
+    report = tmp_path / "deal.html"
+    _run(["run", str(pack), str(source), "--format", "html", "-o", str(report), "-q"])
+    page, errors = _open(browser_context, report)
+    (deal,) = [r for r in _records(page, 0) if r["label"] == "ACQUISITION"]
+    arrow = page.locator(f'#docs article[data-d="0"] svg.arcs path[data-r="{deal["id"]}"]')
+    assert arrow.count() == 1
+    assert arrow.locator("title").text_content() == "ACQUISITION: 한빛전자 → 누리소프트"
+    assert errors == []

@@ -24,7 +24,7 @@ from tests.helpers import notation_pack
     ],
 )
 def test_resolve_literal_analysis(kiwi, literal: str, glued: bool, expected: list[str]) -> None:
-    morphemes, _warning = analyse_literal(kiwi, literal, glued)
+    morphemes = analyse_literal(kiwi, literal, glued).morphemes
     assert [m.notation for m in morphemes] == expected
 
 
@@ -171,6 +171,81 @@ def test_resolve_stem_literal_before_negative_lookahead_takes_every_ending(tmp_p
 def test_resolve_literal_warning_code_comes_from_where_it_is_made(kiwi, literal: str, code: str | None) -> None:
     warning = analyse_literal(kiwi, literal, False).warning
     assert (warning.code if warning else None) == code
+
+
+#: Literals Kiwi reads one way alone and another in a sentence, and sentences (ours) where they occur.
+READ_OTHERWISE_IN_TEXT = [
+    ("사들이", "누리소프트가 한빛전자 지분 20%를 사들였다.", "사들였다", "사들이/VV"),  # alone 사/NNG 들/XSN 이/JKS
+    ("유치하", "가온바이오가 500억 원의 투자를 유치했다.", "유치했다", "유치/NNG 하/XSV"),  # alone 유치/XR "childish"
+    ("인수설", "한빛전자는 누리소프트 인수설을 부인했다.", "인수설", "인수/NNG 설/NNB"),  # alone one noun
+    ("기로", "한빛전자는 가온바이오에 투자하기로 했다.", "기로", "기/ETN 로/JKB"),  # alone 기/NNG "crossroads"
+    ("만났", "박지훈 사장은 최유진 대표와 만났다.", "만났", "만나/VV 었/EP"),  # alone 만나/VV 어/EC ᆻ/Z_CODA
+]
+
+
+@pytest.mark.parametrize("literal, sentence, found, reading", READ_OTHERWISE_IN_TEXT)
+def test_resolve_literal_matches_what_a_sentence_gives_and_warns(
+    tmp_path, kiwi, literal: str, sentence: str, found: str, reading: str
+) -> None:
+    """A literal is also read in carrier sentences: it matches the reading text gives (W102 says so)."""
+    from koie.api import Pack
+    from koie.engine.extract import compile_pack
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import check_resolve
+
+    path = tmp_path / "p.yaml"
+    path.write_text(f"rules:\n  - {{id: m, label: M, pattern: {literal}}}\n", encoding="utf-8")
+    resolved, diagnostics = check_resolve(load_pack(path), kiwi)
+    assert resolved is not None
+    (warning,) = [d for d in diagnostics if d.code == "W102"]
+    assert f"as {reading} in a sentence" in warning.message and reading in (warning.suggestion or "")
+    pack = Pack(compile_pack(resolved), kiwi)
+    assert [r.text for r in pack.extract(sentence)] == [found]
+
+
+def test_resolve_literal_read_the_same_in_text_keeps_its_one_reading(kiwi) -> None:
+    for literal in ("만나", "회동하", "예정", "회장이", "차례로"):
+        reading = analyse_literal(kiwi, literal, False)
+        assert reading.in_text == () and (reading.warning is None or reading.warning.code != "W102"), literal
+
+
+def test_resolve_literal_carriers_with_the_stand_in_analyser_add_nothing(tmp_path) -> None:
+    """The notation analyser reads unknown text as one noun per word: no carrier sentence reads a literal."""
+    pack = notation_pack(tmp_path, [{"id": "a", "label": "A", "pattern": "기로 하"}], {"기로": "기/NNG+로/JKB"})
+    (element,) = [e for e in pack.compiled.rule("a").rule.elements if e.text == "기로"]
+    assert element.analysis == "기/N* 로|으로/J*"
+
+
+@pytest.mark.parametrize(
+    "pattern, fixed, sentence, found",
+    [
+        ("만나 ㄴ/ETM", "\u11ab/ETM", "어제 만난 사람은 최유진 대표였다.", ["만난"]),
+        ("만나 ㄹ/ETM 예정", "\u11af/ETM", "두 사람은 만날 예정이다.", ["만날 예정"]),
+        ("ㅂ니다/EF", "\u11b8니다/EF", "감사합니다.", ["합니다"]),  # the morpheme shares 합's syllable
+    ],
+)
+def test_resolve_compatibility_jamo_in_a_form_is_kiwis_final_consonant_with_w110(
+    tmp_path, kiwi, pattern: str, fixed: str, sentence: str, found: list[str]
+) -> None:
+    """ㄴ/ETM typed with the keyboard's jamo (U+3134) matched nothing, silently: now it is Kiwi's ᆫ (U+11AB)."""
+    from koie.api import Pack
+    from koie.engine.extract import compile_pack
+    from koie.lang.load import load_pack
+    from koie.lang.resolve import check_resolve
+
+    path = tmp_path / "p.yaml"
+    path.write_text(f"rules:\n  - {{id: m, label: M, pattern: '{pattern}'}}\n", encoding="utf-8")
+    resolved, diagnostics = check_resolve(load_pack(path), kiwi)
+    assert resolved is not None
+    (warning,) = [d for d in diagnostics if d.code == "W110"]
+    assert warning.suggestion == f"write {fixed}"
+    pack = Pack(compile_pack(resolved), kiwi)
+    assert [r.text for r in pack.extract(sentence)] == found
+
+
+def test_resolve_compatibility_jamo_in_a_literal_is_w110(kiwi) -> None:
+    warning = analyse_literal(kiwi, "ㄴ", False).warning
+    assert warning is not None and warning.code == "W110" and "\u11ab/ETM" in (warning.suggestion or "")
 
 
 def test_resolve_literal_warning_code_does_not_depend_on_its_words(tmp_path) -> None:

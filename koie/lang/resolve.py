@@ -43,8 +43,15 @@ from koie.lang.ir import (
     rchildren,
     unrolled_size,
 )
-from koie.lang.literals import LiteralReading, LiteralWarning, analyse_literal, literal_check
 from koie.lang.regexes import HAZARD_HINTS, MAX_REGEX_SECONDS, regex_hazard
+from koie.lang.literals import (
+    LiteralReading,
+    LiteralWarning,
+    analyse_literal,
+    describe_reading,
+    jongseong_form,
+    literal_check,
+)
 from koie.lang.spec import LexiconSpec, OverlapPolicy, OverlapSpec, PackSpec, RuleSpec
 from koie.lang.yamlfile import PatternText
 
@@ -670,8 +677,23 @@ class _Converter:
                     + f"; a search is stopped after {MAX_REGEX_SECONDS:g} s (E403), and the document skipped",
                 )
         description = ("!" if negated else "") + pattern.text[node.span[0] : node.span[1]].lstrip("!")
+        form = node.form
+        if form and tags and all(tag[0] in "EJ" for tag in tags) and jongseong_form(form) != form:
+            # ㄴ/ETM typed with the keyboard's jamo: Kiwi writes the ending ᆫ/ETM (docs/patterns.md, W110)
+            fixed = jongseong_form(form)
+            self.report(
+                pattern,
+                "W110",
+                f"{form!r} is written with compatibility jamo, which Kiwi never gives an ending or particle; "
+                f"koie reads it as {fixed!r}, Kiwi's final consonant",
+                node.span,
+                value=form,
+                suggestion=f"write {fixed}/{','.join(node.tags)}",
+            )
+            description = description.replace(form, fixed, 1)
+            form = fixed
         return MorphemeCheck(
-            frozenset((node.form,)) if node.form else frozenset(),
+            frozenset((form,)) if form else frozenset(),
             frozenset(tags),
             node.regex,
             negated,
@@ -683,7 +705,8 @@ class _Converter:
         key = (node.text, node.glued)
         if key not in self.context.literal_cache:
             self.context.literal_cache[key] = analyse_literal(self.context.analyzer, node.text, node.glued)
-        morphemes, warning = self.context.literal_cache[key]
+        reading = self.context.literal_cache[key]
+        morphemes, warning = reading.morphemes, reading.warning
         if not morphemes:
             invisible = [c for c in node.text if not c.isprintable() or c.isspace()]
             hint = "write the morphemes out: form/TAG"
@@ -705,20 +728,22 @@ class _Converter:
                 warning.message,
                 node.span,
                 value=node.text,
-                suggestion="write form/TAG to say which reading you mean",
+                suggestion=warning.suggestion or "write form/TAG to say which reading you mean",
             )
         return morphemes
 
     def literal(self, node: ast.Literal, pattern: PatternText, possessive: bool = False) -> RNode:
-        morphemes = self.analyse(node, pattern)
-        if not morphemes:
+        if not self.analyse(node, pattern):
             return RSeq(())
+        # Each reading the literal has (alone, and in sentences: koie.lang.literals) is an alternative.
+        reading = self.context.literal_cache[(node.text, node.glued)]
+        element = self.element("literal", node, pattern, describe_reading(reading))
+        options = [self.reading(morphemes, element, possessive) for morphemes in reading.readings]
+        return options[0] if len(options) == 1 else RAlt(tuple(options))
+
+    def reading(self, morphemes: tuple[Morpheme, ...], element: int, possessive: bool) -> RNode:
         checks = [literal_check(m, previous) for m, previous in zip(morphemes, (None, *morphemes))]
-        analysis = " ".join(c.description for c in checks)
         stem_final = morphemes[-1].tag in STEM_TAGS
-        if stem_final:
-            analysis += " +endings"
-        element = self.element("literal", node, pattern, analysis)
         items: list[RNode] = [RMorph(check, element) for check in checks]
         if stem_final:
             tail = MorphemeCheck(frozenset(), ENDING_TAGS, None, False, True, "ending")

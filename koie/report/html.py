@@ -214,7 +214,26 @@ def _labels_of(rules: Sequence[RuleInfo], documents: Sequence[ReportDocument]) -
 def _compact(record: dict[str, Any]) -> dict[str, Any]:
     # the rule's pattern and place are in the page's rule table once, not in every record
     explanation = {k: v for k, v in record["explanation"].items() if k not in ("pattern", "where")}
-    return record | {"explanation": explanation}
+    pair = arrow_roles(record["args"])
+    return record | {"explanation": explanation} | ({"arrow": list(pair)} if pair else {})
+
+
+def arrow_roles(args: dict[str, Any]) -> tuple[str, str] | None:
+    """The two roles of a relation the page draws an arrow between: from the first to the second.
+
+    ``subject`` → ``object`` where a record has both (a MEETING's date may come between them);
+    otherwise the first two roles that hold a mention, in the record's order (the order of the
+    rule's captures: acquirer → target). None for a record with fewer.
+
+    >>> arrow_roles({"acquirer": {"text": "A"}, "target": {"text": "B"}, "amount": {"text": "1억"}})
+    ('acquirer', 'target')
+    >>> arrow_roles({"subject": {"text": "A"}, "date": {"text": "19일"}, "object": [{"text": "B"}]})
+    ('subject', 'object')
+    """
+    roles = [role for role, value in args.items() if mentions_of(value)]
+    if "subject" in roles and "object" in roles:
+        return "subject", "object"
+    return (roles[0], roles[1]) if len(roles) >= 2 else None
 
 
 def write_report(
@@ -372,9 +391,11 @@ def _records_table(document: ReportDocument, rule_index: dict[str, int], label_i
     rows: dict[bool, list[str]] = {True: [], False: []}
     for record in sorted(document.records, key=lambda r: (r["start"], r["id"])):
         args = record["args"]
-        if "subject" in args and "object" in args:
-            shown = f"{html.escape(_mention_text(args['subject']))} → {html.escape(_mention_text(args['object']))}"
-            others = [k for k in args if k not in ("subject", "object")]
+        pair = arrow_roles(args)
+        if pair is not None:
+            first, second = pair
+            shown = f"{html.escape(_mention_text(args[first]))} → {html.escape(_mention_text(args[second]))}"
+            others = [k for k in args if k not in pair]
         else:
             shown = html.escape(record["text"])
             others = list(args)

@@ -182,6 +182,25 @@ def _jsonl(
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+_NOT_DOCUMENTS = (
+    "skipped: its first line is a JSON object without a string field 'text', so it holds no koie documents "
+    "(a gold file?); name the file on its own to read it anyway"
+)
+
+
+def _not_documents(file: Path) -> bool:
+    """Whether a JSON Lines file found in a directory is something else (its first line has no 'text')."""
+    try:
+        with file.open("rb") as handle:
+            for raw in iter(lambda: handle.readline(1 << 20), b""):
+                if raw.strip():
+                    item = json.loads(raw.decode("utf-8-sig"))
+                    return isinstance(item, dict) and not isinstance(item.get("text"), str)
+    except (OSError, ValueError):
+        pass  # unreadable or not JSON: reading it as documents reports that
+    return False
+
+
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Items in lists of ``size`` (the last may be shorter).
 
@@ -237,6 +256,9 @@ def read_inputs(
         for file in files:
             doc_id = str(file)
             if jsonl or (jsonl is None and file.suffix.lower() in JSONL_SUFFIXES):
+                if file is not path and _not_documents(file):
+                    yield DocumentProblem(doc_id, "W410", _NOT_DOCUMENTS)
+                    continue
                 try:
                     with file.open("rb") as handle:
                         yield from _jsonl(iter(handle), doc_id, encoding, errors)

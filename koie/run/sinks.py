@@ -15,8 +15,8 @@ table none) and whether a run into a file can be continued (``resumable``).
 >>> sink.write(InputDocument("a", "홍길동"), [row])
 1
 >>> sink.finish(); print(out.getvalue(), end="")
-doc  label   rule  span  text    args
----  ------  ----  ----  ------  ----
+doc  label   rule  span  text    args  attrs
+---  ------  ----  ----  ------  ----  -----
 a    PERSON  p     0-3   홍길동
 """
 
@@ -182,13 +182,40 @@ def run_summary(documents: int, records: int, problems: int) -> str:
     )
 
 
+def _mention_text(mention: dict[str, Any]) -> str:
+    """A slot's text, and the name the document gives it where that says more: ``이(이도윤)`` for 이 회장."""
+    text = str(mention["text"])
+    name = mention.get("name")
+    if isinstance(name, str) and "".join(name.split()) != "".join(text.split()):
+        return f"{text}({name})"
+    return text
+
+
 def _args_text(args: dict[str, Any]) -> str:
+    """``subject=[이(이도윤)]; date=19일``: each role's text (a list in brackets), with the resolved name.
+
+    >>> _args_text({"subject": [{"text": "이", "name": "이도윤"}], "date": {"text": "19일"}})
+    'subject=[이(이도윤)]; date=19일'
+    """
     parts = []
     for role, value in args.items():
         if isinstance(value, list):
-            parts.append(f"{role}=[{', '.join(v['text'] for v in value)}]")
+            parts.append(f"{role}=[{', '.join(_mention_text(v) for v in value)}]")
         else:
-            parts.append(f"{role}={value['text']}")
+            parts.append(f"{role}={_mention_text(value)}")
+    return "; ".join(parts)
+
+
+def _attrs_text(attrs: dict[str, Any]) -> str:
+    """``status=planned; name=이도윤``: each attribute, a structured one as compact JSON.
+
+    >>> _attrs_text({"status": "negated", "repeat_of": {"text": "이도윤", "start": 0}})
+    'status=negated; repeat_of={"text":"이도윤","start":0}'
+    """
+    parts = []
+    for key, value in attrs.items():
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        parts.append(f"{key}={shown}")
     return "; ".join(parts)
 
 
@@ -197,9 +224,12 @@ def _pad(text: str, width: int) -> str:
 
 
 def write_table(records: Iterable[dict[str, Any]], out: TextIO) -> None:
-    rows = [("doc", "label", "rule", "span", "text", "args")]
+    rows = [("doc", "label", "rule", "span", "text", "args", "attrs")]
     for r in records:
-        rows.append((r["doc"], r["label"], r["rule"], f"{r['start']}-{r['end']}", r["text"], _args_text(r["args"])))
+        span = f"{r['start']}-{r['end']}"
+        rows.append(
+            (r["doc"], r["label"], r["rule"], span, r["text"], _args_text(r["args"]), _attrs_text(r.get("attrs", {})))
+        )
     widths = [min(max(display_width(row[i]) for row in rows), 60) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
         out.write("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() + "\n")

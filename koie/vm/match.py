@@ -269,25 +269,49 @@ class RawMatch:
 
 @dataclass(slots=True)
 class Progress:
-    """How far a rule got, for "why not" explanations."""
+    """How far a rule got, for "why not" explanations.
 
+    The matcher notes every attempt that failed after consuming something: a
+    consuming element that did not accept the morpheme where it was due, or a
+    condition (look-around, anchor) that did not hold there. The report
+    follows the attempts that got deepest into the pattern (the most elements
+    matched, then the most steps: one more /NNP of /NNP+ is progress, a gap's
+    morphemes are not) and, among them, the earliest place where one failed
+    (where the next element was due: a gap could go on swallowing words after
+    it). Only failures count: a thread still inside a literal (투자 of 투자하
+    taken, 하 to come) has not failed, so it is not blamed for the element it
+    was in the middle of.
+    """
+
+    #: Where the best attempt started, and the position where it failed (-1: none consumed anything).
     start: int = -1
     furthest: int = -1
-    expected: set[int] = field(default_factory=set)  # element ids waiting at ``furthest``
+    #: Element ids that failed at ``furthest`` for the best attempts (optional continuations left out
+    #: when something else failed there too).
+    expected: set[int] = field(default_factory=set)
     #: How many pattern elements the best attempt had matched: attempts are
     #: ranked by this first, so the report follows the attempt that got
     #: furthest into the pattern, not merely into the sentence.
     elements: int = -1
     #: Elements that do not count as progress (gaps and '.': they match anything).
     ignore: frozenset[int] = frozenset()
-    #: The element the best attempt consumed last (its own continuation, such
-    #: as more endings after 만나, is no news in a "why not").
+    #: Elements whose morphemes in a row are one step (literals: 투자 하 and their endings).
+    runs: frozenset[int] = frozenset()
+    #: The best attempt's (elements, steps) (see :func:`_depth`).
+    depth: tuple[int, int] = (-1, -1)
+    #: The element the best attempt consumed last.
     last: int = -1
     #: Conditions (look-arounds, anchors) that stopped an attempt before it
     #: consumed anything: element id -> the first position where one did. With
     #: no progress at all, they say why ("the condition failed there"), where
     #: the first written element would not.
     stopped: dict[int, int] = field(default_factory=dict)
+    #: (start, position) of every failure of an attempt that matched as many elements as the best
+    #: one: after a gap, the same attempt tries its next element at several places.
+    tried: set[tuple[int, int]] = field(default_factory=set)
+    #: Elements of ``expected`` that some attempt needed as a new element, not only to continue what
+    #: it had matched last (one more ending, one more /NNP of /NNP+).
+    news: set[int] = field(default_factory=set)
 
 
 def find_matches(program: Program, sentence: MatchInput, progress: Progress | None = None) -> list[RawMatch]:
@@ -398,7 +422,7 @@ def _search(
                 blocked if progress is not None else None,
             )
         if progress is not None and (runnable or blocked):
-            _note_progress(progress, code, runnable + blocked, position)
+            _note_progress(progress, code, runnable, blocked, position, sentence)
             blocked.clear()
         for pc, start, trail in runnable:
             if best is not None and start > best[0]:
@@ -540,24 +564,68 @@ def _look_uncached(inst: Inst, sentence: MatchInput, position: int) -> bool:
 
 
 def _note_progress(
-    progress: Progress, code: tuple[Inst, ...], runnable: list[tuple[int, int, Trail]], position: int
+    progress: Progress,
+    code: tuple[Inst, ...],
+    runnable: list[tuple[int, int, Trail]],
+    blocked: list[tuple[int, int, Trail]],
+    position: int,
+    sentence: MatchInput,
 ) -> None:
+    """Note the attempts that fail at ``position``: ``blocked`` by a condition, or ``runnable`` ones whose
+    element does not take the morpheme there (the same test the matcher runs next)."""
+    for pc, start, trail in blocked:
+        _note_failure(progress, code, pc, start, trail, position)
     for pc, start, trail in runnable:
-        if position == start:  # a thread that has consumed nothing has got nowhere
-            if code[pc].op in ("look", "anchor"):  # but a condition stopped it here
-                progress.stopped.setdefault(code[pc].element, position)
-            continue
-        elements = _elements_matched(trail, progress.ignore)
-        # Most elements first; among equals the earliest place, where the next
-        # real element was due (a gap could go on swallowing words after it).
-        rank = (elements, -position, -start)
-        best = (progress.elements, -progress.furthest, -progress.start)
-        if rank > best:
-            progress.elements, progress.furthest, progress.start = elements, position, start
-            progress.expected = set()
-            progress.last = _last_element(trail)
-        if rank >= best or (elements, position, start) == (progress.elements, progress.furthest, progress.start):
-            progress.expected.add(code[pc].element)
+        if _fails(code[pc], sentence, position):
+            _note_failure(progress, code, pc, start, trail, position)
+
+
+def _fails(inst: Inst, sentence: MatchInput, position: int) -> bool:
+    """Whether the consuming instruction ``inst`` takes nothing at ``position``."""
+    morphemes = sentence.morphemes
+    if inst.op in ("morph", "tail"):
+        assert inst.check is not None
+        return position >= len(morphemes) or not inst.check.accepts(morphemes, position)
+    if inst.op == "slot":
+        return not any(s.label in inst.labels and s.end > position for s in sentence.spans_at(position))
+    if inst.op == "lexicon":
+        assert inst.name is not None
+        return not sentence.lexicon_ends(inst.name, position)
+    return True  # an instruction this note does not know: report it as what was due
+
+
+def _note_failure(progress: Progress, code: tuple[Inst, ...], pc: int, start: int, trail: Trail, position: int) -> None:
+    element = code[pc].element
+    if position == start:  # a thread that has consumed nothing has got nowhere
+        if code[pc].op in ("look", "anchor"):  # but a condition stopped it here
+            progress.stopped.setdefault(element, position)
+        return
+    depth = _depth(trail, progress.ignore, progress.runs)
+    # The deepest attempt first; among equals the earliest place, where the next
+    # real element was due (a gap could go on swallowing words after it).
+    rank = (depth, -position, -start)
+    best = (progress.depth, -progress.furthest, -progress.start)
+    if depth > progress.depth:
+        progress.tried = set()
+    if depth >= progress.depth:
+        progress.tried.add((start, position))
+    if rank < best:
+        return
+    last = _last_element(trail)
+    if rank > best:
+        progress.depth, progress.furthest, progress.start = depth, position, start
+        progress.elements = depth[0]
+        progress.expected, progress.news = set(), set()
+        progress.last = last
+    progress.expected.add(element)
+    if element != last:
+        progress.news.add(element)
+
+
+def blamed(progress: Progress) -> list[int]:
+    """The elements a "why not" names: what failed where the best attempt stopped; continuations of what it
+    had matched (one more ending) and gaps only when nothing else failed there."""
+    return sorted(progress.news - progress.ignore) or sorted(progress.news) or sorted(progress.expected)
 
 
 def _last_element(trail: Trail) -> int:
@@ -568,13 +636,26 @@ def _last_element(trail: Trail) -> int:
     return -1
 
 
-def _elements_matched(trail: Trail, ignore: frozenset[int]) -> int:
+def _depth(trail: Trail, ignore: frozenset[int], runs: frozenset[int]) -> tuple[int, int]:
+    """How far into the pattern an attempt got: the elements it matched, then its steps.
+
+    A step is one morpheme or span an element took; a literal's morphemes in a
+    row (투자 하 and the endings after them) are one step, while each /NNP of
+    /NNP+ is one. Gaps and '.' (``ignore``) count for nothing.
+    """
     elements: set[int] = set()
+    steps = 0
+    after = -1  # the element of the event after this one (the trail runs backwards)
     while trail is not None:
         event, trail = trail
         if event[0] == "m" and event[1] not in ignore:
             elements.add(event[1])
-    return len(elements)
+            if not (event[1] == after and event[1] in runs):
+                steps += 1
+            after = event[1]
+        elif event[0] == "m":
+            after = -1
+    return len(elements), steps
 
 
 def _build(best: tuple[int, int, Trail]) -> RawMatch:

@@ -70,7 +70,9 @@
     svg.appendChild(defs);
     var markers = {};
     records(d).forEach(function (rec) {
-      if (!visible(rec) || !rec.args.subject || !rec.args.object) { return; }
+      // rec.arrow: the relation's two roles, first to second (koie.report.html.arrow_roles)
+      if (!visible(rec) || !rec.arrow) { return; }
+      var first = rec.args[rec.arrow[0]], second = rec.args[rec.arrow[1]];
       var c = colour(rec);
       if (!markers[c]) {
         markers[c] = "ah" + d + "-" + Object.keys(markers).length;
@@ -86,8 +88,8 @@
         marker.appendChild(tip);
         defs.appendChild(marker);
       }
-      mentions(rec.args.subject).forEach(function (s) {
-        mentions(rec.args.object).forEach(function (o) {
+      mentions(first).forEach(function (s) {
+        mentions(second).forEach(function (o) {
           var a = pieceAt(text, s.start), b = pieceAt(text, o.start);
           if (!a || !b) { return; }
           var ra = a.getBoundingClientRect(), rb = b.getBoundingClientRect();
