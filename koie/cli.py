@@ -621,10 +621,13 @@ def cache_info(cache_path: str | None, fmt: str) -> None:
 @user_errors
 def cache_clear(cache_path: str | None) -> None:
     """Delete every cached analysis."""
-    from koie.analysis.cache import AnalysisCache, default_cache_path
+    from koie.analysis.cache import AnalysisCache, CacheNotCleared, default_cache_path
 
     store = AnalysisCache(cache_path or default_cache_path())
-    removed = store.clear()
+    try:
+        removed = store.clear()
+    except CacheNotCleared as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"removed {removed} cached analyses from {store.path}")
 
 
