@@ -19,6 +19,7 @@ p.yaml:3:14: E201 unknown label 'PERSN'
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -82,12 +83,16 @@ CODES: dict[str, str] = {
     "E406": "cannot resume the interrupted run",
     "E407": "gold or names file for koie eval is invalid",
     "E408": "worker process died",
+    "E409": "document too large",
     # W: warnings (never fail `koie check` unless --strict)
     "W101": "literal is ambiguous out of context",
     "W102": "literal analysed differently out of context",
     "W103": "rule has no examples",
     "W104": "lexicon has no entries",
     "W401": "document had undecodable bytes, replaced (--lossy)",
+    "W402": "long line cut where no sentence ends",
+    "W403": "publication date is not a date",
+    "W404": "document id used before",
 }
 
 
@@ -114,6 +119,36 @@ def display_width(text: str) -> int:
             continue
         width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
     return width
+
+
+#: Characters never written to a terminal as they are: C0 and C1 controls (an escape sequence starts
+#: with ESC, or CSI in C1), DEL, and the bidirectional overrides and isolates that make a terminal show
+#: text in another order than it holds. Diagnostics, problems and the table show them as escapes.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(found: re.Match[str]) -> str:
+    char = found.group()
+    if char in "\n\r\t":
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def printable(text: str, keep: str = "") -> str:
+    r"""``text`` with each control character (ESC, NUL, DEL, C1, a bidirectional override) written as an
+    escape, so what reaches a terminal cannot move its cursor, retitle it or reorder what it shows.
+    ``keep``: control characters left as they are (a tab that aligns a caret, the newlines of a message).
+
+    >>> printable("a\x1b]0;title\x07b\u202e")
+    'a\\x1b]0;title\\x07b\\u202e'
+    >>> printable("x\ty", keep="\t")
+    'x\ty'
+    """
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    if keep:
+        return _UNPRINTABLE.sub(lambda found: found.group() if found.group() in keep else _escape(found), text)
+    return _UNPRINTABLE.sub(_escape, text)
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
@@ -160,21 +195,24 @@ class Diagnostic:
 
     def render(self) -> str:
         """The human form: location, code, message, line, caret, value, hint."""
-        lines = [f"{self.location}: {self.code} {self.message}"]
+        # a rule file's bytes reach the terminal here: control characters are shown as escapes
+        lines = [f"{printable(self.location)}: {self.code} {printable(self.message, keep=chr(10))}"]
         if self.source_line is not None:
-            lines.append(self.source_line.rstrip("\n"))
+            line = self.source_line.rstrip("\n")
+            lines.append(printable(line, keep="\t"))
             if self.col is not None:
-                before = self.source_line[: self.col - 1]
-                marked = self.source_line[self.col - 1 : self.col - 1 + max(self.length, 1)]
-                # a tab before the caret is copied, so the terminal expands both alike
-                pad = "".join("\t" if char == "\t" else " " * display_width(char) for char in before)
-                lines.append(pad + "^" * max(display_width(marked), 1))
+                before = line[: self.col - 1]
+                marked = line[self.col - 1 : self.col - 1 + max(self.length, 1)]
+                # a tab before the caret is copied, so the terminal expands both alike; an escape is as
+                # wide as it is shown
+                pad = "".join("\t" if char == "\t" else " " * display_width(printable(char)) for char in before)
+                lines.append(pad + "^" * max(display_width(printable(marked, keep="\t")), 1))
         if self.value is not None:
             lines.append(f"  bad value: {self.value!r}")
         if self.suggestion:
-            lines.append(f"  hint: {self.suggestion}")
+            lines.append(f"  hint: {printable(self.suggestion, keep=chr(10))}")
         for other in self.related:
-            lines.append(f"  see also {other.location}: {other.message}")
+            lines.append(f"  see also {printable(other.location)}: {printable(other.message, keep=chr(10))}")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from koie.cli import main
 
+ROOT = Path(__file__).resolve().parent.parent
 SENTENCE = "이재용 삼성전자 회장이 젠슨 황 엔비디아 CEO와 지난해 미국 실리콘밸리 일식집에서 만났다."
 
 
@@ -308,3 +309,19 @@ def test_cli_tunes_the_collector_for_its_run_and_library_calls_never_do(tmp_path
     )
     assert invoke("run", "examples/hello.yaml", str(source), "-q").exit_code == 0
     assert seen == [False] and gc.isenabled()  # off for the run, on again afterwards
+
+
+def test_cli_test_reproduce_line_is_shell_quoted(tmp_path) -> None:
+    """A rule id `x; touch /tmp/p #` in the reproduce: line once ran touch when the line was pasted."""
+    import shlex
+
+    pack = tmp_path / "my pack.yaml"
+    source = (ROOT / "tests" / "property" / "packs" / "visits.koie.yaml").read_text(encoding="utf-8")
+    broken = source.replace("(이 | 은) @CITY", "(이) @CITY").replace("id: visit\n", "id: 'visit; touch p #'\n")
+    assert broken != source and "visit; touch p #" in broken
+    pack.write_text(broken, encoding="utf-8")
+    result = CliRunner().invoke(main, ["test", str(pack), "--seed", "1", "--max-examples", "8", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    line = next(line.strip() for line in result.output.splitlines() if "reproduce: " in line)
+    command = line.removeprefix("reproduce: ")
+    assert shlex.split(command) == ["koie", "test", str(pack), "--rule", "visit; touch p #", "--seed", "1"]

@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any
 from koie.analysis.morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, morphemes_from_columns
 from koie.analysis.protocol import (
     Analyzer,
+    CutsLines,
     HasUserWords,
     HoldsWrites,
     KeepsPatterns,
@@ -642,6 +643,9 @@ class CachedAnalyzer:
     def versions(self) -> dict[str, str]:
         return self.inner.versions()
 
+    def blind_cuts(self, text: str) -> list[int]:
+        return self.inner.blind_cuts(text) if isinstance(self.inner, CutsLines) else []
+
     def namespace(self) -> bytes:
         """What besides the text decides an analysis: versions, user words, koie's format."""
         if self._namespace is None:
@@ -908,10 +912,18 @@ if TYPE_CHECKING:
     def _has_every_capability(
         cached: CachedAnalyzer,
     ) -> tuple[
-        Analyzer, ScoresReadings, StreamsAnalyses, LoadsModel, HasUserWords, StoresAnalyses, HoldsWrites, KeepsPatterns
+        Analyzer,
+        ScoresReadings,
+        StreamsAnalyses,
+        LoadsModel,
+        HasUserWords,
+        StoresAnalyses,
+        HoldsWrites,
+        KeepsPatterns,
+        CutsLines,
     ]:
         """mypy checks here that the cache satisfies every protocol of koie.analysis.protocol."""
-        return (cached, cached, cached, cached, cached, cached, cached, cached)
+        return (cached, cached, cached, cached, cached, cached, cached, cached, cached)
 
 
 def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str] | None, deferred: bool = False) -> Any:

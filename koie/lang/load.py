@@ -423,6 +423,7 @@ class _PackReader:
         entries: list[str] = []
         tag: str | None = None
         score = 0.0
+        file: str | None = None
         if isinstance(node, yaml.SequenceNode):
             for item in node.value:
                 value = self.scalar(item, f"an entry of lexicon {name}")
@@ -440,13 +441,16 @@ class _PackReader:
                             entries.append(value)
             if "file" in keys:
                 entries.extend(self.lexicon_file(keys["file"][1]))
+                named = keys["file"][1]
+                if isinstance(named, yaml.ScalarNode) and named.value:
+                    file = str(Path(self.source.name).parent / named.value)
             if "analyzer" in keys:
                 tag_value = self.scalar(keys["analyzer"][1], "analyzer")
                 tag = tag_value or None
             if "score" in keys:
                 given = self.score(keys["score"][1])
                 score = score if given is None else given
-        return LexiconSpec(name, tuple(dict.fromkeys(entries)), tag, score, self.place(key))
+        return LexiconSpec(name, tuple(dict.fromkeys(entries)), tag, score, self.place(key), file)
 
     def lexicon_file(self, node: yaml.Node) -> list[str]:
         relative = self.scalar(node, "a lexicon file")

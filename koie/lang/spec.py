@@ -55,6 +55,8 @@ class LexiconSpec:
     analyzer_tag: str | None
     score: float
     place: Place
+    #: The file its entries were read from (``file:``), in the folder of the rule file that names it.
+    file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +170,9 @@ class PackSpec:
     dates: tuple[str, ...] = ()
     #: every label named under mentions, dates and carry, checked when the pack is loaded
     label_references: tuple[LabelReference, ...] = ()
+
+    @property
+    def source_files(self) -> tuple[str, ...]:
+        """Every file the pack was read from: its rule files (imports too) and its lexicon files."""
+        lexicon_files = (lexicon.file for lexicon in self.lexicons if lexicon.file is not None)
+        return tuple(dict.fromkeys((*self.files, *lexicon_files)))
