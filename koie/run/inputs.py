@@ -407,9 +407,9 @@ def read_inputs(
     E404 problem in its place; the others are read. Standard input, a named pipe (``<(cat f)``) or a
     character device is read as a stream; a document (a file, a stream, a JSON Lines line) over
     ``max_bytes`` is E409 and not read. A JSON Lines document whose id an earlier one has is read,
-    with a W404 warning. ``skip``: files a directory may hold that are not documents (``koie eval``'s gold file kept
-    beside the corpus); a file named on its own is always read. ``tally`` counts the files of
-    directories that are not documents (their names do not end in :data:`DOCUMENT_SUFFIXES`).
+    with a W404 warning. ``skip``: files a directory may hold that are not documents (``koie eval``'s
+    gold file kept beside the corpus); a file named on its own is always read. ``tally`` counts the
+    files of directories that are not documents (their names do not end in :data:`DOCUMENT_SUFFIXES`).
     """
     errors = "replace" if lossy else "strict"
     ids = _Ids()

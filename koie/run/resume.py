@@ -171,6 +171,8 @@ class ResumableOutput:
         self.state = JournalState()
         self.resumed = resume
         self._states: list[JournalState] = []
+        #: the files opened so far (resuming, none until skip_done knows where to continue from)
+        self._opened: list[TextIO] = []
         if resume:
             if not interrupted(output):
                 raise _resume_error(
@@ -192,6 +194,7 @@ class ResumableOutput:
             open(self.errors_file, "w", encoding="utf-8", newline="") if self.errors_file else None  # noqa: SIM115
         )
         self.journal: TextIO = open(self.journal_path, "w", encoding="utf-8")  # noqa: SIM115
+        self._opened += [self.out, self.journal] + ([self.errors_out] if self.errors_out else [])
         self.journal.write(json.dumps({"koie-journal": JOURNAL_VERSION, "key": self.key}, ensure_ascii=False) + "\n")
         _fsync(self.journal)
 
@@ -210,6 +213,7 @@ class ResumableOutput:
         with open(self.journal_path, "wb") as handle:
             handle.write(b"".join(line + b"\n" for line in lines[: index + 1]))
         self.journal = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+        self._opened += [self.out, self.journal] + ([self.errors_out] if self.errors_out else [])
 
     @staticmethod
     def _reopen(path: str, size: int) -> TextIO:
@@ -317,9 +321,8 @@ class ResumableOutput:
     def keep(self) -> None:
         """Stop here (Ctrl-C, error): what is committed stays for ``--resume``."""
         self._committer.shutdown(wait=True)  # the batches handed to it are committed; an error here is moot
-        for name in ("out", "errors_out", "journal"):
-            handle = getattr(self, name, None)
-            if handle is not None and not handle.closed:
+        for handle in self._opened:
+            if not handle.closed:
                 handle.close()
 
 
