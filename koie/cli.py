@@ -23,6 +23,10 @@ from koie.run.sinks import count_noun
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: ``--max-document-size``'s default, in MB (koie.run.inputs.MAX_DOCUMENT_BYTES, not imported here: the CLI
+#: starts with few imports).
+MAX_DOCUMENT_MB = 100.0
+
 
 def _echo_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
     for diagnostic in diagnostics:
@@ -45,6 +49,9 @@ def user_errors(function: F) -> F:
             errors = len(error.errors)
             click.echo(count_noun(errors, "error"), err=True)
             sys.exit(1)
+        except Stopped as stopped:
+            click.echo(f"stopped by signal {stopped.signal_number}", err=True)
+            sys.exit(128 + stopped.signal_number)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -114,6 +121,38 @@ def _leave_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: the run stops as on Ctrl-C (worker processes end, ``-o FILE`` stays resumable)."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """While a run lasts, SIGTERM and SIGHUP stop it as Ctrl-C does: its worker processes are ended
+    with it (they would otherwise outlive it), what is done stays for ``--resume``, and the exit status
+    is 128 + the signal's number. Only the command does this, in the main thread."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(number: int, _frame: Any) -> None:
+        raise Stopped(number)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    before = {number: signal.signal(number, stop) for number in wanted}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
 @contextlib.contextmanager
 def corpus_run_collector() -> Iterator[None]:
     """``koie run``'s process setup: the cycle collector is off while the run lasts, on again afterwards.
@@ -162,6 +201,15 @@ def _cache_file(cache_path: str | None, no_cache: bool) -> str | None:
     return cache_path or str(default_cache_path())
 
 
+def _published_date(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+    """``--published``: a date (YYYY-MM-DD) or a usage error (exit 2); nothing is silently ignored."""
+    from koie.engine.dates import parse_published
+
+    if value is not None and parse_published(value) is None:
+        raise click.BadParameter(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2024-07-01")
+    return value
+
+
 def _load(rules: str, cache: str | None = None) -> Any:
     """The pack at ``rules``, compiled, its analyser behind ``cache`` when one is given."""
     if cache is None:
@@ -198,6 +246,7 @@ def _load(rules: str, cache: str | None = None) -> Any:
 @click.option(
     "--published",
     metavar="YYYY-MM-DD",
+    callback=_published_date,
     help="Publication date for relative dates (a JSON Lines 'published' field wins).",
 )
 @click.option(
@@ -205,8 +254,17 @@ def _load(rules: str, cache: str | None = None) -> Any:
     type=click.IntRange(min=0),
     default=None,
     help="Worker processes (default and 0: one per two cores, each keeping two busy, or one per "
-    "core when the analyses are cached; a run of up to 128 documents stays in one process). "
-    "Output is identical for any N.",
+    "core when the analyses are cached; a run of up to 128 documents stays in one process; at most "
+    "one per core). Output is identical for any N.",
+)
+@click.option(
+    "--max-document-size",
+    "max_document_mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=MAX_DOCUMENT_MB,
+    show_default=True,
+    metavar="MB",
+    help="Skip (and report, E409) a document larger than this many megabytes (10^6 bytes) as read.",
 )
 @cache_options
 @click.option(
@@ -237,20 +295,24 @@ def run(
     no_cache: bool,
     timeout: float | None,
     resume: bool,
+    max_document_mb: float = MAX_DOCUMENT_MB,
 ) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
     from koie.analysis.cache import load_cached_pack
-    from koie.run.parallel import choose_workers
+    from koie.run.parallel import choose_workers, workers_note
     from koie.run.progress import Progress, count_documents, wanted
     from koie.run.runner import FORMATS, run_corpus, sink_type
 
     if resume and (not output or not sink_type(fmt).resumable):
         resumable = " or ".join(f for f in FORMATS if sink_type(f).resumable)
         raise click.UsageError(f"--resume continues a run written with -o FILE in {resumable} format")
+    note = workers_note(workers)
+    if note and not quiet:
+        click.echo(f"koie: {note}", err=True)
     # the rule files are read and checked now; the rules compile while the first documents are analysed
     pack = load_cached_pack(rules, _cache_file(cache_path, no_cache), deferred=True)
     progress = Progress(count_documents(inputs, jsonl)) if wanted(quiet) else None
-    with corpus_run_collector():
+    with corpus_run_collector(), stopped_by_signals():
         summary = run_corpus(
             pack,
             inputs,
@@ -270,6 +332,7 @@ def run(
             timeout=timeout,
             resume=resume,
             run_key=_run_key(rules, pack),
+            max_document_bytes=int(max_document_mb * 1_000_000),
         )
     if _COMMAND_LINE:
         _leave_now(1 if summary.failed else 0)
@@ -278,16 +341,17 @@ def run(
 
 
 def _run_key(rules: str, pack: Any) -> dict[str, Any]:
-    """What a resumed run must share with the interrupted one: the rule files, byte for byte."""
+    """What a resumed run must share with the interrupted one: every file the pack read (its rule files,
+    imports and lexicon files), byte for byte, each by its SHA-1."""
     import hashlib
 
-    digest = hashlib.sha1()
-    for name in pack.spec.files or (rules,):
+    files: dict[str, str] = {}
+    for name in pack.spec.source_files or (rules,):
         try:
-            digest.update(Path(name).read_bytes())
-        except OSError:
-            digest.update(name.encode("utf-8"))
-    return {"rules": str(Path(rules).resolve()), "rules_sha1": digest.hexdigest()}
+            files[name] = hashlib.sha1(Path(name).read_bytes()).hexdigest()
+        except OSError as error:
+            files[name] = f"unreadable: {error.strerror}"
+    return {"rules": str(Path(rules).resolve()), "pack_files": files}
 
 
 @main.command(name="eval")
@@ -315,7 +379,12 @@ def _run_key(rules: str, pack: Any) -> dict[str, Any]:
     show_default=True,
     help="Only records whose attrs.status is this count (records without a status count too).",
 )
-@click.option("--published", metavar="YYYY-MM-DD", help="Publication date when neither input nor gold gives one.")
+@click.option(
+    "--published",
+    metavar="YYYY-MM-DD",
+    callback=_published_date,
+    help="Publication date when neither input nor gold gives one.",
+)
 @click.option("--jsonl", "jsonl", is_flag=True, default=None, help="Read inputs as JSON Lines (id, text).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @cache_options
@@ -634,10 +703,13 @@ def cache_info(cache_path: str | None, fmt: str) -> None:
 @user_errors
 def cache_clear(cache_path: str | None) -> None:
     """Delete every cached analysis."""
-    from koie.analysis.cache import AnalysisCache, default_cache_path
+    from koie.analysis.cache import AnalysisCache, CacheNotCleared, default_cache_path
 
     store = AnalysisCache(cache_path or default_cache_path())
-    removed = store.clear()
+    try:
+        removed = store.clear()
+    except CacheNotCleared as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"removed {removed} cached analyses from {store.path}")
 
 

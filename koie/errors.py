@@ -19,6 +19,7 @@ p.yaml:3:14: E201 unknown label 'PERSN'
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -85,6 +86,7 @@ CODES: dict[str, str] = {
     "E406": "cannot resume the interrupted run",
     "E407": "gold or names file for koie eval is invalid",
     "E408": "worker process died",
+    "E409": "document too large",
     # W: warnings (never fail `koie check` unless --strict)
     "W001": "file outside the pack's folder",
     "W101": "literal is ambiguous out of context",
@@ -94,6 +96,9 @@ CODES: dict[str, str] = {
     "W105": "regular expression may take exponential time",
     "W110": "compatibility jamo where Kiwi writes a final consonant",
     "W401": "document had undecodable bytes, replaced (--lossy)",
+    "W402": "long line cut where no sentence ends",
+    "W403": "publication date is not a date",
+    "W404": "document id used before",
     "W410": "JSON Lines file in a directory holds no documents, skipped",
 }
 
@@ -123,21 +128,26 @@ def display_width(text: str) -> int:
     return width
 
 
-#: Unicode categories written as escapes in what koie prints: controls, format characters
-#: (bidirectional overrides among them), line and paragraph separators, surrogates, unassigned.
+#: Unicode categories written as escapes in what koie prints: controls (an escape sequence starts with
+#: ESC, or CSI in C1), format characters (bidirectional overrides among them, which make a terminal show
+#: text in another order than it holds), line and paragraph separators, surrogates, unassigned.
 _HIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs", "Cn"))
 
 
-def printable(text: str) -> str:
-    r"""``text`` with control and format characters (a tab excepted) written as escapes.
+def printable(text: str, keep: str = "") -> str:
+    r"""``text`` with each control or format character (ESC, NUL, DEL, C1, a bidirectional override)
+    written as an escape, so what reaches a terminal cannot move its cursor, retitle it or reorder what
+    it shows. ``keep``: characters left as they are (a tab that aligns a caret, the newlines of a message).
 
     >>> print(printable("A\x1b[2J\u202e B"))
     A\x1b[2J\u202e B
+    >>> printable("x\ty", keep="\t")
+    'x\ty'
     """
     if text.isprintable():
         return text
     return "".join(
-        ascii(char)[1:-1] if char != "\t" and unicodedata.category(char) in _HIDDEN else char for char in text
+        ascii(char)[1:-1] if char not in keep and unicodedata.category(char) in _HIDDEN else char for char in text
     )
 
 
@@ -184,32 +194,25 @@ class Diagnostic:
         return ":".join(parts)
 
     def render(self) -> str:
-        r"""The human form: location, code, message, line, caret, value, hint.
-
-        Control characters are shown as escapes, never sent to the terminal as they are
-        (a rule file may hold an ESC that would retitle the window or clear the screen):
-
-        >>> print(Diagnostic("E001", "bad", "p.yaml", 1, 8, "label: A\x1b]0;x\x07", 1).render())
-        p.yaml:1:8: E001 bad
-        label: A\x1b]0;x\x07
-                ^
-        """
-        lines = [printable(f"{self.location}: {self.code} {self.message}")]
+        """The human form: location, code, message, line, caret, value, hint."""
+        # a rule file's bytes reach the terminal here: control characters are shown as escapes
+        lines = [f"{printable(self.location)}: {self.code} {printable(self.message, keep=chr(10))}"]
         if self.source_line is not None:
-            source_line = self.source_line.rstrip("\n")
-            lines.append(printable(source_line))
+            line = self.source_line.rstrip("\n")
+            lines.append(printable(line, keep="\t"))
             if self.col is not None:
-                before = source_line[: self.col - 1]
-                marked = source_line[self.col - 1 : self.col - 1 + max(self.length, 1)]
-                # a tab before the caret is copied, so the terminal expands both alike
+                before = line[: self.col - 1]
+                marked = line[self.col - 1 : self.col - 1 + max(self.length, 1)]
+                # a tab before the caret is copied, so the terminal expands both alike; an escape is as
+                # wide as it is shown
                 pad = "".join("\t" if char == "\t" else " " * display_width(printable(char)) for char in before)
-                lines.append(pad + "^" * max(display_width(printable(marked)), 1))
+                lines.append(pad + "^" * max(display_width(printable(marked, keep="\t")), 1))
         if self.value is not None:
             lines.append(f"  bad value: {self.value!r}")
         if self.suggestion:
-            lines.append(printable(f"  hint: {self.suggestion}"))
+            lines.append(f"  hint: {printable(self.suggestion, keep=chr(10))}")
         for other in self.related:
-            lines.append(printable(f"  see also {other.location}: {other.message}"))
+            lines.append(f"  see also {printable(other.location)}: {printable(other.message, keep=chr(10))}")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:

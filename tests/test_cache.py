@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from unprivileged import as_unprivileged, shared_directory, unprivileged_available
 
 from koie.analysis.cache import AnalysisCache, CachedAnalyzer, decode_document, default_cache_path, encode_document
 from koie.analysis.morphemes import Morpheme, NotationAnalyzer, UserWord, parse_notation
@@ -134,32 +137,158 @@ def test_cache_check_prints_the_warnings_a_check_without_it_prints(tmp_path: Pat
     assert outputs[1].output == outputs[0].output and outputs[2].output == outputs[0].output
 
 
-def test_cache_garbage_file_is_reported_and_rebuilt(tmp_path: Path, capsys) -> None:
-    path = tmp_path / "c.sqlite"
-    path.write_bytes(b"this is not a database" * 100)
+def test_cache_file_that_is_not_sqlite_is_never_touched(tmp_path: Path, capsys) -> None:
+    """--cache notes.txt once renamed the user's notes to notes.txt.corrupt-<time>."""
+    path = tmp_path / "notes.txt"
+    notes = "장보기: 두부, 대파\n" * 100
+    path.write_text(notes, encoding="utf-8")
     cached = CachedAnalyzer(CountingAnalyzer(), path)
-    assert cached.analyze(DOC) == parse_notation(DOC)
-    assert "corrupt" in capsys.readouterr().err
-    assert list(tmp_path.glob("c.sqlite.corrupt-*"))
-    assert CachedAnalyzer(CountingAnalyzer(), path).analyze(DOC) == parse_notation(DOC)
+    assert cached.analyze(DOC) == parse_notation(DOC) and cached.analyze(DOC) == parse_notation(DOC)
+    assert cached.inner.calls == 2  # no cache: analysed twice
+    (warning,) = capsys.readouterr().err.splitlines()
+    assert warning == (
+        f"koie: warning: analysis cache {path} is not a koie analysis cache (not an SQLite database); "
+        "it is left as it is; running without it"
+    )
+    assert path.read_text(encoding="utf-8") == notes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
-def test_cache_damaged_entry_is_never_trusted(tmp_path: Path, capsys) -> None:
-    path = tmp_path / "c.sqlite"
-    CachedAnalyzer(CountingAnalyzer(), path).analyze(DOC)
-    with sqlite3.connect(path) as connection:
-        connection.execute("UPDATE analyses SET data = CAST(replace(CAST(data AS TEXT), '회장', '사장') AS BLOB)")
-    fresh = CachedAnalyzer(CountingAnalyzer(), path)
-    assert fresh.analyze(DOC) == parse_notation(DOC)
-    assert fresh.inner.calls == 1 and "damaged" in capsys.readouterr().err
-
-
-def test_cache_foreign_sqlite_file_is_not_used(tmp_path: Path, capsys) -> None:
+def test_cache_foreign_sqlite_file_is_not_used_nor_touched(tmp_path: Path, capsys) -> None:
     path = tmp_path / "c.sqlite"
     with sqlite3.connect(path) as connection:
         connection.execute("CREATE TABLE other (x)")
+    before = path.read_bytes()
     assert CachedAnalyzer(CountingAnalyzer(), path).analyze(DOC) == parse_notation(DOC)
-    assert "corrupt" in capsys.readouterr().err
+    assert "is not a koie analysis cache (an SQLite database with the tables other)" in capsys.readouterr().err
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["c.sqlite"]
+    cleared = CliRunner().invoke(main, ["cache", "clear", "--cache", str(path)])
+    assert cleared.exit_code == 1 and "is not a koie analysis cache: it is left as it is" in cleared.output
+    assert path.read_bytes() == before
+
+
+def _damaged_cache(path: Path) -> None:
+    """A koie cache whose pages past the first are overwritten: SQLite's header and koie's mark are still there."""
+    CachedAnalyzer(CountingAnalyzer(), path).analyze_many([f"{n}/NNG" for n in range(300)])
+    AnalysisCache(path).connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[3 * page :] = b"\xff" * (len(data) - 3 * page)
+    path.write_bytes(bytes(data))
+
+
+def test_cache_damaged_koie_cache_is_moved_aside_and_rebuilt(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "c.sqlite"
+    _damaged_cache(path)
+    cached = CachedAnalyzer(CountingAnalyzer(), path)
+    assert cached.analyze(DOC) == parse_notation(DOC)
+    assert CachedAnalyzer(CountingAnalyzer(), path).analyze(DOC) == parse_notation(DOC)
+    err = capsys.readouterr().err
+    assert "moved aside to" in err and err.count("koie: warning:") == 1
+    assert len(list(tmp_path.glob("c.sqlite.corrupt-*"))) >= 1
+    assert AnalysisCache(path).info()["integrity"] == "ok"
+
+
+def test_cache_keeps_only_the_latest_damaged_caches_moved_aside(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "c.sqlite"
+    old = [f"c.sqlite.corrupt-2020010{day}-120000-1{suffix}" for day in range(1, 6) for suffix in ("", "-wal")]
+    for name in old:
+        (tmp_path / name).write_bytes(b"old")
+    (tmp_path / "c.sqlite.corrupt-notes").write_text("not one of koie's", encoding="utf-8")
+    _damaged_cache(path)
+    CachedAnalyzer(CountingAnalyzer(), path).analyze(DOC)
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("c.sqlite.corrupt-"))
+    moved = [name for name in left if name not in old and name != "c.sqlite.corrupt-notes"]
+    assert {name.removesuffix("-wal").removesuffix("-shm") for name in moved} == {moved[0]}  # the one just moved
+    # the latest three moved aside, each with its parts; a file koie did not name is left alone
+    assert left == sorted([*old[-4:], *moved, "c.sqlite.corrupt-notes"])
+
+
+def _filled(path: Path) -> None:
+    cached = CachedAnalyzer(CountingAnalyzer(), path)
+    cached.analyze_many([DOC, "가/NNG"])
+    cached.cache.close()
+
+
+def test_cache_this_user_cannot_write_is_read_and_never_renamed(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A cache filled by root and used by another user (or in a folder at 0555) once aborted the run: the cache
+    was "corrupt (attempt to write a readonly database)", moved aside, then PermissionError. Here os.access says
+    the file and its folder are not writable (the tests may run as root, whom modes do not stop)."""
+    path = tmp_path / "c.sqlite"
+    _filled(path)
+    monkeypatch.setattr("koie.analysis.cache.os.access", lambda p, mode: not mode & os.W_OK)
+    cached = CachedAnalyzer(CountingAnalyzer(), path)
+    assert cached.analyze_many([DOC, "가/NNG", "나/NNG"]) == [parse_notation(t) for t in (DOC, "가/NNG", "나/NNG")]
+    assert (cached.stats.hits, cached.inner.calls, cached.stats.writes) == (2, 1, 0)
+    (warning,) = capsys.readouterr().err.splitlines()
+    assert warning == (
+        f"koie: warning: analysis cache {path} is read-only for this user: reading it, adding nothing to it"
+    )
+    assert path.exists() and not list(tmp_path.glob("*corrupt*"))  # (a reader of a WAL file may add its -shm)
+    assert AnalysisCache(path).info()["writable"] is False
+    cleared = CliRunner().invoke(main, ["cache", "clear", "--cache", str(path)])
+    assert cleared.exit_code == 1 and "read-only for this user: nothing was removed" in cleared.output
+
+
+def test_cache_sqlite_saying_readonly_is_read_and_never_renamed(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Modes can look writable and still refuse a write (a read-only mount, root squashed on NFS): SQLite then says
+    "attempt to write a readonly database", which once sent the cache aside as corrupt."""
+    path = tmp_path / "c.sqlite"
+    _filled(path)
+    opened = AnalysisCache._connect
+
+    def read_only_always(self: AnalysisCache, read_only: bool, immutable: bool = False) -> sqlite3.Connection:
+        return opened(self, True, immutable)
+
+    monkeypatch.setattr(AnalysisCache, "_connect", read_only_always)
+    cached = CachedAnalyzer(CountingAnalyzer(), path)
+    assert cached.analyze_many([DOC, "나/NNG"]) == [parse_notation(DOC), parse_notation("나/NNG")]
+    assert (cached.stats.hits, cached.stats.writes) == (1, 0)
+    assert capsys.readouterr().err.count("read-only for this user") == 1
+    assert path.exists() and not list(tmp_path.glob("*corrupt*"))
+
+
+def test_cache_read_only_state_goes_to_worker_processes_without_a_second_warning(tmp_path: Path, capsys) -> None:
+    import pickle
+
+    cache = AnalysisCache(tmp_path / "c.sqlite")
+    cache.read_only = True
+    copy = pickle.loads(pickle.dumps(cache))
+    assert copy.read_only and copy._quiet
+    fresh = pickle.loads(pickle.dumps(AnalysisCache(tmp_path / "d.sqlite")))
+    assert not fresh.read_only and not fresh._quiet
+
+
+@pytest.mark.skipif(not unprivileged_available(), reason="no way to run a command that file modes apply to")
+@pytest.mark.parametrize("wal", [True, False], ids=["with-wal", "checkpointed"])
+def test_cache_of_another_user_is_read_by_a_real_command(wal: bool) -> None:
+    """The cache of the issue, for real: filled by this user, folder at 0555, used by a user who cannot write it."""
+    with shared_directory() as shared:
+        folder = shared / "cache"
+        folder.mkdir()
+        path = folder / "c.sqlite"
+        _filled(path)
+        if not wal:
+            with sqlite3.connect(path) as connection:
+                connection.execute("PRAGMA journal_mode = DELETE")
+        for file in folder.iterdir():
+            file.chmod(0o644)
+        folder.chmod(0o555)
+        before = sorted(p.name for p in folder.iterdir())
+        script = (
+            "import sys; sys.path.insert(0, 'tests'); from test_cache import CountingAnalyzer, DOC\n"
+            "from koie.analysis.cache import CachedAnalyzer\n"
+            f"c = CachedAnalyzer(CountingAnalyzer(), {str(path)!r})\n"
+            "c.analyze_many([DOC, '가/NNG', '나/NNG'])\n"
+            "print(c.stats.hits, c.inner.calls, c.stats.writes)\n"
+        )
+        result = as_unprivileged([sys.executable, "-c", script])
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["2", "1", "0"]
+        assert result.stderr.count("koie: warning:") == 1 and "read-only for this user" in result.stderr
+        info = as_unprivileged([sys.executable, "-m", "koie", "cache", "info", "--cache", str(path)])
+        assert info.returncode == 0 and "entries: 2" in info.stdout and "writable: False" in info.stdout
+        assert sorted(p.name for p in folder.iterdir()) == before
 
 
 def _write_many(path: str, worker: int) -> int:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from koie.cli import main
 
+ROOT = Path(__file__).resolve().parent.parent
 SENTENCE = "이재용 삼성전자 회장이 젠슨 황 엔비디아 CEO와 지난해 미국 실리콘밸리 일식집에서 만났다."
 
 
@@ -355,3 +356,19 @@ def test_cli_table_shows_resolved_names_and_attrs() -> None:
     meetings = [row for row in rows if "MEETING" in row]
     assert "subject=[이(이도윤)]" in meetings[1] and meetings[1].rstrip().endswith("status=planned")
     assert meetings[0].rstrip().endswith("status=asserted") and "subject=[이도윤]" in meetings[0]
+
+
+def test_cli_test_reproduce_line_is_shell_quoted(tmp_path) -> None:
+    """A rule id `x; touch /tmp/p #` in the reproduce: line once ran touch when the line was pasted."""
+    import shlex
+
+    pack = tmp_path / "my pack.yaml"
+    source = (ROOT / "tests" / "property" / "packs" / "visits.koie.yaml").read_text(encoding="utf-8")
+    broken = source.replace("(이 | 은) @CITY", "(이) @CITY").replace("id: visit\n", "id: 'visit; touch p #'\n")
+    assert broken != source and "visit; touch p #" in broken
+    pack.write_text(broken, encoding="utf-8")
+    result = CliRunner().invoke(main, ["test", str(pack), "--seed", "1", "--max-examples", "8", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    line = next(line.strip() for line in result.output.splitlines() if "reproduce: " in line)
+    command = line.removeprefix("reproduce: ")
+    assert shlex.split(command) == ["koie", "test", str(pack), "--rule", "visit; touch p #", "--seed", "1"]

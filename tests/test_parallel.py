@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from koie.cli import main
-from koie.run.parallel import choose_workers
+from koie.run.parallel import choose_workers, workers_note
 from koie.run.progress import Progress, count_documents
 from koie.run.records import RecordOptions
 
@@ -45,9 +45,35 @@ def test_parallel_two_workers_byte_identical(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1] and outputs[0].count(b"\n") >= 40
 
 
-def test_parallel_choose_workers() -> None:
-    assert choose_workers(3) == 3
+def test_parallel_choose_workers(monkeypatch) -> None:
+    import koie.run.parallel as parallel
+
+    monkeypatch.setattr(parallel, "cores", lambda: 4)
+    assert choose_workers(3) == 3 and workers_note(3) is None and workers_note(None) is None
     assert choose_workers(0) == 0 and choose_workers(None) == 0  # the default, decided by default_workers
+
+
+def test_parallel_more_workers_than_cores_are_capped_with_a_note(monkeypatch) -> None:
+    """--workers 64 on 2 cores once started 21+ workers and 11 GB."""
+    import koie.run.parallel as parallel
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    assert choose_workers(64) == 2
+    assert workers_note(64) == (
+        "--workers 64 is more than the 2 cores this process may use: using 2. Each worker loads its own Kiwi "
+        "model (about 0.5 GB), and Kiwi keeps a core busy with each; more workers than cores share the same "
+        "cores and only add memory"
+    )
+
+
+def test_cli_says_why_it_uses_fewer_workers(tmp_path: Path, monkeypatch) -> None:
+    import koie.run.parallel as parallel
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    (tmp_path / "a.txt").write_text("홍길동 사장이 김철수 대표와 만났다.", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", "examples/hello.yaml", str(tmp_path / "a.txt"), "--workers", "64"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("koie: --workers 64 is more than the 2 cores this process may use: using 2.")
 
 
 def test_default_workers_keep_every_core_busy(monkeypatch) -> None:
@@ -399,3 +425,75 @@ def test_the_run_and_the_report_import_each_other_in_pipeline_order() -> None:
 
     cycles = [cycle for name in graph if (cycle := cycle_from(name, ())) is not None]
     assert not cycles, " -> ".join(cycles[0])
+
+
+def _children(parent: int) -> dict[int, str]:
+    """The processes whose parent is ``parent`` (pid: command line), from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(status.rsplit(")", 1)[1].split()[1]) == parent:
+            found[int(entry.name)] = command
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by whoever adopted it, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("stop", ["SIGKILL", "SIGTERM", "SIGHUP"])
+def test_workers_and_resource_tracker_end_with_a_killed_run(tmp_path: Path, stop: str) -> None:
+    """`koie run --workers 2` then SIGKILL, SIGTERM or SIGHUP of the run once left the workers (about 0.5 GB
+    each) and multiprocessing's resource tracker alive under PID 1: five kills left 15 processes and 5.4 GB."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for index in range(400):
+        (corpus / f"d{index:03d}.txt").write_text(
+            f"홍길동 사장이 김철수 대표와 {index}일 만났다. 이영희 회장은 박민수 대표와 회동했다.\n", encoding="utf-8"
+        )
+    out, err = tmp_path / "out.jsonl", tmp_path / "stderr.txt"
+    command = [sys.executable, "-m", "koie", "run", "--no-cache", "--workers", "2", "examples/hello.yaml"]
+    # stderr to a file, not a pipe: a worker that outlived the run would hold a pipe open, and reading it wait
+    with err.open("wb") as stderr:
+        run = subprocess.Popen([*command, str(corpus), "-o", str(out)], stderr=stderr)
+    deadline = time.monotonic() + 120  # a safety net against a hung test, not a measurement
+    children: dict[int, str] = {}
+    while time.monotonic() < deadline and run.poll() is None:
+        children = _children(run.pid)
+        if sum("spawn_main" in command for command in children.values()) >= 2:
+            break
+        time.sleep(0.05)
+    assert run.poll() is None, err.read_text(encoding="utf-8")
+    time.sleep(1.0)  # the workers start (and load Kiwi): kill the run in the midst of its work
+    children.update(_children(run.pid))
+    assert any("resource_tracker" in command for command in children.values()), children
+    run.send_signal(getattr(signal, stop))
+    try:
+        status = run.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+            time.sleep(0.1)
+        left = {pid: command for pid, command in children.items() if _alive(pid)}
+        assert not left
+        if stop != "SIGKILL":
+            assert status == 128 + getattr(signal, stop), err.read_text(encoding="utf-8")
+    finally:
+        for pid in children:  # this test's own processes: never left behind, even when it fails
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

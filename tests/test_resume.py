@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -125,7 +125,7 @@ def test_resume_after_interrupt_equals_uninterrupted_run(
     assert not part.exists() and not journal.exists()
 
 
-def test_resume_refuses_changed_inputs_or_options(tmp_path: Path) -> None:
+def test_resume_refuses_changed_options(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
     out = tmp_path / "out.jsonl"
     with pytest.raises(KeyboardInterrupt):
@@ -135,18 +135,126 @@ def test_resume_refuses_changed_inputs_or_options(tmp_path: Path) -> None:
             _pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True, explain=True
         )
     assert caught.value.diagnostics[0].code == "E406" and "explain" in caught.value.diagnostics[0].message
-    (corpus / "0000.txt").unlink()
+
+
+def _interrupted_then_resumed(tmp_path: Path, corpus: Path, change: Callable[[], None], at: int = 4) -> str:
+    """The output of a run interrupted at batch ``at``, ``change``d, then resumed."""
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_corpus(_pack(tmp_path, InterruptingAnalyzer(at=at)), (str(corpus),), output=str(out), quiet=True)
+    change()
+    run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True)
+    return out.read_text(encoding="utf-8")
+
+
+def _fresh(tmp_path: Path, corpus: Path) -> str:
+    fresh = tmp_path / "fresh.jsonl"
+    run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(fresh), quiet=True)
+    return fresh.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", [1, 2 * BATCH + 3, 4 * BATCH])
+def test_resume_redoes_an_input_edited_since_the_kill(
+    tmp_path: Path, where: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An input edited between the kill and --resume (same id) once gave an output unlike a fresh run: done
+    documents were known by their ids. Now by their contents: the edited one is redone, and all after it."""
+    corpus = _corpus(tmp_path)
+    edited = corpus / f"{where:04d}.txt"
+
+    def edit() -> None:
+        edited.write_text(f"다른사람{where} 회장 만남\n또{where} 회장 그리고 새{where} 회장", encoding="utf-8")
+
+    resumed = _interrupted_then_resumed(tmp_path, corpus, edit)
+    assert resumed == _fresh(tmp_path, corpus)
+    assert f"다른사람{where}" in resumed
+    message = capsys.readouterr().err
+    if where < 3 * BATCH:  # a document of a committed batch changed
+        assert f"the inputs changed since the interrupted run, from item {where // BATCH * BATCH + 1} on" in message
+
+
+def test_resume_redoes_from_an_input_removed_or_added_since_the_kill(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    resumed = _interrupted_then_resumed(tmp_path, corpus, (corpus / "0040.txt").unlink)
+    assert resumed == _fresh(tmp_path, corpus)
+    added = corpus / "0040a.txt"
+    resumed = _interrupted_then_resumed(
+        tmp_path, corpus, lambda: added.write_text("새사람 회장 만남", encoding="utf-8")
+    )
+    assert resumed == _fresh(tmp_path, corpus) and "새사람" in resumed
+
+
+@pytest.mark.parametrize("left", ["nothing", "a journal without a batch", "an empty journal"])
+def test_resume_with_nothing_to_continue_starts_from_the_beginning(
+    tmp_path: Path, left: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kill before the first batch once left nothing --resume could use (E406 "no interrupted run")."""
+    corpus = _corpus(tmp_path)
+    out = tmp_path / "out.csv"
+    part, journal = Path(f"{out}.part"), Path(f"{out}.journal")
+    if left != "nothing":
+        with pytest.raises(KeyboardInterrupt):
+            run_corpus(_pack(tmp_path, InterruptingAnalyzer(at=3)), (str(corpus),), output=str(out), fmt="csv")
+        header = journal.read_text(encoding="utf-8").splitlines(keepends=True)[0]
+        journal.write_text("" if left == "an empty journal" else header, encoding="utf-8")  # killed that early
+    summary = run_corpus(
+        _pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), fmt="csv", resume=True, quiet=True
+    )
+    fresh = tmp_path / "fresh.csv"
+    expected = run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(fresh), fmt="csv", quiet=True)
+    assert out.read_bytes() == fresh.read_bytes() and summary.records == expected.records
+    err = capsys.readouterr().err
+    if left != "a journal without a batch":
+        assert f"koie: no interrupted run of {out} to resume: starting from the beginning" in err
+    assert not part.exists() and not journal.exists()
+
+
+LEXICON_PACK = """\
+imports: [common.yaml]
+rules:
+  - id: chair
+    label: CHAIR
+    pattern: . @TITLE
+"""
+
+COMMON = """\
+lexicons:
+  TITLE: {file: titles.txt}
+rules:
+  - id: title
+    label: T
+    output: false
+    pattern: "@TITLE"
+"""
+
+
+def test_resume_refuses_a_changed_lexicon_file_of_an_import(tmp_path: Path) -> None:
+    """A pack importing a file whose lexicon reads titles.txt: kill, edit titles.txt, --resume once gave exit 0
+    and a mixed output (35 records where a fresh run gives 101 or 0). Every file the pack reads is in the run key."""
+    from koie.cli import _run_key
+
+    (tmp_path / "pack.yaml").write_text(LEXICON_PACK, encoding="utf-8")
+    (tmp_path / "common.yaml").write_text(COMMON, encoding="utf-8")
+    titles = tmp_path / "titles.txt"
+    titles.write_text("회장\n", encoding="utf-8")
+    corpus = _corpus(tmp_path)
+    out = tmp_path / "out.jsonl"
+
+    def load(analyzer: WordAnalyzer) -> tuple[Pack, dict[str, object]]:
+        pack = Pack.load(tmp_path / "pack.yaml", analyzer)
+        return pack, _run_key(str(tmp_path / "pack.yaml"), pack)
+
+    pack, key = load(InterruptingAnalyzer(at=3))
+    assert set(key["pack_files"]) == {str(tmp_path / name) for name in ("pack.yaml", "common.yaml", "titles.txt")}
+    with pytest.raises(KeyboardInterrupt):
+        run_corpus(pack, (str(corpus),), output=str(out), quiet=True, run_key=key)
+    titles.write_text("사장\n", encoding="utf-8")
+    pack, changed = load(WordAnalyzer())
     with pytest.raises(KoieError) as caught:
-        run_corpus(_pack(tmp_path, WordAnalyzer()), (str(corpus),), output=str(out), resume=True, quiet=True)
-    assert "inputs changed" in caught.value.diagnostics[0].message
-    with pytest.raises(KoieError):
-        run_corpus(
-            _pack(tmp_path, WordAnalyzer()),
-            (str(corpus),),
-            output=str(tmp_path / "never.jsonl"),
-            resume=True,
-            quiet=True,
-        )
+        run_corpus(pack, (str(corpus),), output=str(out), quiet=True, run_key=changed, resume=True)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "E406"
+    assert diagnostic.message == f"the interrupted run had other settings: pack_files ({titles})"
 
 
 def test_resume_same_run_twice_is_byte_identical(tmp_path: Path) -> None:

@@ -19,10 +19,12 @@ Every write is one transaction, the database runs in WAL mode with a busy
 timeout, so concurrent writers (``--workers``, several ``koie run`` at once)
 wait for each other instead of failing, and a crash loses at most the batch
 being written. Each entry carries a CRC-32 of its payload: an entry that does
-not check out is reported, deleted and recomputed, never trusted. A file that
-is not a koie cache, or that SQLite finds malformed, is reported, moved aside
-and rebuilt. The cache never stops a run: if it cannot be used, koie warns
-once and analyses without it.
+not check out is reported, deleted and recomputed, never trusted. A koie
+cache that SQLite finds malformed is reported, moved aside (the latest few
+kept) and rebuilt; a file that is not a koie cache (no SQLite header and koie's
+mark) is never written, renamed or removed. A cache this user cannot write is
+read and never written. The cache never stops a run: if it cannot be used,
+koie warns once and analyses without it.
 
 >>> import tempfile, os
 >>> from koie.analysis.morphemes import NotationAnalyzer
@@ -40,10 +42,13 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import sqlite3
+import stat
 import sys
 import threading
 import time
+import urllib.parse
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -56,6 +61,7 @@ from koie import native
 from koie.analysis.morphemes import AnalyzedDocument, Morpheme, Sentence, UserWord, morphemes_from_columns
 from koie.analysis.protocol import (
     Analyzer,
+    CutsLines,
     HasUserWords,
     HoldsWrites,
     KeepsPatterns,
@@ -163,59 +169,101 @@ class CacheStats:
 
 
 class CacheCorrupt(Exception):
-    """The cache file is not a usable koie cache."""
+    """A koie cache file that is damaged (SQLite or koie finds it so): it is moved aside and rebuilt."""
+
+
+class CacheNotCleared(Exception):
+    """``koie cache clear`` left the file as it is: the message says why."""
+
+
+class NotACache(Exception):
+    """A file that is not a koie analysis cache: it is never written, renamed or removed."""
+
+
+#: The first 16 bytes of every SQLite database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+#: How much of a file (and its WAL) is searched for koie's mark when SQLite cannot read its tables.
+_MARK_SEARCH = 1 << 20
+#: Damaged caches moved aside (``PATH.corrupt-<time>``) that are kept, the most recent; older ones go.
+KEPT_CORRUPT = 3
+_CORRUPT_NAME = re.compile(r"\.corrupt-(\d{8}-\d{6}(?:-\d+)?)(-wal|-shm)?$")
+
+
+def _readonly_error(error: BaseException) -> bool:
+    """SQLite's "attempt to write a readonly database" (SQLITE_READONLY): the file or its folder is not ours."""
+    return isinstance(error, sqlite3.OperationalError) and "readonly" in str(error)
+
+
+def _locked_error(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
 
 
 class AnalysisCache:
-    """The SQLite file. Opened lazily, once per process (connections are never shared across processes)."""
+    """The SQLite file. Opened lazily, once per process (connections are never shared across processes).
 
-    def __init__(self, path: str | os.PathLike[str], timeout: float = 60.0) -> None:
+    A file this user cannot write (a cache filled by another user, a folder at
+    0555) is read and never written (:attr:`read_only`). A file that is not a
+    koie cache is never touched: koie warns and runs without a cache. Only a
+    koie cache that SQLite or koie finds damaged is moved aside (the latest
+    :data:`KEPT_CORRUPT` of those are kept) and rebuilt.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], timeout: float = 60.0, settled: str | None = None) -> None:
         self.path = Path(path)
         self.timeout = timeout
         self._connection: sqlite3.Connection | None = None
         self._pid = -1
         self._lock = threading.Lock()
-        self.disabled = False
+        #: Given up for this process (warned once); a worker process inherits it without a warning.
+        self.disabled = settled == "off"
+        #: Read, never written: this user cannot write the file or its folder.
+        self.read_only = settled == "read-only"
+        #: A worker process started by one that settled the cache's state (and said so) says nothing again.
+        self._quiet = settled is not None
+        self._said: set[str] = set()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": str(self.path), "timeout": self.timeout}
+        settled = "off" if self.disabled else "read-only" if self.read_only else None
+        return {"path": str(self.path), "timeout": self.timeout, "settled": settled}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["path"], state["timeout"])  # type: ignore[misc]
+        self.__init__(state["path"], state["timeout"], state.get("settled"))  # type: ignore[misc]
+
+    def _tell(self, message: str) -> None:
+        """Each warning once per process; none in a worker whose parent settled the cache's state."""
+        if not self._quiet and message not in self._said:
+            self._said.add(message)
+            _warn(message)
+
+    def _give_up(self, message: str) -> None:
+        self._tell(f"{message}; running without it")
+        self.disabled = True
 
     # -- opening, checking, rebuilding ------------------------------------
 
-    def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(
-            str(self.path), timeout=self.timeout, isolation_level=None, check_same_thread=False
-        )
+    def _connect(self, read_only: bool, immutable: bool = False) -> sqlite3.Connection:
+        if not read_only:
+            return sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        # mode=ro writes nothing; immutable=1 also takes no lock and reads no WAL, for a WAL file whose
+        # folder this user cannot write (SQLite cannot make the -shm file there)
+        uri = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + ("?immutable=1" if immutable else "?mode=ro")
+        return sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+
+    def _open(self, read_only: bool = False, immutable: bool = False) -> sqlite3.Connection:
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = self._connect(read_only, immutable)
         try:
             connection.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            # read before anything is written: another database is left as it is, byte for byte
+            self._check_tables(connection, read_only=True, new_ok=not read_only)
+            if read_only:
+                return connection
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("BEGIN IMMEDIATE")
             try:
-                tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                if not tables:
-                    connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                    connection.execute(
-                        "CREATE TABLE analyses (key BLOB PRIMARY KEY, crc INTEGER NOT NULL, "
-                        "data BLOB NOT NULL, stored REAL NOT NULL)"
-                    )
-                    connection.executemany(
-                        "INSERT INTO meta VALUES (?, ?)", [("magic", _MAGIC), ("format", str(FORMAT))]
-                    )
-                elif tables != {"meta", "analyses"}:
-                    raise CacheCorrupt(f"unexpected tables {sorted(tables)}")
-                else:
-                    meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
-                    if meta.get("magic") != _MAGIC:
-                        raise CacheCorrupt("not a koie analysis cache")
-                    if meta.get("format") != str(FORMAT):
-                        # An older layout: its entries are useless, the file is fine.
-                        connection.execute("DELETE FROM analyses")
-                        connection.execute("UPDATE meta SET value = ? WHERE key = 'format'", (str(FORMAT),))
+                self._check_tables(connection, read_only=False)
                 connection.execute("COMMIT")
             except BaseException:
                 if connection.in_transaction:
@@ -225,6 +273,38 @@ class AnalysisCache:
             connection.close()
             raise
         return connection
+
+    def _check_tables(self, connection: sqlite3.Connection, read_only: bool, new_ok: bool = False) -> None:
+        """koie's two tables, made in a new file; NotACache for another database, CacheCorrupt for a damaged one.
+
+        ``read_only``: only look (``new_ok``: a database without tables will be made koie's).
+        """
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            if new_ok:
+                return
+            if read_only:
+                raise NotACache("an empty database")
+            connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            connection.execute(
+                "CREATE TABLE analyses (key BLOB PRIMARY KEY, crc INTEGER NOT NULL, "
+                "data BLOB NOT NULL, stored REAL NOT NULL)"
+            )
+            connection.executemany("INSERT INTO meta VALUES (?, ?)", [("magic", _MAGIC), ("format", str(FORMAT))])
+            return
+        meta = dict(connection.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
+        if meta.get("magic") != _MAGIC:
+            raise NotACache(f"an SQLite database with the tables {', '.join(sorted(tables))}")
+        if tables != {"meta", "analyses"}:
+            raise CacheCorrupt(f"unexpected tables {sorted(tables)}")
+        if meta.get("format") != str(FORMAT):
+            if new_ok:
+                return  # updated in the transaction that follows
+            if read_only:
+                raise NotACache(f"a koie cache of another format ({meta.get('format')}), which this user cannot update")
+            # An older layout: its entries are useless, the file is fine.
+            connection.execute("DELETE FROM analyses")
+            connection.execute("UPDATE meta SET value = ? WHERE key = 'format'", (str(FORMAT),))
 
     def connection(self) -> sqlite3.Connection | None:
         """The open connection, or None when the cache had to be given up."""
@@ -238,47 +318,150 @@ class AnalysisCache:
                 self._pid = os.getpid()
         return self._connection
 
+    def _refusal(self) -> str | None:
+        """Why the file at the path is not to be opened at all (it is left as it is), or None."""
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            return f"cannot be read ({error.strerror})"
+        if not stat.S_ISREG(status.st_mode):
+            return "is not a regular file"
+        if status.st_size == 0:
+            return None  # SQLite's own view: an empty file is a new database
+        try:
+            with open(self.path, "rb") as handle:
+                header = handle.read(len(_SQLITE_HEADER))
+        except OSError as error:
+            return f"cannot be read ({error.strerror})"
+        if header != _SQLITE_HEADER:
+            return "is not a koie analysis cache (not an SQLite database)"
+        return None
+
+    def _writable(self) -> bool:
+        """Whether this user may write the file and its folder (SQLite keeps its -wal and -shm files there)."""
+        folder = self.path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent  # the folders still to make go in the first one that exists
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return False
+        return not self.path.exists() or os.access(self.path, os.W_OK)
+
+    def _marked(self) -> bool:
+        """Whether the file is a koie cache by its bytes: SQLite's header and koie's mark (in the file or its WAL)."""
+        mark = _MAGIC.encode("ascii")
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read(_MARK_SEARCH)
+            if not data.startswith(_SQLITE_HEADER):
+                return False
+            if mark in data:
+                return True
+            with open(str(self.path) + "-wal", "rb") as handle:
+                return mark in handle.read(_MARK_SEARCH)
+        except OSError:
+            return False
+
     def _open_or_rebuild(self) -> sqlite3.Connection | None:
+        refusal = self._refusal()
+        if refusal is not None:
+            self._give_up(f"analysis cache {self.path} {refusal}; it is left as it is")
+            return None
+        try:
+            if not self.read_only and self._writable():
+                try:
+                    return self._open()
+                except sqlite3.OperationalError as error:
+                    if not _readonly_error(error):
+                        raise
+            return self._open_read_only()
+        except NotACache as error:
+            self._give_up(f"analysis cache {self.path} is not a koie analysis cache ({error}); it is left as it is")
+        except (sqlite3.DatabaseError, CacheCorrupt) as error:
+            if _locked_error(error):
+                self._give_up(f"analysis cache {self.path} is locked ({error})")
+            elif not self._marked():
+                self._give_up(f"analysis cache {self.path} is not a koie analysis cache ({error}); it is left as it is")
+            elif self.read_only or not self._writable():
+                self._give_up(f"analysis cache {self.path} is damaged ({error}) and this user cannot rebuild it")
+            else:
+                return self._rebuild(str(error))
+        except OSError as error:
+            self._give_up(f"cannot open the analysis cache {self.path} ({error})")
+        return None
+
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        """The file opened for reading only, said once; None if there is nothing to read."""
+        if not self.path.exists():
+            self._give_up(f"cannot create the analysis cache {self.path} (this user cannot write its folder)")
+            return None
+        try:
+            connection = self._open(read_only=True)
+        except sqlite3.OperationalError as error:
+            if _locked_error(error):
+                raise
+            # a WAL file in a folder this user cannot write: read the file as it is, without its lock
+            connection = self._open(read_only=True, immutable=True)
+        self.read_only = True
+        self._tell(f"analysis cache {self.path} is read-only for this user: reading it, adding nothing to it")
+        return connection
+
+    def _rebuild(self, reason: str) -> sqlite3.Connection | None:
+        moved = self._move_aside()
+        if moved is None:
+            self._give_up(f"analysis cache {self.path} is damaged ({reason}) and cannot be moved aside")
+            return None
+        self._tell(f"analysis cache {self.path} is damaged ({reason}); moved aside to {moved} and rebuilt")
         try:
             return self._open()
-        except (sqlite3.DatabaseError, CacheCorrupt) as error:
-            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-                _warn(f"analysis cache {self.path} is locked ({error}); running without it")
-                self.disabled = True
-                return None
-            _warn(f"analysis cache {self.path} is corrupt ({error}); moving it aside and rebuilding it")
-            self._move_aside()
-            try:
-                return self._open()
-            except (sqlite3.Error, CacheCorrupt, OSError) as second:
-                _warn(f"cannot rebuild the analysis cache {self.path} ({second}); running without it")
-                self.disabled = True
-                return None
-        except OSError as error:
-            _warn(f"cannot open the analysis cache {self.path} ({error}); running without it")
-            self.disabled = True
+        except (sqlite3.Error, CacheCorrupt, NotACache, OSError) as second:
+            self._give_up(f"cannot rebuild the analysis cache {self.path} ({second})")
             return None
 
-    def _move_aside(self) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(str(self.path) + suffix)
-            if source.exists():
-                try:
-                    source.replace(Path(f"{self.path}.corrupt-{stamp}{suffix}"))
-                except OSError:
-                    source.unlink(missing_ok=True)
+    def _move_aside(self) -> str | None:
+        """Rename the damaged cache (and its -wal, -shm) to ``PATH.corrupt-<time>``; the target, or None."""
+        target = f"{self.path}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        try:
+            os.replace(self.path, target)
+        except OSError:
+            return None
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.replace(str(self.path) + suffix, target + suffix)
+        self._remove_old_corrupt()
+        return target
+
+    def _remove_old_corrupt(self) -> None:
+        """Keep the :data:`KEPT_CORRUPT` most recent damaged caches moved aside from this path."""
+        by_stamp: dict[str, list[Path]] = {}
+        prefix = self.path.name
+        with contextlib.suppress(OSError):
+            for entry in self.path.parent.iterdir():
+                if entry.name.startswith(prefix) and (found := _CORRUPT_NAME.fullmatch(entry.name[len(prefix) :])):
+                    by_stamp.setdefault(found.group(1), []).append(entry)
+        for stamp in sorted(by_stamp, key=lambda s: [int(part) for part in s.split("-")])[:-KEPT_CORRUPT]:
+            for old in by_stamp[stamp]:
+                with contextlib.suppress(OSError):
+                    old.unlink()
 
     def _failed(self, error: sqlite3.Error) -> None:
-        """A query failed mid-run: give the file up for this process, rebuild it on the next open."""
-        _warn(f"analysis cache {self.path} failed ({error.__class__.__name__}: {error}); rebuilding it on the next run")
+        """A query failed mid-run: give the file up for this process (a damaged koie cache is rebuilt next time)."""
+        if _readonly_error(error):
+            # the file or its folder became read-only under us: keep reading it
+            self.read_only = True
+            self._tell(f"analysis cache {self.path} is read-only for this user: adding nothing more to it")
+            return
         if self._connection is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._connection.close()
         self._connection = None
-        if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
-            self._move_aside()
         self.disabled = True
+        damaged = isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError)
+        if damaged and self._marked() and self._writable() and (moved := self._move_aside()) is not None:
+            self._tell(f"analysis cache {self.path} failed ({error}); moved aside to {moved}, rebuilt on the next run")
+        else:
+            self._tell(f"analysis cache {self.path} failed ({error.__class__.__name__}: {error}); running without it")
 
     # -- reading and writing ------------------------------------------------
 
@@ -301,7 +484,7 @@ class AnalysisCache:
                         found[bytes(key)] = data
                     else:
                         bad.append(bytes(key))
-            if bad:
+            if bad and not self.read_only:
                 _warn(
                     f"analysis cache {self.path}: {len(bad)} damaged entr{'y' if len(bad) == 1 else 'ies'} "
                     "dropped and recomputed"
@@ -315,7 +498,7 @@ class AnalysisCache:
 
     def put_many(self, items: Sequence[tuple[bytes, bytes]]) -> int:
         connection = self.connection()
-        if connection is None or not items:
+        if connection is None or not items or self.read_only:
             return 0
         now = time.time()
         try:
@@ -331,8 +514,11 @@ class AnalysisCache:
 
     def info(self) -> dict[str, Any]:
         """What ``koie cache info`` prints."""
-        exists = self.path.exists()
-        size = sum(p.stat().st_size for p in (Path(str(self.path) + s) for s in ("", "-wal", "-shm")) if p.exists())
+        exists = os.path.exists(self.path)
+        size = 0
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                size += os.stat(str(self.path) + suffix).st_size
         data: dict[str, Any] = {"path": str(self.path), "exists": exists, "bytes": size}
         if not exists:
             data["entries"] = 0
@@ -360,21 +546,31 @@ class AnalysisCache:
                 "integrity": check,
                 "oldest": _iso(oldest),
                 "newest": _iso(newest),
+                "writable": not self.read_only,
             }
         )
         return data
 
     def clear(self) -> int:
-        """Delete every entry; returns how many there were. A corrupt file is removed."""
-        if not self.path.exists():
+        """Delete every entry; returns how many there were. A damaged koie cache is removed.
+
+        A file that is not a koie cache, or one this user cannot write, is left as it is (:class:`CacheNotCleared`).
+        """
+        if not os.path.exists(self.path):
             return 0
         connection = self.connection()
         if connection is None:
+            if not self._marked():
+                raise CacheNotCleared(f"{self.path} is not a koie analysis cache: it is left as it is")
+            if not self._writable():
+                raise CacheNotCleared(f"{self.path} is damaged, and this user cannot remove it")
             self.close()
             for suffix in ("", "-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             self.disabled = False
             return 0
+        if self.read_only:
+            raise CacheNotCleared(f"{self.path} is read-only for this user: nothing was removed")
         with _transaction(connection):
             count = connection.execute("SELECT count(*) FROM analyses").fetchone()[0]
             connection.execute("DELETE FROM analyses")
@@ -446,6 +642,9 @@ class CachedAnalyzer:
 
     def versions(self) -> dict[str, str]:
         return self.inner.versions()
+
+    def blind_cuts(self, text: str) -> list[int]:
+        return self.inner.blind_cuts(text) if isinstance(self.inner, CutsLines) else []
 
     def namespace(self) -> bytes:
         """What besides the text decides an analysis: versions, user words, koie's format."""
@@ -713,10 +912,18 @@ if TYPE_CHECKING:
     def _has_every_capability(
         cached: CachedAnalyzer,
     ) -> tuple[
-        Analyzer, ScoresReadings, StreamsAnalyses, LoadsModel, HasUserWords, StoresAnalyses, HoldsWrites, KeepsPatterns
+        Analyzer,
+        ScoresReadings,
+        StreamsAnalyses,
+        LoadsModel,
+        HasUserWords,
+        StoresAnalyses,
+        HoldsWrites,
+        KeepsPatterns,
+        CutsLines,
     ]:
         """mypy checks here that the cache satisfies every protocol of koie.analysis.protocol."""
-        return (cached, cached, cached, cached, cached, cached, cached, cached)
+        return (cached, cached, cached, cached, cached, cached, cached, cached, cached)
 
 
 def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str] | None, deferred: bool = False) -> Any:

@@ -1,8 +1,9 @@
 """The Kiwi adapter: the only module that imports :mod:`kiwipiepy`.
 
 Documents are analysed paragraph by paragraph (one line of the input at a
-time, long lines cut at whitespace into pieces under :data:`MAX_PIECE`
-characters), in one batched ``tokenize`` call with ``split_sents=True``.
+time, lines over :data:`MAX_PIECE` characters cut into pieces after a sentence
+end, or at a space where a stretch has none), in one batched ``tokenize`` call
+with ``split_sents=True``.
 That unit is part of koie's contract: Kiwi is context-sensitive, so the same
 sentence may analyse differently inside another unit. It also means a piece
 that occurs again (a headline repeated in the body, a caption, a byline) has
@@ -128,28 +129,68 @@ def _read_installed_versions() -> dict[str, str]:
     return {"kiwipiepy": kiwi, "kiwipiepy_model": model}
 
 
-def split_into_pieces(text: str, max_piece: int = MAX_PIECE) -> list[tuple[int, str]]:
-    """Cut text into (offset, piece) units: lines, and long lines at whitespace.
+#: A sentence end inside a line: ., ?, ! (and their full-width forms, an ellipsis), closing quotes or
+#: brackets after them, then a space. A long line is cut after one of these where it can be.
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff0e\uff1f\uff01\u2026]+[\"'\u201d\u2019\u300d\u300f)\]]*\s")
 
-    >>> split_into_pieces("가나\\n\\n다라")
-    [(0, '가나'), (4, '다라')]
+
+def last_sentence_end(text: str, start: int, end: int) -> int:
+    """The offset just after the last sentence end (and the space after it) in ``text[start:end]``, or -1.
+
+    >>> text = "홍길동이 왔다. 김철수도 왔다. 그리고"
+    >>> cut = last_sentence_end(text, 0, len(text)); text[:cut]
+    '홍길동이 왔다. 김철수도 왔다. '
+    >>> last_sentence_end("3.5배 늘었다", 0, 8)
+    -1
     """
-    pieces: list[tuple[int, str]] = []
+    last = -1
+    for found in _SENTENCE_END.finditer(text, start, end):
+        last = found.end()
+    return last
+
+
+def _pieces(text: str, max_piece: int) -> Iterator[tuple[int, str, bool]]:
+    """Each piece's offset and text, and whether the line goes on after it with no sentence end to cut at."""
     position = 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
         start = position
         while len(body) > max_piece:
-            cut = max(body.rfind(" ", 0, max_piece), body.rfind("\n", 0, max_piece))
-            if cut <= 0:
-                cut = max_piece
-            pieces.append((start, body[:cut]))
+            cut = last_sentence_end(body, 1, max_piece)
+            blind = cut <= 0
+            if blind:
+                cut = max(body.rfind(" ", 0, max_piece), body.rfind("\n", 0, max_piece))
+                if cut <= 0:
+                    cut = max_piece
+            yield start, body[:cut], blind
             body = body[cut:]
             start += cut
         if body.strip():
-            pieces.append((start, body))
+            yield start, body, False
         position += len(line)
-    return pieces
+
+
+def split_into_pieces(text: str, max_piece: int = MAX_PIECE) -> list[tuple[int, str]]:
+    """Cut text into (offset, piece) units: lines, and lines over ``max_piece`` characters after a
+    sentence end (the last one that fits), else at a space (:func:`blind_cuts` says where).
+
+    >>> split_into_pieces("가나\\n\\n다라")
+    [(0, '가나'), (4, '다라')]
+    >>> split_into_pieces("가나다. 라마바. 사아", max_piece=11)
+    [(0, '가나다. 라마바. '), (10, '사아')]
+    """
+    return [(offset, piece) for offset, piece, _blind in _pieces(text, max_piece)]
+
+
+def blind_cuts(text: str, max_piece: int = MAX_PIECE) -> list[int]:
+    """Where :func:`split_into_pieces` cut a line with no sentence end to cut after: a match across is lost.
+
+    >>> blind_cuts("가" * 5 + " " + "나" * 5, max_piece=8)
+    [5]
+    """
+    if len(text) <= max_piece:
+        return []
+    return [offset + len(piece) for offset, piece, blind in _pieces(text, max_piece) if blind]
 
 
 class KiwiAnalyzer:
@@ -284,6 +325,10 @@ class KiwiAnalyzer:
             yield from taken()
         yield from taken()  # copies after the last piece Kiwi had
         yield from finished()
+
+    def blind_cuts(self, text: str) -> list[int]:
+        """Where this analyser cuts a line of ``text`` with no sentence end nearby (:func:`blind_cuts`)."""
+        return blind_cuts(text)
 
     def analyze_fragment(self, text: str) -> tuple[Morpheme, ...]:
         tokens = self.kiwi.tokenize(normalize_for_analysis(text))

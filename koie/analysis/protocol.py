@@ -19,6 +19,8 @@ method by name:
   transaction (koie.api, koie.lang.check).
 * :class:`KeepsPatterns` (the cache): parsed pattern trees kept across runs
   (koie.lang.resolve).
+* :class:`CutsLines` (Kiwi, the cache): the warning on a long line cut where
+  no sentence ends, W402 (koie.run.records).
 
 A wrapper has every capability of the analyser it wraps:
 :class:`koie.analysis.cache.CachedAnalyzer` implements each one (a test holds
@@ -148,6 +150,15 @@ class KeepsPatterns(Protocol):
         ...
 
 
+@runtime_checkable
+class CutsLines(Protocol):
+    """An analyser that reads long lines in pieces, and says where it had to cut one with no sentence end."""
+
+    def blind_cuts(self, text: str) -> list[int]:
+        """The offsets in ``text`` where a line was cut with no sentence end to cut after (a match across is lost)."""
+        ...
+
+
 #: Every optional capability (the wrapper test checks the cache has each one its inner analyser has).
 CAPABILITIES: tuple[type, ...] = (
     ScoresReadings,
@@ -157,11 +168,13 @@ CAPABILITIES: tuple[type, ...] = (
     StoresAnalyses,
     HoldsWrites,
     KeepsPatterns,
+    CutsLines,
 )
 
 __all__ = [
     "CAPABILITIES",
     "Analyzer",
+    "CutsLines",
     "HasUserWords",
     "HoldsWrites",
     "KeepsPatterns",

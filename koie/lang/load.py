@@ -482,6 +482,7 @@ class _PackReader:
         entries: list[str] = []
         tag: str | None = None
         score = 0.0
+        file: str | None = None
         if isinstance(node, yaml.SequenceNode):
             for item in node.value:
                 value = self.entry(item, name)
@@ -499,13 +500,16 @@ class _PackReader:
                             entries.append(value)
             if "file" in keys:
                 entries.extend(self.lexicon_file(keys["file"][1]))
+                named = keys["file"][1]
+                if isinstance(named, yaml.ScalarNode) and named.value:
+                    file = str(Path(self.source.name).parent / named.value)
             if "analyzer" in keys:
                 tag_value = self.scalar(keys["analyzer"][1], "analyzer")
                 tag = tag_value or None
             if "score" in keys:
                 given = self.score(keys["score"][1])
                 score = score if given is None else given
-        return LexiconSpec(name, tuple(dict.fromkeys(entries)), tag, score, self.place(key))
+        return LexiconSpec(name, tuple(dict.fromkeys(entries)), tag, score, self.place(key), file)
 
     def entry(self, node: yaml.Node, name: str) -> str | None:
         """One entry of a lexicon written in the rule file: text of at most MAX_LEXICON_ENTRY characters."""

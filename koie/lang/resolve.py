@@ -43,7 +43,6 @@ from koie.lang.ir import (
     rchildren,
     unrolled_size,
 )
-from koie.lang.regexes import HAZARD_HINTS, MAX_REGEX_SECONDS, regex_hazard
 from koie.lang.literals import (
     LiteralReading,
     LiteralWarning,
@@ -52,6 +51,7 @@ from koie.lang.literals import (
     jongseong_form,
     literal_check,
 )
+from koie.lang.regexes import HAZARD_HINTS, MAX_REGEX_SECONDS, regex_hazard
 from koie.lang.spec import LexiconSpec, OverlapPolicy, OverlapSpec, PackSpec, RuleSpec
 from koie.lang.yamlfile import PatternText
 

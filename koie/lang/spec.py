@@ -56,6 +56,8 @@ class LexiconSpec:
     analyzer_tag: str | None
     score: float
     place: Place
+    #: The file its entries were read from (``file:``), in the folder of the rule file that names it.
+    file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,3 +173,9 @@ class PackSpec:
     label_references: tuple[LabelReference, ...] = ()
     #: the warnings of loading (W001): the resolver adds them to the pack's warnings
     warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def source_files(self) -> tuple[str, ...]:
+        """Every file the pack was read from: its rule files (imports too) and its lexicon files."""
+        lexicon_files = (lexicon.file for lexicon in self.lexicons if lexicon.file is not None)
+        return tuple(dict.fromkeys((*self.files, *lexicon_files)))

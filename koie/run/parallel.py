@@ -68,10 +68,55 @@ def default_workers() -> int:
     return max(1, cores() // 2)
 
 
-def _start_worker(pack: Any, kiwi_threads: int, collector: tuple[bool, tuple[int, ...]]) -> None:
-    """A spawned worker's start: its pack, its share of Kiwi's threads, and the collector settings of
-    the process that started it (:func:`collector_settings`; a forked helper has those already)."""
+#: prctl's option that has the kernel send a signal to this process when its parent ends (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """End this worker process when ``parent`` (the process that started it) ends, however it ends.
+
+    A worker blocks on its task queue, whose pipe it holds both ends of: the parent's death (SIGKILL,
+    SIGTERM, SIGHUP, out of memory) ends nothing, and the workers (each with a Kiwi model, about
+    0.5 GB) and multiprocessing's resource tracker lived on under PID 1. On Linux the kernel sends
+    this process SIGKILL when the parent's thread that started it ends (``PR_SET_PDEATHSIG``; the pool
+    starts its workers from the thread that submits, the run's main thread); elsewhere a thread
+    checks once a second that the parent is still there. A parent already gone is noticed here.
+    """
+    watched = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            watched = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            watched = False
+    if os.getppid() != parent:  # it ended before the kernel was told to watch it
+        os._exit(1)
+    if not watched:
+        import threading
+
+        threading.Thread(target=_watch_parent, args=(parent,), name="koie-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _start_worker(
+    pack: Any, kiwi_threads: int, collector: tuple[bool, tuple[int, ...]], parent: int | None = None
+) -> None:
+    """A spawned worker's start: it dies with ``parent`` (:func:`die_with_parent`), its pack, its share of
+    Kiwi's threads, and the collector settings of the process that started it (:func:`collector_settings`;
+    a forked helper has those already)."""
     global _PACK
+    if parent is not None:
+        die_with_parent(parent)
     if isinstance(pack.analyzer, LoadsModel):
         # Cores are shared between worker processes: each Kiwi gets its share of threads.
         pack.analyzer.set_threads(kiwi_threads)
@@ -91,8 +136,10 @@ def collector_settings() -> tuple[bool, tuple[int, ...]]:
     return gc.isenabled(), gc.get_threshold()
 
 
-def _start_forked(pack: Any) -> None:
+def _start_forked(pack: Any, parent: int | None = None) -> None:
     global _PACK
+    if parent is not None:
+        die_with_parent(parent)
     _PACK = pack  # inherited with the rest of the parent's memory: nothing is pickled
 
 
@@ -174,7 +221,10 @@ def parallel_batches(
     collector = collector_settings()
     pool = Workers(
         lambda: ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(pack, kiwi_threads, collector)
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(pack, kiwi_threads, collector, os.getpid()),
         ),
         options,
     )
@@ -245,13 +295,16 @@ def shared_batches(
         if can_share(pack):
             # the helpers start with the pack in memory: nothing is pickled but documents and records
             return ProcessPoolExecutor(
-                helpers, mp_context=multiprocessing.get_context("fork"), initializer=_start_forked, initargs=(pack,)
+                helpers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_forked,
+                initargs=(pack, os.getpid()),
             )
         return ProcessPoolExecutor(
             helpers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(pack, max(1, cores() // (helpers + 1)), collector_settings()),
+            initargs=(pack, max(1, cores() // (helpers + 1)), collector_settings(), os.getpid()),
         )
 
     pool = Workers(start, options)
@@ -294,7 +347,8 @@ def shared_batches(
 
 
 def choose_workers(requested: int | None) -> int:
-    """``--workers``: None and 0 mean the default (0), decided per run by koie.run.runner.computed_batches.
+    """``--workers``: None and 0 mean the default (0), decided per run by koie.run.runner.computed_batches;
+    more than the cores this process may use means one per core (:func:`workers_note` says why).
 
     The default is one process per two cores (:func:`default_workers`), one
     process per core when the run's analyses are cached (this process and
@@ -302,4 +356,20 @@ def choose_workers(requested: int | None) -> int:
     few batches (up to 128 documents, koie.run.runner.SMALL_RUN_BATCHES), where
     workers would only add model loads (~2 s, ~0.5 GB each).
     """
-    return requested or 0
+    return min(requested, cores()) if requested else 0
+
+
+def workers_note(requested: int | None) -> str | None:
+    """Why ``--workers`` is lower than asked, or None.
+
+    >>> workers_note(10_000).startswith("--workers 10000 is more than the ")
+    True
+    """
+    available = cores()
+    if not requested or requested <= available:
+        return None
+    return (
+        f"--workers {requested} is more than the {available} core{'s' * (available != 1)} this process may use: "
+        f"using {available}. Each worker loads its own Kiwi model (about 0.5 GB), and Kiwi keeps a core "
+        "busy with each; more workers than cores share the same cores and only add memory"
+    )

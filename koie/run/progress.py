@@ -12,12 +12,13 @@ True
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import time
 from pathlib import Path
 from typing import TextIO
 
-from koie.run.inputs import JSONL_SUFFIXES, TEXT_SUFFIXES
+from koie.run.inputs import JSONL_SUFFIXES, directory_entries
 
 
 class Progress:
@@ -73,21 +74,26 @@ def _duration(seconds: float) -> str:
 
 
 def count_documents(inputs: tuple[str, ...], jsonl: bool | None = None) -> int | None:
-    """How many documents the inputs hold, if cheap to know (None for stdin).
+    """How many documents the inputs hold, if cheap to know (None for stdin, a pipe or a device).
 
-    JSON Lines files are counted by their non-empty lines, without parsing.
+    JSON Lines files are counted by their non-empty lines, without parsing; what cannot be read
+    counts nothing here (the run reports it).
     """
     total = 0
     for given in inputs:
         if given == "-":
             return None
         path = Path(given)
-        if path.is_dir():
-            files = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES]
-        elif path.is_file():
+        try:
+            status = os.stat(path)
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISDIR(status.st_mode):
+            files = [file for file, problem in directory_entries(path) if problem is None]
+        elif stat.S_ISREG(status.st_mode):
             files = [path]
         else:
-            continue
+            return None
         for file in files:
             if jsonl or (jsonl is None and file.suffix.lower() in JSONL_SUFFIXES):
                 try:

@@ -17,13 +17,15 @@ the runner nor any sink: it is the leaf they both stand on.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from koie import native
+from koie.analysis.kiwi import MAX_PIECE
 from koie.analysis.morphemes import AnalyzedDocument
+from koie.analysis.protocol import CutsLines
 from koie.api import Pack
 from koie.engine.extract import CompiledPack, Extraction, Record
 from koie.explain import explain_record
@@ -133,7 +135,17 @@ def document_records(
         def line_of(record: Record) -> str:
             return record_line(record_row(compiled, record, versions, options.explain, options.mark_output))
 
-        if native_lines:
+        if document.offset:
+            # a section of a long document (koie.run.inputs.sections): its offsets become the document's
+            rows = [
+                shifted(
+                    record_row(compiled, record, versions, options.explain, options.mark_output),
+                    document.offset,
+                )
+                for record in chosen
+            ]
+            out.append([record_line(row) for row in rows] if options.lines else rows)
+        elif native_lines:
             out.append(_NATIVE_RECORD_LINES(chosen, versions, line_of))
         elif options.lines:
             out.append([line_of(record) for record in chosen])
@@ -142,6 +154,35 @@ def document_records(
                 [record_row(compiled, record, versions, options.explain, options.mark_output) for record in chosen]
             )
     return out
+
+
+def shifted(row: dict[str, Any], by: int) -> dict[str, Any]:
+    """A record's dict with every offset in it (``start`` and ``end``: its own, its arguments', its
+    explanation's, a repeated mention's) moved ``by`` characters; the pack's own attributes are left as
+    they are.
+
+    >>> shifted({"start": 0, "end": 3, "args": {"a": {"start": 0, "end": 1}}, "attrs": {"end": 9}}, 10)
+    {'start': 10, 'end': 13, 'args': {'a': {'start': 10, 'end': 11}}, 'attrs': {'end': 9}}
+    """
+    return _shifted(row, by)  # type: ignore[no-any-return]
+
+
+def _shifted(value: Any, by: int) -> Any:
+    if isinstance(value, dict):
+        moved: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in ("start", "end") and type(item) is int:
+                moved[key] = item + by
+            elif key == "attrs" and isinstance(item, dict):
+                moved[key] = {k: _shifted(v, by) if k == "repeat_of" else v for k, v in item.items()}
+            elif key == "analyzer":
+                moved[key] = item
+            else:
+                moved[key] = _shifted(item, by)
+        return moved
+    if isinstance(value, list):
+        return [_shifted(item, by) for item in value]
+    return value
 
 
 #: koie.run._jsonl.record_json_lines (records straight to their lines), or None without the native module.
@@ -159,7 +200,7 @@ def batch_records(
     A pure function of its arguments, so worker processes (koie.run.parallel) run it as is. A
     batch that fails is redone document by document, so one bad document costs only itself.
     """
-    problems: list[DocumentProblem] = []
+    problems = cut_warnings(pack, documents)
     try:
         every: list[DocumentRows] = list(document_records(pack, documents, options, analyses))
         return every, problems
@@ -175,6 +216,27 @@ def batch_records(
                 problems.append(DocumentProblem(document.id, "E405", f"{error.__class__.__name__}: {error}"))
                 per_document.append(None)
         return per_document, problems
+
+
+def cut_warnings(pack: Pack, documents: Sequence[InputDocument]) -> list[DocumentProblem]:
+    """W402 for each document with a line the analyser had to cut where no sentence ends (koie.analysis.kiwi)."""
+    if not isinstance(pack.analyzer, CutsLines):
+        return []
+    warnings = []
+    for document in documents:
+        cuts = pack.analyzer.blind_cuts(document.text)
+        if cuts:
+            more = f" (and {len(cuts) - 1:,} more place{'s' * (len(cuts) > 2)})" if len(cuts) > 1 else ""
+            warnings.append(
+                DocumentProblem(
+                    document.id,
+                    "W402",
+                    f"a line longer than {MAX_PIECE:,} characters has no sentence end (. ? ! and a space) in "
+                    f"the {MAX_PIECE:,} before character {document.offset + cuts[0]:,}: the analyser reads it in "
+                    f"pieces and cut it at a space there{more}; a match across a cut is lost",
+                )
+            )
+    return warnings
 
 
 #: One analysis at a time: the pipeline's thread and a batch redone document by document share the analyser.

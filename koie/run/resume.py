@@ -3,28 +3,34 @@
 Records are written to ``FILE.part`` as they are produced, and the problems
 (``--errors``) to their own file. After every batch both are flushed and
 fsynced, then one line is appended to ``FILE.journal`` (and fsynced) saying how
-many input items are done, a hash of their ids, the byte length of each
-output at that point and the running counts. The fsyncs and the journal line
-are a committer thread's work, in batch order, while the run goes on (two
-fsyncs per batch were a tenth of a warm run); the run waits for it only at
-the end, or when it stops. A normal end renames
-``FILE.part`` to ``FILE`` and removes the journal, so ``FILE`` never exists
-half-written.
+many input items are done, a hash chained over their contents (each item's
+id, a digest of its text and its fields, so not only the ids), the byte length
+of each output at that point and the running counts. The fsyncs and the
+journal line are a committer thread's work, in batch order, while the run goes
+on (two fsyncs per batch were a tenth of a warm run); the run waits for it only
+at the end, or when it stops. A normal end renames ``FILE.part`` to ``FILE``
+and removes the journal, so ``FILE`` never exists half-written.
 
 After a kill (even SIGKILL), ``--resume`` reads the journal, drops any
-incomplete last line, cuts ``FILE.part`` and the errors file back to the last
-committed batch (dropping records of documents whose batch was not
-committed), skips the items already done (checking their ids against the
-journal, so a changed corpus is refused) and carries on. Processing is
-deterministic and in input order, so the result is byte-identical to an
-uninterrupted run: no document lost, none duplicated.
+incomplete last line, reads the inputs again and finds the last committed
+batch up to which they are the same (their chained hash says so), cuts
+``FILE.part`` and the errors file back to it (dropping records of documents
+whose batch was not committed, or that changed since), and carries on from
+there. An input edited, added or removed between the kill and the resume is
+therefore redone, with everything after it. Processing is deterministic and in
+input order, so the result is byte-identical to an uninterrupted run of the
+inputs as they are now: no document lost, none duplicated. A resume with other
+rules (any file the pack reads), inputs or options is refused (E406); with no
+interrupted run to continue (a kill before the first batch), it starts afresh.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,13 +39,27 @@ from typing import Any, TextIO
 from koie.errors import Diagnostic, KoieError
 from koie.run.inputs import DocumentProblem, InputDocument
 
-JOURNAL_VERSION = 1
+#: 2: the chain hashes each item's content, not only its id.
+JOURNAL_VERSION = 2
 
 
-def _ids_hash(ids: Iterable[str], previous: str = "") -> str:
+def item_key(item: InputDocument | DocumentProblem) -> str:
+    """What identifies an input item for ``--resume``: its id and its content (a digest of the text).
+
+    >>> item_key(InputDocument("a.txt", "홍길동")) == item_key(InputDocument("a.txt", "홍길순"))
+    False
+    """
+    if isinstance(item, DocumentProblem):
+        return f"problem\x00{item.id}\x00{item.code}\x00{item.message}"
+    text = hashlib.sha1(item.text.encode("utf-8", "surrogatepass")).hexdigest()
+    meta = json.dumps(item.meta, ensure_ascii=False, sort_keys=True, default=str) if item.meta else ""
+    return f"document\x00{item.id}\x00{item.offset}\x00{text}\x00{meta}"
+
+
+def _items_hash(items: Iterable[InputDocument | DocumentProblem], previous: str = "") -> str:
     """A hash chained item by item, so it does not depend on where batches were cut."""
-    for item in ids:
-        previous = hashlib.sha1((previous + "\x00" + item).encode("utf-8", "surrogatepass")).hexdigest()
+    for item in items:
+        previous = hashlib.sha1((previous + "\x00" + item_key(item)).encode("utf-8", "surrogatepass")).hexdigest()
     return previous
 
 
@@ -48,12 +68,16 @@ def _fsync(handle: TextIO) -> None:
     os.fsync(handle.fileno())
 
 
+def _note(message: str) -> None:
+    print(f"koie: {message}", file=sys.stderr)
+
+
 @dataclass(slots=True)
 class JournalState:
-    """What the last committed batch of an interrupted run left."""
+    """What a committed batch of an interrupted run left (the first: nothing done yet)."""
 
     items: int = 0
-    ids_hash: str = ""
+    items_hash: str = ""
     out_bytes: int = 0
     err_bytes: int = 0
     documents: int = 0
@@ -61,8 +85,18 @@ class JournalState:
     problems: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_journal(path: str, key: dict[str, Any]) -> JournalState:
-    """The last complete entry of a journal; a torn last line (killed mid-write) is ignored."""
+def interrupted(output: str) -> bool:
+    """Whether ``-o output`` has an interrupted run to resume: its ``.part``, and a journal with its header."""
+    try:
+        with open(output + ".journal", "rb") as handle:
+            header = handle.readline()
+    except OSError:
+        return False
+    return header.endswith(b"\n") and os.path.exists(output + ".part")
+
+
+def read_journal(path: str, key: dict[str, Any]) -> list[JournalState]:
+    """Every committed state of a journal, the empty start first; a torn last line (killed mid-write) is ignored."""
     with open(path, "rb") as handle:
         lines = handle.read().split(b"\n")
     # Everything after the last newline was being written when the run died.
@@ -73,27 +107,49 @@ def read_journal(path: str, key: dict[str, Any]) -> JournalState:
         header = json.loads(complete[0])
     except json.JSONDecodeError:
         raise _resume_error(path, "the journal's first line is not koie's") from None
-    if header.get("koie-journal") != JOURNAL_VERSION:
+    if not isinstance(header, dict) or header.get("koie-journal") != JOURNAL_VERSION:
         raise _resume_error(path, "not a koie journal, or one from another koie version")
     if header.get("key") != key:
-        changed = sorted(k for k in set(key) | set(header.get("key", {})) if key.get(k) != header.get("key", {}).get(k))
         raise _resume_error(
             path,
-            "the interrupted run had other settings: " + ", ".join(changed),
+            "the interrupted run had other settings: " + _changed(header.get("key") or {}, key),
             "resume with the same rules, inputs and options, or run again without --resume",
         )
-    state = JournalState()
+    states = [JournalState()]
     problems: list[dict[str, Any]] = []
     for raw in complete[1:]:
         try:
             entry = json.loads(raw)
         except json.JSONDecodeError:
             break
-        problems.extend(entry["problems"])
-        state = JournalState(
-            entry["items"], entry["ids"], entry["out"], entry["err"], entry["documents"], entry["records"], problems
+        problems = problems + entry["problems"]
+        states.append(
+            JournalState(
+                entry["items"],
+                entry["hash"],
+                entry["out"],
+                entry["err"],
+                entry["documents"],
+                entry["records"],
+                problems,
+            )
         )
-    return state
+    return states
+
+
+def _changed(before: dict[str, Any], now: dict[str, Any]) -> str:
+    """The settings that differ; for the files a pack reads, which of them changed, came or went."""
+    parts = []
+    for name in sorted(set(before) | set(now)):
+        old, new = before.get(name), now.get(name)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            files = sorted(f for f in set(old) | set(new) if old.get(f) != new.get(f))
+            parts.append(f"{name} ({', '.join(files)})")
+        else:
+            parts.append(name)
+    return ", ".join(parts)
 
 
 def _resume_error(path: str, message: str, hint: str = "run again without --resume to start over") -> KoieError:
@@ -101,7 +157,10 @@ def _resume_error(path: str, message: str, hint: str = "run again without --resu
 
 
 class ResumableOutput:
-    """``FILE.part`` + ``FILE.journal`` (+ the errors file), committed batch by batch."""
+    """``FILE.part`` + ``FILE.journal`` (+ the errors file), committed batch by batch.
+
+    Resuming, the outputs are opened by :meth:`skip_done`, once it knows how far the inputs are the same.
+    """
 
     def __init__(self, output: str, errors_file: str | None, key: dict[str, Any], resume: bool) -> None:
         self.output = output
@@ -110,38 +169,55 @@ class ResumableOutput:
         self.errors_file = errors_file
         self.key = key
         self.state = JournalState()
-        self.resumed = False
+        self.resumed = resume
+        self._states: list[JournalState] = []
+        #: the files opened so far (resuming, none until skip_done knows where to continue from)
+        self._opened: list[TextIO] = []
         if resume:
-            if not os.path.exists(self.journal_path) or not os.path.exists(self.part):
+            if not interrupted(output):
                 raise _resume_error(
                     self.journal_path, f"no interrupted run to resume for {output!r}", "run without --resume"
                 )
-            self.state = read_journal(self.journal_path, key)
-            self.resumed = True
-            self.out = self._reopen(self.part, self.state.out_bytes)
-            self.errors_out = self._reopen(errors_file, self.state.err_bytes) if errors_file else None
-            # the journal itself is rewritten up to its last complete entry
-            with open(self.journal_path, "rb") as handle:
-                data = handle.read()
-            with open(self.journal_path, "wb") as handle:
-                handle.write(data[: data.rfind(b"\n") + 1])
-            self.journal: TextIO = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+            self._states = read_journal(self.journal_path, key)
         else:
-            # these stay open for the whole run; finish() or keep() closes them
-            self.out = open(self.part, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            self.errors_out = open(errors_file, "w", encoding="utf-8", newline="") if errors_file else None  # noqa: SIM115
-            self.journal = open(self.journal_path, "w", encoding="utf-8")  # noqa: SIM115
-            self.journal.write(json.dumps({"koie-journal": JOURNAL_VERSION, "key": key}, ensure_ascii=False) + "\n")
-            _fsync(self.journal)
-        self._items = self.state.items
-        self._ids_hash = self.state.ids_hash
+            self._open_fresh()
+        self._items = 0
+        self._items_hash = ""
         # One thread makes the batches durable, in order; the last commit handed to it.
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="koie-journal")
         self._last_commit: Future[None] | None = None
 
+    def _open_fresh(self) -> None:
+        # these stay open for the whole run; finish() or keep() closes them
+        self.out: TextIO = open(self.part, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self.errors_out: TextIO | None = (
+            open(self.errors_file, "w", encoding="utf-8", newline="") if self.errors_file else None  # noqa: SIM115
+        )
+        self.journal: TextIO = open(self.journal_path, "w", encoding="utf-8")  # noqa: SIM115
+        self._opened += [self.out, self.journal] + ([self.errors_out] if self.errors_out else [])
+        self.journal.write(json.dumps({"koie-journal": JOURNAL_VERSION, "key": self.key}, ensure_ascii=False) + "\n")
+        _fsync(self.journal)
+
+    def _reopen_at(self, index: int) -> None:
+        """Continue from the journal's state ``index`` (0: nothing done, which is a fresh start)."""
+        self.state = self._states[index]
+        if index == 0:
+            self.resumed = False  # a format with a header writes it again
+            self._open_fresh()
+            return
+        self.out = self._reopen(self.part, self.state.out_bytes)
+        self.errors_out = self._reopen(self.errors_file, self.state.err_bytes) if self.errors_file else None
+        # the journal itself is rewritten up to the state continued from
+        with open(self.journal_path, "rb") as handle:
+            lines = handle.read().split(b"\n")
+        with open(self.journal_path, "wb") as handle:
+            handle.write(b"".join(line + b"\n" for line in lines[: index + 1]))
+        self.journal = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+        self._opened += [self.out, self.journal] + ([self.errors_out] if self.errors_out else [])
+
     @staticmethod
     def _reopen(path: str, size: int) -> TextIO:
-        # Cut back to the last commit: a record or problem written after it
+        # Cut back to the commit continued from: a record or problem written after it
         # belongs to a batch that will be processed again.
         with open(path, "r+b") as handle:
             handle.truncate(size)
@@ -152,20 +228,38 @@ class ResumableOutput:
         return [DocumentProblem(p["doc"], p["code"], p["message"]) for p in self.state.problems]
 
     def skip_done(self, items: Iterable[InputDocument | DocumentProblem]) -> Iterator[InputDocument | DocumentProblem]:
-        """The input items after those the interrupted run finished (whose ids must be the same)."""
+        """The input items after those the interrupted run finished and that are the same now; the outputs
+        are opened, cut back to there.
+
+        The items are read now up to the first committed batch that differs (an input edited, added or
+        removed since the kill): the run goes on from the batch before it, and holds at most one batch.
+        """
         iterator = iter(items)
-        skipped: list[str] = []
-        for _ in range(self.state.items):
-            item = next(iterator, None)
-            if item is None:
+        states = self._states
+        held: list[InputDocument | DocumentProblem] = []
+        chain = ""
+        index = 0
+        while index + 1 < len(states):
+            following = states[index + 1]
+            while len(held) < following.items - states[index].items:
+                item = next(iterator, None)
+                if item is None:
+                    break
+                held.append(item)
+            chain = _items_hash(held, chain)
+            if len(held) < following.items - states[index].items or chain != following.items_hash:
                 break
-            skipped.append(item.id)
-        if len(skipped) != self.state.items or _ids_hash(skipped) != self.state.ids_hash:
-            raise _resume_error(
-                self.journal_path,
-                f"the inputs changed since the interrupted run (its first {self.state.items} items are not the same)",
+            held = []
+            index += 1
+        if index + 1 < len(states):
+            _note(
+                f"the inputs changed since the interrupted run, from item {states[index].items + 1} on: "
+                f"{self.output} is redone from there"
             )
-        yield from iterator
+        self._reopen_at(index)
+        self._items = self.state.items
+        self._items_hash = self.state.items_hash
+        return itertools.chain(held, iterator)
 
     def commit(
         self,
@@ -185,10 +279,10 @@ class ResumableOutput:
         if self.errors_out is not None:
             self.errors_out.flush()
         self._items += len(batch)
-        self._ids_hash = _ids_hash([item.id for item in batch], self._ids_hash)
+        self._items_hash = _items_hash(batch, self._items_hash)
         entry = {
             "items": self._items,
-            "ids": self._ids_hash,
+            "hash": self._items_hash,
             "out": os.fstat(self.out.fileno()).st_size,
             "err": os.fstat(self.errors_out.fileno()).st_size if self.errors_out is not None else 0,
             "documents": documents,
@@ -227,8 +321,8 @@ class ResumableOutput:
     def keep(self) -> None:
         """Stop here (Ctrl-C, error): what is committed stays for ``--resume``."""
         self._committer.shutdown(wait=True)  # the batches handed to it are committed; an error here is moot
-        for handle in (self.out, self.errors_out, self.journal):
-            if handle is not None and not handle.closed:
+        for handle in self._opened:
+            if not handle.closed:
                 handle.close()
 
 

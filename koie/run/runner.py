@@ -26,11 +26,19 @@ from typing import Any, TextIO
 from koie.analysis.morphemes import AnalyzedDocument
 from koie.analysis.protocol import StoresAnalyses, StreamsAnalyses
 from koie.api import Pack
-from koie.errors import Diagnostic, KoieError
+from koie.errors import Diagnostic, KoieError, printable
 from koie.run import records
-from koie.run.inputs import DocumentProblem, InputDocument, batched, read_inputs
+from koie.run.inputs import (
+    MAX_DOCUMENT_BYTES,
+    DocumentProblem,
+    InputDocument,
+    InputTally,
+    batched,
+    read_inputs,
+    sections,
+)
 from koie.run.records import DocumentRows, RecordOptions
-from koie.run.resume import ReplacedOutput, ResumableOutput
+from koie.run.resume import ReplacedOutput, ResumableOutput, interrupted
 from koie.run.sinks import CsvSink, JsonLinesSink, Sink, TableSink, count_noun, run_summary
 
 #: With the default --workers, runs of at most this many batches stay in one process.
@@ -38,6 +46,11 @@ SMALL_RUN_BATCHES = 4
 
 #: Documents analysed per batched Kiwi call.
 BATCH = 32
+
+#: Characters of text a batch holds at most (a document longer than that is a batch alone): news
+#: batches (32 documents of a few KB) never reach it; the sections of a long document do, so a batch of
+#: them, in a worker or waiting for the sink, stays a few sections (koie.run.inputs.sections).
+BATCH_CHARS = 400_000
 
 #: What :func:`koie.run.records.batch_records` gives for a batch: each document's rows, and the problems.
 BatchResult = tuple[list[DocumentRows], list[DocumentProblem]]
@@ -180,6 +193,16 @@ def _pipelined(
 #: starves Kiwi's threads (median 7.75 s against 6.9-7.0 s with 16 or 64).
 STREAM_WINDOW = 2 * BATCH
 
+#: A document takes one place in the window per this many characters (a news article takes one; a
+#: section of a long document, koie.run.inputs.SECTION_CHARS, about 13), so what waits stays bounded
+#: in characters too.
+STREAM_PLACE_CHARS = 8192
+
+
+def _places(text: str) -> int:
+    """The places a document's analysis takes in the window (at most the whole window, so any fits)."""
+    return min(1 + len(text) // STREAM_PLACE_CHARS, STREAM_WINDOW)
+
 
 def _streamed(
     pack: Pack,
@@ -200,13 +223,13 @@ def _streamed(
     documents wait, so memory stays bounded when matching is the slower side.
     """
     handoff: queue.SimpleQueue[Any] = queue.SimpleQueue()  # (batch, documents, futures), then _END or an error
-    window = threading.Semaphore(STREAM_WINDOW)
+    window = threading.Semaphore(STREAM_WINDOW)  # places (_places): one per document of a few KB
     stop = threading.Event()
     source = iter(batches)
 
     unreadable: list[BaseException] = []  # reading the inputs failed: raised after the batches before
 
-    def texts(waiting: deque[Future[tuple[AnalyzedDocument, bool]]]) -> Iterator[str]:
+    def texts(waiting: deque[tuple[Future[tuple[AnalyzedDocument, bool]], int]]) -> Iterator[str]:
         while not stop.is_set():
             try:
                 batch = next(source)
@@ -217,7 +240,7 @@ def _streamed(
                 return
             documents = [d for d in batch if isinstance(d, InputDocument)]
             futures: list[Future[tuple[AnalyzedDocument, bool]]] = [Future() for _ in documents]
-            waiting.extend(futures)
+            waiting.extend(zip(futures, [_places(document.text) for document in documents]))
             handoff.put((batch, documents, futures))
             for document in documents:
                 yield document.text
@@ -225,18 +248,20 @@ def _streamed(
     def analyse() -> None:
         try:
             while not unreadable:
-                waiting: deque[Future[tuple[AnalyzedDocument, bool]]] = deque()
+                waiting: deque[tuple[Future[tuple[AnalyzedDocument, bool]], int]] = deque()
                 try:
                     for analysis in analyzer.analyze_stream(texts(waiting)):
-                        while not window.acquire(timeout=0.1):
-                            if stop.is_set():
-                                return
-                        waiting.popleft().set_result(analysis)
+                        future, places = waiting.popleft()
+                        for _ in range(places):
+                            while not window.acquire(timeout=0.1):
+                                if stop.is_set():
+                                    return
+                        future.set_result(analysis)
                     break
                 except Exception as error:
                     if not waiting:
                         raise
-                    for future in waiting:
+                    for future, _places_taken in waiting:
                         future.set_exception(error)
                     # and a new stream starts after them
             if unreadable:
@@ -269,15 +294,16 @@ def _streamed(
                 for document, future in pairs:
                     analysis, new = future.result()
                     taken += 1
-                    window.release()
+                    window.release(_places(document.text))
                     if new:
                         fresh.append((document.text, analysis))  # noqa: B023 (consumed in this iteration)
                     yield analysis
 
             yield batch, records.batch_records(pack, documents, options, each(list(zip(documents, futures))))
-            for future in futures[taken:]:  # not taken: a document failed and the batch was redone one by one
+            for document, future in list(zip(documents, futures))[taken:]:
+                # not taken: a document failed and the batch was redone one by one
                 if future.exception() is None:
-                    window.release()
+                    window.release(_places(document.text))
             if store is not None:
                 store.store_soon(fresh)  # after matching: the writes would hold up nothing, the analyses are made
     finally:
@@ -307,7 +333,8 @@ def _started(results: Iterator[Any]) -> Iterator[Any]:
 
 def _report(problem: DocumentProblem, errors_out: TextIO | None, quiet: bool) -> None:
     if not quiet or problem.code != "E402":
-        print(f"{problem.id}: {problem.code} {problem.message}", file=sys.stderr)
+        # a document's id (a file name, a JSON Lines field) may hold control characters: shown as escapes
+        print(f"{printable(problem.id)}: {problem.code} {printable(problem.message)}", file=sys.stderr)
     if errors_out is not None:
         errors_out.write(json.dumps(problem.to_json(), ensure_ascii=False) + "\n")
 
@@ -355,6 +382,7 @@ def run_corpus(
     resume: bool = False,
     run_key: dict[str, Any] | None = None,
     sink: Sink | None = None,
+    max_document_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> RunSummary:
     """Read ``inputs``, make every document's records once, and write them through the sink of ``fmt``.
 
@@ -362,13 +390,19 @@ def run_corpus(
     format writes ``FILE.part`` with a journal beside it, for ``resume``; the
     others a hidden file beside FILE); else stdout. A bad document is reported
     (on stderr, and to ``errors_file``) and the run goes on. ``sink``: write
-    through this one instead of a new one of ``fmt``.
+    through this one instead of a new one of ``fmt``. A document over ``max_document_bytes`` is E409;
+    one over :data:`koie.run.inputs.SECTION_CHARS` characters is processed in sections when the format
+    is written as it goes (JSON Lines, CSV), so memory stays bounded by a section.
     """
     sink = sink if sink is not None else make_sink(fmt, pack)
     if resume and not sink.resumable:
         raise KoieError(
             [Diagnostic("E406", f"the {fmt} format is written at the end of a run and cannot be resumed", file=output)]
         )
+    if resume and output and not interrupted(output):
+        # killed before its first batch was done (or never run): nothing to continue, all to do
+        print(f"koie: no interrupted run of {output} to resume: starting from the beginning", file=sys.stderr)
+        resume = False
     summary = RunSummary()
     # -o FILE is written beside FILE and renamed at the end (koie.run.resume): a killed run never
     # leaves a half-written FILE. A resumable format writes FILE.part and a journal of the finished
@@ -389,11 +423,17 @@ def run_corpus(
         published=published,
     )
     options = sink.options(RecordOptions(explain, include_hidden, include_suppressed, published, timeout))
-    items = read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl)
+    tally = InputTally()
+    items: Iterator[InputDocument | DocumentProblem] = read_inputs(
+        inputs, encoding=encoding, lossy=lossy, jsonl=jsonl, max_bytes=max_document_bytes, tally=tally
+    )
+    if sink.resumable:
+        # written as they come: a long document's sections are too, so its records never all wait here
+        items = sections(items)
     if output and resume:
         journal = ResumableOutput(output, errors_file, key, resume)  # it knows which documents are done
         items = journal.skip_done(items)
-    computing = computed_batches(pack, batched(items, BATCH), options, workers)
+    computing = computed_batches(pack, batched(items, BATCH, BATCH_CHARS), options, workers)
     try:
         # The first batch is computed before an output file is opened: the run starts
         # analysing, and a pack still to compile (Pack.deferred) compiles meanwhile, so a
@@ -420,11 +460,12 @@ def run_corpus(
             for problem in failures:
                 summary.problems.append(problem)
                 _report(problem, errors_out, quiet)
-            if progress is not None:
-                progress.advance(len(per_document))
             documents = [item for item in batch if isinstance(item, InputDocument)]
+            started = sum(1 for document in documents if document.part == 0)  # a long one's sections count once
+            if progress is not None:
+                progress.advance(started)
+            summary.documents += started
             for document, rows in zip(documents, per_document):
-                summary.documents += 1
                 if rows is not None:  # None: the document failed, and its problem is reported
                     summary.records += sink.write(document, rows)
             out.flush()
@@ -445,6 +486,8 @@ def run_corpus(
         if isinstance(error, KeyboardInterrupt):
             if journal is not None:
                 where = f"; what is done is in {output}.part: continue with --resume"
+            elif output and sink.resumable:
+                where = f"; no batch was done, so nothing was written to {output}: run it again"
             elif output:
                 where = f"; nothing was written to {output}: {fmt} is written at the end and cannot be resumed"
             else:
@@ -461,5 +504,5 @@ def run_corpus(
     if progress is not None:
         progress.close()
     if not quiet:
-        print(run_summary(summary.documents, summary.records, len(summary.problems)), file=sys.stderr)
+        print(run_summary(summary.documents, summary.records, len(summary.problems), tally.skipped), file=sys.stderr)
     return summary

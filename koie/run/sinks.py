@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar, Protocol, TextIO
 
-from koie.errors import display_width
+from koie.errors import display_width, printable
 from koie.run.inputs import InputDocument
 from koie.run.lines import record_line, record_lines
 from koie.run.records import RecordOptions
@@ -40,6 +40,7 @@ __all__ = [
     "Sink",
     "TableSink",
     "count_noun",
+    "csv_cell",
     "record_line",
     "record_lines",
     "run_summary",
@@ -104,21 +105,38 @@ class JsonLinesSink:
 CSV_COLUMNS = ("doc", "rule", "label", "start", "end", "text", "args", "attrs")
 
 
+#: What a spreadsheet reads as the start of a formula (or, after a tab or a carriage return, may).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A text cell that no spreadsheet runs as a formula: one starting with ``= + - @``, a tab or a
+    carriage return gets a ``'`` in front (OWASP's advice on CSV injection).
+
+    >>> print(csv_cell("=1+2"), csv_cell("-3"), csv_cell("홍길동"))
+    '=1+2 '-3 홍길동
+    """
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def _csv_row(record: dict[str, Any]) -> list[Any]:
     return [
-        record["doc"],
-        record["rule"],
-        record["label"],
+        csv_cell(record["doc"]),
+        csv_cell(record["rule"]),
+        csv_cell(record["label"]),
         record["start"],
         record["end"],
-        record["text"],
+        csv_cell(record["text"]),
         json.dumps(record["args"], ensure_ascii=False),
         json.dumps(record["attrs"], ensure_ascii=False),
     ]
 
 
 class CsvSink:
-    """``--format csv``: the columns of :data:`CSV_COLUMNS`, ``args`` and ``attrs`` as JSON; no explanations."""
+    """``--format csv``: the columns of :data:`CSV_COLUMNS`, ``args`` and ``attrs`` as JSON; no explanations.
+
+    A text cell that a spreadsheet would run as a formula starts with ``'`` (:func:`csv_cell`).
+    """
 
     resumable: ClassVar[bool] = True
 
@@ -175,11 +193,18 @@ def count_noun(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' * (number != 1)}"
 
 
-def run_summary(documents: int, records: int, problems: int) -> str:
-    """The line ``koie run`` ends with on stderr."""
-    return (
+def run_summary(documents: int, records: int, problems: int, skipped: int = 0) -> str:
+    """The line ``koie run`` ends with on stderr; ``skipped``: files in directories that are not documents.
+
+    >>> run_summary(3, 5, 0, skipped=2)
+    'koie: 3 documents, 5 records, 0 problems; 2 files in directories skipped (not .txt, .text, .md, .jsonl or .ndjson)'
+    """
+    line = (
         f"koie: {count_noun(documents, 'document')}, {count_noun(records, 'record')}, {count_noun(problems, 'problem')}"
     )
+    if skipped:
+        line += f"; {count_noun(skipped, 'file')} in directories skipped (not .txt, .text, .md, .jsonl or .ndjson)"
+    return line
 
 
 def _mention_text(mention: dict[str, Any]) -> str:
@@ -224,12 +249,13 @@ def _pad(text: str, width: int) -> str:
 
 
 def write_table(records: Iterable[dict[str, Any]], out: TextIO) -> None:
-    rows = [("doc", "label", "rule", "span", "text", "args", "attrs")]
+    """Records as aligned columns for a terminal: a control character in a cell (a newline, ESC) is shown
+    as an escape, so it neither breaks the columns nor reaches the terminal."""
+    rows: list[tuple[str, ...]] = [("doc", "label", "rule", "span", "text", "args", "attrs")]
     for r in records:
         span = f"{r['start']}-{r['end']}"
-        rows.append(
-            (r["doc"], r["label"], r["rule"], span, r["text"], _args_text(r["args"]), _attrs_text(r.get("attrs", {})))
-        )
+        cells = (r["doc"], r["label"], r["rule"], span, r["text"], _args_text(r["args"]), _attrs_text(r.get("attrs", {})))
+        rows.append(tuple(printable(cell) for cell in cells))
     widths = [min(max(display_width(row[i]) for row in rows), 60) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
         out.write("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() + "\n")

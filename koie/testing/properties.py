@@ -25,6 +25,7 @@ failure (koie.testing.checks). One result per rule and property:
 from __future__ import annotations
 
 import random
+import shlex
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -110,7 +111,8 @@ class PackProperties:
             spec = compiled.rule.spec
             if rule_ids is not None and spec.id not in rule_ids:
                 continue
-            reproduce = f"reproduce: koie test {file} --rule {spec.id}" + (
+            # pasted into a shell: a file name or rule id such as "x; touch /tmp/p #" stays one argument
+            reproduce = f"reproduce: koie test {shlex.quote(file)} --rule {shlex.quote(spec.id)}" + (
                 f" --seed {seed}" if seed is not None else " (derandomised: every run is the same)"
             )
             properties = list(_properties(pack, generator, pools, seen, spec.id))
