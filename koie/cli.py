@@ -217,6 +217,14 @@ def _load(rules: str, cache: str | None = None) -> Any:
     help="Skip (and report, E403) a document whose matching takes longer than this.",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command with -o FILE.")
+@click.option(
+    "--labels",
+    "label_names",
+    multiple=True,
+    metavar="LABEL[,LABEL…]",
+    help="Only records of these labels; documents that cannot hold one are skipped before analysis.",
+)
+@click.option("--no-prefilter", is_flag=True, help="With --labels: analyse every document all the same.")
 @user_errors
 def run(
     rules: str,
@@ -237,6 +245,8 @@ def run(
     no_cache: bool,
     timeout: float | None,
     resume: bool,
+    label_names: tuple[str, ...],
+    no_prefilter: bool,
 ) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
     from koie.analysis.cache import load_cached_pack
@@ -249,6 +259,7 @@ def run(
         raise click.UsageError(f"--resume continues a run written with -o FILE in {resumable} format")
     # the rule files are read and checked now; the rules compile while the first documents are analysed
     pack = load_cached_pack(rules, _cache_file(cache_path, no_cache), deferred=True)
+    labels = pack.check_labels(_split_labels(label_names)) if label_names else None
     progress = Progress(count_documents(inputs, jsonl)) if wanted(quiet) else None
     with corpus_run_collector():
         summary = run_corpus(
@@ -270,11 +281,18 @@ def run(
             timeout=timeout,
             resume=resume,
             run_key=_run_key(rules, pack),
+            labels=labels,
+            prefilter=not no_prefilter,
         )
     if _COMMAND_LINE:
         _leave_now(1 if summary.failed else 0)
     if summary.failed:
         sys.exit(1)
+
+
+def _split_labels(values: tuple[str, ...]) -> list[str]:
+    """``--labels A,B --labels C`` → [A, B, C]."""
+    return [label.strip() for value in values for label in value.split(",") if label.strip()]
 
 
 def _run_key(rules: str, pack: Any) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from koie.api import Pack
 from koie.errors import Diagnostic, KoieError
 from koie.run import records
 from koie.run.inputs import DocumentProblem, InputDocument, batched, read_inputs
+from koie.run.prefilter import Skipping
 from koie.run.records import DocumentRows, RecordOptions
 from koie.run.resume import ReplacedOutput, ResumableOutput
 from koie.run.sinks import CsvSink, JsonLinesSink, Sink, TableSink, count_noun, run_summary
@@ -48,6 +49,8 @@ class RunSummary:
     documents: int = 0
     records: int = 0
     problems: list[DocumentProblem] = field(default_factory=list)
+    #: documents the pre-filter skipped (None: the run had no --labels)
+    skipped: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -355,6 +358,8 @@ def run_corpus(
     resume: bool = False,
     run_key: dict[str, Any] | None = None,
     sink: Sink | None = None,
+    labels: frozenset[str] | None = None,
+    prefilter: bool = True,
 ) -> RunSummary:
     """Read ``inputs``, make every document's records once, and write them through the sink of ``fmt``.
 
@@ -388,12 +393,20 @@ def run_corpus(
         lossy=lossy,
         published=published,
     )
-    options = sink.options(RecordOptions(explain, include_hidden, include_suppressed, published, timeout))
+    if labels is not None:
+        key["labels"] = sorted(labels)
+    options = sink.options(
+        RecordOptions(explain, include_hidden, include_suppressed, published, timeout, labels=labels)
+    )
     items = read_inputs(inputs, encoding=encoding, lossy=lossy, jsonl=jsonl)
     if output and resume:
         journal = ResumableOutput(output, errors_file, key, resume)  # it knows which documents are done
         items = journal.skip_done(items)
-    computing = computed_batches(pack, batched(items, BATCH), options, workers)
+    skipping = _skipping(pack, labels, prefilter, quiet)
+    if skipping is None:
+        computing = computed_batches(pack, batched(items, BATCH), options, workers)
+    else:
+        computing = skipping.results(computed_batches(pack, skipping.batches(batched(items, BATCH)), options, workers))
     try:
         # The first batch is computed before an output file is opened: the run starts
         # analysing, and a pack still to compile (Pack.deferred) compiles meanwhile, so a
@@ -460,6 +473,25 @@ def run_corpus(
             errors_out.close()
     if progress is not None:
         progress.close()
+    if labels is not None and prefilter:
+        summary.skipped = skipping.skipped if skipping is not None else 0
     if not quiet:
-        print(run_summary(summary.documents, summary.records, len(summary.problems)), file=sys.stderr)
+        print(run_summary(summary.documents, summary.records, len(summary.problems), summary.skipped), file=sys.stderr)
     return summary
+
+
+def _skipping(pack: Pack, labels: frozenset[str] | None, prefilter: bool, quiet: bool) -> Skipping | None:
+    """What skips the documents that cannot yield a record of ``labels`` (None: nothing is skipped)."""
+    if labels is None or not prefilter:
+        return None
+    chosen = pack.prefilter(labels)
+    if not chosen.filters:
+        if not quiet:
+            for rule in chosen.unfilterable:
+                print(
+                    f"koie: {rule.label} cannot be pre-filtered (rule {rule.rule!r}: {rule.reason}); "
+                    "every document is analysed",
+                    file=sys.stderr,
+                )
+        return None
+    return Skipping(chosen)

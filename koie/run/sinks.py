@@ -175,11 +175,10 @@ def count_noun(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' * (number != 1)}"
 
 
-def run_summary(documents: int, records: int, problems: int) -> str:
-    """The line ``koie run`` ends with on stderr."""
-    return (
-        f"koie: {count_noun(documents, 'document')}, {count_noun(records, 'record')}, {count_noun(problems, 'problem')}"
-    )
+def run_summary(documents: int, records: int, problems: int, skipped: int | None = None) -> str:
+    """The line ``koie run`` ends with on stderr (``skipped``: documents the pre-filter skipped, with --labels)."""
+    read = count_noun(documents, "document") + ("" if skipped is None else f" ({skipped} skipped by the pre-filter)")
+    return f"koie: {read}, {count_noun(records, 'record')}, {count_noun(problems, 'problem')}"
 
 
 def _args_text(args: dict[str, Any]) -> str:
