@@ -19,7 +19,8 @@ may change relaxed to the set of syllables they may become:
   그래); any other final stays (찾, 갖, 앉, 없). A stem in 르 may move its ㄹ
   to the syllable before (부르 → 불러, 오르 → 올라);
 * a noun's (or particle's) open last syllable may take a final (우리+는 → 우린,
-  에서+는 → 에선) and contract its vowel; Kiwi reads 게, 거, 건, 걸 as 것;
+  에서+는 → 에선); a particle's vowel may contract too, and a pronoun's before
+  가 and 의 (내가, 제가); Kiwi reads 게, 거, 건, 걸 as 것;
 * a particle or ending that begins with ㅇ may melt into the syllable before:
   an open first syllable may vanish (만나+아 → 만나, 것+이 → 게), a closed one
   leave only its final (었 → 했, 났, 됐: any syllable ending in ㅆ); a jamo
@@ -254,6 +255,8 @@ def _describe(unit: str) -> str:
 _STEM, _JOINED, _WORD, _AS_IS, _SILENT = "stem", "joined", "word", "as-is", "silent"
 
 
+#: Pronouns whose vowel changes before 가 and 의: 내가, 제가, 네가 (나, 저, 너).
+_PRONOUN_VOWELS = {"나": frozenset((_A, _AE)), "저": frozenset((_EO, _E)), "너": frozenset((_EO, _E))}
 #: Pronouns Kiwi reads from a shorter surface: 누가 (누구+가), 뭐, 뭘, 뭔 (무엇).
 _SHORTENED = {"누구": Atom.exact("누"), "무엇": Atom.of([_syllables((6,), _ALL_VOWELS, _ALL_FINALS)])}
 
@@ -318,6 +321,9 @@ def surface_atom(form: str, tag: str) -> Atom | None:
             units[-1] = _syllables((_R,), _CONTRACTED[_EU], _ALL_FINALS)
         elif kind == _WORD and text[-1] == "것":
             units[-1] = _syllables((_G,), _ALL_VOWELS, _ALL_FINALS)  # 게, 거, 건, 걸: Kiwi reads 것
+        elif not f and kind == _WORD:
+            # a contracted particle adds a final (우리+는 우린, 이제+는 이젠); the vowel stays
+            units[-1] = _syllables(initials, _PRONOUN_VOWELS.get(text, frozenset((v,))), _ALL_FINALS)
         elif not f:
             units[-1] = _syllables(initials, _CONTRACTED.get(v, frozenset((v,))), _ALL_FINALS)
         elif kind == _STEM and f == _F_H:
