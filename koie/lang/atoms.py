@@ -145,6 +145,12 @@ def _syllables(initials: Iterable[int], vowels: Iterable[int], finals: Iterable[
     )
 
 
+def _ending_in(final: int) -> frozenset[str]:
+    """Any syllable with this final, or the final alone (Kiwi reads a lone ᆫ after a space as ᆫ/JX)."""
+    compat = [char for char, value in _COMPAT_FINALS.items() if value == final]
+    return _syllables(_ALL_INITIALS, _ALL_VOWELS, (final,)) | {chr(0x11A7 + final), *compat}
+
+
 def _jamo_final(char: str) -> int | None:
     """The final a jamo form stands for (ᆫ in ᆫ/ETM: any syllable ending in ㄴ), or None."""
     code = ord(char)
@@ -238,13 +244,12 @@ def _ranges(unit: str, escape: bool = False) -> str:
 
 
 def _describe(unit: str) -> str:
-    """One place for people: the character, a class of ranges, or a jamo final (ᆻ: any syllable ending in ㅆ)."""
+    """One place for people: the character, a class of ranges, or a jamo final (…ᆻ: any syllable ending in ㅆ)."""
     if len(unit) == 1:
         return unit
-    finals = {_split(char) is not None and _split(char)[2] for char in unit}  # type: ignore[index]
-    if len(finals) == 1 and len(unit) == 19 * _VOWELS:
-        final = next(iter(finals))
-        return "…" + chr(0x11A7 + int(final))
+    finals = {parts[2] for parts in map(_split, unit) if parts is not None}
+    if len(finals) == 1 and unit == "".join(sorted(_ending_in(next(iter(finals))))):
+        return "…" + chr(0x11A7 + next(iter(finals)))
     ranges = _ranges(unit)
     return f"[{ranges}]" if len(ranges) <= 24 else f"[{len(unit)} syllables]"
 
@@ -278,7 +283,7 @@ def surface_atom(form: str, tag: str) -> Atom | None:
     the morpheme; None when the morpheme may be written as nothing of its own.
 
     >>> [str(surface_atom(f, t)) for f, t in [("돕", "VV"), ("부르", "VV"), ("었", "EP"), ("ᆫ다", "EF"), ("것", "NNB")]]
-    ['[도-돟]', '[부불][르-릏러-렇라-랗]', '…ᆻ', '…ᆫ[다-닿대-댛]', '[거-깋]']
+    ['[도-돟]', '[부불][라-랗러-렇르-릏]', '…ᆻ', '…ᆫ[다-댛]', '[가-깋]']
     >>> surface_atom("하", "XSV"), surface_atom("어", "EC")
     (None, None)
     """
@@ -303,7 +308,7 @@ def surface_atom(form: str, tag: str) -> Atom | None:
                 return None
         elif final is not None or (parts is not None and parts[0] == _NG):
             # 었, 을, ᆫ: only the final is sure to be there (했, 날, 한)
-            units[0] = _syllables(_ALL_INITIALS, _ALL_VOWELS, (final if final is not None else parts[2],))  # type: ignore[index]
+            units[0] = _ending_in(final if final is not None else parts[2])  # type: ignore[index]
             if len(text) == 1:
                 return Atom.of(units)
         elif parts is not None:
