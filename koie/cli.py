@@ -381,28 +381,42 @@ def evaluate_command(
 @click.argument("rules", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--atoms", "show_atoms", is_flag=True, help="Print what koie run --labels looks for, label by label.")
 @cache_options
 @user_errors
-def check(rules: tuple[str, ...], strict: bool, fmt: str, cache_path: str | None, no_cache: bool) -> None:
+def check(
+    rules: tuple[str, ...], strict: bool, fmt: str, show_atoms: bool, cache_path: str | None, no_cache: bool
+) -> None:
     """Check rule packs: every problem at once, with file:line:col and a fix."""
-    from koie.lang.check import check_pack
+    from koie.lang.check import atom_notes, check_pack_atoms, render_atoms
 
     failed = False
     all_diagnostics: list[Diagnostic] = []
+    all_atoms: dict[str, Any] = {}
     for path in rules:
-        diagnostics = check_pack(path, _cache_file(cache_path, no_cache))
+        diagnostics, atoms = check_pack_atoms(path, _cache_file(cache_path, no_cache))
+        notes = atom_notes(atoms) if atoms is not None else []
         all_diagnostics.extend(diagnostics)
         errors = [d for d in diagnostics if d.severity == "error" or strict]
         failed = failed or bool(errors)
+        if atoms is not None and show_atoms:
+            all_atoms[path] = {label.label: [rule.to_json() for rule in label.rules] for label in atoms.labels.values()}
+            if fmt == "text":
+                click.echo(render_atoms(atoms))
         if fmt == "text":
             _echo_diagnostics(diagnostics)
+            for note in notes:
+                click.echo(note.render(), err=True)
             error_count = len([d for d in diagnostics if d.severity == "error"])
+            noted = f", {count_noun(len(notes), 'note')}" if notes else ""
             click.echo(
-                f"{path}: {count_noun(error_count, 'error')}, {count_noun(len(diagnostics) - error_count, 'warning')}",
+                f"{path}: {count_noun(error_count, 'error')}, "
+                f"{count_noun(len(diagnostics) - error_count, 'warning')}{noted}",
                 err=True,
             )
     if fmt == "json":
-        click.echo(json.dumps([d.to_json() for d in all_diagnostics], ensure_ascii=False, indent=2))
+        data: Any = [d.to_json() for d in all_diagnostics]
+        click.echo(json.dumps(all_atoms if show_atoms else data, ensure_ascii=False, indent=2))
     if failed:
         sys.exit(1)
 
