@@ -237,3 +237,18 @@ def test_prefilter_dask_records_with_labels(tmp_path: Path) -> None:
     rows = bag.compute(scheduler="sync")
     expected = [json.loads(line) for line in local.read_text(encoding="utf-8").splitlines()]
     assert [(r["label"], r["text"]) for r in rows] == [(r["label"], r["text"]) for r in expected] and rows
+
+
+@pytest.mark.kiwi
+def test_prefilter_check_and_profile_name_the_unfilterable_rule(tmp_path: Path) -> None:
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("name: t\nrules:\n  - id: names\n    label: NAME\n    pattern: /NNP\n", encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", str(pack), "--no-cache"])
+    assert checked.exit_code == 0
+    assert "note: --labels NAME cannot skip documents: rule 'names' has no literal every match needs" in checked.stderr
+    assert "0 errors, 1 warning, 1 note" in checked.stderr
+    corpus = _write_corpus(tmp_path / "corpus")
+    profiled = CliRunner().invoke(main, ["profile", str(pack), str(corpus), "--no-cache"])
+    assert profiled.exit_code == 0 and "--labels NAME cannot skip documents: rule 'names'" in profiled.stdout
+    atoms = CliRunner().invoke(main, ["check", "--atoms", "examples/hello.yaml", "--no-cache"])
+    assert "MEETING: 만[나-냏] 회동" in atoms.stdout
