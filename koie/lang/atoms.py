@@ -52,7 +52,7 @@ that needs no atom at all makes its label *unfilterable* (``koie check``
 says which rule and why).
 
 >>> str(surface_atom("만나", "VV")), str(surface_atom("회동", "NNG")), surface_atom("이", "VCP")
-('만[나-낳내-냏]', '회동', None)
+('만[나-냏]', '회동', None)
 >>> surface_atom("만나", "VV").found_in(fold("두 사람은 지난달 만났다."))
 True
 """
