@@ -303,3 +303,220 @@ def write_corpus(directory: Path, documents: list[str]) -> Path:
     for index, text in enumerate(documents):
         (directory / f"doc{index:05d}.txt").write_text(text, encoding="utf-8")
     return directory
+
+
+# -- a news archive: one document in ten reports a meeting, the rest are other news -----------------
+
+TEAMS = [
+    "한빛 이글스",
+    "누리 타이거즈",
+    "바다 돌핀스",
+    "하늘 유나이티드",
+    "금강 FC",
+    "솔빛 스타즈",
+    "은하 레이더스",
+    "가람 시티",
+]
+PLAYERS = ["김태윤", "박서진", "이도현", "최민호", "정우성", "강하늘", "조현우", "윤지호", "장민재", "한도윤"]
+STADIUMS = ["잠실", "고척", "수원", "인천", "대구", "광주", "창원", "상암"]
+LEAGUES = ["정규리그", "컵대회", "플레이오프", "시범경기"]
+PRODUCTS = [
+    "스마트폰",
+    "노트북",
+    "태블릿",
+    "무선 이어폰",
+    "스마트워치",
+    "전기차",
+    "로봇청소기",
+    "공기청정기",
+    "게임기",
+    "TV",
+]
+SECTORS = ["반도체", "자동차", "조선", "화학", "철강", "바이오", "게임", "유통", "건설", "항공"]
+INDEXES = ["코스피", "코스닥"]
+BILLS = [
+    "주택임대차보호법",
+    "근로기준법",
+    "정보통신망법",
+    "전기사업법",
+    "중소기업기본법",
+    "도로교통법",
+    "조세특례제한법",
+]
+PARTIES = ["여당", "제1야당", "소수 야당", "원내 교섭단체"]
+MINISTRIES = ["기획재정부", "산업통상자원부", "국토교통부", "고용노동부", "환경부", "보건복지부"]
+POLICIES = ["전세 사기 대책", "저출생 대응", "에너지 요금 인상", "청년 일자리 확대", "지방 소멸 대응", "의료 인력 확충"]
+REGIONS = ["서울", "경기 북부", "강원 영동", "충청", "전북", "경남 해안", "제주", "부산", "대구·경북", "수도권"]
+GRADES = ["좋음", "보통", "나쁨", "매우 나쁨"]
+
+
+class _News(_Generator):
+    """Sentences of other news: markets, products, sports, politics, weather (no meeting among them, and
+    now and then a word a meeting rule needs: :meth:`incidental`)."""
+
+    def number(self, low: int, high: int) -> int:
+        return self.random.randint(low, high)
+
+    def markets(self) -> str:
+        r, n = self.random, self.number
+        day = f"{n(1, 28)}일"
+        pct = f"{n(0, 9)}.{self.serial % 100:02d}"
+        return r.choice(
+            [
+                f"{day} {r.choice(INDEXES)}는 전 거래일보다 {n(1, 80)}.{self.serial % 100}포인트({pct}%) "
+                f"{r.choice(['오른', '내린'])} {n(600, 3200)}.{n(10, 99)}에 장을 마쳤다.",
+                f"외국인은 {r.choice(INDEXES)} 시장에서 {n(100, 9999)}억 원어치를 순매수했고 기관은 "
+                f"{n(100, 9999)}억 원어치를 순매도했다({self.serial}번째 집계).",
+                f"원·달러 환율은 {n(1100, 1499)}.{self.serial % 10}원으로 전날보다 {n(1, 15)}.{n(0, 9)}원 "
+                f"{r.choice(['올라', '내려'])} 마감했다.",
+                f"{self.org()} 주가는 {r.choice(PRODUCTS)} 수요 기대감에 {pct}% 올라 {n(1000, 99999) * 10}원을 기록했다.",
+                f"{r.choice(SECTORS)} 업종 지수는 {pct}% 하락하며 {n(2, 9)}거래일 연속 약세를 보였다"
+                f"(거래대금 {n(1, 99)}조 {self.serial % 10000}억 원).",
+                f"증권가에서는 {self.org()}의 {n(1, 4)}분기 영업이익이 {n(100, 9999)}억 원에 이를 것으로 내다봤다.",
+                f"한국은행은 기준금리를 연 {n(1, 4)}.{r.choice(['00', '25', '50', '75'])}%로 유지했다고 {day} 밝혔다"
+                f"(회의 {self.serial}차).",
+            ]
+        )
+
+    def products(self) -> str:
+        r, n = self.random, self.number
+        product = r.choice(PRODUCTS)
+        model = f"{r.choice(['X', 'S', 'Z', 'Q', 'N'])}{n(1, 99)}-{self.serial}"
+        return r.choice(
+            [
+                f"{josa(self.org(), '은/는')} {n(1, 28)}일 신형 {product} '{model}'을 내놓았다.",
+                f"새 {josa(product, '은/는')} {n(8, 40)}시간 쓸 수 있는 배터리와 {n(12, 200)}만 화소 카메라를 갖췄다"
+                f"(모델 {model}).",
+                f"출고가는 {n(10, 300) * 10000 + self.serial % 10000}원으로 이전 모델보다 {n(1, 30)}% 낮다.",
+                f"{self.org()} 관계자는 “{product} 시장 점유율을 {n(5, 60)}%까지 끌어올리겠다”고 했다(제품군 {model}).",
+                f"사전 예약은 {n(1, 28)}일부터 {n(3, 14)}일간 진행되며 전국 {n(10, 900)}개 매장에서 체험할 수 있다"
+                f"({model}).",
+                f"업계는 올해 {product} 출하량이 {n(100, 9000)}만 대로 작년보다 {n(1, 40)}% 늘 것으로 본다"
+                f"({self.serial}차 조사).",
+            ]
+        )
+
+    def sports(self) -> str:
+        r, n = self.random, self.number
+        team, other = r.sample(TEAMS, 2)
+        player = r.choice(PLAYERS)
+        return r.choice(
+            [
+                f"{josa(team, '은/는')} {n(1, 28)}일 {r.choice(STADIUMS)}에서 열린 {r.choice(LEAGUES)} 경기에서 "
+                f"{josa(other, '을/를')} {n(2, 12)}대 {n(0, 1)}로 꺾었다({self.serial}번째 경기).",
+                f"{josa(player, '은/는')} {n(1, 90)}분 결승골을 터뜨리며 시즌 {n(1, 30)}호 골을 기록했다"
+                f"(통산 {self.serial % 500}경기).",
+                f"{josa(team, '은/는')} 이날 승리로 {n(10, 90)}승 {n(10, 90)}패를 기록하며 리그 {n(1, 10)}위로 올라섰다"
+                f"(관중 {n(1000, 30000)}명).",
+                f"{josa(player, '은/는')} {n(5, 9)}이닝 동안 삼진 {n(3, 14)}개를 잡아내며 무실점으로 호투했다"
+                f"(투구 수 {n(70, 120)}개, {self.serial}번째 등판).",
+                f"{team} 감독은 경기 뒤 선수들의 집중력을 칭찬하며 시즌 {self.serial % 200 + 1}번째 승리를 자평했다.",
+            ]
+        )
+
+    def politics(self) -> str:
+        r, n = self.random, self.number
+        bill = r.choice(BILLS)
+        return r.choice(
+            [
+                f"국회는 {n(1, 28)}일 본회의를 열고 {bill} 개정안을 재석 {n(200, 300)}명 중 찬성 {n(150, 199)}명으로 "
+                f"가결했다(안건 {self.serial}호).",
+                f"{josa(r.choice(PARTIES), '은/는')} {josa(r.choice(POLICIES), '을/를')} 두고 정부 대책이 부족하다고 "
+                f"비판했다({self.serial}번째 논평).",
+                f"{josa(r.choice(MINISTRIES), '은/는')} {r.choice(POLICIES)} 관련 예산 {n(100, 9999)}억 원을 편성하겠다고 "
+                f"{n(1, 28)}일 발표했다.",
+                f"여야는 {bill} 처리 일정을 놓고 {n(2, 9)}차례 협상을 벌였지만 합의에 이르지 못했다"
+                f"(협상안 {self.serial}건).",
+                f"{r.choice(REGIONS)} 유권자 {n(500, 3000)}명을 대상으로 한 여론조사에서 정당 지지율은 "
+                f"{n(10, 50)}.{self.serial % 10}%로 나타났다.",
+            ]
+        )
+
+    def weather(self) -> str:
+        r, n = self.random, self.number
+        region = r.choice(REGIONS)
+        return r.choice(
+            [
+                f"기상청에 따르면 {n(1, 28)}일 {region}에는 {n(5, 30)}~{n(31, 120)}㎜의 비가 내릴 전망이다"
+                f"(관측 지점 {self.serial}곳).",
+                f"낮 최고기온은 {n(-5, 20)}~{n(21, 36)}도로 평년보다 {n(1, 6)}.{self.serial % 10}도가량 높겠다.",
+                f"{region} 앞바다의 물결은 {n(1, 3)}.{self.serial % 10}~{n(4, 6)}m로 높게 일겠다.",
+                f"미세먼지 농도는 {region}에서 '{r.choice(GRADES)}' 수준을 보이겠다(측정소 {self.serial}곳 기준).",
+                f"{region}에는 {n(1, 28)}일 오전까지 {n(1, 30)}㎝ 안팎의 눈이 쌓일 것으로 예상된다"
+                f"(예보 {self.serial}호).",
+            ]
+        )
+
+    def incidental(self, topic: str) -> str:
+        """A sentence of other news with a word a meeting rule needs (a visit, a photo, a talk): such
+        documents hold an atom of MEETING and are analysed, though they report no meeting."""
+        r, n = self.random, self.number
+        return {
+            "markets": lambda: (
+                f"{self.org()} 기업설명회에는 투자자 {n(50, 900)}명이 찾아 {r.choice(SECTORS)} 전망을 물었다."
+            ),
+            "products": lambda: f"체험 매장에는 첫 주말에만 방문객 {n(1000, 90000)}명이 몰렸다(매장 {self.serial}곳).",
+            "sports": lambda: f"{josa(r.choice(PLAYERS), '은/는')} 경기 뒤 팬 {n(100, 999)}명과 만나 사인회를 열었다.",
+            "politics": lambda: (
+                f"{josa(r.choice(PARTIES), '은/는')} {n(1, 28)}일 정상회담 결과를 두고 "
+                f"{n(2, 9)}쪽 분량의 논평을 냈다({self.serial}호)."
+            ),
+            "weather": lambda: (
+                f"기상청은 {r.choice(REGIONS)} 해안의 높은 물결을 찍은 사진 {n(10, 99)}장을 공개했다"
+                f"({self.serial}번째 자료)."
+            ),
+        }[topic]()
+
+    #: The chance that a sentence of other news is :meth:`incidental`.
+    INCIDENTAL = 0.003
+
+    def topic_sentence(self, topic: str) -> str:
+        while True:
+            self.serial += 1
+            incidental = self.random.random() < self.INCIDENTAL
+            candidate = self.incidental(topic) if incidental else getattr(self, topic)()
+            if candidate not in self.seen:
+                self.seen.add(candidate)
+                return candidate
+
+    def article(self, topic: str, target: int) -> str:
+        paragraphs: list[str] = []
+        size = 0
+        while size < target:
+            if topic == "meetings":
+                paragraph = " ".join(self.sentence() for _ in range(self.random.randint(2, 5)))
+            else:
+                paragraph = " ".join(self.topic_sentence(topic) for _ in range(self.random.randint(2, 5)))
+            paragraphs.append(paragraph)
+            size += len(paragraph.encode("utf-8")) + 1
+        return "\n".join(paragraphs) + "\n"
+
+
+#: The kinds of other news in the archive, in turn.
+OTHER_NEWS = ("markets", "products", "sports", "politics", "weather")
+
+
+def make_archive(
+    total_bytes: int, seed: int = 0, meeting_share: float = 0.1, document_bytes: tuple[int, int] = (1_000, 4_000)
+) -> tuple[list[str], list[bool]]:
+    """A news archive of ``total_bytes``: about ``meeting_share`` of its documents are the business
+    news of :func:`make_documents` (meetings among them), the rest markets, products, sports,
+    politics and weather. Every sentence is distinct. Returns the documents and, for each, whether
+    it is business news.
+
+    >>> documents, business = make_archive(20_000, seed=2)
+    >>> len(documents) == len(business) and 0 < sum(business) < len(documents)
+    True
+    """
+    generator = _News(seed)
+    documents: list[str] = []
+    business: list[bool] = []
+    size = 0
+    while size < total_bytes:
+        is_business = generator.random.random() < meeting_share
+        topic = "meetings" if is_business else generator.random.choice(OTHER_NEWS)
+        text = generator.article(topic, generator.random.randint(*document_bytes))
+        documents.append(text)
+        business.append(is_business)
+        size += len(text.encode("utf-8"))
+    return documents, business

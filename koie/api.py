@@ -14,9 +14,10 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from koie.analysis.kiwi import shared_analyzer as shared_analyzer  # one Kiwi per set of user words
 from koie.analysis.morphemes import AnalyzedDocument
@@ -27,6 +28,10 @@ from koie.engine.mentions import complete_extraction
 from koie.explain import explain_record
 from koie.lang.load import PackSpec, load_pack
 from koie.lang.resolve import resolve_pack, user_words_of
+
+if TYPE_CHECKING:
+    from koie.lang.atoms import PackAtoms
+    from koie.run.prefilter import Prefilter
 
 
 class Pack:
@@ -69,6 +74,37 @@ class Pack:
         return self._compiled
 
     @property
+    def atoms(self) -> PackAtoms:
+        """Each label's required atoms (koie.lang.atoms): what a document must hold to yield its records."""
+        found: PackAtoms | None = self.__dict__.get("_atoms")
+        if found is None:
+            from koie.lang.atoms import required_atoms
+
+            found = self.__dict__["_atoms"] = required_atoms(self.compiled.resolved)
+        return found
+
+    def prefilter(self, labels: Iterable[str]) -> Prefilter:
+        """What skips, before analysis, the documents that cannot yield a record of ``labels``.
+
+        Raises :class:`koie.KoieError` (E201) for a label no rule of the pack has.
+        """
+        from koie.run.prefilter import Prefilter
+
+        return Prefilter.of(self.atoms, self.check_labels(labels))
+
+    def check_labels(self, labels: Iterable[str]) -> frozenset[str]:
+        """``labels`` if the pack's rules have each; :class:`koie.KoieError` (E201) naming the first unknown one."""
+        from koie.errors import Diagnostic, KoieError, did_you_mean
+
+        known = {rule.label for rule in self._spec.rules}
+        wanted = frozenset(labels)
+        for label in sorted(wanted - known):
+            hint = did_you_mean(label, known) or f"the labels of {self.name}: {', '.join(sorted(known))}"
+            message = f"unknown label {label!r}: no rule of the pack has it"
+            raise KoieError([Diagnostic("E201", message, value=label, suggestion=hint)])
+        return wanted
+
+    @property
     def is_compiled(self) -> bool:
         return self._compiled is not None
 
@@ -78,7 +114,8 @@ class Pack:
         return self._spec
 
     def __getstate__(self) -> dict[str, Any]:
-        # worker processes receive the compiled pack (koie.run.parallel), never a compile still to do
+        # worker processes receive the compiled pack (koie.run.parallel), never a compile still to do;
+        # the atoms are made again where they are needed
         return {"_compiled": self.compiled, "_spec": self._spec, "analyzer": self.analyzer}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -106,10 +143,29 @@ class Pack:
         return complete_extraction(self.compiled, extract(self.compiled, document, doc_id), parse_published(published))
 
     def extract(
-        self, text: str, doc_id: str = "", include_hidden: bool = False, published: str | date | None = None
+        self,
+        text: str,
+        doc_id: str = "",
+        include_hidden: bool = False,
+        published: str | date | None = None,
+        labels: Iterable[str] | None = None,
     ) -> list[Record]:
-        """Records of output rules (all rules with ``include_hidden``), in output order."""
-        return self.extract_document(text, doc_id, published).output(include_hidden)
+        """Records of output rules (all rules with ``include_hidden``), in output order.
+
+        ``labels``: only records of these labels, and a text that cannot yield one (it holds none
+        of their required atoms, :meth:`prefilter`) is not analysed at all.
+
+        >>> pack = load("examples/hello.yaml")
+        >>> pack.extract("코스피가 올랐다.", labels=["MEETING"])
+        []
+        """
+        if labels is None:
+            return self.extract_document(text, doc_id, published).output(include_hidden)
+        prefilter = self.prefilter(labels)
+        if not prefilter.admits(text):
+            return []
+        records = self.extract_document(text, doc_id, published).output(include_hidden)
+        return [record for record in records if record.label in prefilter.labels]
 
     def explain(self, record: Record) -> dict[str, Any]:
         """The explanation of one record (see docs/output.md)."""

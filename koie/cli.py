@@ -275,6 +275,14 @@ def _load(rules: str, cache: str | None = None) -> Any:
     help="Skip (and report, E403) a document whose matching takes longer than this.",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command with -o FILE.")
+@click.option(
+    "--labels",
+    "label_names",
+    multiple=True,
+    metavar="LABEL[,LABEL…]",
+    help="Only records of these labels; documents that cannot hold one are skipped before analysis.",
+)
+@click.option("--no-prefilter", is_flag=True, help="With --labels: analyse every document all the same.")
 @user_errors
 def run(
     rules: str,
@@ -295,6 +303,8 @@ def run(
     no_cache: bool,
     timeout: float | None,
     resume: bool,
+    label_names: tuple[str, ...],
+    no_prefilter: bool,
     max_document_mb: float = MAX_DOCUMENT_MB,
 ) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
@@ -311,6 +321,7 @@ def run(
         click.echo(f"koie: {note}", err=True)
     # the rule files are read and checked now; the rules compile while the first documents are analysed
     pack = load_cached_pack(rules, _cache_file(cache_path, no_cache), deferred=True)
+    labels = pack.check_labels(_split_labels(label_names)) if label_names else None
     progress = Progress(count_documents(inputs, jsonl)) if wanted(quiet) else None
     with corpus_run_collector(), stopped_by_signals():
         summary = run_corpus(
@@ -333,11 +344,18 @@ def run(
             resume=resume,
             run_key=_run_key(rules, pack),
             max_document_bytes=int(max_document_mb * 1_000_000),
+            labels=labels,
+            prefilter=not no_prefilter,
         )
     if _COMMAND_LINE:
         _leave_now(1 if summary.failed else 0)
     if summary.failed:
         sys.exit(1)
+
+
+def _split_labels(values: tuple[str, ...]) -> list[str]:
+    """``--labels A,B --labels C`` → [A, B, C]."""
+    return [label.strip() for value in values for label in value.split(",") if label.strip()]
 
 
 def _run_key(rules: str, pack: Any) -> dict[str, Any]:
@@ -432,28 +450,42 @@ def evaluate_command(
 @click.argument("rules", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--atoms", "show_atoms", is_flag=True, help="Print what koie run --labels looks for, label by label.")
 @cache_options
 @user_errors
-def check(rules: tuple[str, ...], strict: bool, fmt: str, cache_path: str | None, no_cache: bool) -> None:
+def check(
+    rules: tuple[str, ...], strict: bool, fmt: str, show_atoms: bool, cache_path: str | None, no_cache: bool
+) -> None:
     """Check rule packs: every problem at once, with file:line:col and a fix."""
-    from koie.lang.check import check_pack
+    from koie.lang.check import atom_notes, check_pack_atoms, render_atoms
 
     failed = False
     all_diagnostics: list[Diagnostic] = []
+    all_atoms: dict[str, Any] = {}
     for path in rules:
-        diagnostics = check_pack(path, _cache_file(cache_path, no_cache))
+        diagnostics, atoms = check_pack_atoms(path, _cache_file(cache_path, no_cache))
+        notes = atom_notes(atoms) if atoms is not None else []
         all_diagnostics.extend(diagnostics)
         errors = [d for d in diagnostics if d.severity == "error" or strict]
         failed = failed or bool(errors)
+        if atoms is not None and show_atoms:
+            all_atoms[path] = {label.label: [rule.to_json() for rule in label.rules] for label in atoms.labels.values()}
+            if fmt == "text":
+                click.echo(render_atoms(atoms))
         if fmt == "text":
             _echo_diagnostics(diagnostics)
+            for note in notes:
+                click.echo(note.render(), err=True)
             error_count = len([d for d in diagnostics if d.severity == "error"])
+            noted = f", {count_noun(len(notes), 'note')}" if notes else ""
             click.echo(
-                f"{path}: {count_noun(error_count, 'error')}, {count_noun(len(diagnostics) - error_count, 'warning')}",
+                f"{path}: {count_noun(error_count, 'error')}, "
+                f"{count_noun(len(diagnostics) - error_count, 'warning')}{noted}",
                 err=True,
             )
     if fmt == "json":
-        click.echo(json.dumps([d.to_json() for d in all_diagnostics], ensure_ascii=False, indent=2))
+        data: Any = [d.to_json() for d in all_diagnostics]
+        click.echo(json.dumps(all_atoms if show_atoms else data, ensure_ascii=False, indent=2))
     if failed:
         sys.exit(1)
 

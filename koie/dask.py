@@ -88,14 +88,18 @@ def _worker_pack(pack: Pack) -> Pack:
 
 
 def _partition_records(
-    documents: Iterable[dict[str, Any]], pack: Pack, options: RecordOptions
+    documents: Iterable[dict[str, Any]], pack: Pack, options: RecordOptions, prefilter: bool = True
 ) -> Iterator[dict[str, Any]]:
     pack = _worker_pack(pack)
+    # with labels, a document holding none of their atoms has none of their records: not analysed
+    admits = pack.prefilter(options.labels).admits if options.labels is not None and prefilter else None
     batch: list[InputDocument] = []
     for item in documents:
         text = item.get("text")
         if not isinstance(text, str) or not text.strip():
             continue  # koie run skips these too (E401/E402)
+        if admits is not None and not admits(text):
+            continue
         meta = {k: v for k, v in item.items() if k not in ("id", "text")}
         batch.append(InputDocument(str(item.get("id", "")), text, meta))
         if len(batch) >= BATCH:
@@ -119,17 +123,22 @@ def records_bag(
     include_hidden: bool = False,
     include_suppressed: bool = False,
     published: str | None = None,
+    labels: Iterable[str] | None = None,
+    prefilter: bool = True,
 ) -> db.Bag:
     """Records (the JSON dicts ``koie run`` writes) of every document of a bag, in bag order.
 
     ``documents`` holds dicts with ``text`` and ``id`` (as :func:`read_documents` gives) or plain strings.
+    ``labels``: only records of these labels, as ``koie run --labels``: a document that cannot
+    yield one is not analysed (unless ``prefilter`` is False).
     """
     from dask.delayed import delayed
 
-    options = RecordOptions(explain, include_hidden, include_suppressed, published)
+    wanted = pack.check_labels(labels) if labels is not None else None
+    options = RecordOptions(explain, include_hidden, include_suppressed, published, labels=wanted)
     shipped = delayed(pack, pure=True, traverse=False)  # one copy per worker, not one per task
     as_dicts = documents.map(lambda d: {"id": "", "text": d} if isinstance(d, str) else d)
-    return as_dicts.map_partitions(lambda part, p: list(_partition_records(part, p, options)), shipped)
+    return as_dicts.map_partitions(lambda part, p: list(_partition_records(part, p, options, prefilter)), shipped)
 
 
 def records_dataframe(pack: Pack, frame: Any, text: str = "text", id: str = "id", **options: Any) -> Any:

@@ -19,7 +19,6 @@ p.yaml:3:14: E201 unknown label 'PERSN'
 from __future__ import annotations
 
 import difflib
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace

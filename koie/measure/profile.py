@@ -54,6 +54,9 @@ class PackProfile:
     #: One pass of matching with records, policies and mentions, as ``koie run`` makes them.
     matching_seconds: float
     rules: tuple[RuleProfile, ...]
+    #: (rule, label, why) for each rule whose matches need no literal: ``koie run --labels LABEL``
+    #: cannot skip a document (koie.lang.atoms)
+    unfilterable: tuple[tuple[str, str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +66,7 @@ class PackProfile:
             "analysis_seconds": self.analysis_seconds,
             "matching_seconds": self.matching_seconds,
             "rules": [rule.to_json() for rule in self.rules],
+            "unfilterable": [{"rule": rule, "label": label, "reason": why} for rule, label, why in self.unfilterable],
         }
 
 
@@ -105,6 +109,9 @@ def profile_pack(pack: Pack, texts: Sequence[str]) -> PackProfile:
         for c in compiled.rules
     ]
     rules.sort(key=lambda r: (-r.seconds, r.rule))
+    unfilterable = tuple(
+        (rule.rule, rule.label, rule.reason) for label in pack.atoms.labels.values() for rule in label.unfilterable
+    )
     return PackProfile(
         len(documents),
         sum(len(d.sentences) for d in documents),
@@ -112,6 +119,7 @@ def profile_pack(pack: Pack, texts: Sequence[str]) -> PackProfile:
         analysis_seconds,
         matching_seconds,
         tuple(rules),
+        unfilterable,
     )
 
 
@@ -135,4 +143,8 @@ def render_profile(profile: PackProfile, top: int | None = None) -> str:
     if top and len(profile.rules) > top:
         rest = profile.rules[top:]
         lines.append(f"… {len(rest)} more rules, {sum(r.seconds for r in rest) * 1000:.1f} ms")
+    if profile.unfilterable:
+        lines.append("")
+        for rule_id, label, why in profile.unfilterable:
+            lines.append(f"--labels {label} cannot skip documents: rule {rule_id!r} has {why}")
     return "\n".join(lines)

@@ -42,6 +42,7 @@ class RecordOptions:
     ``mark_output``: each dict says whether its rule outputs it (``"output"``;
     with ``include_hidden``, entity rules' records come too), as the HTML report needs.
     ``timeout``: seconds each document's matching may take (koie.vm.limits); past it, E403.
+    ``labels``: only records of these labels (``--labels``); None: every label.
     """
 
     explain: bool = False
@@ -51,6 +52,7 @@ class RecordOptions:
     timeout: float | None = None
     lines: bool = False
     mark_output: bool = False
+    labels: frozenset[str] | None = None
 
 
 #: A document's records as dicts, or as JSON Lines lines (:attr:`RecordOptions.lines`); None for a
@@ -92,12 +94,15 @@ def extraction_rows(
 
 
 def chosen_records(extraction: Extraction, options: RecordOptions) -> list[Record]:
-    """The records a run outputs: output rules' (every rule's with ``include_hidden``), and the suppressed ones."""
+    """The records a run outputs: output rules' (every rule's with ``include_hidden``), and the suppressed ones;
+    of ``options.labels`` only, when given."""
     chosen = extraction.output(options.include_hidden)
     if options.include_suppressed:
         chosen = sorted(
             chosen + [r for r in extraction.suppressed if options.include_hidden or r.output], key=lambda r: r.sort_key
         )
+    if options.labels is not None:
+        chosen = [record for record in chosen if record.label in options.labels]
     return chosen
 
 

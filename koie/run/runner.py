@@ -37,6 +37,7 @@ from koie.run.inputs import (
     read_inputs,
     sections,
 )
+from koie.run.prefilter import Skipping
 from koie.run.records import DocumentRows, RecordOptions
 from koie.run.resume import ReplacedOutput, ResumableOutput, interrupted
 from koie.run.sinks import CsvSink, JsonLinesSink, Sink, TableSink, count_noun, run_summary
@@ -61,6 +62,8 @@ class RunSummary:
     documents: int = 0
     records: int = 0
     problems: list[DocumentProblem] = field(default_factory=list)
+    #: documents the pre-filter skipped (None: the run had no --labels)
+    skipped: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -383,6 +386,8 @@ def run_corpus(
     run_key: dict[str, Any] | None = None,
     sink: Sink | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
+    labels: frozenset[str] | None = None,
+    prefilter: bool = True,
 ) -> RunSummary:
     """Read ``inputs``, make every document's records once, and write them through the sink of ``fmt``.
 
@@ -422,7 +427,11 @@ def run_corpus(
         lossy=lossy,
         published=published,
     )
-    options = sink.options(RecordOptions(explain, include_hidden, include_suppressed, published, timeout))
+    if labels is not None:
+        key["labels"] = sorted(labels)
+    options = sink.options(
+        RecordOptions(explain, include_hidden, include_suppressed, published, timeout, labels=labels)
+    )
     tally = InputTally()
     items: Iterator[InputDocument | DocumentProblem] = read_inputs(
         inputs, encoding=encoding, lossy=lossy, jsonl=jsonl, max_bytes=max_document_bytes, tally=tally
@@ -433,7 +442,12 @@ def run_corpus(
     if output and resume:
         journal = ResumableOutput(output, errors_file, key, resume)  # it knows which documents are done
         items = journal.skip_done(items)
-    computing = computed_batches(pack, batched(items, BATCH, BATCH_CHARS), options, workers)
+    skipping = _skipping(pack, labels, prefilter, quiet)
+    batches = batched(items, BATCH, BATCH_CHARS)
+    if skipping is None:
+        computing = computed_batches(pack, batches, options, workers)
+    else:
+        computing = skipping.results(computed_batches(pack, skipping.batches(batches), options, workers))
     try:
         # The first batch is computed before an output file is opened: the run starts
         # analysing, and a pack still to compile (Pack.deferred) compiles meanwhile, so a
@@ -503,6 +517,28 @@ def run_corpus(
             errors_out.close()
     if progress is not None:
         progress.close()
+    if labels is not None and prefilter:
+        summary.skipped = skipping.skipped if skipping is not None else 0
     if not quiet:
-        print(run_summary(summary.documents, summary.records, len(summary.problems), tally.skipped), file=sys.stderr)
+        print(
+            run_summary(summary.documents, summary.records, len(summary.problems), tally.skipped, summary.skipped),
+            file=sys.stderr,
+        )
     return summary
+
+
+def _skipping(pack: Pack, labels: frozenset[str] | None, prefilter: bool, quiet: bool) -> Skipping | None:
+    """What skips the documents that cannot yield a record of ``labels`` (None: nothing is skipped)."""
+    if labels is None or not prefilter:
+        return None
+    chosen = pack.prefilter(labels)
+    if not chosen.filters:
+        if not quiet:
+            for rule in chosen.unfilterable:
+                print(
+                    f"koie: {rule.label} cannot be pre-filtered (rule {rule.rule!r}: {rule.reason}); "
+                    "every document is analysed",
+                    file=sys.stderr,
+                )
+        return None
+    return Skipping(chosen)

@@ -193,17 +193,25 @@ def count_noun(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' * (number != 1)}"
 
 
-def run_summary(documents: int, records: int, problems: int, skipped: int = 0) -> str:
-    """The line ``koie run`` ends with on stderr; ``skipped``: files in directories that are not documents.
+def run_summary(
+    documents: int, records: int, problems: int, skipped_files: int = 0, prefiltered: int | None = None
+) -> str:
+    """The line ``koie run`` ends with on stderr. ``skipped_files``: files in directories that are not
+    documents; ``prefiltered``: documents the pre-filter skipped (with --labels; None without).
 
-    >>> run_summary(3, 5, 0, skipped=2)
+    >>> run_summary(3, 5, 0, skipped_files=2)
     'koie: 3 documents, 5 records, 0 problems; 2 files in directories skipped (not .txt, .text, .md, .jsonl or .ndjson)'
+    >>> run_summary(10, 1, 0, prefiltered=9)
+    'koie: 10 documents (9 skipped by the pre-filter), 1 record, 0 problems'
     """
-    line = (
-        f"koie: {count_noun(documents, 'document')}, {count_noun(records, 'record')}, {count_noun(problems, 'problem')}"
+    read = count_noun(documents, "document") + (
+        "" if prefiltered is None else f" ({prefiltered} skipped by the pre-filter)"
     )
-    if skipped:
-        line += f"; {count_noun(skipped, 'file')} in directories skipped (not .txt, .text, .md, .jsonl or .ndjson)"
+    line = f"koie: {read}, {count_noun(records, 'record')}, {count_noun(problems, 'problem')}"
+    if skipped_files:
+        line += (
+            f"; {count_noun(skipped_files, 'file')} in directories skipped (not .txt, .text, .md, .jsonl or .ndjson)"
+        )
     return line
 
 
@@ -254,7 +262,15 @@ def write_table(records: Iterable[dict[str, Any]], out: TextIO) -> None:
     rows: list[tuple[str, ...]] = [("doc", "label", "rule", "span", "text", "args", "attrs")]
     for r in records:
         span = f"{r['start']}-{r['end']}"
-        cells = (r["doc"], r["label"], r["rule"], span, r["text"], _args_text(r["args"]), _attrs_text(r.get("attrs", {})))
+        cells = (
+            r["doc"],
+            r["label"],
+            r["rule"],
+            span,
+            r["text"],
+            _args_text(r["args"]),
+            _attrs_text(r.get("attrs", {})),
+        )
         rows.append(tuple(printable(cell) for cell in cells))
     widths = [min(max(display_width(row[i]) for row in rows), 60) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
