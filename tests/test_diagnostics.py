@@ -83,6 +83,11 @@ NO_INTERNAL_ERROR = {
     "carry_sentences": "E014",
     "negated_literal": "E215",
     "nested_repetition": "E211",  # 8 million instructions: a MemoryError when the rule was compiled
+    # document-level keys: bad values of relations, joins and anaphora
+    "relation_role": "E216",
+    "relations_values": "E004",
+    "joins_values": "E014",
+    "anaphora_values": "E004",
 }
 
 _HEADER = re.compile(r"^(?P<file>[^\s:]+\.yaml):(?P<line>\d+):(?P<col>\d+): (?P<code>[EW]\d{3}) \S")

@@ -70,7 +70,20 @@
     svg.appendChild(defs);
     var markers = {};
     records(d).forEach(function (rec) {
-      if (!visible(rec) || !rec.args.subject || !rec.args.object) { return; }
+      var relation = (INDEX.relations || {})[rec.label];
+      if (!visible(rec) || !relation) { return; }
+      // each pair the pack's relation gives: pairs [A, B] with an arrow A → B, every two of an all_pairs role without
+      var links = [];
+      relation.pairs.forEach(function (pair) {
+        mentions(rec.args[pair[0]]).forEach(function (s) {
+          mentions(rec.args[pair[1]]).forEach(function (o) { links.push([s, o, true]); });
+        });
+      });
+      relation.all_pairs.forEach(function (role) {
+        var group = mentions(rec.args[role]);
+        group.forEach(function (s, i) { group.slice(i + 1).forEach(function (o) { links.push([s, o, false]); }); });
+      });
+      if (!links.length) { return; }
       var c = colour(rec);
       if (!markers[c]) {
         markers[c] = "ah" + d + "-" + Object.keys(markers).length;
@@ -86,26 +99,25 @@
         marker.appendChild(tip);
         defs.appendChild(marker);
       }
-      mentions(rec.args.subject).forEach(function (s) {
-        mentions(rec.args.object).forEach(function (o) {
-          var a = pieceAt(text, s.start), b = pieceAt(text, o.start);
-          if (!a || !b) { return; }
-          var ra = a.getBoundingClientRect(), rb = b.getBoundingClientRect();
-          var x1 = ra.left + ra.width / 2 - base.left, y1 = ra.top - base.top;
-          var x2 = rb.left + rb.width / 2 - base.left, y2 = rb.top - base.top;
-          var h = 12 + Math.min(30, Math.abs(x2 - x1) / 8);
-          var top = Math.min(y1, y2) - h;
-          var path = document.createElementNS(ns, "path");
-          path.setAttribute("d", "M" + x1 + "," + y1 + " C" + x1 + "," + top + " " + x2 + "," + top + " " + x2 + "," + (y2 - 1));
-          path.setAttribute("stroke", c);
-          path.setAttribute("marker-end", "url(#" + markers[c] + ")");
-          path.setAttribute("data-r", rec.id);
-          if (selected && selected.d === d && selected.id === rec.id) { path.setAttribute("class", "sel"); }
-          var title = document.createElementNS(ns, "title");
-          title.textContent = rec.label + ": " + s.text + " → " + o.text;
-          path.appendChild(title);
-          svg.appendChild(path);
-        });
+      links.forEach(function (link) {
+        var s = link[0], o = link[1];
+        var a = pieceAt(text, s.start), b = pieceAt(text, o.start);
+        if (!a || !b) { return; }
+        var ra = a.getBoundingClientRect(), rb = b.getBoundingClientRect();
+        var x1 = ra.left + ra.width / 2 - base.left, y1 = ra.top - base.top;
+        var x2 = rb.left + rb.width / 2 - base.left, y2 = rb.top - base.top;
+        var h = 12 + Math.min(30, Math.abs(x2 - x1) / 8);
+        var top = Math.min(y1, y2) - h;
+        var path = document.createElementNS(ns, "path");
+        path.setAttribute("d", "M" + x1 + "," + y1 + " C" + x1 + "," + top + " " + x2 + "," + top + " " + x2 + "," + (y2 - 1));
+        path.setAttribute("stroke", c);
+        if (link[2]) { path.setAttribute("marker-end", "url(#" + markers[c] + ")"); }
+        path.setAttribute("data-r", rec.id);
+        if (selected && selected.d === d && selected.id === rec.id) { path.setAttribute("class", "sel"); }
+        var title = document.createElementNS(ns, "title");
+        title.textContent = rec.label + ": " + s.text + (link[2] ? " → " : " — ") + o.text;
+        path.appendChild(title);
+        svg.appendChild(path);
       });
     });
     wrap.appendChild(svg);
