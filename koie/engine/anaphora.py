@@ -28,8 +28,9 @@ sentences back, walking back record by record:
   a count n, the n people named last (each person once, by resolved name);
   without one, the people of the nearest sentence that names two or more.
 
-An anaphor with no antecedent in reach leaves its role out of the record
-(``people: 0`` in ``attrs.anaphora``): a role never holds the anaphor's own words.
+An anaphor with no antecedent in reach stays in its role, as the text says it
+(``people: 0`` in ``attrs.anaphora``); pairs (:mod:`koie.engine.relations`)
+never count a mention of an anaphor label.
 
 >>> anaphor_count("두 사람"), anaphor_count("양측"), anaphor_count("세 총수"), anaphor_count("이들")
 (2, 2, 3, None)
@@ -195,13 +196,11 @@ class AnaphorResolver:
                     "rule": mention.filler.found_by,
                     "people": len(found),
                 }
-                resolved.extend(found)
+                resolved.extend(found or (mention,))
             people = _distinct(resolved)
             if args is None:
                 args = dict(record.args)
-            if not people:
-                del args[role]
-            elif len(people) == 1 and not isinstance(value, tuple):
+            if len(people) == 1 and not isinstance(value, tuple):
                 args[role] = people[0]
             else:
                 args[role] = tuple(people)

@@ -18,6 +18,8 @@ A label the pack does not declare has the default relation above: the same
   direction (``A, B, C가 회동했다``: three people, three pairs).
 - A mention is never related to itself; callers drop pairs of one name too
   (``이 회장`` and ``이도윤`` may be one person).
+- A mention of an ``anaphora:`` label (이들 that nothing resolved) is no one:
+  it is in no pair.
 
 The function is generic in what a mention is: :class:`~koie.engine.extract.Mention`
 objects for ``koie eval``, JSON mentions for the report.
@@ -30,7 +32,7 @@ objects for ``koie eval``, JSON mentions for the report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 
 from koie.engine.extract import CompiledPack, Mention, Record
@@ -74,9 +76,19 @@ def relation_pairs(relation: RelationSpec, members: Callable[[str], Sequence[T]]
     return found
 
 
-def record_relation_pairs(record: Record, relation: RelationSpec) -> list[tuple[Mention, Mention, bool]]:
-    """:func:`relation_pairs` of a record: its mentions, related as ``relation`` says."""
-    return relation_pairs(relation, lambda role: tuple(mentions_of(record.args.get(role))))
+def record_relation_pairs(
+    record: Record, relation: RelationSpec, anaphors: Collection[str] = ()
+) -> list[tuple[Mention, Mention, bool]]:
+    """:func:`relation_pairs` of a record: its mentions, related as ``relation`` says.
+
+    ``anaphors``: the pack's anaphora labels; a mention of one is an anaphor
+    nothing resolved (이들 with no antecedent in reach) and is in no pair.
+    """
+
+    def members(role: str) -> tuple[Mention, ...]:
+        return tuple(m for m in mentions_of(record.args.get(role)) if m.label not in anaphors)
+
+    return relation_pairs(relation, members)
 
 
 def label_roles(pack: CompiledPack, label: str) -> set[str]:

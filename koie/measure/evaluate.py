@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -343,17 +343,22 @@ def _f1(p: float, r: float) -> float:
 
 
 def record_pairs(
-    record: Record, roles: tuple[str, str] | RelationSpec, key: NameKey, directed: bool = False
+    record: Record,
+    roles: tuple[str, str] | RelationSpec,
+    key: NameKey,
+    directed: bool = False,
+    anaphors: Collection[str] = (),
 ) -> list[tuple[PairKey, tuple[str, str]]]:
     """The name pairs one record stands for (a person never meets themself).
 
     ``roles``: the record's relation (:mod:`koie.engine.relations`), or two
     roles whose mentions pair up. With ``directed``, a pair of ``pairs`` roles
-    is an ordered tuple; other pairs are frozensets.
+    is an ordered tuple; other pairs are frozensets. ``anaphors``: the pack's
+    anaphora labels (an anaphor nothing resolved is in no pair).
     """
     relation = roles if isinstance(roles, RelationSpec) else RelationSpec(record.label, (roles,), ())
     pairs: list[tuple[PairKey, tuple[str, str]]] = []
-    for first, second, ordered in record_relation_pairs(record, relation):
+    for first, second, ordered in record_relation_pairs(record, relation, anaphors):
         names = (mention_name(first), mention_name(second))
         a, b = key(names[0]), key(names[1])
         if a == b:
@@ -433,7 +438,7 @@ def check_options(
             raise EvalOptionError(option, f"{message}. {hint}")
 
     for gold_key in scheme.keys:
-        key_at, label_at, roles_at = gold_key.offsets
+        key_at, label_at = gold_key.offset("key"), gold_key.offset("label")
         if gold and gold_key.key not in fields:
             fail(
                 "--gold-key",
@@ -460,7 +465,7 @@ def check_options(
         listing = f"roles of {gold_key.label}: {', '.join(sorted(known)) or '(none)'}"
         if declared and unknown:
             message = f"no rule of label {gold_key.label!r} fills role {unknown[0]!r}"
-            fail("--roles", roles_at, message, unknown[0], known, listing)
+            fail("--roles", gold_key.offset(f"role:{unknown[0]}"), message, unknown[0], known, listing)
         elif not declared and len(unknown) == len(relation.roles):
             fail(
                 "--roles",
@@ -480,7 +485,7 @@ def check_options(
             if statuses and status not in statuses:
                 fail(
                     "--status",
-                    label_at,
+                    gold_key.offset(f"status:{status}"),
                     f"no rule of label {gold_key.label!r} sets {status_attr} {status!r}",
                     status,
                     statuses,
@@ -529,6 +534,7 @@ def evaluate(
     if scheme.ignore_parentheses and not key.ignore_parentheses:
         key = key.with_parentheses_ignored()
     relations = {gold_key_.key: relation_for(pack, gold_key_, role_list) for gold_key_ in scheme.keys}
+    anaphors = frozenset(pack.spec.anaphora)
     report = EvalReport(
         scheme.keys[0].label if len(scheme.keys) == 1 else "all keys",
         keys=[k.key for k in scheme.keys],
@@ -557,7 +563,7 @@ def evaluate(
             wanted_pairs = entry.by_key.get(gold_key_.key, entry.pairs if len(scheme.keys) == 1 else ())
             wanted = {_pair_key(a, b, key, directed): (a, b) for a, b in wanted_pairs}
             predictions = _predictions(
-                extraction.records, gold_key_, relations[gold_key_.key], key, directed, status_attr, wanted
+                extraction.records, gold_key_, relations[gold_key_.key], key, directed, status_attr, wanted, anaphors
             )
             for pair, prediction in predictions.items():
                 if pair in wanted:
@@ -590,6 +596,7 @@ def _predictions(
     directed: bool,
     status_attr: str,
     wanted: Mapping[PairKey, tuple[str, str]],
+    anaphors: Collection[str] = (),
 ) -> dict[PairKey, Prediction]:
     """The pairs of the records that count for ``gold_key``, each once (its first record kept).
 
@@ -599,7 +606,7 @@ def _predictions(
     for record in records:
         if record.label != gold_key.label or not gold_key.counts(record.attrs.get(status_attr)):
             continue
-        for pair, shown in record_pairs(record, relation, key, directed):
+        for pair, shown in record_pairs(record, relation, key, directed, anaphors):
             if directed and isinstance(pair, frozenset):
                 forward = (key(shown[0]), key(shown[1]))
                 backward = (forward[1], forward[0])

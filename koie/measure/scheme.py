@@ -57,8 +57,12 @@ class GoldKey:
     counts_missing: bool = True
     #: who is related to whom (None: the pack's relation for the label)
     relation: RelationSpec | None = None
-    #: where a scheme file names the key, its label and its roles (offsets; -1: given by options)
-    offsets: tuple[int, int, int] = (-1, -1, -1)
+    #: where a scheme file names things: ("key" | "label" | "status:VALUE" | "role:VALUE", offset)
+    places: tuple[tuple[str, int], ...] = ()
+
+    def offset(self, what: str) -> int:
+        """Where the scheme file names ``what`` (``label``, ``status:planned``…); -1 when options gave it."""
+        return next((offset for name, offset in self.places if name == what), -1)
 
     def counts(self, status: Any) -> bool:
         """Whether a record with ``attrs.status`` ``status`` (None: without one) counts for the key.
@@ -180,9 +184,14 @@ class _SchemeReader:
             statuses = self.texts(settings["status"], "a status") if "status" in settings else None
             excluded = self.texts(settings["status_not"], "a status") if "status_not" in settings else ()
             relation = None
-            roles_at = settings["roles"].start_mark.index if "roles" in settings else -1
-            if isinstance(settings.get("roles"), yaml.SequenceNode) and settings["roles"].value:
-                roles_at = settings["roles"].value[0].start_mark.index
+            places = [("key", key_node.start_mark.index)]
+            places += [("label", settings["label"].start_mark.index)]
+            for what in ("status", "status_not", "roles"):
+                if what in settings:
+                    node = settings[what]
+                    for item in node.value if isinstance(node, yaml.SequenceNode) else [node]:
+                        kind = "role" if what == "roles" else "status"
+                        places.append((f"{kind}:{item.value}", item.start_mark.index))
             if "roles" in settings:
                 roles = self.texts(settings["roles"], "a role")
                 if roles is not None and len(roles) not in (1, 2):
@@ -191,8 +200,7 @@ class _SchemeReader:
                 elif roles is not None and label is not None:
                     relation = relation_of_roles(label, roles)
             if label is not None:
-                offsets = (key_node.start_mark.index, settings["label"].start_mark.index, roles_at)
-                keys.append(GoldKey(name, label, statuses, excluded or (), statuses is None, relation, offsets))
+                keys.append(GoldKey(name, label, statuses, excluded or (), statuses is None, relation, tuple(places)))
         return Scheme(tuple(keys), optional, directed, ignore, self.source)
 
 

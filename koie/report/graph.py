@@ -22,7 +22,7 @@ import html
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,10 +73,14 @@ def person_key(mention: dict[str, Any]) -> str:
 
 
 def meeting_graph(
-    documents: Sequence[ReportDocument], label: str = "MEETING", relation: RelationSpec | None = None
+    documents: Sequence[ReportDocument],
+    label: str = "MEETING",
+    relation: RelationSpec | None = None,
+    anaphors: Collection[str] = (),
 ) -> MeetingGraph:
     """People as nodes, ``label`` records as edges between each pair of people ``relation`` relates
-    (the default relation: subject × object, every two participants)."""
+    (the default relation: subject × object, every two participants). A mention of an ``anaphors``
+    label (an anaphor nothing resolved) is no one."""
     relation = relation or RelationSpec(label)
     nodes: list[GraphNode] = []
     node_index: dict[str, int] = {}
@@ -101,7 +105,10 @@ def meeting_graph(
             args = record["args"]
             attrs = record.get("attrs", {})
             # each mention named once per record, then related as the relation says
-            members = {role: mentions_of(args.get(role)) for role in relation.roles}
+            members = {
+                role: [m for m in mentions_of(args.get(role)) if m.get("label") not in anaphors]
+                for role in relation.roles
+            }
             index = {id(m): node(m) for mentions in members.values() for m in mentions}
             related: dict[tuple[int, int], None] = {}
             for first, second, _directed in relation_pairs(relation, members.__getitem__):

@@ -259,7 +259,12 @@ def write_report(
         graph_label = "MEETING" if "MEETING" in labels or not declared else next(iter(declared))
     relations = {label: declared.get(label) or RelationSpec(label) for label in labels}
     has_graph = any(r.label == graph_label for r in rules)
-    graph = meeting_graph(documents, graph_label, relations.get(graph_label)) if has_graph else MeetingGraph([], [])
+    anaphors = tuple(spec.anaphora) if spec is not None else ()
+    graph = (
+        meeting_graph(documents, graph_label, relations.get(graph_label), anaphors)
+        if has_graph
+        else MeetingGraph([], [])
+    )
     outputs = sum(1 for d in documents for r in d.records if r.get("output", True))
     index = {
         "title": title,
@@ -429,7 +434,7 @@ def render_report(
     pack: CompiledPack | Sequence[RuleInfo],
     title: str = "koie report",
     notes: Sequence[tuple[str, str]] = (),
-    graph_label: str = "MEETING",
+    graph_label: str | None = None,
     page_size: int = PAGE_SIZE,
     open_first: bool = False,
 ) -> str:

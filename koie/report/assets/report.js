@@ -249,6 +249,17 @@
       });
       box.appendChild(list);
     }
+    if (ex.completed && ex.completed.length) {
+      // roles filled after matching: carried, joined from an earlier event, or an anaphor resolved
+      box.appendChild(el("h3", {}, "Filled from the document"));
+      box.appendChild(el("ul", {"class": "slots"}, ex.completed.map(function (entry) {
+        var from = entry.how === "joined" ? "joined " + entry.frame.label + " '" + entry.frame.text + "' (" + entry.frame.rule + ")"
+          : entry.how === "anaphor" ? "the anaphor '" + entry.anaphor.text + "' [" + entry.anaphor.start + "–" + entry.anaphor.end + "]"
+          : "carried from an earlier record";
+        var people = entry.mentions.map(function (m) { return m.text + " [" + m.start + "–" + m.end + "]"; }).join(", ");
+        return el("li", {}, [el("b", {}, entry.role), " ← " + from + ": " + (people || "(none in reach)")]);
+      })));
+    }
     var users = recs.filter(function (other) {
       return Object.keys(other.args || {}).some(function (role) {
         return mentions(other.args[role]).some(function (m) { return m.ref === id; });
