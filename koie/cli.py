@@ -372,7 +372,7 @@ def evaluate_command(
     pack = _load(rules, _cache_file(cache_path, no_cache))
     gold = read_gold(gold_path, optional_key=scheme.optional, keys=[key.key for key in scheme.keys])
     try:
-        check_options(pack, scheme, gold, role_list)
+        notes = check_options(pack, scheme, gold, role_list)
     except EvalOptionError as error:
         raise click.BadParameter(error.message, param_hint=error.option) from None
     report = evaluate(
@@ -387,6 +387,7 @@ def evaluate_command(
         directed=directed,
         scheme=scheme,
     )
+    report.notes += notes
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -318,7 +318,8 @@ def _complete_roles(records: list[Record], pack: CompiledPack) -> list[Record]:
             join = joins.get(record.rule)
             if join is not None:
                 record = join_frame(done, record, join)
-        completed[_key(record)] = record
+        if resolver is not None:
+            completed[_key(record)] = record
         done.append(record)
     by_key = {_key(r): r for r in done}
     return [by_key[_key(r)] for r in records]

@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -255,6 +256,8 @@ class EvalReport:
     #: the gold keys graded, in order (one unless a scheme names several)
     keys: list[str] = field(default_factory=list)
     directed: bool = False
+    #: what the report should say about the scheme (a key that can only miss)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def true_positives(self) -> int:
@@ -329,6 +332,8 @@ class EvalReport:
             }
             for d in self.documents
         ]
+        if self.notes:
+            data["notes"] = self.notes
         data["unmatched_gold"] = self.unmatched_gold
         data["ungraded"] = self.ungraded
         return data
@@ -418,16 +423,20 @@ def check_options(
     gold: Mapping[str, GoldDocument],
     roles: Sequence[tuple[str, ...]] = (),
     status_attr: str = "status",
-) -> None:
+) -> list[str]:
     """Each label, role, gold key and status the options (or the scheme file) name must exist.
 
     Raises :class:`EvalOptionError` for an option (a usage error: exit 2) and
     :class:`KoieError` (E407, at its place) for a scheme file, each with "Did you mean …?".
+    A scheme file describes a gold format that packs may cover in part: a label
+    the pack lacks or a status none of its rules sets is not an error there but a
+    note, returned for the report (the key can only miss).
     """
     compiled = pack.compiled
     labels = {c.rule.label for c in compiled.rules}
     fields = set().union(*(entry.fields for entry in gold.values())) - {"doc", "published"}
     problems: list[Diagnostic] = []
+    notes: list[str] = []
     from_file = scheme.source is not None
 
     def fail(option: str, offset: int, message: str, value: str, choices: Iterable[str], listing: str) -> None:
@@ -448,6 +457,13 @@ def check_options(
                 fields,
                 f"fields of the gold file: {', '.join(sorted(fields)) or '(none)'}",
             )
+        if gold_key.label not in labels and from_file:
+            close = _very_close(gold_key.label, labels)
+            notes.append(
+                f"no rule of the pack has the label {gold_key.label!r}{' (' + close + ')' if close else ''}: "
+                f"key {gold_key.key} can only miss"
+            )
+            continue
         if gold_key.label not in labels:
             fail(
                 "--label",
@@ -482,7 +498,14 @@ def check_options(
             if c.rule.label == gold_key.label and status_attr in c.rule.spec.attrs
         }
         for status in (*(gold_key.statuses or ()), *gold_key.excluded):
-            if statuses and status not in statuses:
+            if statuses and status not in statuses and from_file:
+                close = _very_close(status, statuses)
+                if status in (gold_key.statuses or ()):
+                    notes.append(
+                        f"no rule of label {gold_key.label!r} sets {status_attr} {status!r}"
+                        f"{' (' + close + ')' if close else ''}: key {gold_key.key} can only miss"
+                    )
+            elif statuses and status not in statuses:
                 fail(
                     "--status",
                     gold_key.offset(f"status:{status}"),
@@ -493,6 +516,14 @@ def check_options(
                 )
     if problems:
         raise KoieError(problems)
+    return notes
+
+
+def _very_close(value: str, choices: Iterable[str]) -> str | None:
+    """A "Did you mean …?" for a note, only for a name a letter or two away (a note must not mislead)."""
+
+    close = difflib.get_close_matches(value, sorted(set(choices)), n=1, cutoff=0.8)
+    return f"Did you mean {close[0]!r}?" if close else None
 
 
 # ------------------------------------------------------------------ grading
@@ -642,6 +673,8 @@ def render_report(report: EvalReport) -> str:
         lines.append(f"note: input {doc} has no gold entry (not scored)")
     for problem in report.problems:
         lines.append(f"note: {problem.id}: {problem.code} {problem.message}")
+    for note in report.notes:
+        lines.append(f"note: {note}")
     if many:
         for gold_key in report.keys:
             tp, fp, fn = report.counts(gold_key)
