@@ -388,14 +388,27 @@ def _run_key(rules: str, pack: Any) -> dict[str, Any]:
     type=click.Path(dir_okay=False),
     help="JSON {canonical name: [aliases]} used to compare names.",
 )
-@click.option("--label", default="MEETING", show_default=True, help="The relation label to grade.")
-@click.option("--roles", default="subject,object", show_default=True, help="The two roles that form a pair.")
-@click.option("--gold-key", default="meetings", show_default=True, help="The gold field holding the pairs.")
+@click.option("--label", default=None, help="The relation label to grade.  [default: MEETING]")
+@click.option(
+    "--roles",
+    multiple=True,
+    metavar="A,B | R",
+    help="Who is related to whom, over the pack's relations: A,B pairs each A with each B; R pairs every two "
+    "mentions of R. Repeatable.",
+)
+@click.option("--gold-key", default=None, help="The gold field holding the pairs.  [default: meetings]")
 @click.option(
     "--status",
-    default="asserted",
-    show_default=True,
-    help="Only records whose attrs.status is this count (records without a status count too).",
+    default=None,
+    help="Only records whose attrs.status is this count (records without a status count too).  [default: asserted]",
+)
+@click.option("--directed", is_flag=True, help="Compare pairs in order (role A → role B), not either way.")
+@click.option(
+    "--scheme",
+    "scheme_path",
+    type=click.Path(dir_okay=False),
+    help="A scheme file mapping gold keys to labels and statuses (docs/eval.md), instead of "
+    "--label, --gold-key and --status.",
 )
 @click.option(
     "--published",
@@ -412,10 +425,12 @@ def evaluate_command(
     inputs: tuple[str, ...],
     gold_path: str,
     names_path: str | None,
-    label: str,
-    roles: str,
-    gold_key: str,
-    status: str,
+    label: str | None,
+    roles: tuple[str, ...],
+    gold_key: str | None,
+    status: str | None,
+    directed: bool,
+    scheme_path: str | None,
     published: str | None,
     jsonl: bool | None,
     fmt: str,
@@ -423,23 +438,43 @@ def evaluate_command(
     no_cache: bool,
 ) -> None:
     """Grade RULES' relation records on INPUT documents against gold pairs: precision, recall, F1, misses."""
-    from koie.measure.evaluate import evaluate, read_gold, read_names, render_report
+    from koie.measure.evaluate import EvalOptionError, check_options, evaluate, read_gold, read_names, render_report
+    from koie.measure.scheme import default_scheme, read_scheme
 
-    role_names = tuple(r.strip() for r in roles.split(","))
-    if len(role_names) != 2 or not all(role_names):
-        raise click.BadParameter("give two roles separated by a comma, e.g. subject,object", param_hint="--roles")
+    role_list: list[tuple[str, ...]] = []
+    for value in roles:
+        names = tuple(r.strip() for r in value.split(","))
+        if len(names) not in (1, 2) or not all(names):
+            raise click.BadParameter(
+                "give two roles separated by a comma (subject,object) or one role", param_hint="--roles"
+            )
+        role_list.append(names)
+    if scheme_path is not None:
+        given = [name for name, value in (("--label", label), ("--gold-key", gold_key), ("--status", status)) if value]
+        if given or role_list:
+            raise click.UsageError(f"{', '.join(given + ['--roles'] * bool(role_list))}: the scheme file says these")
+        scheme = read_scheme(scheme_path)
+    else:
+        scheme = default_scheme(gold_key or "meetings", label or "MEETING", status or "asserted")
+    pack = _load(rules, _cache_file(cache_path, no_cache))
+    gold = read_gold(gold_path, optional_key=scheme.optional, keys=[key.key for key in scheme.keys])
+    try:
+        notes = check_options(pack, scheme, gold, role_list)
+    except EvalOptionError as error:
+        raise click.BadParameter(error.message, param_hint=error.option) from None
     report = evaluate(
-        _load(rules, _cache_file(cache_path, no_cache)),
-        read_gold(gold_path, gold_key),
+        pack,
+        gold,
         inputs,
         read_names(names_path),
-        label,
-        (role_names[0], role_names[1]),
-        status=status,
+        roles=role_list or None,
         published=published,
         jsonl=jsonl,
-        skip=[path for path in (gold_path, names_path) if path],
+        skip=[path for path in (gold_path, names_path, scheme_path) if path],
+        directed=directed,
+        scheme=scheme,
     )
+    report.notes += notes
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

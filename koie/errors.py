@@ -72,6 +72,7 @@ CODES: dict[str, str] = {
     "E213": "unknown overlap policy",
     "E214": "unknown name resolution",
     "E215": "negated literal of more than one morpheme",
+    "E216": "relation role that no rule of its label fills",
     # E3xx: examples and tests
     "E301": "example did not match",
     "E302": "example captured something else",
@@ -83,7 +84,7 @@ CODES: dict[str, str] = {
     "E404": "input not found or unreadable",
     "E405": "document failed",
     "E406": "cannot resume the interrupted run",
-    "E407": "gold or names file for koie eval is invalid",
+    "E407": "gold, names or scheme file for koie eval is invalid",
     "E408": "worker process died",
     "E409": "document too large",
     # W: warnings (never fail `koie check` unless --strict)

@@ -18,6 +18,7 @@ from koie.engine.extract import (
     Record,
     _spans_for,
 )
+from koie.engine.mentions import completed_roles, render_completed
 from koie.lang.compile import Program
 from koie.lang.ir import Element, RAlt, RGroup, RNode, RRepeat, RSeq, RSlot
 from koie.lang.resolve import ResolvedRule
@@ -69,6 +70,9 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
         "pattern": rule.spec.pattern.text.strip(),
         "steps": steps,
     }
+    completed = completed_roles(record)  # roles filled after matching: carry, joins, anaphora
+    if completed:
+        explanation["completed"] = completed
     if record.suppressed_by is not None:
         winner = record.suppressed_by
         explanation["suppressed_by"] = {
@@ -311,6 +315,8 @@ def render_explanation(explanation: dict[str, Any]) -> str:
         if "filled_by" in step:
             line += f"  ({_filler_text(step['filled_by'])})"
         lines.append(line)
+    for entry in explanation.get("completed", ()):
+        lines.append(f"  {render_completed(entry)}")
     if "suppressed_by" in explanation:
         winner = explanation["suppressed_by"]
         lines.append(

@@ -221,3 +221,50 @@ def test_carry_source_is_the_latest_earlier_record_in_the_window(rows, window: i
         ]
         expected = max(sources, key=lambda r: (r.sentence, r.start)) if sources else None
         assert carry_source(done, record, setting) is expected  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ Hanja surnames
+
+
+@pytest.mark.parametrize(
+    "short, full, expected",
+    [
+        ("尹", "윤하람", True),  # the Korean reading
+        ("李", "이도윤", True),
+        ("李", "리하오", True),  # the Mandarin reading of the same surname
+        ("習", "시하오밍", True),
+        ("趙", "자오러펑", True),  # a reading of two syllables
+        ("文", "문태양", True),
+        ("尹", "윤", False),  # not shorter than the reading
+        ("尹", "문태양", False),
+        ("美", "미하람", False),  # a country, not a surname: not in the table
+        ("尹", "윤하람 대통령", False),  # not a name of two to four syllables
+    ],
+)
+def test_mentions_hanja_surname_is_a_shorter_form(short: str, full: str, expected: bool) -> None:
+    assert shorter_form_of(short, full) is expected
+
+
+def test_mentions_hanja_headline_resolves_to_the_full_name(tmp_path) -> None:
+    from tests.helpers import notation_pack
+
+    pack = notation_pack(
+        tmp_path,
+        [{"id": "person", "label": "PERSON", "pattern": "(/NNP | /SH) (?= 대통령/NNG)"}],
+        mentions={"PERSON": {"name": "fullest"}},
+    )
+    text = "尹/SH 대통령/NNG ,/SP 방미/NNG || 문태양/NNP 대통령/NNG 은/JX || 윤하람/NNP 대통령/NNG 은/JX 출국하/VV"
+    names = {r.text: r.attrs["name"] for r in pack.extract(text)}
+    assert names == {"尹": "윤하람", "문태양": "문태양", "윤하람": "윤하람"}
+
+
+def test_mentions_hanja_headline_on_kiwi() -> None:
+    import koie
+
+    pack = koie.load("tests/packs/groups.yaml")
+    text = "尹 대통령, 한소율 회장과 회동\n윤하람 대통령은 2일 서울에서 한소율 회장을 만났다.\n"
+    [record] = [r for r in pack.extract(text) if r.label == "MEETING"]
+    subject = record.args["subject"]
+    assert not isinstance(subject, tuple)
+    assert subject.text == "尹" and text[subject.start : subject.end] == "尹"
+    assert mention_name(subject) == "윤하람"

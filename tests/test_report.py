@@ -501,3 +501,55 @@ def test_report_draws_an_arrow_for_any_two_role_relation() -> None:
     assert '"arrow":["acquirer","target"]' in page.replace(" ", "")
     assert "한빛전자 → 누리소프트" in page
     assert arrow_roles({"subject": acquirer}) is None
+
+
+# -- the graph follows the pack's pair semantics (relations:) --------------------------------------------------
+
+
+def _record(rid: int, label: str, args: dict) -> dict:
+    return {"id": rid, "rule": "r", "label": label, "start": 0, "end": 1, "text": "x", "args": args, "attrs": {}}
+
+
+def test_meeting_graph_draws_every_pair_of_a_group() -> None:
+    group = _record(0, "MEETING", {"participants": [{"text": "가나"}, {"text": "다라"}, {"text": "마바"}]})
+    principal = _record(1, "MEETING", {"subject": {"text": "사아"}, "object": [{"text": "가나"}, {"text": "다라"}]})
+    graph = meeting_graph([ReportDocument("a", "x", (group, principal))])
+    edges = {frozenset((graph.nodes[e.a].key, graph.nodes[e.b].key)) for e in graph.edges}
+    # every two participants; the principal with each member, not the members of the object side with each other
+    assert edges == {
+        frozenset(p) for p in [("가나", "다라"), ("가나", "마바"), ("다라", "마바"), ("사아", "가나"), ("사아", "다라")]
+    }
+    assert {graph.nodes[i].name: graph.nodes[i].meetings for i in range(len(graph.nodes))}["가나"] == 3
+
+
+def test_meeting_graph_follows_a_declared_relation_and_skips_anaphors() -> None:
+    from koie.lang.spec import RelationSpec
+
+    relation = RelationSpec("DEAL", (("buyer", "seller"),), ())
+    deal = _record(0, "DEAL", {"buyer": {"text": "가나"}, "seller": {"text": "다라"}, "subject": {"text": "마바"}})
+    unresolved = _record(1, "DEAL", {"buyer": {"text": "이들", "label": "PEOPLE"}, "seller": {"text": "사아"}})
+    graph = meeting_graph([ReportDocument("a", "x", (deal, unresolved))], "DEAL", relation, anaphors=("PEOPLE",))
+    assert [(graph.nodes[e.a].name, graph.nodes[e.b].name) for e in graph.edges] == [("가나", "다라")]
+
+
+def test_report_page_graph_and_arcs_follow_the_pack_relations(tmp_path: Path) -> None:
+    """A pack whose relation has other roles than subject/object gets a graph of them, and the page's index
+    carries each label's relation for the arcs over the text."""
+    pack_file = tmp_path / "deals.yaml"
+    pack_file.write_text(
+        "relations:\n  DEAL: {pairs: [[buyer, seller]]}\n"
+        "rules:\n  - {id: person, label: PERSON, output: false, pattern: '/NNP (?= 사장)'}\n"
+        "  - id: deal\n    label: DEAL\n    pattern: '[PERSON:buyer] 사장 ~3 [PERSON:seller] 사장 ~3 거래하'\n",
+        encoding="utf-8",
+    )
+    import koie
+
+    pack = koie.load(pack_file)
+    document = report_document(pack.compiled, pack.extract_document("홍길동 사장이 김철수 사장과 거래했다.", "d"))
+    page = render_report([document], pack.compiled)
+    index = json.loads(_parse(page).scripts["koie-index"])
+    assert index["graphLabel"] == "DEAL"
+    assert index["relations"]["DEAL"] == {"pairs": [["buyer", "seller"]], "all_pairs": []}
+    assert index["relations"]["PERSON"] == {"pairs": [["subject", "object"]], "all_pairs": ["participants"]}
+    assert {node["name"] for node in index["graph"]["nodes"]} == {"홍길동", "김철수"}
+    assert "DEAL: who with whom (1)" in page

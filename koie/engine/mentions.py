@@ -1,4 +1,4 @@
-"""After matching: fill roles carried over from earlier sentences, resolve names, attach titles and dates.
+"""After matching: resolve names, attach titles and dates, fill roles from earlier sentences and anaphors.
 
 The engine finds records sentence by sentence; some facts only exist at the
 level of the document. This stage runs after :func:`koie.engine.extract` on
@@ -14,6 +14,16 @@ records carry them. Everything it does is declared in the rule pack:
     the same role, else its only arg, else the record itself. The record
     gets ``attrs.carried`` listing the roles so filled.
 
+``joins`` (a rule key)
+    ``joins: {from: [HOST], role: subject, sentences: 3}``: a record of the
+    rule without ``subject`` takes the people of the latest earlier record
+    of a ``from`` label (the event frame it joins); see :mod:`koie.engine.frames`.
+
+``anaphora`` (a pack key)
+    ``anaphora: {PEOPLE: {refers_to: PERSON, from: [MEETING], sentences: 2}}``:
+    a role filled by a PEOPLE record (이들, 두 사람) holds the PERSON mentions
+    it stands for; see :mod:`koie.engine.anaphora`.
+
 ``mentions`` (a pack key)
     ``mentions: {PERSON: {name: fullest, attach: {org: ORG, title: TITLE}}}``.
     ``name: fullest`` gives every record of the label a ``name`` attribute:
@@ -21,7 +31,8 @@ records carry them. Everything it does is declared in the rule pack:
     shorter form of another when it is one of its space-separated words
     (저커버그 → 마크 저커버그, 젠슨 → 젠슨 황) or a single Hangul syllable
     that begins a Hangul name of two to four syllables (최 → 최태원, the
-    Korean surname used with a title). Among the fuller mentions the nearest
+    Korean surname used with a title), or a Hanja surname whose Hangul reading
+    begins one (尹 → 윤석열, 習 → 시진핑; :mod:`koie.engine.hanja`). Among the fuller mentions the nearest
     earlier one wins (the nearest later one if none precedes), and one with
     the same title first. ``attach`` fills attributes from records of other
     labels next to the mention: the records that follow it with nothing but
@@ -51,6 +62,7 @@ from typing import Any
 
 from koie.engine.dates import normalize_date
 from koie.engine.extract import CompiledPack, Extraction, Mention, Origin, Record
+from koie.engine.hanja import HANJA_BY_READING, readings
 from koie.lang.spec import CarrySpec, MentionSettings
 
 _HANGUL_NAME = re.compile(r"^[가-힣]{2,4}$")
@@ -81,6 +93,11 @@ def shorter_form_of(short: str, full: str) -> bool:
     (True, True)
     >>> shorter_form_of("최", "최고경영자 겸 의장"), shorter_form_of("황", "젠슨황")
     (False, False)
+
+    A Hanja surname is read as each of its Hangul readings (:mod:`koie.engine.hanja`):
+
+    >>> shorter_form_of("尹", "윤하람"), shorter_form_of("趙", "자오러펑"), shorter_form_of("美", "미하람")
+    (True, True, False)
     """
     short_squashed, full_squashed = _squash(short), _squash(full)
     if not short_squashed or len(short_squashed) >= len(full_squashed):
@@ -88,10 +105,12 @@ def shorter_form_of(short: str, full: str) -> bool:
     words = full.split()
     if len(words) > 1 and short_squashed in words:
         return True
-    return bool(
-        _HANGUL_SYLLABLE.match(short_squashed)
-        and _HANGUL_NAME.match(full_squashed)
-        and full_squashed.startswith(short_squashed)
+    if not _HANGUL_NAME.match(full_squashed):
+        return False
+    if _HANGUL_SYLLABLE.match(short_squashed):
+        return full_squashed.startswith(short_squashed)
+    return any(
+        len(full_squashed) > len(reading) and full_squashed.startswith(reading) for reading in readings(short_squashed)
     )
 
 
@@ -183,6 +202,9 @@ def _longer_forms(entities: list[_Entity]) -> dict[str, tuple[list[int], list[in
         squashed = "".join(words)
         if _HANGUL_NAME.match(squashed):
             keys.add(squashed[0])
+            # the Hanja surnames read as its first syllable or two (尹 for 윤하람, 趙 for 자오러펑)
+            keys.update(HANJA_BY_READING.get(squashed[:1], ()))
+            keys.update(HANJA_BY_READING.get(squashed[:2], ()))
         for key in keys:
             index.setdefault(key, set()).add(position)
     out: dict[str, tuple[list[int], list[int]]] = {}
@@ -248,33 +270,56 @@ def _carried_value(source: Record, role: str) -> Mention | tuple[Mention, ...]:
     return Mention(source.text, source.start, source.end, source.label, source)
 
 
-def _carry(records: list[Record], pack: CompiledPack) -> list[Record]:
-    """Fill missing roles of rules with ``carry`` settings, in document order."""
-    settings = {c.rule.id: c.rule.spec.carry for c in pack.rules if c.rule.spec.carry}
-    if not settings:
+def _carry(done: Sequence[Record], record: Record, carry: tuple[CarrySpec, ...]) -> Record:
+    """``record`` with the roles its rule's ``carry`` settings fill (``done``: the records before it)."""
+    args = dict(record.args)
+    carried: list[str] = []
+    for setting in carry:
+        role = setting.role
+        if role in args:
+            continue
+        source = carry_source(done, record, setting)
+        if source is None:
+            continue
+        if source.label == record.label and role not in source.args:
+            continue
+        args[role] = _carried_value(source, role)
+        carried.append(role)
+    if not carried:
+        return record
+    attrs = dict(record.attrs)
+    attrs["carried"] = carried
+    return record.but(args=args, attrs=attrs)
+
+
+def _complete_roles(records: list[Record], pack: CompiledPack) -> list[Record]:
+    """Fill roles across sentences, record by record in document order: anaphors resolved, then ``carry``,
+    then ``joins``. Each record sees the completed records before it."""
+    # imported here: both modules read names with mention_name, defined in this one
+    from koie.engine.anaphora import AnaphorResolver
+    from koie.engine.frames import join_frame
+
+    carries = {c.rule.id: c.rule.spec.carry for c in pack.rules if c.rule.spec.carry}
+    joins = {c.rule.id: c.rule.spec.joins for c in pack.rules if c.rule.spec.joins is not None}
+    anaphora = pack.resolved.spec.anaphora
+    if not carries and not joins and not anaphora:
         return records
     ordered = sorted(records, key=lambda r: (r.sentence, r.start, r.end))
+    completed: dict[RecordKey, Record] = {}
+    resolver = AnaphorResolver(ordered, anaphora, completed) if anaphora else None
     done: list[Record] = []
     for record in ordered:
-        carry = settings.get(record.rule) if record.origin is Origin.RULE else None
-        if carry:
-            args = dict(record.args)
-            carried: list[str] = []
-            for setting in carry:
-                role = setting.role
-                if role in args:
-                    continue
-                source = carry_source(done, record, setting)
-                if source is None:
-                    continue
-                if source.label == record.label and role not in source.args:
-                    continue
-                args[role] = _carried_value(source, role)
-                carried.append(role)
-            if carried:
-                attrs = dict(record.attrs)
-                attrs["carried"] = carried
-                record = record.but(args=args, attrs=attrs)
+        if resolver is not None:
+            record = resolver.complete(record)
+        if record.origin is Origin.RULE:
+            carry = carries.get(record.rule)
+            if carry:
+                record = _carry(done, record, carry)
+            join = joins.get(record.rule)
+            if join is not None:
+                record = join_frame(done, record, join)
+        if resolver is not None:
+            completed[_key(record)] = record
         done.append(record)
     by_key = {_key(r): r for r in done}
     return [by_key[_key(r)] for r in records]
@@ -333,9 +378,15 @@ def _refill_one(mention: Mention, updated: Mapping[RecordKey, Record]) -> Mentio
 
 
 def complete_extraction(pack: CompiledPack, extraction: Extraction, published: date | None = None) -> Extraction:
-    """Apply the pack's ``carry``, ``mentions`` and ``dates`` settings to one document's records."""
+    """Apply the pack's ``mentions``, ``dates``, ``anaphora``, ``carry`` and ``joins`` settings to one
+    document's records."""
     spec = pack.resolved.spec
-    if not spec.mentions and not spec.dates and not any(c.rule.spec.carry for c in pack.rules):
+    if (
+        not spec.mentions
+        and not spec.dates
+        and not spec.anaphora
+        and not any(c.rule.spec.carry or c.rule.spec.joins for c in pack.rules)
+    ):
         return extraction
     text = extraction.document.text
     records = list(extraction.records)
@@ -358,8 +409,73 @@ def complete_extraction(pack: CompiledPack, extraction: Extraction, published: d
     records = [updated.get(_key(r), r) for r in records]
     if updated:
         records = [_refilled(r, updated) if r.args else r for r in records]
-    records = _carry(records, pack)
+    records = _complete_roles(records, pack)
     return replace(extraction, records=tuple(records))
+
+
+def completed_roles(record: Record) -> list[dict[str, Any]]:
+    """How the document-level stage filled the record's roles, for explanations: one entry per role.
+
+    ``how`` is ``carried`` (``carry``: the mentions came from an earlier
+    record), ``joined`` (``joins``: ``frame`` is the record joined) or ``anaphor``
+    (``anaphora``: ``anaphor`` is the anaphor the mentions replace); ``mentions``
+    are the role's mentions now.
+    """
+    entries: list[dict[str, Any]] = []
+
+    def mentions_json(role: str) -> list[dict[str, Any]]:
+        found = []
+        for mention in mentions_of(record.args.get(role)):
+            entry: dict[str, Any] = {"text": mention.text, "start": mention.start, "end": mention.end}
+            if mention.filler is not None:
+                entry |= {"label": mention.filler.label, "rule": mention.filler.found_by}
+            found.append(entry)
+        return found
+
+    for role in record.attrs.get("carried", ()) or ():
+        if isinstance(role, str):
+            entries.append({"role": role, "how": "carried", "mentions": mentions_json(role)})
+    joined = record.attrs.get("joined")
+    if isinstance(joined, dict) and isinstance(joined.get("role"), str):
+        frame = {k: joined.get(k) for k in ("rule", "label", "text", "start", "end")}
+        role = joined["role"]
+        entries.append({"role": role, "how": "joined", "frame": frame, "mentions": mentions_json(role)})
+    anaphora = record.attrs.get("anaphora")
+    if isinstance(anaphora, dict):
+        for role, anaphor in anaphora.items():
+            entries.append({"role": role, "how": "anaphor", "anaphor": anaphor, "mentions": mentions_json(role)})
+    return entries
+
+
+def render_completed(entry: Mapping[str, Any]) -> str:
+    """One line of :func:`completed_roles` for a text explanation.
+
+    >>> render_completed({"role": "subject", "how": "carried", "mentions": [{"text": "권태오", "start": 0, "end": 3,
+    ...     "label": "PERSON", "rule": "person"}]})
+    "subject <- carried from an earlier record: '권태오' [0:3] (PERSON by person)"
+    """
+    people = (
+        ", ".join(
+            f"{m['text']!r} [{m['start']}:{m['end']}]" + (f" ({m['label']} by {m['rule']})" if "rule" in m else "")
+            for m in entry.get("mentions", ())
+        )
+        or "(none in reach)"
+    )
+    how = entry.get("how")
+    if how == "joined":
+        frame = entry["frame"]
+        source = (
+            f"joined the frame {frame['text']!r} [{frame['start']}:{frame['end']}]"
+            f" ({frame['label']} by {frame['rule']})"
+        )
+    elif how == "anaphor":
+        anaphor = entry["anaphor"]
+        source = (
+            f"the anaphor {anaphor['text']!r} [{anaphor['start']}:{anaphor['end']}] (by {anaphor['rule']}) stands for"
+        )
+    else:
+        source = "carried from an earlier record"
+    return f"{entry['role']} <- {source}: {people}"
 
 
 def mention_name(mention: Mention) -> str:

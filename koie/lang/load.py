@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from koie.errors import Diagnostic, PackError, SourceText, did_you_mean
+from koie.lang.document_keys import read_document_keys, read_joins
 from koie.lang.spec import (
     CARRY_KEYS,
     EXAMPLE_KEYS,
@@ -29,6 +30,7 @@ from koie.lang.spec import (
     OVERLAP_POLICIES,
     PACK_KEYS,
     RULE_KEYS,
+    AnaphoraSpec,
     CarrySpec,
     LabelReference,
     LexiconSpec,
@@ -38,6 +40,7 @@ from koie.lang.spec import (
     OverlapPolicy,
     OverlapSpec,
     PackSpec,
+    RelationSpec,
     RuleSpec,
 )
 from koie.lang.yamlfile import (
@@ -82,6 +85,8 @@ class _PackParts:
     overlap: OverlapSpec = field(default_factory=OverlapSpec)
     mentions: dict[str, MentionSettings] = field(default_factory=dict)
     dates: list[str] = field(default_factory=list)
+    relations: dict[str, RelationSpec] = field(default_factory=dict)
+    anaphora: dict[str, AnaphoraSpec] = field(default_factory=dict)
     #: labels named under mentions, dates and carry, checked once the whole pack is read (imports too)
     label_references: list[LabelReference] = field(default_factory=list)
     rule_nodes: int = 0  # rules written, whether or not they were read without error
@@ -302,6 +307,7 @@ class _PackReader:
                     if value:
                         parts.dates.append(value)
                         self.label_reference(item, value, "dates")
+        parts.relations, parts.anaphora = read_document_keys(self, keys)
         if "rules" in keys:
             node = keys["rules"][1]
             if self.expect(node, yaml.SequenceNode, "rules"):
@@ -679,6 +685,7 @@ class _PackReader:
                         no_match.append((text, self.place(item)))
         description = self.scalar(keys["description"][1], "description") if "description" in keys else ""
         carry = self.carry(keys["carry"][1], rule_id) if "carry" in keys else ()
+        joins = read_joins(self, keys["joins"][1], rule_id) if "joins" in keys else None
         return RuleSpec(
             rule_id,
             label,
@@ -691,6 +698,7 @@ class _PackReader:
             self.place(keys["id"][1]),
             description or "",
             carry,
+            joins,
         )
 
     def match_example(self, node: yaml.Node, rule_id: str) -> MatchExample | None:
@@ -837,6 +845,8 @@ def _load(path: Path, loading: _Loading, chain: tuple[Path, ...], imported_at: P
     overlap = OverlapSpec()
     mentions: dict[str, MentionSettings] = {}
     dates: list[str] = []
+    relations: dict[str, RelationSpec] = {}
+    anaphora: dict[str, AnaphoraSpec] = {}
     files: list[str] = []
     label_references: list[LabelReference] = []
     for relative, import_place in parts.imports:
@@ -848,6 +858,8 @@ def _load(path: Path, loading: _Loading, chain: tuple[Path, ...], imported_at: P
             overlap = overlap.then(imported.overlap)
             mentions.update(imported.mentions)
             dates.extend(imported.dates)
+            relations.update(imported.relations)
+            anaphora.update(imported.anaphora)
             files.extend(imported.files)
             label_references.extend(imported.label_references)
     lexicons.extend(parts.lexicons)
@@ -856,6 +868,8 @@ def _load(path: Path, loading: _Loading, chain: tuple[Path, ...], imported_at: P
     overlap = overlap.then(parts.overlap)
     mentions.update(parts.mentions)
     dates.extend(parts.dates)
+    relations.update(parts.relations)
+    anaphora.update(parts.anaphora)
     label_references.extend(parts.label_references)
     files.extend(parts.lexicon_files)
     files.append(str(path))
@@ -887,6 +901,8 @@ def _load(path: Path, loading: _Loading, chain: tuple[Path, ...], imported_at: P
         mentions,
         tuple(dict.fromkeys(dates)),
         tuple(label_references),
+        relations=relations,
+        anaphora=anaphora,
     )
 
 

@@ -19,6 +19,7 @@ from koie.analysis.protocol import Analyzer, KeepsPatterns
 from koie.errors import Diagnostic, PackError, PatternError, did_you_mean
 from koie.lang import ast
 from koie.lang.ast import MAX_NESTING
+from koie.lang.document_keys import check_relation_roles
 from koie.lang.grammar import parser_signature
 from koie.lang.ir import (
     ENDING_TAGS,
@@ -435,6 +436,7 @@ PASSES: tuple[Callable[[ResolveContext], None], ...] = (
     check_shapes,
     order_phases,
     check_examples_present,
+    check_relation_roles,
 )
 
 

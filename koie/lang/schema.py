@@ -12,14 +12,17 @@ from typing import Any
 
 from koie.lang.ir import KNOWN_TAGS
 from koie.lang.spec import (
+    ANAPHORA_KEYS,
     CARRY_KEYS,
     EXAMPLE_KEYS,
+    JOIN_KEYS,
     LEXICON_KEYS,
     MATCH_EXAMPLE_KEYS,
     MENTION_KEYS,
     NAME_RESOLUTIONS,
     OVERLAP_POLICIES,
     PACK_KEYS,
+    RELATION_KEYS,
     RULE_KEYS,
 )
 
@@ -53,7 +56,17 @@ _DESCRIPTIONS: dict[str, str] = {
     "dates": "Labels whose records are dates to normalise against the publication date.",
     "carry": "Roles a rule's records take from an earlier record when the clause has none: "
     "role -> {from: [LABEL, ...], sentences: N}.",
+    "joins": "Join the event an earlier record opened: the record's missing role takes the people of the latest "
+    "record of a 'from' label at most N sentences back: {from: [LABEL, ...], role: ROLE, sentences: N}.",
+    "relations": "Per label, who is related to whom in its records: pairs: [[A, B]] relates each A with each B, "
+    "all_pairs: [R] every two mentions of R (koie eval and the report's graph follow it).",
+    "anaphora": "Per label, records that stand for mentions named earlier (이들, 두 사람): "
+    "{refers_to: LABEL, from: [LABEL, ...], sentences: N}.",
 }
+
+
+def _labels() -> dict[str, Any]:
+    return {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 
 
 def _policy() -> dict[str, Any]:
@@ -103,6 +116,16 @@ def pack_schema() -> dict[str, Any]:
                 },
             },
         },
+        "joins": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["from", "role"],
+            "properties": {
+                "from": _labels(),
+                "role": {"type": "string"},
+                "sentences": {"type": "integer", "minimum": 0},
+            },
+        },
         "examples": {
             "type": "object",
             "additionalProperties": False,
@@ -148,6 +171,33 @@ def pack_schema() -> dict[str, Any]:
             },
         },
         "dates": {"type": "array", "items": {"type": "string"}},
+        "relations": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "pairs": {
+                        "type": "array",
+                        "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+                    },
+                    "all_pairs": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                },
+            },
+        },
+        "anaphora": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["refers_to"],
+                "properties": {
+                    "refers_to": {"type": "string"},
+                    "from": _labels(),
+                    "sentences": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
         "rules": {
             "type": "array",
             "items": {
@@ -165,6 +215,9 @@ def pack_schema() -> dict[str, Any]:
                 table[key].setdefault("description", _DESCRIPTIONS[key])
     assert set(rule_properties["examples"]["properties"]) == set(EXAMPLE_KEYS)
     assert set(rule_properties["carry"]["additionalProperties"]["properties"]) == set(CARRY_KEYS)
+    assert set(rule_properties["joins"]["properties"]) == set(JOIN_KEYS)
+    assert set(pack_properties["relations"]["additionalProperties"]["properties"]) == set(RELATION_KEYS)
+    assert set(pack_properties["anaphora"]["additionalProperties"]["properties"]) == set(ANAPHORA_KEYS)
     assert set(pack_properties["mentions"]["additionalProperties"]["properties"]) == set(MENTION_KEYS)
     assert set(match_example["oneOf"][1]["properties"]) == set(MATCH_EXAMPLE_KEYS)  # type: ignore[index]
     return {

@@ -2,8 +2,10 @@
 
 :func:`koie.lang.load.load_pack` returns a :class:`PackSpec`; the later stages
 read these types and never the YAML they came from. Settings the engine applies
-after matching (``mentions``, ``carry``, ``dates``, ``overlap``) are specs too:
-:class:`MentionSettings`, :class:`CarrySpec`, :class:`OverlapSpec`.
+after matching (``mentions``, ``carry``, ``joins``, ``dates``, ``anaphora``,
+``overlap``) are specs too: :class:`MentionSettings`, :class:`CarrySpec`,
+:class:`JoinSpec`, :class:`AnaphoraSpec`, :class:`OverlapSpec`; ``relations``
+(:class:`RelationSpec`) says who is related to whom in a record.
 
 >>> OverlapSpec(default="all", labels={"PERSON": "longest"}).policy("ORG")
 'all'
@@ -30,12 +32,20 @@ PACK_KEYS = (
     "rules",
     "mentions",
     "dates",
+    "relations",
+    "anaphora",
 )
-RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description", "carry")
+RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description", "carry", "joins")
 #: Keys of one label under the pack's ``mentions:`` (:class:`MentionSettings`).
 MENTION_KEYS = ("name", "attach", "repeat")
 #: Keys of one role under a rule's ``carry:`` (:class:`CarrySpec`).
 CARRY_KEYS = ("from", "sentences")
+#: Keys of a rule's ``joins:`` (:class:`JoinSpec`).
+JOIN_KEYS = ("from", "role", "sentences")
+#: Keys of one label under the pack's ``relations:`` (:class:`RelationSpec`).
+RELATION_KEYS = ("pairs", "all_pairs")
+#: Keys of one label under the pack's ``anaphora:`` (:class:`AnaphoraSpec`).
+ANAPHORA_KEYS = ("refers_to", "from", "sentences")
 LEXICON_KEYS = ("entries", "file", "analyzer", "score")
 EXAMPLE_KEYS = ("match", "no_match")
 MATCH_EXAMPLE_KEYS = ("text", "captures", "match")
@@ -93,6 +103,73 @@ class CarrySpec:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinSpec:
+    """``joins: {from: [LABEL, ...], role: subject, sentences: n}``: join the event an earlier record opened.
+
+    A record of the rule without ``role`` takes, in ``role``, the people of the
+    latest earlier record of a ``from`` label (the frame) at most ``sentences``
+    back. See :mod:`koie.engine.frames`.
+    """
+
+    #: the labels whose records open a frame (``from:``)
+    sources: tuple[str, ...]
+    #: the role that receives the frame's people
+    role: str
+    #: how many sentences back a frame stays open; 0: the same sentence only
+    sentences: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RoleName:
+    """A role named in a setting (``relations``, ``joins``), with its place for diagnostics."""
+
+    role: str
+    place: Place
+
+
+@dataclass(frozen=True, slots=True)
+class RelationSpec:
+    """``relations: {LABEL: {pairs: [[subject, object]], all_pairs: [participants]}}``: who met whom in a record.
+
+    Each mention of a ``pairs`` entry's first role is related to each mention of
+    its second role (in that direction); every two mentions of an ``all_pairs``
+    role are related to each other. See :mod:`koie.engine.relations`.
+
+    >>> RelationSpec("MEETING").roles
+    ('subject', 'object', 'participants')
+    """
+
+    label: str
+    pairs: tuple[tuple[str, str], ...] = (("subject", "object"),)
+    all_pairs: tuple[str, ...] = ("participants",)
+    #: every role as written, for the check that some rule of the label fills it (empty: the default)
+    named: tuple[RoleName, ...] = ()
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles that take part in a pair, in the order they are declared."""
+        found = [role for pair in self.pairs for role in pair] + list(self.all_pairs)
+        return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class AnaphoraSpec:
+    """``anaphora: {LABEL: {refers_to: PERSON, from: [MEETING], sentences: 2}}``: records that stand for people.
+
+    A slot filled by a record of ``label`` (이들, 두 사람, 양측) holds, after
+    matching, the ``refers_to`` mentions it stands for. See :mod:`koie.engine.anaphora`.
+    """
+
+    label: str
+    #: the label of the mentions an anaphor resolves to
+    refers_to: str
+    #: labels of records whose ``refers_to`` mentions form a group an anaphor can stand for
+    sources: tuple[str, ...] = ()
+    #: how many sentences back the antecedent may be; 0: the same sentence only
+    sentences: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class MentionSettings:
     """``mentions: {LABEL: {name: fullest, attach: {attribute: LABEL}, repeat: true}}`` for one label.
 
@@ -146,6 +223,7 @@ class RuleSpec:
     place: Place
     description: str = ""
     carry: tuple[CarrySpec, ...] = ()
+    joins: JoinSpec | None = None
 
     @property
     def where(self) -> str:
@@ -169,7 +247,7 @@ class PackSpec:
     mentions: Mapping[str, MentionSettings] = field(default_factory=dict)
     #: labels whose records get a normalised date (:mod:`koie.engine.dates`)
     dates: tuple[str, ...] = ()
-    #: every label named under mentions, dates and carry, checked when the pack is loaded
+    #: every label named under mentions, dates, carry, joins, relations and anaphora, checked when the pack is loaded
     label_references: tuple[LabelReference, ...] = ()
     #: the warnings of loading (W001): the resolver adds them to the pack's warnings
     warnings: tuple[Diagnostic, ...] = ()
@@ -179,3 +257,18 @@ class PackSpec:
         """Every file the pack was read from: its rule files (imports too) and its lexicon files."""
         lexicon_files = (lexicon.file for lexicon in self.lexicons if lexicon.file is not None)
         return tuple(dict.fromkeys((*self.files, *lexicon_files)))
+
+    #: label -> who is related to whom in its records (``relations:``)
+    relations: Mapping[str, RelationSpec] = field(default_factory=dict)
+    #: label -> how its records resolve to the mentions they stand for (``anaphora:``)
+    anaphora: Mapping[str, AnaphoraSpec] = field(default_factory=dict)
+
+    def relation(self, label: str) -> RelationSpec:
+        """Who is related to whom in ``label``'s records: as declared, else ``subject`` × ``object`` and
+        every two ``participants``.
+
+        >>> PackSpec("p", "0", "", "p.yaml", (), (), ()).relation("MEETING").pairs
+        (('subject', 'object'),)
+        """
+        declared = self.relations.get(label)
+        return declared if declared is not None else RelationSpec(label)

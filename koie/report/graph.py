@@ -1,11 +1,19 @@
 """The who-met-whom graph of a report: people as nodes, meetings as edges, laid out and drawn as SVG.
 
+An edge joins every pair of people a record relates, as the pack's pair
+semantics says (``relations:``, :mod:`koie.engine.relations`): by default each
+``subject`` with each ``object`` and every two ``participants``.
+
 >>> from koie.report.documents import ReportDocument
 >>> meeting = {"id": 0, "label": "MEETING", "attrs": {"status": "asserted"},
 ...            "args": {"subject": {"text": "홍길동"}, "object": {"text": "김철수"}}}
 >>> graph = meeting_graph([ReportDocument("a", "…", (meeting,))])
 >>> [node.name for node in graph.nodes], [edge.evidence for edge in graph.edges]
 (['홍길동', '김철수'], [[(0, 0, 'asserted', '')]])
+>>> group = {"id": 0, "label": "MEETING", "attrs": {},
+...          "args": {"participants": [{"text": "가"}, {"text": "나"}, {"text": "다"}]}}
+>>> len(meeting_graph([ReportDocument("b", "…", (group,))]).edges)
+3
 """
 
 from __future__ import annotations
@@ -14,10 +22,12 @@ import html
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from koie.engine.relations import relation_pairs
+from koie.lang.spec import RelationSpec
 from koie.report.documents import ReportDocument, mentions_of
 
 #: At most this many people are drawn in the graph (the most connected ones).
@@ -62,8 +72,16 @@ def person_key(mention: dict[str, Any]) -> str:
     return re.sub(r"\s+", "", str(mention.get("text", "")))
 
 
-def meeting_graph(documents: Sequence[ReportDocument], label: str = "MEETING") -> MeetingGraph:
-    """People as nodes, ``label`` records as edges between their subject and object."""
+def meeting_graph(
+    documents: Sequence[ReportDocument],
+    label: str = "MEETING",
+    relation: RelationSpec | None = None,
+    anaphors: Collection[str] = (),
+) -> MeetingGraph:
+    """People as nodes, ``label`` records as edges between each pair of people ``relation`` relates
+    (the default relation: subject × object, every two participants). A mention of an ``anaphors``
+    label (an anaphor nothing resolved) is no one."""
+    relation = relation or RelationSpec(label)
     nodes: list[GraphNode] = []
     node_index: dict[str, int] = {}
     edges: dict[tuple[int, int], GraphEdge] = {}
@@ -85,19 +103,24 @@ def meeting_graph(documents: Sequence[ReportDocument], label: str = "MEETING") -
             if record["label"] != label:
                 continue
             args = record["args"]
-            subjects = [n for n in map(node, mentions_of(args.get("subject"))) if n is not None]
-            objects = [n for n in map(node, mentions_of(args.get("object"))) if n is not None]
             attrs = record.get("attrs", {})
-            for a in dict.fromkeys(subjects):
-                for b in dict.fromkeys(objects):
-                    if a == b:
-                        continue
-                    edge = edges.setdefault((min(a, b), max(a, b)), GraphEdge(min(a, b), max(a, b)))
-                    edge.evidence.append(
-                        (doc_index, record["id"], str(attrs.get("status", "")), str(attrs.get("date", "")))
-                    )
-                    nodes[a].meetings += 1
-                    nodes[b].meetings += 1
+            # each mention named once per record, then related as the relation says
+            members = {
+                role: [m for m in mentions_of(args.get(role)) if m.get("label") not in anaphors]
+                for role in relation.roles
+            }
+            index = {id(m): node(m) for mentions in members.values() for m in mentions}
+            related: dict[tuple[int, int], None] = {}
+            for first, second, _directed in relation_pairs(relation, members.__getitem__):
+                a, b = index[id(first)], index[id(second)]
+                if a is not None and b is not None and a != b:
+                    related.setdefault((min(a, b), max(a, b)))
+            for a, b in related:
+                edge = edges.setdefault((a, b), GraphEdge(a, b))
+                status, when = str(attrs.get("status", "")), str(attrs.get("date", ""))
+                edge.evidence.append((doc_index, record["id"], status, when))
+                nodes[a].meetings += 1
+                nodes[b].meetings += 1
     graph = MeetingGraph(nodes, list(edges.values()))
     return _keep_most_connected(graph, GRAPH_MAX_NODES)
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from koie.engine.extract import CompiledPack, Extraction, Record
 from koie.explain import explain_record
+from koie.lang.spec import RelationSpec
 from koie.report.documents import ReportDocument, mentions_of, report_document
 from koie.report.graph import MeetingGraph, graph_json, graph_svg, meeting_graph
 
@@ -242,13 +243,16 @@ def write_report(
     pack: CompiledPack | Sequence[RuleInfo],
     title: str = "koie report",
     notes: Sequence[tuple[str, str]] = (),
-    graph_label: str = "MEETING",
+    graph_label: str | None = None,
     page_size: int = PAGE_SIZE,
     open_first: bool = False,
 ) -> None:
     """Write the page for ``documents`` to ``out``; ``notes`` are extra (heading, text) sections.
 
-    With ``open_first`` the page opens the explanation of the first output record.
+    The graph draws ``graph_label``'s records (default: MEETING, else the first
+    label the pack's ``relations:`` declares), each pair the pack's relation
+    gives (:mod:`koie.engine.relations`). With ``open_first`` the page opens the
+    explanation of the first output record.
     """
     rules = rule_infos(pack) if isinstance(pack, CompiledPack) else list(pack)
     pack_name = pack.resolved.spec.name if isinstance(pack, CompiledPack) else ""
@@ -268,8 +272,18 @@ def write_report(
         rule_counts.update(r["rule"] for r in document.records)
         label_counts.update(r["label"] for r in document.records)
         doc_index.append([document.id, sorted(counts.items())])
+    spec = pack.resolved.spec if isinstance(pack, CompiledPack) else None
+    declared = dict(spec.relations) if spec is not None else {}
+    if graph_label is None:
+        graph_label = "MEETING" if "MEETING" in labels or not declared else next(iter(declared))
+    relations = {label: declared.get(label) or RelationSpec(label) for label in labels}
     has_graph = any(r.label == graph_label for r in rules)
-    graph = meeting_graph(documents, graph_label) if has_graph else MeetingGraph([], [])
+    anaphors = tuple(spec.anaphora) if spec is not None else ()
+    graph = (
+        meeting_graph(documents, graph_label, relations.get(graph_label), anaphors)
+        if has_graph
+        else MeetingGraph([], [])
+    )
     outputs = sum(1 for d in documents for r in d.records if r.get("output", True))
     index = {
         "title": title,
@@ -290,6 +304,11 @@ def write_report(
         "docs": doc_index,
         "graph": graph_json(graph) if has_graph else None,
         "graphLabel": graph_label,
+        # who is related to whom in each label's records: the arcs over the text follow it
+        "relations": {
+            label: {"pairs": [list(pair) for pair in r.pairs], "all_pairs": list(r.all_pairs)}
+            for label, r in relations.items()
+        },
         "open": _first_record(documents) if open_first else None,
     }
     write = out.write
@@ -309,8 +328,9 @@ def write_report(
         f'<p class="sum">{html.escape(pack_text + summary)}</p>\n<nav class="tabs">'
         '<button type="button" data-tab="docs" class="on">Documents</button>'
     )
+    graph_title = "Who met whom" if graph_label == "MEETING" else f"{graph_label}: who with whom"
     if has_graph:
-        write(f'<button type="button" data-tab="graph">Who met whom ({len(graph.edges)})</button>')
+        write(f'<button type="button" data-tab="graph">{html.escape(graph_title)} ({len(graph.edges)})</button>')
     if notes:
         write('<button type="button" data-tab="notes">Notes</button>')
     write('</nav></header>\n<div class="layout">\n<aside id="side">\n')
@@ -343,8 +363,9 @@ def write_report(
         )
         empty = "" if graph.nodes else f'<p class="muted">No {html.escape(graph_label)} records.</p>'
         write(
-            f'<section id="graph-view" hidden><h2>Who met whom</h2><p class="muted">People are nodes, '
-            f"{html.escape(graph_label)} records are edges (dashed when every record is planned or denied); "
+            f'<section id="graph-view" hidden><h2>{html.escape(graph_title)}</h2><p class="muted">People are nodes, '
+            f"{html.escape(graph_label)} records are edges, one for each pair a record relates "
+            f"(dashed when every record is planned or denied); "
             f"click an edge or a person for the evidence.</p>"
             f'{hidden_note}{empty}<div class="graphbox">{graph_svg(graph)}</div></section>\n'
         )
@@ -434,7 +455,7 @@ def render_report(
     pack: CompiledPack | Sequence[RuleInfo],
     title: str = "koie report",
     notes: Sequence[tuple[str, str]] = (),
-    graph_label: str = "MEETING",
+    graph_label: str | None = None,
     page_size: int = PAGE_SIZE,
     open_first: bool = False,
 ) -> str:

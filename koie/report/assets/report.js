@@ -70,9 +70,26 @@
     svg.appendChild(defs);
     var markers = {};
     records(d).forEach(function (rec) {
-      // rec.arrow: the relation's two roles, first to second (koie.report.html.arrow_roles)
-      if (!visible(rec) || !rec.arrow) { return; }
-      var first = rec.args[rec.arrow[0]], second = rec.args[rec.arrow[1]];
+      var relation = (INDEX.relations || {})[rec.label] || {pairs: [], all_pairs: []};
+      if (!visible(rec)) { return; }
+      // each pair the pack's relation gives: pairs [A, B] with an arrow A → B, every two of an all_pairs role without
+      var links = [];
+      relation.pairs.forEach(function (pair) {
+        mentions(rec.args[pair[0]]).forEach(function (s) {
+          mentions(rec.args[pair[1]]).forEach(function (o) { links.push([s, o, true]); });
+        });
+      });
+      relation.all_pairs.forEach(function (role) {
+        var group = mentions(rec.args[role]);
+        group.forEach(function (s, i) { group.slice(i + 1).forEach(function (o) { links.push([s, o, false]); }); });
+      });
+      // no pair of the relation: the record's own two roles (rec.arrow, koie.report.html.arrow_roles)
+      if (!links.length && rec.arrow) {
+        mentions(rec.args[rec.arrow[0]]).forEach(function (s) {
+          mentions(rec.args[rec.arrow[1]]).forEach(function (o) { links.push([s, o, true]); });
+        });
+      }
+      if (!links.length) { return; }
       var c = colour(rec);
       if (!markers[c]) {
         markers[c] = "ah" + d + "-" + Object.keys(markers).length;
@@ -88,26 +105,25 @@
         marker.appendChild(tip);
         defs.appendChild(marker);
       }
-      mentions(first).forEach(function (s) {
-        mentions(second).forEach(function (o) {
-          var a = pieceAt(text, s.start), b = pieceAt(text, o.start);
-          if (!a || !b) { return; }
-          var ra = a.getBoundingClientRect(), rb = b.getBoundingClientRect();
-          var x1 = ra.left + ra.width / 2 - base.left, y1 = ra.top - base.top;
-          var x2 = rb.left + rb.width / 2 - base.left, y2 = rb.top - base.top;
-          var h = 12 + Math.min(30, Math.abs(x2 - x1) / 8);
-          var top = Math.min(y1, y2) - h;
-          var path = document.createElementNS(ns, "path");
-          path.setAttribute("d", "M" + x1 + "," + y1 + " C" + x1 + "," + top + " " + x2 + "," + top + " " + x2 + "," + (y2 - 1));
-          path.setAttribute("stroke", c);
-          path.setAttribute("marker-end", "url(#" + markers[c] + ")");
-          path.setAttribute("data-r", rec.id);
-          if (selected && selected.d === d && selected.id === rec.id) { path.setAttribute("class", "sel"); }
-          var title = document.createElementNS(ns, "title");
-          title.textContent = rec.label + ": " + s.text + " → " + o.text;
-          path.appendChild(title);
-          svg.appendChild(path);
-        });
+      links.forEach(function (link) {
+        var s = link[0], o = link[1];
+        var a = pieceAt(text, s.start), b = pieceAt(text, o.start);
+        if (!a || !b) { return; }
+        var ra = a.getBoundingClientRect(), rb = b.getBoundingClientRect();
+        var x1 = ra.left + ra.width / 2 - base.left, y1 = ra.top - base.top;
+        var x2 = rb.left + rb.width / 2 - base.left, y2 = rb.top - base.top;
+        var h = 12 + Math.min(30, Math.abs(x2 - x1) / 8);
+        var top = Math.min(y1, y2) - h;
+        var path = document.createElementNS(ns, "path");
+        path.setAttribute("d", "M" + x1 + "," + y1 + " C" + x1 + "," + top + " " + x2 + "," + top + " " + x2 + "," + (y2 - 1));
+        path.setAttribute("stroke", c);
+        if (link[2]) { path.setAttribute("marker-end", "url(#" + markers[c] + ")"); }
+        path.setAttribute("data-r", rec.id);
+        if (selected && selected.d === d && selected.id === rec.id) { path.setAttribute("class", "sel"); }
+        var title = document.createElementNS(ns, "title");
+        title.textContent = rec.label + ": " + s.text + (link[2] ? " → " : " — ") + o.text;
+        path.appendChild(title);
+        svg.appendChild(path);
       });
     });
     wrap.appendChild(svg);
@@ -238,6 +254,17 @@
         });
       });
       box.appendChild(list);
+    }
+    if (ex.completed && ex.completed.length) {
+      // roles filled after matching: carried, joined from an earlier event, or an anaphor resolved
+      box.appendChild(el("h3", {}, "Filled from the document"));
+      box.appendChild(el("ul", {"class": "slots"}, ex.completed.map(function (entry) {
+        var from = entry.how === "joined" ? "joined " + entry.frame.label + " '" + entry.frame.text + "' (" + entry.frame.rule + ")"
+          : entry.how === "anaphor" ? "the anaphor '" + entry.anaphor.text + "' [" + entry.anaphor.start + "–" + entry.anaphor.end + "]"
+          : "carried from an earlier record";
+        var people = entry.mentions.map(function (m) { return m.text + " [" + m.start + "–" + m.end + "]"; }).join(", ");
+        return el("li", {}, [el("b", {}, entry.role), " ← " + from + ": " + (people || "(none in reach)")]);
+      })));
     }
     var users = recs.filter(function (other) {
       return Object.keys(other.args || {}).some(function (role) {

@@ -1,0 +1,277 @@
+"""Reading the document-level keys ``relations``, ``anaphora`` (pack) and ``joins`` (rule).
+
+:mod:`koie.lang.load` reads the rest of a pack and calls these where the keys
+are; they report their problems like every other key (file:line:col, the bad
+value, a fix) and return typed specs (:mod:`koie.lang.spec`). The engine applies
+the specs after matching (:mod:`koie.engine.relations`, :mod:`koie.engine.frames`,
+:mod:`koie.engine.anaphora`); :func:`check_relation_roles` runs with the
+resolver, where the roles each rule fills are known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import yaml
+
+from koie.errors import did_you_mean
+from koie.lang.spec import (
+    ANAPHORA_KEYS,
+    JOIN_KEYS,
+    RELATION_KEYS,
+    AnaphoraSpec,
+    JoinSpec,
+    PackSpec,
+    RelationSpec,
+    RoleName,
+)
+
+if TYPE_CHECKING:
+    from koie.lang.load import _PackReader
+    from koie.lang.resolve import ResolveContext
+
+
+def read_document_keys(
+    reader: _PackReader, keys: Mapping[str, tuple[yaml.Node, yaml.Node]]
+) -> tuple[dict[str, RelationSpec], dict[str, AnaphoraSpec]]:
+    """The pack's ``relations:`` and ``anaphora:`` (empty when the keys are absent)."""
+    relations = read_relations(reader, keys["relations"][1]) if "relations" in keys else {}
+    anaphora = read_anaphora(reader, keys["anaphora"][1]) if "anaphora" in keys else {}
+    return relations, anaphora
+
+
+def _labels(reader: _PackReader, node: yaml.Node, what: str, where: str) -> list[str]:
+    """A label or a list of labels (``from: MEETING`` or ``from: [MEETING, EVENT]``), each a label reference."""
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    labels: list[str] = []
+    for item in items:
+        label = reader.scalar(item, what)
+        if label:
+            labels.append(label)
+            reader.label_reference(item, label, where)
+    return labels
+
+
+def _sentences(reader: _PackReader, node: yaml.Node, rule_id: str | None) -> int | None:
+    """``sentences: N``, how far back to look: a whole number, 0 or more (None after a diagnostic)."""
+    given = reader.whole_number(node)
+    hint = "how many sentences back to look: 0 means the same sentence only"
+    if given is None:
+        reader.out.append(
+            reader.place(node).diagnostic(
+                "E004",
+                "sentences must be a whole number",
+                1,
+                value=reader.shown(node),
+                rule=rule_id,
+                suggestion=hint,
+            )
+        )
+        return None
+    if given < 0:
+        reader.out.append(
+            reader.place(node).diagnostic(
+                "E014", "sentences must be 0 or more", 1, value=str(given), rule=rule_id, suggestion=hint
+            )
+        )
+        return None
+    return given
+
+
+def _role(reader: _PackReader, node: yaml.Node, what: str) -> RoleName | None:
+    role = reader.scalar(node, what)
+    if not role:
+        return None
+    return RoleName(role, reader.place(node, len(role)))
+
+
+def read_relations(reader: _PackReader, node: yaml.Node) -> dict[str, RelationSpec]:
+    """``relations: {LABEL: {pairs: [[ROLE, ROLE], ...], all_pairs: [ROLE, ...]}}``."""
+    relations: dict[str, RelationSpec] = {}
+    if not reader.expect(node, yaml.MappingNode, "relations"):
+        return relations
+    assert isinstance(node, yaml.MappingNode)
+    pair_hint = "write pairs as a list of [ROLE, ROLE] lists, e.g. 'pairs: [[subject, object]]'"
+    for key, value in node.value:
+        label = reader.name_of(key, "a label under relations")
+        if label is None:
+            continue
+        reader.label_reference(key, label, "relations")
+        if not reader.expect(value, yaml.MappingNode, f"relations of {label}"):
+            continue
+        assert isinstance(value, yaml.MappingNode)
+        keys = reader.keys(value, RELATION_KEYS, "relations")
+        named: list[RoleName] = []
+        pairs: list[tuple[str, str]] = []
+        pairs_node = keys["pairs"][1] if "pairs" in keys else None
+        if pairs_node is not None and reader.expect(pairs_node, yaml.SequenceNode, "pairs"):
+            assert isinstance(pairs_node, yaml.SequenceNode)
+            if pairs_node.value and not any(isinstance(item, yaml.SequenceNode) for item in pairs_node.value):
+                # pairs: [subject, object], one pair written flat
+                written = reader.source.text[pairs_node.start_mark.index : pairs_node.end_mark.index]
+                reader.out.append(
+                    reader.place(pairs_node).diagnostic(
+                        "E004",
+                        "pairs must be a list of pairs, each a list of two roles",
+                        max(len(written), 1),
+                        value=written,
+                        suggestion=f"write 'pairs: [{written}]'" if written.startswith("[") else pair_hint,
+                    )
+                )
+            for item in pairs_node.value if any(isinstance(i, yaml.SequenceNode) for i in pairs_node.value) else ():
+                if not isinstance(item, yaml.SequenceNode) or len(item.value) != 2:
+                    reader.out.append(
+                        reader.place(item).diagnostic(
+                            "E004",
+                            "a pair must be a list of two roles",
+                            max(item.end_mark.index - item.start_mark.index, 1),
+                            value=reader.shown(item),
+                            suggestion=pair_hint,
+                        )
+                    )
+                    continue
+                first, second = (_role(reader, role, "a role of a pair") for role in item.value)
+                if first is not None and second is not None:
+                    pairs.append((first.role, second.role))
+                    named += [first, second]
+        all_pairs: list[str] = []
+        if "all_pairs" in keys:
+            group = keys["all_pairs"][1]
+            for item in group.value if isinstance(group, yaml.SequenceNode) else [group]:
+                role = _role(reader, item, "a role under all_pairs")
+                if role is not None:
+                    all_pairs.append(role.role)
+                    named.append(role)
+        if not pairs and not all_pairs and not any(k in keys for k in RELATION_KEYS):
+            reader.out.append(
+                reader.place(key).diagnostic(
+                    "E003",
+                    f"relation {label!r} names no roles",
+                    len(label),
+                    value=label,
+                    suggestion="add 'pairs: [[subject, object]]' and/or 'all_pairs: [participants]'",
+                )
+            )
+            continue
+        pairs_once, groups_once = tuple(dict.fromkeys(pairs)), tuple(dict.fromkeys(all_pairs))
+        relations[label] = RelationSpec(label, pairs_once, groups_once, tuple(named))
+    return relations
+
+
+def read_anaphora(reader: _PackReader, node: yaml.Node) -> dict[str, AnaphoraSpec]:
+    """``anaphora: {LABEL: {refers_to: LABEL, from: [LABEL, ...], sentences: N}}``."""
+    settings: dict[str, AnaphoraSpec] = {}
+    if not reader.expect(node, yaml.MappingNode, "anaphora"):
+        return settings
+    assert isinstance(node, yaml.MappingNode)
+    for key, value in node.value:
+        label = reader.name_of(key, "a label under anaphora")
+        if label is None:
+            continue
+        reader.label_reference(key, label, "anaphora")
+        if not reader.expect(value, yaml.MappingNode, f"anaphora of {label}"):
+            continue
+        assert isinstance(value, yaml.MappingNode)
+        keys = reader.keys(value, ANAPHORA_KEYS, "anaphora")
+        refers_to = None
+        if "refers_to" in keys:
+            refers_to = reader.scalar(keys["refers_to"][1], "refers_to")
+            if refers_to:
+                reader.label_reference(keys["refers_to"][1], refers_to, f"anaphora: {label}: refers_to")
+        else:
+            reader.out.append(
+                reader.place(key).diagnostic(
+                    "E003",
+                    f"anaphora of {label!r} says not what its records stand for",
+                    len(label),
+                    value=label,
+                    suggestion="add 'refers_to: PERSON': the label of the mentions an anaphor stands for",
+                )
+            )
+        sources = (
+            _labels(reader, keys["from"][1], "a label to resolve from", f"anaphora: {label}: from")
+            if "from" in keys
+            else []
+        )
+        sentences = 1
+        if "sentences" in keys:
+            given = _sentences(reader, keys["sentences"][1], None)
+            sentences = sentences if given is None else given
+        if not refers_to:
+            continue
+        settings[label] = AnaphoraSpec(label, refers_to, tuple(dict.fromkeys(sources)), sentences)
+    return settings
+
+
+def read_joins(reader: _PackReader, node: yaml.Node, rule_id: str) -> JoinSpec | None:
+    """A rule's ``joins: {from: [LABEL, ...], role: ROLE, sentences: N}``."""
+    if not reader.expect(node, yaml.MappingNode, "joins"):
+        return None
+    assert isinstance(node, yaml.MappingNode)
+    keys = reader.keys(node, JOIN_KEYS, "joins")
+    sources = _labels(reader, keys["from"][1], "a label to join", f"joins of rule {rule_id}") if "from" in keys else []
+    role = _role(reader, keys["role"][1], "role") if "role" in keys else None
+    for missing, present, hint in (
+        ("from", sources, "add 'from: [LABEL]': the labels whose records open a frame"),
+        ("role", role, "add 'role: subject': the role that receives the frame's people"),
+    ):
+        if not present and missing not in keys:
+            reader.out.append(
+                reader.place(node).diagnostic(
+                    "E003", f"joins of rule {rule_id!r} has no {missing!r}", 1, rule=rule_id, suggestion=hint
+                )
+            )
+    sentences = 1
+    if "sentences" in keys:
+        given = _sentences(reader, keys["sentences"][1], rule_id)
+        sentences = sentences if given is None else given
+    if not sources or role is None:
+        return None
+    return JoinSpec(tuple(dict.fromkeys(sources)), role.role, sentences)
+
+
+# ------------------------------------------------------------------ with the resolver
+
+
+def filled_roles(spec: PackSpec, captures: Mapping[str, tuple[str, ...]], label: str) -> set[str]:
+    """The roles records of ``label`` can have: the captures of its rules, and the roles they carry or join.
+
+    ``captures``: rule id -> the rule's capture names.
+    """
+    roles: set[str] = set()
+    for rule in spec.rules:
+        if rule.label != label:
+            continue
+        roles.update(captures.get(rule.id, ()))
+        roles.update(setting.role for setting in rule.carry)
+        if rule.joins is not None:
+            roles.add(rule.joins.role)
+    return roles
+
+
+def check_relation_roles(context: ResolveContext) -> None:
+    """Every role under ``relations:`` is one that some rule of the label fills (E216)."""
+    spec = context.spec
+    if not spec.relations:
+        return
+    captures = {work.spec.id: tuple(work.captures) for work in context.rules}
+    failed = {work.spec.id for work in context.rules if work.failed}
+    for label, relation in spec.relations.items():
+        rules = [rule.id for rule in spec.rules if rule.label == label]
+        if not rules or any(rule in failed for rule in rules):
+            continue  # an unknown label is E201; a rule that did not resolve has no captures to compare
+        known = filled_roles(spec, captures, label)
+        for named in relation.named:
+            if named.role in known:
+                continue
+            context.report(
+                named.place.diagnostic(
+                    "E216",
+                    f"no rule of label {label!r} fills role {named.role!r}",
+                    len(named.role),
+                    value=named.role,
+                    suggestion=did_you_mean(named.role, known)
+                    or f"roles of {label}: {', '.join(sorted(known)) or '(none)'}",
+                )
+            )
