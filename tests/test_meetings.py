@@ -89,6 +89,21 @@ ASSERTED = [
     # 기념사진 is one noun in a sentence (기념사진/NNG), two when read alone (found by koie test's
     # generated sentences)
     ("남궁현 태산그룹 회장이 토마스 뮐러 디렉트AI CEO와 기념사진을 찍었다.", {P("남궁현", "토마스 뮐러")}),
+    # a foreign name that starts like a Korean surname: 기요타 (ends in 타) and 도날드 (드) are no
+    # Korean full names, so the second word is part of the name and not a company
+    ("권태오 미르전자 회장이 27일 기요타 마사루 일본 총리를 만났다.", {P("권태오", "기요타 마사루")}),
+    ("한도윤 미르전자 회장이 도날드 크루거 미국 상무장관을 접견했다.", {P("한도윤", "도날드 크루거")}),
+    # a party or a body before a Korean full name: the name alone is the person
+    ("서도현 해솔건설 회장은 국민연대당 한서준 대표와 만났다.", {P("서도현", "한서준")}),
+    # two meetings in one sentence: the second clause carries its subject
+    ("왕리밍 중국 부총리는 한도윤 미르전자 회장과 면담을 가졌고, 서도현 해솔건설 회장과도 만나 협력을 논의했다.",
+     {P("왕리밍", "한도윤"), P("왕리밍", "서도현")}),
+    # the subject is the last one before the other side, not a speaker before a quotation
+    ('박하준 누리소프트 대변인은 "오늘 강재원 미르전자 회장이 로버트 하트 노스팩 CEO와 만났다"고 말했다.',
+     {P("강재원", "로버트 하트")}),
+    # A와 B의 (place) 회동 that took place
+    ("그는 2019년 권태오 미르전자 회장과 로버트 하트 노스팩 CEO의 판문점 회동이 성사된 것을 돌이켜봤다.",
+     {P("권태오", "로버트 하트")}),
 ]
 
 
@@ -125,6 +140,18 @@ def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set
      "잇달아 만날 예정이다.", "planned"),
     # a plan that there is none of
     ("박서준 누리소프트 대표는 \"당분간 데이비드 워커 블루웨이브 CEO와 만날 계획이 없다\"고 말했다.", "negated"),
+    # news writes the day's schedule in the present tense
+    ("박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 만난다.", "planned"),
+    ("박서준 누리소프트 대표는 17일 데이비드 워커 블루웨이브 CEO를 만나고, 18일엔 본사 공장을 둘러본 뒤 20일 귀국한다.",
+     "planned"),
+    # a plan that a past tense ends far from the meeting (계획이었다)
+    ("박서준 누리소프트 대표는 당초 데이비드 워커 블루웨이브 CEO와 공식 회동을 갖고 제휴 확대 방안을 논의한 뒤 현지 "
+     "공장을 방문해 직원들을 격려할 계획이었다.", "planned"),
+    # what another outlet reported
+    ("한 매체는 박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO가 비공개 만찬 회동을 했으며, 두 사람이 현안을 "
+     "논의했다고 보도했다.", "reported"),
+    ("박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO가 비공개 만찬을 했다는 언론 보도에 대해 누리소프트는 "
+     "부인했다.", "reported"),
 ])
 def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, status: str) -> None:
     assert _pairs(meetings_pack, text) == set()
@@ -147,6 +174,13 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
     "서도현 해솔건설 회장은 \"데이비드 워커 CEO는 훌륭한 경영자\"라고 말했다.",
     # a byline
     "[가람일보 윤하준 기자] 미르전자가 신제품을 공개했다.",
+    # a schedule, a video call, a purpose, a meeting not yet held
+    "누리소프트는 박서준 대표와 데이비드 워커 블루웨이브 CEO의 회동 일정을 공개했다.",
+    "박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 화상 회담을 했다.",
+    "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와의 정상회담을 위해 출국했다.",
+    "박서준 누리소프트 대표는 방한 일정을 연장했지만, 데이비드 워커 블루웨이브 CEO와의 회동은 아직 성사되지 않았다.",
+    # a subject outside a quotation is the speaker, not one of those who met
+    '박하준 누리소프트 대변인은 "오늘 로버트 하트 노스팩 CEO와 만났다"고 말했다.',
 ])
 def test_meetings_not_meetings(meetings_pack, text: str) -> None:
     assert _pairs(meetings_pack, text) == set()
