@@ -101,6 +101,9 @@ ASSERTED = [
     # the subject is the last one before the other side, not a speaker before a quotation
     ('박하준 누리소프트 대변인은 "오늘 강재원 미르전자 회장이 로버트 하트 노스팩 CEO와 만났다"고 말했다.',
      {P("강재원", "로버트 하트")}),
+    # a genitive on the way to the verb (강남구의 한 호텔에서)
+    ("서도현 해솔건설 회장은 엘레나 로시 라임스톤 대표와 지난 3일 서울 강남구의 한 호텔에서 만났다.",
+     {P("서도현", "엘레나 로시")}),
     # A와 B의 (place) 회동 that took place
     ("그는 2019년 권태오 미르전자 회장과 로버트 하트 노스팩 CEO의 판문점 회동이 성사된 것을 돌이켜봤다.",
      {P("권태오", "로버트 하트")}),
@@ -179,6 +182,8 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
     "박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 화상 회담을 했다.",
     "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와의 정상회담을 위해 출국했다.",
     "박서준 누리소프트 대표는 방한 일정을 연장했지만, 데이비드 워커 블루웨이브 CEO와의 회동은 아직 성사되지 않았다.",
+    # a meeting of two others that was put off, explained by a third
+    "강재원 미르전자 장관은 데이비드 워커 미국 국무장관과 로버트 하트 영국 외무장관의 회담이 연기된 배경을 설명했다.",
     # a subject outside a quotation is the speaker, not one of those who met
     '박하준 누리소프트 대변인은 "오늘 로버트 하트 노스팩 CEO와 만났다"고 말했다.',
 ])
