@@ -118,6 +118,128 @@ ASSERTED = [
     # 기념사진 is one noun in a sentence (기념사진/NNG), two when read alone (found by koie test's
     # generated sentences)
     ("남궁현 태산그룹 회장이 토마스 뮐러 디렉트AI CEO와 기념사진을 찍었다.", {P("남궁현", "토마스 뮐러")}),
+    # a foreign name that starts like a Korean surname: 기요타 (ends in 타) and 도날드 (드) are no
+    # Korean full names, so the second word is part of the name and not a company
+    ("권태오 미르전자 회장이 27일 기요타 마사루 일본 총리를 만났다.", {P("권태오", "기요타 마사루")}),
+    ("한도윤 미르전자 회장이 도날드 크루거 미국 상무장관을 접견했다.", {P("한도윤", "도날드 크루거")}),
+    # a party or a body before a Korean full name: the name alone is the person
+    ("서도현 해솔건설 회장은 국민연대당 한서준 대표와 만났다.", {P("서도현", "한서준")}),
+    # two meetings in one sentence: the second clause carries its subject
+    (
+        "왕리밍 중국 부총리는 한도윤 미르전자 회장과 면담을 가졌고, 서도현 해솔건설 회장과도 만나 협력을 논의했다.",
+        {P("왕리밍", "한도윤"), P("왕리밍", "서도현")},
+    ),
+    # the subject is the last one before the other side, not a speaker before a quotation
+    (
+        '박하준 누리소프트 대변인은 "오늘 강재원 미르전자 회장이 로버트 하트 노스팩 CEO와 만났다"고 말했다.',
+        {P("강재원", "로버트 하트")},
+    ),
+    # a genitive on the way to the verb (강남구의 한 호텔에서)
+    (
+        "서도현 해솔건설 회장은 엘레나 로시 라임스톤 대표와 지난 3일 서울 강남구의 한 호텔에서 만났다.",
+        {P("서도현", "엘레나 로시")},
+    ),
+    # attendance: the host of a small meeting and the people listed as attending it in a later
+    # sentence (the host is carried), by side in the sentence after, or with a principal
+    (
+        "강재원 미르전자 회장은 2일 본사에서 협력사 대표들과 오찬 간담회를 했다. 이날 오찬에는 서도현 해솔건설 회장, "
+        "오세린 가온바이오 부사장이 참석했다. 해솔건설에서는 남궁현 태산그룹 회장이 참석했다.",
+        {P("강재원", "서도현"), P("강재원", "오세린"), P("강재원", "남궁현")},
+    ),
+    (
+        "간담회에는 허도윤 시장을 비롯해 서도현 해솔건설 대표, 오세린 가온바이오 대표 등 지역 경영인 30여명이 참석했다.",
+        {P("허도윤", "서도현"), P("허도윤", "오세린")},
+    ),
+    (
+        "이날 한도윤 미르전자 장관과 함께 서도현 해솔건설 대표, 오세린 가온바이오 대표 등이 참석했다.",
+        {P("한도윤", "서도현"), P("한도윤", "오세린")},
+    ),
+    (
+        '대변인은 "강재원 회장과 서도현 해솔건설 대표, 오세린 가온바이오 대표, 임원 6명 등 14명이 함께했다"고 밝혔다.',
+        {P("강재원", "서도현"), P("강재원", "오세린")},
+    ),
+    (
+        "서도현 해솔건설 회장과 오세린 가온바이오 대표 등 기업인들은 이날 강재원 미르전자 회장과의 비공개 간담회에 "
+        "참석했다.",
+        {P("강재원", "서도현"), P("강재원", "오세린")},
+    ),
+    (
+        "강재원 미르전자 회장은 이날 서도현 해솔건설 회장, 오세린 가온바이오 대표 등 기업인 20여명이 참석한 자리에서 "
+        "이같이 요청했다.",
+        {P("강재원", "서도현"), P("강재원", "오세린")},
+    ),
+    # B called on A; B, having met A, came out
+    (
+        "권태오 미르전자 회장은 5일 신임 데이비드 워커 주한 미국대사의 예방을 받고 협력 방안을 논의했다.",
+        {P("권태오", "데이비드 워커")},
+    ),
+    ("궈리밍 중국 외교부장을 만나고 나온 권태오 미르전자 회장은 소감을 밝혔다.", {P("권태오", "궈리밍")}),
+    # a one-word foreign name before a country and a title; a glued title (한국무역협회장, 서울시장)
+    ("서도현 해솔건설 회장이 방한 중인 응오반탄 베트남 국가주석과 환담을 나누고 있다.", {P("서도현", "응오반탄")}),
+    ("권태오 한국무역협회장은 데이비드 워커 주한미국대사와 대담을 나눴다.", {P("권태오", "데이비드 워커")}),
+    # a schedule of calls and audiences: the audience is a meeting, the call is not
+    (
+        "한도윤 장관은 이날 오후 로버트 하트 영국 국무장관과의 통화, 데이비드 워커 미국 외교 장관 접견 등 외교 일정을 "
+        "소화했다.",
+        {P("한도윤", "데이비드 워커")},
+    ),
+    # signing together, sitting at the same table, a walk together, a visiting party
+    ("한도윤 서울시장과 데이비드 워커 한독상공회의소 회장이 양해각서에 서명했다.", {P("한도윤", "데이비드 워커")}),
+    (
+        "서도현 해솔건설 회장은 만찬에 참석해 오세린 가온바이오 대표, 데이비드 워커 미국 백악관 비서실장 등과 같은 "
+        "테이블에 앉았다.",
+        {P("서도현", "오세린"), P("서도현", "데이비드 워커")},
+    ),
+    ("권태오 위원장이 로버트 하트 대통령과 함께 판문점에서 산책을 했다.", {P("권태오", "로버트 하트")}),
+    (
+        "권태오 미르전자 회장은 미르리조트를 방문한 궈리밍 중국 외교부장 일행과 만나 협력을 논의했다.",
+        {P("권태오", "궈리밍")},
+    ),
+    # a company before the name of a later item of a list; a second title with its company (겸)
+    (
+        "왕리밍 중국 부총리는 서울에서 현대차그룹 한도윤 회장, LG그룹 서도현 회장과 각각 만났다.",
+        {P("왕리밍", "한도윤"), P("왕리밍", "서도현")},
+    ),
+    (
+        "권태오 미르전자 회장은 한도윤 SK 회장, 서도현 SK스퀘어 대표 겸 SK하이닉스 부회장 등과 만났다.",
+        {P("권태오", "한도윤"), P("권태오", "서도현")},
+    ),
+    # photo captions: a list from one side, two people placed in the photo, three doing one thing
+    (
+        "왼쪽부터 서도현 해솔건설 회장, 데이비드 워커 블루웨이브 CEO, 오세린 가온바이오 대표.",
+        {P("서도현", "데이비드 워커"), P("서도현", "오세린")},
+    ),
+    (
+        "서도현(왼쪽부터) 해솔건설 회장, 데이비드 워커 블루웨이브 CEO, 오세린 가온바이오 대표가 자리에 앉고 있다.",
+        {P("서도현", "데이비드 워커"), P("서도현", "오세린")},
+    ),
+    (
+        "서도현 해솔건설 회장(왼쪽)과 데이비드 워커 블루웨이브 CEO가 22일 서울에서 명함을 나누며 인사를 하고 있다.",
+        {P("서도현", "데이비드 워커")},
+    ),
+    (
+        "한도윤 국회의장, 서도현 국민의힘 원내대표, 오세린 더불어민주당 원내대표가 자리에 앉고 있다.",
+        {P("한도윤", "서도현"), P("한도윤", "오세린")},
+    ),
+    # a name glossed in Chinese characters; an unnamed item closing the list (B 부대사 등과)
+    (
+        "강재원 한중교류협회장은 대사관을 방문해 왕하이밍(王海明) 주한중국대사, 천리 부대사 등과 대담을 나눴다.",
+        {P("강재원", "왕하이밍")},
+    ),
+    # ㈜ before a company; a long body after a country (스페인 왕립 축구 협회(RFEF) 회장)
+    (
+        "간담회에는 허도윤 시장을 비롯해 서도현 ㈜해솔건설 대표이사, 오세린 ㈜가온바이오 대표이사 등 20여명이 참석했다.",
+        {P("허도윤", "서도현"), P("허도윤", "오세린")},
+    ),
+    (
+        "한도윤 서울시장이 2일 시청 집무실에서 데이비드 워커 스페인 왕립 축구 협회(RFEF) 회장을 접견하고 있다.",
+        {P("한도윤", "데이비드 워커")},
+    ),
+    # A와 B의 (place) 회동 that took place
+    (
+        "그는 2019년 권태오 미르전자 회장과 로버트 하트 노스팩 CEO의 판문점 회동이 성사된 것을 돌이켜봤다.",
+        {P("권태오", "로버트 하트")},
+    ),
 ]
 
 
@@ -159,6 +281,29 @@ def test_meetings_asserted_constructions(meetings_pack, text: str, expected: set
         ),
         # a plan that there is none of
         ('박서준 누리소프트 대표는 "당분간 데이비드 워커 블루웨이브 CEO와 만날 계획이 없다"고 말했다.', "negated"),
+        # news writes the day's schedule in the present tense
+        ("박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 만난다.", "planned"),
+        (
+            "박서준 누리소프트 대표는 17일 데이비드 워커 블루웨이브 CEO를 만나고, 18일엔 본사 공장을 둘러본 뒤 20일 귀국한다.",
+            "planned",
+        ),
+        # a plan that a past tense ends far from the meeting (계획이었다)
+        (
+            "박서준 누리소프트 대표는 당초 데이비드 워커 블루웨이브 CEO와 공식 회동을 갖고 제휴 확대 방안을 논의한 뒤 현지 "
+            "공장을 방문해 직원들을 격려할 계획이었다.",
+            "planned",
+        ),
+        # what another outlet reported
+        (
+            "한 매체는 박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO가 비공개 만찬 회동을 했으며, 두 사람이 현안을 "
+            "논의했다고 보도했다.",
+            "reported",
+        ),
+        (
+            "박서준 누리소프트 대표와 데이비드 워커 블루웨이브 CEO가 비공개 만찬을 했다는 언론 보도에 대해 누리소프트는 "
+            "부인했다.",
+            "reported",
+        ),
     ],
 )
 def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, status: str) -> None:
@@ -184,6 +329,20 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
         '서도현 해솔건설 회장은 "데이비드 워커 CEO는 훌륭한 경영자"라고 말했다.',
         # a byline
         "[가람일보 윤하준 기자] 미르전자가 신제품을 공개했다.",
+        # a schedule, a video call, a purpose, a meeting not yet held
+        "누리소프트는 박서준 대표와 데이비드 워커 블루웨이브 CEO의 회동 일정을 공개했다.",
+        "박서준 누리소프트 대표는 데이비드 워커 블루웨이브 CEO와 화상 회담을 했다.",
+        "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와의 정상회담을 위해 출국했다.",
+        "박서준 누리소프트 대표는 방한 일정을 연장했지만, 데이비드 워커 블루웨이브 CEO와의 회동은 아직 성사되지 않았다.",
+        # a meeting of two others that was put off, explained by a third
+        "강재원 미르전자 장관은 데이비드 워커 미국 국무장관과 로버트 하트 영국 외무장관의 회담이 연기된 배경을 설명했다.",
+        # attendance of a large event is no meeting of its attendees, nor a plan to attend
+        "강재원 미르전자 회장은 2일 본사에서 협력사 대표들과 오찬 간담회를 했다. 이날 행사에는 서도현 해솔건설 회장, "
+        "오세린 가온바이오 부사장 등 300여명이 참석했다.",
+        "강재원 미르전자 회장은 2일 협력사 대표들과 오찬 간담회를 한다. 이날 오찬에는 서도현 해솔건설 회장, 오세린 "
+        "가온바이오 부사장이 참석할 예정이다.",
+        # a subject outside a quotation is the speaker, not one of those who met
+        '박하준 누리소프트 대변인은 "오늘 로버트 하트 노스팩 CEO와 만났다"고 말했다.',
     ],
 )
 def test_meetings_not_meetings(meetings_pack, text: str) -> None:
