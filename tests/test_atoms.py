@@ -174,8 +174,13 @@ def test_atoms_survive_kiwis_inflections_of_every_literal(kiwi) -> None:
             except Exception:  # a combination Kiwi refuses to join (a tag it does not inflect)
                 continue
             tried += 1
+            read = kiwi.analyze(text).sentences[0].morphemes if text.strip() else ()
+            if (tag.startswith("J") or tag in ENDING_TAGS) and not any(m.form in forms and m.tag in tags for m in read):
+                # Kiwi joined the other form of a particle or an ending (사람+는 사람은, 만나+는다 만난다)
+                # and reads that form back: the literal does not match this text, so it needs no atom here
+                continue
             assert any(atom.found_in(fold(text)) for atom in atoms), (form, tag, frame, text, sorted(map(str, atoms)))
-            for morpheme in kiwi.analyze(text).sentences[0].morphemes if text.strip() else ():
+            for morpheme in read:
                 if morpheme.form in forms and morpheme.tag in tags:
                     assert any(atom.found_in(fold(text)) for atom in atoms), (form, tag, text)
     assert tried > 500

@@ -235,7 +235,7 @@ def test_cli_no_cache_writes_no_cache_file(tmp_path) -> None:
 #: reads the first 신승현 as 신승/NNG 현/MM, so the first sentence's meeting has a repeated mention
 #: (mentions: {PERSON: {repeat: true}}) in its object slot.
 REPEATED = (
-    "정시우 전무와 신승현 대표의 회동은 서울 여의도에서 열렸다. "
+    "정시우 상무와 신승현 대표의 회동은 서울 여의도에서 열렸다. "
     "업계에 따르면, 신승현 상무는 서도윤 솔빛건설 CEO를 찾아 사업을 논의했다."
 )
 
@@ -247,7 +247,7 @@ def _repeated_fillers(explanation: dict) -> list[dict]:
 def test_cli_run_explain_a_slot_filled_by_a_repeated_mention() -> None:
     """--explain once failed the document (E405 KeyError: 'repeat:PERSON'): the explanation looked the
     filler's rule up in the pack. Now the filler says which mention it repeats and which rule found it."""
-    result = invoke("run", "rules/meetings.yaml", "--explain", "--no-cache", "-", input=REPEATED)
+    result = invoke("run", "tests/packs/repeated.yaml", "--explain", "--no-cache", "-", input=REPEATED)
     assert result.exit_code == 0, result.stderr
     assert "E405" not in result.stderr
     explained = [json.loads(line) for line in result.stdout.splitlines()]
@@ -258,16 +258,16 @@ def test_cli_run_explain_a_slot_filled_by_a_repeated_mention() -> None:
     assert {(f["rule"], f["text"], f["start"]) for f in fillers} == {("repeat:PERSON", "신승현", first)}
     repeated = fillers[0]["repeat_of"]
     assert (repeated["text"], repeated["start"], repeated["end"]) == ("신승현", second, second + 3)
-    assert repeated["where"].startswith("rules/meetings.yaml:") and not repeated["rule"].startswith("repeat:")
+    assert repeated["where"].startswith("tests/packs/repeated.yaml:") and not repeated["rule"].startswith("repeat:")
     # the records are those of a run without --explain
-    plain = invoke("run", "rules/meetings.yaml", "--no-cache", "-", input=REPEATED).stdout.splitlines()
+    plain = invoke("run", "tests/packs/repeated.yaml", "--no-cache", "-", input=REPEATED).stdout.splitlines()
     assert [{k: v for k, v in r.items() if k != "explanation"} for r in explained] == [json.loads(x) for x in plain]
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_cli_explain_a_slot_filled_by_a_repeated_mention(fmt: str) -> None:
     """koie explain once ended in "internal error: KeyError: 'repeat:PERSON'" on this text."""
-    result = invoke("explain", "rules/meetings.yaml", REPEATED, "--format", fmt, "--no-cache")
+    result = invoke("explain", "tests/packs/repeated.yaml", REPEATED, "--format", fmt, "--no-cache")
     assert result.exit_code == 0, result.output
     second = REPEATED.index("신승현", REPEATED.index("신승현") + 1)
     if fmt == "text":

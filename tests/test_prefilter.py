@@ -144,7 +144,7 @@ def _write_corpus(directory: Path) -> Path:
     texts = [
         "홍길동 한빛전자 사장이 김철수 누리소프트 대표와 만났다.\n",
         "코스피가 올랐다.\n기상청은 비가 온다고 밝혔다.\n",
-        "최태원 회장은 출국했다. 이어 샘 올트먼 오픈AI CEO와 회동했다.\n",
+        "박서준 회장은 출국했다. 이어 데이비드 워커 블루웨이브 CEO와 회동했다.\n",
         "한빛 이글스가 이겼다.\n",
     ]
     for index, text in enumerate(texts):

@@ -368,7 +368,7 @@ SHARED = ROOT.parent / "shared" / "corpus"
 
 #: Written for koie: the first sentence's meeting has a repeated mention of 신승현 in a slot (tests/test_cli.py).
 REPEATED = (
-    "정시우 전무와 신승현 대표의 회동은 서울 여의도에서 열렸다. "
+    "정시우 상무와 신승현 대표의 회동은 서울 여의도에서 열렸다. "
     "업계에 따르면, 신승현 상무는 서도윤 솔빛건설 CEO를 찾아 사업을 논의했다."
 )
 
@@ -380,14 +380,16 @@ def _page_documents(page: str) -> dict[str, list[dict]]:
     return {doc[0]: json.loads(parsed.scripts[f"j{i}"]) for i, doc in enumerate(index["docs"])}
 
 
-def _run_page_and_records(tmp_path: Path, *inputs: str) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+def _run_page_and_records(
+    tmp_path: Path, *inputs: str, pack: str = "rules/meetings.yaml"
+) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
     """The page of ``koie run --format html`` and the records of ``koie run --all`` (JSON Lines), by document."""
     out = tmp_path / "report.html"
     runner = CliRunner()
-    result = runner.invoke(main, ["run", "rules/meetings.yaml", *inputs, "--format", "html", "-o", str(out)])
+    result = runner.invoke(main, ["run", pack, *inputs, "--format", "html", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "E405" not in result.stderr and ", 0 problems" in result.stderr
-    lines = runner.invoke(main, ["run", "rules/meetings.yaml", *inputs, "--all", "-q"]).stdout.splitlines()
+    lines = runner.invoke(main, ["run", pack, *inputs, "--all", "-q"]).stdout.splitlines()
     records: dict[str, list[dict]] = {}
     for line in lines:
         record = json.loads(line)
@@ -414,7 +416,7 @@ def test_run_format_html_explains_a_slot_filled_by_a_repeated_mention(tmp_path: 
     slot's filler links to the repeated mention, which says which mention it repeats."""
     source = tmp_path / "repeated.txt"
     source.write_text(REPEATED, encoding="utf-8")
-    page, records = _run_page_and_records(tmp_path, str(source))
+    page, records = _run_page_and_records(tmp_path, str(source), pack="tests/packs/repeated.yaml")
     _same_records(page, records)
     (shown,) = page.values()
     fillers = [
@@ -428,12 +430,14 @@ def test_run_format_html_explains_a_slot_filled_by_a_repeated_mention(tmp_path: 
     for _record, filler in fillers:
         linked = shown[filler["ref"]]  # the repeated mention is a record of the page too
         assert (linked["rule"], linked["start"], linked["end"]) == ("repeat:PERSON", filler["start"], filler["end"])
-        assert filler["repeat_of"]["text"] == "신승현" and filler["repeat_of"]["where"].startswith("rules/")
+        assert filler["repeat_of"]["text"] == "신승현" and filler["repeat_of"]["where"].startswith(
+            "tests/packs/repeated.yaml:"
+        )
 
 
 def test_cli_explain_html_of_a_slot_filled_by_a_repeated_mention(tmp_path: Path) -> None:
     out = tmp_path / "explain.html"
-    result = CliRunner().invoke(main, ["explain", "rules/meetings.yaml", REPEATED, "--html", "-o", str(out)])
+    result = CliRunner().invoke(main, ["explain", "tests/packs/repeated.yaml", REPEATED, "--html", "-o", str(out)])
     assert result.exit_code == 0, result.output
     (shown,) = _page_documents(out.read_text(encoding="utf-8")).values()
     assert any("repeat_of" in s.get("filled_by", {}) for r in shown for s in r["explanation"]["steps"])

@@ -331,6 +331,30 @@ def test_testing_generates_surnames_latin_commas_endings_and_an_end(tmp_path) ->
     assert all(first != second for first, second in zip(*names))  # never the same name twice
 
 
+def test_testing_any_morpheme_after_a_negative_look_ahead_is_not_what_it_refuses(tmp_path) -> None:
+    """((?! /NNP | 와) .): the word made for `.` is never one the look-ahead refuses (서울/NNP, once)."""
+    pack_file = tmp_path / "tail.yaml"
+    pack_file.write_text(
+        "lexicons:\n  TITLE: [회장, 사장]\n"
+        "rules:\n"
+        "  - {id: tail, label: TAIL, pattern: '/NNP @TITLE /SP ((?! /NNP | /MAG) .){1,2} 등 이 참석하'}\n",
+        encoding="utf-8",
+    )
+    generator = Generator(koie.load(pack_file))
+    texts: list[str] = []
+
+    @settings(max_examples=30, database=None, deadline=None, derandomize=True)
+    @given(generator.sentences("tail"))
+    def collect(sentence):
+        texts.append(sentence.text)
+
+    collect()
+    assert texts
+    refused = ("서울", "어제", "직접", "함께", "다시")  # /NNP and /MAG among the gap words
+    assert not [t for t in texts if any(word in t for word in refused)]
+    assert all(any(word in t for word in ("최근", "현지", "처음")) for t in texts)
+
+
 @pytest.mark.parametrize(
     "requested, environment, expected",
     [

@@ -35,6 +35,7 @@ from koie.testing.words import (
     ENDING_FORMS,
     ENDING_MORPHEMES,
     ENDINGS,
+    GAP_WORD_TAGS,
     GAP_WORDS,
     LATIN_NAMES,
     LATIN_WORDS,
@@ -225,6 +226,29 @@ class Generator:
                 return reason
         return None
 
+    def _refuses(self, body: ast.Node, word: str) -> bool:
+        """Whether a negative look-ahead's ``body`` may match at the gap word ``word`` (so it is not made there).
+
+        A part it cannot judge counts as no match: only what the look-ahead spells out is avoided.
+        """
+        if isinstance(body, ast.Alternation):
+            return any(self._refuses(option, word) for option in body.options)
+        if isinstance(body, ast.Group):
+            return self._refuses(body.body, word)
+        if isinstance(body, ast.Sequence):
+            return bool(body.items) and self._refuses(body.items[0], word)
+        if isinstance(body, ast.Literal):
+            return body.text == word
+        if isinstance(body, ast.LexiconRef):
+            return word in self.lexicons.get(body.name, ())
+        if isinstance(body, ast.MorphTest):
+            tag = GAP_WORD_TAGS.get(word, "")
+            tags_hit = not body.tags or any(t == tag or (t.endswith("*") and tag.startswith(t[:-1])) for t in body.tags)
+            form_hit = body.form is None or body.form == word
+            regex_hit = body.regex is None or re.search(body.regex, word) is not None
+            return tags_hit and form_hit and regex_hit
+        return False
+
     @staticmethod
     def _word_tag(tag: str) -> str | None:
         if tag.endswith("*"):
@@ -244,7 +268,17 @@ class Generator:
             raise Unsupported("slots nest too deep")
         if isinstance(node, ast.Sequence):
             out: list[Any] = []
+            refused: ast.Node | None = None  # a negative look-ahead's body, for the morpheme after it
             for item in node.items:
+                if refused is not None and isinstance(item, ast.AnyMorpheme):
+                    # ((?! /SP | /NNP) .): the word made for `.` must not be one the look-ahead refuses
+                    words = [w for w in GAP_WORDS if not self._refuses(refused, w)]
+                    if not words:
+                        raise Unsupported("no word the negative look-ahead lets through")
+                    out.append(Term("text", draw(st.sampled_from(words)), sig=("tags", frozenset())))
+                    refused = None
+                    continue
+                refused = item.body if isinstance(item, ast.Lookaround) and item.negative and item.ahead else None
                 out.extend(self.plan(draw, item, label, depth))
             return _with_endings(self._paired_names(draw, out, label))
         if isinstance(node, ast.Alternation):

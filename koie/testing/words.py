@@ -316,6 +316,17 @@ ENDING_FORMS = {"ᆫ": "adnominal", "고": "go"}
 
 #: Plain words for gaps and ``.``: each one morpheme, none a name or title.
 GAP_WORDS = ("어제", "직접", "함께", "다시", "최근", "서울", "현지", "처음")
+#: Kiwi's tag of each gap word in a sentence (그는 어제 갔다.), for negative look-aheads before a ``.``.
+GAP_WORD_TAGS = {
+    "어제": "MAG",
+    "직접": "MAG",
+    "함께": "MAG",
+    "다시": "MAG",
+    "최근": "NNG",
+    "서울": "NNP",
+    "현지": "NNG",
+    "처음": "NNG",
+}
 #: Unrelated sentences for the ``surround`` property.
 NEUTRAL_SENTENCES = (
     "날씨가 맑았다.",
