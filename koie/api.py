@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -30,8 +31,7 @@ from koie.lang.load import PackSpec, load_pack
 from koie.lang.resolve import resolve_pack, user_words_of
 
 if TYPE_CHECKING:
-    from koie.lang.atoms import PackAtoms
-    from koie.run.prefilter import Prefilter
+    from koie.lang.atoms import PackAtoms, Prefilter
 
 
 class Pack:
@@ -88,7 +88,7 @@ class Pack:
 
         Raises :class:`koie.KoieError` (E201) for a label no rule of the pack has.
         """
-        from koie.run.prefilter import Prefilter
+        from koie.lang.atoms import Prefilter
 
         return Prefilter.of(self.atoms, self.check_labels(labels))
 
@@ -175,3 +175,24 @@ class Pack:
 def load(path: str | Path, analyzer: Analyzer | None = None) -> Pack:
     """Load, resolve and compile a rule pack; raises :class:`koie.KoieError` on a bad pack."""
     return Pack.load(path, analyzer)
+
+
+def load_cached_pack(
+    path: str | os.PathLike[str], cache: str | os.PathLike[str] | None, deferred: bool = False
+) -> Pack:
+    """:func:`koie.lang.load`, with the pack's analyser (literals and documents) behind the cache at ``cache``.
+
+    ``cache=None`` loads the pack without a cache. ``deferred``: the rule files
+    are read and checked now, the rules resolved and compiled when first used
+    (:meth:`koie.api.Pack.deferred`).
+    """
+    from koie.analysis.cache import CachedAnalyzer
+
+    spec = load_pack(os.fspath(path))
+    analyzer: Analyzer = shared_analyzer(user_words_of(spec))
+    if cache is not None:
+        analyzer = CachedAnalyzer(analyzer, cache)
+    pack = Pack.deferred(spec, analyzer)
+    if not deferred:
+        pack.compiled  # noqa: B018 - compiled now: a bad pack raises here
+    return pack

@@ -216,7 +216,7 @@ def _load(rules: str, cache: str | None = None) -> Any:
         from koie.api import load
 
         return load(rules)
-    from koie.analysis.cache import load_cached_pack
+    from koie.api import load_cached_pack
 
     return load_cached_pack(rules, cache)
 
@@ -308,13 +308,15 @@ def run(
     max_document_mb: float = MAX_DOCUMENT_MB,
 ) -> None:
     """Apply RULES to INPUT files, directories or - (stdin); print records."""
-    from koie.analysis.cache import load_cached_pack
+    from koie.api import load_cached_pack
+    from koie.report.sink import HtmlSink
     from koie.run.parallel import choose_workers, workers_note
     from koie.run.progress import Progress, count_documents, wanted
     from koie.run.runner import FORMATS, run_corpus, sink_type
 
-    if resume and (not output or not sink_type(fmt).resumable):
-        resumable = " or ".join(f for f in FORMATS if sink_type(f).resumable)
+    sinks = {name: sink_type(name) for name in FORMATS} | {"html": HtmlSink}
+    if resume and (not output or not sinks[fmt].resumable):
+        resumable = " or ".join(name for name, kind in sinks.items() if kind.resumable)
         raise click.UsageError(f"--resume continues a run written with -o FILE in {resumable} format")
     note = workers_note(workers)
     if note and not quiet:
@@ -329,6 +331,7 @@ def run(
             inputs,
             output=output,
             fmt=fmt,
+            sink=HtmlSink(pack) if fmt == "html" else None,
             explain=explain,
             include_hidden=include_hidden,
             include_suppressed=suppressed,

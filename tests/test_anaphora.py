@@ -13,7 +13,7 @@ import pytest
 
 import koie
 from koie.engine.anaphora import anaphor_count
-from koie.engine.mentions import mention_name, mentions_of
+from koie.engine.extract import mention_name, mentions_of
 from koie.explain import explain_record, render_explanation
 from koie.lang.spec import RelationSpec
 from koie.measure.evaluate import NameKey, record_pairs

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koie.engine.extract import Origin
-from koie.engine.mentions import mention_name
+from koie.engine.extract import Origin, mention_name
 
 
 def _pairs(pack, text: str, status: str = "asserted") -> set[frozenset[str]]:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koie.engine.extract import Mention
-from koie.engine.mentions import mention_name, shorter_form_of
+from koie.engine.extract import Mention, mention_name
+from koie.engine.mentions import shorter_form_of
 
 
 @pytest.mark.parametrize(

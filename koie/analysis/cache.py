@@ -71,9 +71,6 @@ from koie.analysis.protocol import (
     StoresAnalyses,
     StreamsAnalyses,
 )
-from koie.lang.ast import Node
-from koie.lang.ast import from_data as tree_from_data
-from koie.lang.ast import to_data as tree_to_data
 
 #: Bump when the stored layout or koie's analysis contract changes.
 FORMAT = 1
@@ -850,36 +847,36 @@ class CachedAnalyzer:
         self._put(key, json.dumps(encode_morphemes(morphemes), ensure_ascii=False).encode("utf-8"))
         return morphemes
 
-    def parsed_patterns(self, texts: Sequence[str], signature: str) -> dict[str, Node]:
-        """The pattern trees the cache holds, by pattern text (koie.lang.resolve.parse_patterns).
+    def parsed_patterns(self, texts: Sequence[str], signature: str) -> dict[str, Any]:
+        """The pattern trees the cache holds, as data, by pattern text (koie.lang.resolve.parse_patterns).
 
         ``signature`` (koie.lang.grammar.parser_signature) is part of each key: a
         changed grammar, lark or parser never serves an old tree. A tree is
-        stored as data (koie.lang.ast.to_data), never pickled, and one that does not
-        read back is reported and parsed again.
+        stored as JSON data (koie.lang.ast.to_data), never pickled; an entry that is
+        not JSON is reported and left out, so the pattern is parsed again.
         """
         keys = {text: self.key(_KIND_PATTERN, text, signature) for text in dict.fromkeys(texts)}
         stored = self.cache.get_many(list(keys.values()))
-        trees: dict[str, Node] = {}
+        trees: dict[str, Any] = {}
         for text, key in keys.items():
             payload = stored.get(key)
             if payload is None:
                 continue
             try:
-                trees[text] = tree_from_data(json.loads(payload))
-            except (ValueError, TypeError):
+                trees[text] = json.loads(payload)
+            except ValueError:
                 self.stats.rejected += 1
                 _warn("analysis cache entry of a pattern unreadable; parsing it again")
         return trees
 
-    def store_patterns(self, trees: dict[str, Node], signature: str) -> None:
-        """Keep freshly parsed pattern trees (with the literals' analyses, when writes are held)."""
+    def store_patterns(self, trees: dict[str, Any], signature: str) -> None:
+        """Keep freshly parsed pattern trees, as data (with the literals' analyses, when writes are held)."""
         items = [
             (
                 self.key(_KIND_PATTERN, text, signature),
-                json.dumps(tree_to_data(tree), ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
             )
-            for text, tree in trees.items()
+            for text, data in trees.items()
         ]
         if self._held is not None:
             self._held.update(items)
@@ -924,25 +921,3 @@ if TYPE_CHECKING:
     ]:
         """mypy checks here that the cache satisfies every protocol of koie.analysis.protocol."""
         return (cached, cached, cached, cached, cached, cached, cached, cached, cached)
-
-
-def load_cached_pack(path: str | os.PathLike[str], cache: str | os.PathLike[str] | None, deferred: bool = False) -> Any:
-    """:func:`koie.lang.load`, with the pack's analyser (literals and documents) behind the cache at ``cache``.
-
-    ``cache=None`` loads the pack without a cache. ``deferred``: the rule files
-    are read and checked now, the rules resolved and compiled when first used
-    (:meth:`koie.api.Pack.deferred`).
-    """
-    from koie.analysis.kiwi import shared_analyzer
-    from koie.api import Pack
-    from koie.lang.load import load_pack
-    from koie.lang.resolve import user_words_of
-
-    spec = load_pack(os.fspath(path))
-    analyzer: Analyzer = shared_analyzer(user_words_of(spec))
-    if cache is not None:
-        analyzer = CachedAnalyzer(analyzer, cache)
-    pack = Pack.deferred(spec, analyzer)
-    if not deferred:
-        pack.compiled  # noqa: B018 - compiled now: a bad pack raises here
-    return pack

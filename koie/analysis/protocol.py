@@ -36,12 +36,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from koie.analysis.morphemes import AnalyzedDocument, Morpheme, UserWord
-
-if TYPE_CHECKING:
-    from koie.lang.ast import Node
 
 
 @runtime_checkable
@@ -141,12 +138,12 @@ class HoldsWrites(Protocol):
 class KeepsPatterns(Protocol):
     """An analyser whose store also keeps parsed pattern trees, under the parser's signature."""
 
-    def parsed_patterns(self, texts: Sequence[str], signature: str) -> dict[str, Node]:
-        """The kept trees of ``texts``, by text (those not kept are left out)."""
+    def parsed_patterns(self, texts: Sequence[str], signature: str) -> dict[str, Any]:
+        """The kept trees of ``texts`` as data (koie.lang.ast.to_data), by text (those not kept are left out)."""
         ...
 
-    def store_patterns(self, trees: dict[str, Node], signature: str) -> None:
-        """Keep freshly parsed trees."""
+    def store_patterns(self, trees: dict[str, Any], signature: str) -> None:
+        """Keep freshly parsed trees, given as data (koie.lang.ast.to_data)."""
         ...
 
 

@@ -42,8 +42,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from koie.engine.extract import Mention, Record
-from koie.engine.mentions import mention_name, mentions_of
+from koie.engine.extract import Mention, Record, mention_name, mentions_of
 from koie.lang.spec import AnaphoraSpec
 
 #: Native Korean numerals (determiner and noun forms) that count the people an anaphor stands for.

@@ -69,6 +69,22 @@ def _args_json(value: Mention | tuple[Mention, ...]) -> Any:
     return value.to_json()
 
 
+def mention_name(mention: Mention) -> str:
+    """The name a mention stands for: its resolved ``name`` attribute, else its text."""
+    if mention.filler is not None:
+        name = mention.filler.attrs.get("name")
+        if isinstance(name, str) and name:
+            return name
+    return " ".join(mention.text.split())
+
+
+def mentions_of(value: Mention | tuple[Mention, ...] | None) -> Iterable[Mention]:
+    """A role's mentions: none, one, or a list's."""
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (value,)
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One match of one rule, with offsets into the document as read.

@@ -35,8 +35,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from koie.engine.extract import Mention, Record
-from koie.engine.mentions import mention_name, mentions_of
+from koie.engine.extract import Mention, Record, mention_name, mentions_of
 from koie.lang.spec import JoinSpec
 
 

@@ -55,13 +55,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from koie.engine.anaphora import AnaphorResolver
 from koie.engine.dates import normalize_date
-from koie.engine.extract import CompiledPack, Extraction, Mention, Origin, Record
+from koie.engine.extract import CompiledPack, Extraction, Mention, Origin, Record, mentions_of
+from koie.engine.frames import join_frame
 from koie.engine.hanja import HANJA_BY_READING, readings
 from koie.lang.spec import CarrySpec, MentionSettings
 
@@ -295,10 +297,6 @@ def _carry(done: Sequence[Record], record: Record, carry: tuple[CarrySpec, ...])
 def _complete_roles(records: list[Record], pack: CompiledPack) -> list[Record]:
     """Fill roles across sentences, record by record in document order: anaphors resolved, then ``carry``,
     then ``joins``. Each record sees the completed records before it."""
-    # imported here: both modules read names with mention_name, defined in this one
-    from koie.engine.anaphora import AnaphorResolver
-    from koie.engine.frames import join_frame
-
     carries = {c.rule.id: c.rule.spec.carry for c in pack.rules if c.rule.spec.carry}
     joins = {c.rule.id: c.rule.spec.joins for c in pack.rules if c.rule.spec.joins is not None}
     anaphora = pack.resolved.spec.anaphora
@@ -476,18 +474,3 @@ def render_completed(entry: Mapping[str, Any]) -> str:
     else:
         source = "carried from an earlier record"
     return f"{entry['role']} <- {source}: {people}"
-
-
-def mention_name(mention: Mention) -> str:
-    """The name a mention stands for: its resolved ``name`` attribute, else its text."""
-    if mention.filler is not None:
-        name = mention.filler.attrs.get("name")
-        if isinstance(name, str) and name:
-            return name
-    return _squash_spaces(mention.text)
-
-
-def mentions_of(value: Mention | tuple[Mention, ...] | None) -> Iterable[Mention]:
-    if value is None:
-        return ()
-    return value if isinstance(value, tuple) else (value,)

@@ -35,8 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 
-from koie.engine.extract import CompiledPack, Mention, Record
-from koie.engine.mentions import mentions_of
+from koie.engine.extract import CompiledPack, Mention, Record, mentions_of
 from koie.lang.document_keys import filled_roles
 from koie.lang.spec import RelationSpec
 

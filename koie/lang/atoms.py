@@ -616,3 +616,42 @@ def required_atoms(pack: ResolvedPack) -> PackAtoms:
                 atoms = frozenset().union(*(rule.atoms for rule in made if rule.atoms is not None))
             labels[label] = LabelAtoms(label, atoms, tuple(made))
     return PackAtoms(labels)
+
+
+# ------------------------------------------------------------- the pre-filter
+
+
+def atoms_pattern(atoms: Iterable[Atom]) -> re.Pattern[str]:
+    """One regular expression that finds any of ``atoms`` in folded text (none: never matches)."""
+    patterns = sorted({atom.pattern() for atom in atoms})
+    return re.compile("|".join(patterns) if patterns else r"(?!)")
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Which documents may hold records of ``labels``: :meth:`admits`."""
+
+    labels: frozenset[str]
+    #: None: a label asked for cannot be pre-filtered, and every document is admitted
+    atoms: frozenset[Atom] | None
+    #: the rules that make a label asked for unfilterable (koie check says why)
+    unfilterable: tuple[RuleAtoms, ...] = ()
+    _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    @staticmethod
+    def of(atoms: PackAtoms, labels: Iterable[str]) -> Prefilter:
+        wanted = frozenset(labels)
+        found = atoms.atoms_for(sorted(wanted))
+        unfilterable = tuple(rule for label in sorted(wanted) for rule in atoms.labels[label].unfilterable)
+        return Prefilter(wanted, found, unfilterable, None if found is None else atoms_pattern(found))
+
+    @property
+    def filters(self) -> bool:
+        """Whether any document can be skipped (every label asked for can be pre-filtered)."""
+        return self._pattern is not None
+
+    def admits(self, text: str) -> bool:
+        """Whether ``text`` may yield a record of the labels: it holds one of their atoms."""
+        if self._pattern is None:
+            return True
+        return self._pattern.search(fold(text)) is not None

@@ -4,18 +4,18 @@
 are; they report their problems like every other key (file:line:col, the bad
 value, a fix) and return typed specs (:mod:`koie.lang.spec`). The engine applies
 the specs after matching (:mod:`koie.engine.relations`, :mod:`koie.engine.frames`,
-:mod:`koie.engine.anaphora`); :func:`check_relation_roles` runs with the
-resolver, where the roles each rule fills are known.
+:mod:`koie.engine.anaphora`); the roles of ``relations:`` are checked by the
+resolver (:mod:`koie.lang.resolve`), where the roles each rule fills are known.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import yaml
 
-from koie.errors import did_you_mean
+from koie.errors import Diagnostic, SourceText
 from koie.lang.spec import (
     ANAPHORA_KEYS,
     JOIN_KEYS,
@@ -26,14 +26,29 @@ from koie.lang.spec import (
     RelationSpec,
     RoleName,
 )
+from koie.lang.yamlfile import Place
 
-if TYPE_CHECKING:
-    from koie.lang.load import _PackReader
-    from koie.lang.resolve import ResolveContext
+
+class KeyReader(Protocol):
+    """What reading these keys needs of the reader of a pack's file (koie.lang.load)."""
+
+    source: SourceText
+    out: list[Diagnostic]
+
+    def place(self, node: yaml.Node, length: int = 1) -> Place: ...
+    def shown(self, node: yaml.Node) -> str: ...
+    def expect(self, node: yaml.Node, kind: type[yaml.Node], what: str) -> bool: ...
+    def keys(
+        self, node: yaml.MappingNode, allowed: tuple[str, ...], what: str
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]]: ...
+    def name_of(self, key: yaml.Node, what: str) -> str | None: ...
+    def scalar(self, node: yaml.Node, what: str) -> str | None: ...
+    def whole_number(self, node: yaml.Node) -> int | None: ...
+    def label_reference(self, node: yaml.Node, label: str, where: str) -> None: ...
 
 
 def read_document_keys(
-    reader: _PackReader, keys: Mapping[str, tuple[yaml.Node, yaml.Node]]
+    reader: KeyReader, keys: Mapping[str, tuple[yaml.Node, yaml.Node]]
 ) -> tuple[dict[str, RelationSpec], dict[str, AnaphoraSpec]]:
     """The pack's ``relations:`` and ``anaphora:`` (empty when the keys are absent)."""
     relations = read_relations(reader, keys["relations"][1]) if "relations" in keys else {}
@@ -41,7 +56,7 @@ def read_document_keys(
     return relations, anaphora
 
 
-def _labels(reader: _PackReader, node: yaml.Node, what: str, where: str) -> list[str]:
+def _labels(reader: KeyReader, node: yaml.Node, what: str, where: str) -> list[str]:
     """A label or a list of labels (``from: MEETING`` or ``from: [MEETING, EVENT]``), each a label reference."""
     items = node.value if isinstance(node, yaml.SequenceNode) else [node]
     labels: list[str] = []
@@ -53,7 +68,7 @@ def _labels(reader: _PackReader, node: yaml.Node, what: str, where: str) -> list
     return labels
 
 
-def _sentences(reader: _PackReader, node: yaml.Node, rule_id: str | None) -> int | None:
+def _sentences(reader: KeyReader, node: yaml.Node, rule_id: str | None) -> int | None:
     """``sentences: N``, how far back to look: a whole number, 0 or more (None after a diagnostic)."""
     given = reader.whole_number(node)
     hint = "how many sentences back to look: 0 means the same sentence only"
@@ -79,14 +94,14 @@ def _sentences(reader: _PackReader, node: yaml.Node, rule_id: str | None) -> int
     return given
 
 
-def _role(reader: _PackReader, node: yaml.Node, what: str) -> RoleName | None:
+def _role(reader: KeyReader, node: yaml.Node, what: str) -> RoleName | None:
     role = reader.scalar(node, what)
     if not role:
         return None
     return RoleName(role, reader.place(node, len(role)))
 
 
-def read_relations(reader: _PackReader, node: yaml.Node) -> dict[str, RelationSpec]:
+def read_relations(reader: KeyReader, node: yaml.Node) -> dict[str, RelationSpec]:
     """``relations: {LABEL: {pairs: [[ROLE, ROLE], ...], all_pairs: [ROLE, ...]}}``."""
     relations: dict[str, RelationSpec] = {}
     if not reader.expect(node, yaml.MappingNode, "relations"):
@@ -159,7 +174,7 @@ def read_relations(reader: _PackReader, node: yaml.Node) -> dict[str, RelationSp
     return relations
 
 
-def read_anaphora(reader: _PackReader, node: yaml.Node) -> dict[str, AnaphoraSpec]:
+def read_anaphora(reader: KeyReader, node: yaml.Node) -> dict[str, AnaphoraSpec]:
     """``anaphora: {LABEL: {refers_to: LABEL, from: [LABEL, ...], sentences: N}}``."""
     settings: dict[str, AnaphoraSpec] = {}
     if not reader.expect(node, yaml.MappingNode, "anaphora"):
@@ -204,7 +219,7 @@ def read_anaphora(reader: _PackReader, node: yaml.Node) -> dict[str, AnaphoraSpe
     return settings
 
 
-def read_joins(reader: _PackReader, node: yaml.Node, rule_id: str) -> JoinSpec | None:
+def read_joins(reader: KeyReader, node: yaml.Node, rule_id: str) -> JoinSpec | None:
     """A rule's ``joins: {from: [LABEL, ...], role: ROLE, sentences: N}``."""
     if not reader.expect(node, yaml.MappingNode, "joins"):
         return None
@@ -248,30 +263,3 @@ def filled_roles(spec: PackSpec, captures: Mapping[str, tuple[str, ...]], label:
         if rule.joins is not None:
             roles.add(rule.joins.role)
     return roles
-
-
-def check_relation_roles(context: ResolveContext) -> None:
-    """Every role under ``relations:`` is one that some rule of the label fills (E216)."""
-    spec = context.spec
-    if not spec.relations:
-        return
-    captures = {work.spec.id: tuple(work.captures) for work in context.rules}
-    failed = {work.spec.id for work in context.rules if work.failed}
-    for label, relation in spec.relations.items():
-        rules = [rule.id for rule in spec.rules if rule.label == label]
-        if not rules or any(rule in failed for rule in rules):
-            continue  # an unknown label is E201; a rule that did not resolve has no captures to compare
-        known = filled_roles(spec, captures, label)
-        for named in relation.named:
-            if named.role in known:
-                continue
-            context.report(
-                named.place.diagnostic(
-                    "E216",
-                    f"no rule of label {label!r} fills role {named.role!r}",
-                    len(named.role),
-                    value=named.role,
-                    suggestion=did_you_mean(named.role, known)
-                    or f"roles of {label}: {', '.join(sorted(known)) or '(none)'}",
-                )
-            )

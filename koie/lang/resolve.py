@@ -9,6 +9,7 @@ into morphemes is :mod:`koie.lang.literals`.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from koie.analysis.protocol import Analyzer, KeepsPatterns
 from koie.errors import Diagnostic, PackError, PatternError, did_you_mean
 from koie.lang import ast
 from koie.lang.ast import MAX_NESTING
-from koie.lang.document_keys import check_relation_roles
+from koie.lang.document_keys import filled_roles
 from koie.lang.grammar import parser_signature
 from koie.lang.ir import (
     ENDING_TAGS,
@@ -198,7 +199,10 @@ def parse_patterns(context: ResolveContext) -> None:
     texts = [macro.pattern.text for macro in context.spec.macros] + [work.spec.pattern.text for work in context.rules]
     store = context.analyzer if isinstance(context.analyzer, KeepsPatterns) else None
     signature = parser_signature() if store is not None else ""
-    known: dict[str, ast.Node] = store.parsed_patterns(texts, signature) if store is not None else {}
+    known: dict[str, ast.Node] = {}
+    for text, data in (store.parsed_patterns(texts, signature) if store is not None else {}).items():
+        with contextlib.suppress(ValueError, TypeError, KeyError):  # one this version cannot read is parsed again
+            known[text] = ast.from_data(data)
     fresh: dict[str, ast.Node] = {}
 
     def parsed(text: str) -> tuple[ast.Node | None, PatternError | None]:
@@ -225,7 +229,7 @@ def parse_patterns(context: ResolveContext) -> None:
             context.report(_pattern_error(work.spec.pattern, error, work.spec.id))
             work.failed = True
     if fresh and store is not None:
-        store.store_patterns(fresh, signature)
+        store.store_patterns({text: ast.to_data(tree) for text, tree in fresh.items()}, signature)
 
 
 def build_lexicons(context: ResolveContext) -> None:
@@ -424,6 +428,33 @@ def check_examples_present(context: ResolveContext) -> None:
                     value=work.spec.id,
                     rule=work.spec.id,
                     suggestion="add examples: match: [...] so koie test can check the rule",
+                )
+            )
+
+
+def check_relation_roles(context: ResolveContext) -> None:
+    """Every role under ``relations:`` is one that some rule of the label fills (E216)."""
+    spec = context.spec
+    if not spec.relations:
+        return
+    captures = {work.spec.id: tuple(work.captures) for work in context.rules}
+    failed = {work.spec.id for work in context.rules if work.failed}
+    for label, relation in spec.relations.items():
+        rules = [rule.id for rule in spec.rules if rule.label == label]
+        if not rules or any(rule in failed for rule in rules):
+            continue  # an unknown label is E201; a rule that did not resolve has no captures to compare
+        known = filled_roles(spec, captures, label)
+        for named in relation.named:
+            if named.role in known:
+                continue
+            context.report(
+                named.place.diagnostic(
+                    "E216",
+                    f"no rule of label {label!r} fills role {named.role!r}",
+                    len(named.role),
+                    value=named.role,
+                    suggestion=did_you_mean(named.role, known)
+                    or f"roles of {label}: {', '.join(sorted(known)) or '(none)'}",
                 )
             )
 

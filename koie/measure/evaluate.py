@@ -45,8 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from koie.api import Pack
-from koie.engine.extract import Record
-from koie.engine.mentions import mention_name
+from koie.engine.extract import Record, mention_name
 from koie.engine.relations import label_roles, record_relation_pairs
 from koie.errors import Diagnostic, KoieError, did_you_mean
 from koie.lang.spec import RelationSpec

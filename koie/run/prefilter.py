@@ -13,7 +13,8 @@ either the whole document or a document that has no record of the labels
 anyway: the records of an admitted document are exactly those of a run
 without the pre-filter.
 
-The atoms are found with one compiled regular expression, their alternation:
+The atoms are found with one compiled regular expression, their alternation
+(:class:`koie.lang.atoms.Prefilter`, which the pack makes):
 ``bench/prefilter.py`` measured it against an Aho-Corasick automaton
 (pyahocorasick) over every string the atoms stand for, on its corpus; see
 docs/performance.md.
@@ -26,50 +27,12 @@ docs/performance.md.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from koie.lang.atoms import Atom, PackAtoms, RuleAtoms, fold
+from koie.lang.atoms import Prefilter, atoms_pattern
 from koie.run.inputs import InputDocument
-
-
-def atoms_pattern(atoms: Iterable[Atom]) -> re.Pattern[str]:
-    """One regular expression that finds any of ``atoms`` in folded text (none: never matches)."""
-    patterns = sorted({atom.pattern() for atom in atoms})
-    return re.compile("|".join(patterns) if patterns else r"(?!)")
-
-
-@dataclass(frozen=True)
-class Prefilter:
-    """Which documents may hold records of ``labels``: :meth:`admits`."""
-
-    labels: frozenset[str]
-    #: None: a label asked for cannot be pre-filtered, and every document is admitted
-    atoms: frozenset[Atom] | None
-    #: the rules that make a label asked for unfilterable (koie check says why)
-    unfilterable: tuple[RuleAtoms, ...] = ()
-    _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
-
-    @staticmethod
-    def of(atoms: PackAtoms, labels: Iterable[str]) -> Prefilter:
-        wanted = frozenset(labels)
-        found = atoms.atoms_for(sorted(wanted))
-        unfilterable = tuple(rule for label in sorted(wanted) for rule in atoms.labels[label].unfilterable)
-        return Prefilter(wanted, found, unfilterable, None if found is None else atoms_pattern(found))
-
-    @property
-    def filters(self) -> bool:
-        """Whether any document can be skipped (every label asked for can be pre-filtered)."""
-        return self._pattern is not None
-
-    def admits(self, text: str) -> bool:
-        """Whether ``text`` may yield a record of the labels: it holds one of their atoms."""
-        if self._pattern is None:
-            return True
-        return self._pattern.search(fold(text)) is not None
 
 
 class Skipping:
@@ -107,4 +70,4 @@ class Skipping:
             computed.close()  # the analysis stops (koie.run.runner._streamed) when the run does
 
 
-__all__ = ["Prefilter", "Skipping", "atoms_pattern"]
+__all__ = ["Prefilter", "Skipping", "atoms_pattern"]  # Prefilter and atoms_pattern live in koie.lang.atoms

@@ -342,27 +342,17 @@ def _report(problem: DocumentProblem, errors_out: TextIO | None, quiet: bool) ->
         errors_out.write(json.dumps(problem.to_json(), ensure_ascii=False) + "\n")
 
 
-#: The output formats of ``koie run``.
-FORMATS = ("jsonl", "csv", "table", "html")
+#: The output formats the runner writes by itself; ``koie run --format html`` passes the HTML page's
+#: sink (koie.report.sink.HtmlSink) as ``sink``, so this stage never imports the report.
+FORMATS = ("jsonl", "csv", "table")
 
 
 def sink_type(fmt: str) -> type[Sink]:
-    """The sink of an output format (:data:`FORMATS`); the HTML page's lives in koie.report."""
-    if fmt == "html":
-        from koie.report.sink import HtmlSink
-
-        return HtmlSink
+    """The sink of an output format of :data:`FORMATS`."""
     sinks: dict[str, type[Sink]] = {"jsonl": JsonLinesSink, "csv": CsvSink, "table": TableSink}
+    if fmt not in sinks:
+        raise ValueError(f"unknown output format {fmt!r}: one of {', '.join(FORMATS)}, or pass sink=")
     return sinks[fmt]
-
-
-def make_sink(fmt: str, pack: Pack) -> Sink:
-    """A new sink of ``fmt`` for a run of ``pack``."""
-    if fmt == "html":
-        from koie.report.sink import HtmlSink
-
-        return HtmlSink(pack)
-    return sink_type(fmt)()
 
 
 def run_corpus(
@@ -399,7 +389,7 @@ def run_corpus(
     one over :data:`koie.run.inputs.SECTION_CHARS` characters is processed in sections when the format
     is written as it goes (JSON Lines, CSV), so memory stays bounded by a section.
     """
-    sink = sink if sink is not None else make_sink(fmt, pack)
+    sink = sink if sink is not None else sink_type(fmt)()
     if resume and not sink.resumable:
         raise KoieError(
             [Diagnostic("E406", f"the {fmt} format is written at the end of a run and cannot be resumed", file=output)]
