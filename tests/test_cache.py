@@ -216,7 +216,7 @@ def test_cache_this_user_cannot_write_is_read_and_never_renamed(tmp_path: Path, 
     the file and its folder are not writable (the tests may run as root, whom modes do not stop)."""
     path = tmp_path / "c.sqlite"
     _filled(path)
-    monkeypatch.setattr("koie.analysis.cache.os.access", lambda p, mode: not mode & os.W_OK)
+    monkeypatch.setattr("koie.analysis.store.os.access", lambda p, mode: not mode & os.W_OK)
     cached = CachedAnalyzer(CountingAnalyzer(), path)
     assert cached.analyze_many([DOC, "가/NNG", "나/NNG"]) == [parse_notation(t) for t in (DOC, "가/NNG", "나/NNG")]
     assert (cached.stats.hits, cached.inner.calls, cached.stats.writes) == (2, 1, 0)

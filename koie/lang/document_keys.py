@@ -1,4 +1,4 @@
-"""Reading the document-level keys ``relations``, ``anaphora`` (pack) and ``joins`` (rule).
+"""Reading the document-level keys ``mentions``, ``relations``, ``anaphora`` (pack), ``carry`` and ``joins`` (rule).
 
 :mod:`koie.lang.load` reads the rest of a pack and calls these where the keys
 are; they report their problems like every other key (file:line:col, the bad
@@ -18,15 +18,20 @@ import yaml
 from koie.errors import Diagnostic, SourceText
 from koie.lang.spec import (
     ANAPHORA_KEYS,
+    CARRY_KEYS,
     JOIN_KEYS,
+    MENTION_KEYS,
+    NAME_RESOLUTIONS,
     RELATION_KEYS,
     AnaphoraSpec,
+    CarrySpec,
     JoinSpec,
+    MentionSettings,
     PackSpec,
     RelationSpec,
     RoleName,
 )
-from koie.lang.yamlfile import Place
+from koie.lang.yamlfile import Place, scalar_value
 
 
 class KeyReader(Protocol):
@@ -263,3 +268,124 @@ def filled_roles(spec: PackSpec, captures: Mapping[str, tuple[str, ...]], label:
         if rule.joins is not None:
             roles.add(rule.joins.role)
     return roles
+
+
+def read_mentions(reader: KeyReader, node: yaml.Node) -> dict[str, MentionSettings]:
+    """``mentions: {LABEL: {name: fullest, attach: {attribute: LABEL}, repeat: true}}``."""
+    settings: dict[str, MentionSettings] = {}
+    if not reader.expect(node, yaml.MappingNode, "mentions"):
+        return settings
+    assert isinstance(node, yaml.MappingNode)
+    for key, value in node.value:
+        label = reader.name_of(key, "a label under mentions")
+        if label is None:
+            continue
+        reader.label_reference(key, label, "mentions")
+        if not reader.expect(value, yaml.MappingNode, f"mentions of {label}"):
+            continue
+        assert isinstance(value, yaml.MappingNode)
+        keys = reader.keys(value, MENTION_KEYS, "mentions")
+        repeat = False
+        if "repeat" in keys:
+            given = scalar_value(keys["repeat"][1]) if isinstance(keys["repeat"][1], yaml.ScalarNode) else None
+            if isinstance(given, bool):
+                repeat = given
+            else:
+                reader.out.append(
+                    reader.place(keys["repeat"][1]).diagnostic(
+                        "E004",
+                        "repeat must be true or false",
+                        1,
+                        value=reader.shown(keys["repeat"][1]),
+                        suggestion="write 'repeat: true' to count other mentions of a found entity",
+                    )
+                )
+        name = None
+        if "name" in keys:
+            how = reader.scalar(keys["name"][1], "name")
+            name = next((n for n in NAME_RESOLUTIONS if n == how), None)
+            if how is not None and name is None:
+                reader.out.append(
+                    reader.place(keys["name"][1]).diagnostic(
+                        "E214",
+                        f"unknown name resolution {how!r}",
+                        len(how or "?"),
+                        value=how,
+                        suggestion="use 'name: fullest'",
+                    )
+                )
+        attach: dict[str, str] = {}
+        if "attach" in keys and reader.expect(keys["attach"][1], yaml.MappingNode, "attach"):
+            attach_node = keys["attach"][1]
+            assert isinstance(attach_node, yaml.MappingNode)
+            for attribute_node, source in attach_node.value:
+                attribute = reader.name_of(attribute_node, "an attribute under attach")
+                if attribute is None:
+                    continue
+                source_label = reader.scalar(source, f"the label attached as {attribute}")
+                if source_label:
+                    attach[attribute] = source_label
+                    reader.label_reference(source, source_label, f"mentions: {label}: attach: {attribute}")
+        settings[label] = MentionSettings(name, attach, repeat)
+    return settings
+
+
+def read_carry(reader: KeyReader, node: yaml.Node, rule_id: str) -> tuple[CarrySpec, ...]:
+    """``carry: {role: {from: [LABEL, ...], sentences: n}}``."""
+    settings: list[CarrySpec] = []
+    if not reader.expect(node, yaml.MappingNode, "carry"):
+        return ()
+    assert isinstance(node, yaml.MappingNode)
+    for key, value in node.value:
+        role = reader.name_of(key, "a role under carry")
+        if role is None or not reader.expect(value, yaml.MappingNode, f"carry of {role}"):
+            continue
+        assert isinstance(value, yaml.MappingNode)
+        keys = reader.keys(value, CARRY_KEYS, "carry")
+        labels: list[str] = []
+        if "from" in keys:
+            source = keys["from"][1]
+            items = source.value if isinstance(source, yaml.SequenceNode) else [source]
+            for item in items:
+                label = reader.scalar(item, "a label to carry from")
+                if label:
+                    labels.append(label)
+                    reader.label_reference(item, label, f"carry: {role} of rule {rule_id}")
+        if not labels:
+            reader.out.append(
+                reader.place(value).diagnostic(
+                    "E003",
+                    f"carry of {role!r} says nowhere to carry from",
+                    1,
+                    value=role,
+                    rule=rule_id,
+                    suggestion="add 'from: [LABEL]': the labels whose latest record supplies the role",
+                )
+            )
+            continue
+        sentences = 1
+        if "sentences" in keys:
+            sentences_node = keys["sentences"][1]
+            given = reader.whole_number(sentences_node)
+            hint = "how many sentences back to look: 0 means the same sentence only"
+            if given is None:
+                reader.out.append(
+                    reader.place(sentences_node).diagnostic(
+                        "E004",
+                        "sentences must be a whole number",
+                        1,
+                        value=reader.shown(sentences_node),
+                        rule=rule_id,
+                        suggestion=hint,
+                    )
+                )
+            elif given < 0:
+                reader.out.append(
+                    reader.place(sentences_node).diagnostic(
+                        "E014", "sentences must be 0 or more", 1, value=str(given), rule=rule_id, suggestion=hint
+                    )
+                )
+            else:
+                sentences = given
+        settings.append(CarrySpec(role, tuple(labels), sentences))
+    return tuple(settings)

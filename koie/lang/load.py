@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from koie.errors import Diagnostic, PackError, SourceText, did_you_mean
-from koie.lang.document_keys import read_document_keys, read_joins
+from koie.lang.document_keys import read_carry, read_document_keys, read_joins, read_mentions
 from koie.lang.spec import (
     CARRY_KEYS,
     EXAMPLE_KEYS,
@@ -26,7 +26,6 @@ from koie.lang.spec import (
     LEXICON_KEYS,
     MATCH_EXAMPLE_KEYS,
     MENTION_KEYS,
-    NAME_RESOLUTIONS,
     OVERLAP_POLICIES,
     PACK_KEYS,
     RULE_KEYS,
@@ -298,7 +297,7 @@ class _PackReader:
                     if name is not None and text is not None:
                         parts.macros.append(MacroSpec(name, text))
         if "mentions" in keys:
-            parts.mentions = self.mentions(keys["mentions"][1])
+            parts.mentions = read_mentions(self, keys["mentions"][1])
         if "dates" in keys:
             node = keys["dates"][1]
             if self.expect(node, yaml.SequenceNode, "dates"):
@@ -364,125 +363,6 @@ class _PackReader:
             else:
                 labels[label] = policy
         return OverlapSpec(default, labels)
-
-    def mentions(self, node: yaml.Node) -> dict[str, MentionSettings]:
-        """``mentions: {LABEL: {name: fullest, attach: {attribute: LABEL}, repeat: true}}``."""
-        settings: dict[str, MentionSettings] = {}
-        if not self.expect(node, yaml.MappingNode, "mentions"):
-            return settings
-        assert isinstance(node, yaml.MappingNode)
-        for key, value in node.value:
-            label = self.name_of(key, "a label under mentions")
-            if label is None:
-                continue
-            self.label_reference(key, label, "mentions")
-            if not self.expect(value, yaml.MappingNode, f"mentions of {label}"):
-                continue
-            assert isinstance(value, yaml.MappingNode)
-            keys = self.keys(value, MENTION_KEYS, "mentions")
-            repeat = False
-            if "repeat" in keys:
-                given = scalar_value(keys["repeat"][1]) if isinstance(keys["repeat"][1], yaml.ScalarNode) else None
-                if isinstance(given, bool):
-                    repeat = given
-                else:
-                    self.out.append(
-                        self.place(keys["repeat"][1]).diagnostic(
-                            "E004",
-                            "repeat must be true or false",
-                            1,
-                            value=self.shown(keys["repeat"][1]),
-                            suggestion="write 'repeat: true' to count other mentions of a found entity",
-                        )
-                    )
-            name = None
-            if "name" in keys:
-                how = self.scalar(keys["name"][1], "name")
-                name = next((n for n in NAME_RESOLUTIONS if n == how), None)
-                if how is not None and name is None:
-                    self.out.append(
-                        self.place(keys["name"][1]).diagnostic(
-                            "E214",
-                            f"unknown name resolution {how!r}",
-                            len(how or "?"),
-                            value=how,
-                            suggestion="use 'name: fullest'",
-                        )
-                    )
-            attach: dict[str, str] = {}
-            if "attach" in keys and self.expect(keys["attach"][1], yaml.MappingNode, "attach"):
-                attach_node = keys["attach"][1]
-                assert isinstance(attach_node, yaml.MappingNode)
-                for attribute_node, source in attach_node.value:
-                    attribute = self.name_of(attribute_node, "an attribute under attach")
-                    if attribute is None:
-                        continue
-                    source_label = self.scalar(source, f"the label attached as {attribute}")
-                    if source_label:
-                        attach[attribute] = source_label
-                        self.label_reference(source, source_label, f"mentions: {label}: attach: {attribute}")
-            settings[label] = MentionSettings(name, attach, repeat)
-        return settings
-
-    def carry(self, node: yaml.Node, rule_id: str) -> tuple[CarrySpec, ...]:
-        """``carry: {role: {from: [LABEL, ...], sentences: n}}``."""
-        settings: list[CarrySpec] = []
-        if not self.expect(node, yaml.MappingNode, "carry"):
-            return ()
-        assert isinstance(node, yaml.MappingNode)
-        for key, value in node.value:
-            role = self.name_of(key, "a role under carry")
-            if role is None or not self.expect(value, yaml.MappingNode, f"carry of {role}"):
-                continue
-            assert isinstance(value, yaml.MappingNode)
-            keys = self.keys(value, CARRY_KEYS, "carry")
-            labels: list[str] = []
-            if "from" in keys:
-                source = keys["from"][1]
-                items = source.value if isinstance(source, yaml.SequenceNode) else [source]
-                for item in items:
-                    label = self.scalar(item, "a label to carry from")
-                    if label:
-                        labels.append(label)
-                        self.label_reference(item, label, f"carry: {role} of rule {rule_id}")
-            if not labels:
-                self.out.append(
-                    self.place(value).diagnostic(
-                        "E003",
-                        f"carry of {role!r} says nowhere to carry from",
-                        1,
-                        value=role,
-                        rule=rule_id,
-                        suggestion="add 'from: [LABEL]': the labels whose latest record supplies the role",
-                    )
-                )
-                continue
-            sentences = 1
-            if "sentences" in keys:
-                sentences_node = keys["sentences"][1]
-                given = self.whole_number(sentences_node)
-                hint = "how many sentences back to look: 0 means the same sentence only"
-                if given is None:
-                    self.out.append(
-                        self.place(sentences_node).diagnostic(
-                            "E004",
-                            "sentences must be a whole number",
-                            1,
-                            value=self.shown(sentences_node),
-                            rule=rule_id,
-                            suggestion=hint,
-                        )
-                    )
-                elif given < 0:
-                    self.out.append(
-                        self.place(sentences_node).diagnostic(
-                            "E014", "sentences must be 0 or more", 1, value=str(given), rule=rule_id, suggestion=hint
-                        )
-                    )
-                else:
-                    sentences = given
-            settings.append(CarrySpec(role, tuple(labels), sentences))
-        return tuple(settings)
 
     def lexicon(self, name: str, key: yaml.Node, node: yaml.Node) -> LexiconSpec | None:
         entries: list[str] = []
@@ -684,7 +564,7 @@ class _PackReader:
                     if text:
                         no_match.append((text, self.place(item)))
         description = self.scalar(keys["description"][1], "description") if "description" in keys else ""
-        carry = self.carry(keys["carry"][1], rule_id) if "carry" in keys else ()
+        carry = read_carry(self, keys["carry"][1], rule_id) if "carry" in keys else ()
         joins = read_joins(self, keys["joins"][1], rule_id) if "joins" in keys else None
         return RuleSpec(
             rule_id,

@@ -9,8 +9,8 @@ into morphemes is :mod:`koie.lang.literals`.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -201,8 +201,10 @@ def parse_patterns(context: ResolveContext) -> None:
     signature = parser_signature() if store is not None else ""
     known: dict[str, ast.Node] = {}
     for text, data in (store.parsed_patterns(texts, signature) if store is not None else {}).items():
-        with contextlib.suppress(ValueError, TypeError, KeyError):  # one this version cannot read is parsed again
+        try:
             known[text] = ast.from_data(data)
+        except (ValueError, TypeError, KeyError):  # a kept tree this version cannot read: parsed again, kept anew
+            print("koie: warning: analysis cache entry of a pattern unreadable; parsing it again", file=sys.stderr)
     fresh: dict[str, ast.Node] = {}
 
     def parsed(text: str) -> tuple[ast.Node | None, PatternError | None]:
