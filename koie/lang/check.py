@@ -32,7 +32,7 @@ def check_pack_atoms(
     spec, diagnostics = load_pack_lenient(path)
     atoms: PackAtoms | None = None
     if spec is not None and spec.rules:
-        from koie.api import shared_analyzer
+        from koie.analysis.kiwi import shared_analyzer
 
         analyzer: Any = shared_analyzer(user_words_of(spec))
         held: Any = contextlib.nullcontext()
