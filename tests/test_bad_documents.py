@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from word_analyzer import WordAnalyzer
 
 from koie.api import Pack
+from koie.report.sink import HtmlSink
 from koie.run.inputs import decode_items, read_inputs
 from koie.run.runner import run_corpus
 
@@ -571,7 +572,8 @@ def test_every_format_reports_the_same_problems_and_writes_the_other_documents(
     (corpus / "11-breaks.txt").write_text("폭발 홍길동 회장", encoding="utf-8")
     out, errors = tmp_path / f"out.{fmt}", tmp_path / "errors.jsonl"
     pack = Pack(word_pack.compiled, FailingOn())
-    summary = run_corpus(pack, (str(corpus),), output=str(out), fmt=fmt, errors_file=str(errors), quiet=True)
+    sink = HtmlSink(pack) if fmt == "html" else None  # as the command line passes it
+    summary = run_corpus(pack, (str(corpus),), output=str(out), fmt=fmt, sink=sink, errors_file=str(errors), quiet=True)
     reported = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     expected = {str(corpus / name): code for name, (_data, code) in BAD.items() if code}
     expected[str(corpus / "11-breaks.txt")] = "E405"

@@ -25,6 +25,7 @@ from word_analyzer import WordAnalyzer
 from koie.analysis.morphemes import AnalyzedDocument
 from koie.api import Pack
 from koie.errors import KoieError
+from koie.report.sink import HtmlSink
 from koie.run.runner import BATCH, run_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -392,12 +393,14 @@ def test_an_interrupted_run_of_a_format_written_at_the_end_leaves_nothing(
     command then refused)."""
     out, errors = tmp_path / "out" / f"records.{fmt}", tmp_path / "errors.jsonl"
     out.parent.mkdir()
+    pack = _pack(tmp_path, InterruptingAnalyzer(at=3))
     with pytest.raises(KeyboardInterrupt):
         run_corpus(
-            _pack(tmp_path, InterruptingAnalyzer(at=3)),
+            pack,
             (str(_corpus(tmp_path)),),
             output=str(out),
             fmt=fmt,
+            sink=HtmlSink(pack) if fmt == "html" else None,  # as the command line passes it
             errors_file=str(errors),
         )
     message = capsys.readouterr().err
@@ -408,7 +411,9 @@ def test_an_interrupted_run_of_a_format_written_at_the_end_leaves_nothing(
     assert list(out.parent.iterdir()) == []
     assert errors.exists()  # the problems met so far are reported
     with pytest.raises(KoieError) as caught:
-        run_corpus(_pack(tmp_path, WordAnalyzer()), ("x",), output=str(out), fmt=fmt, resume=True, quiet=True)
+        again = _pack(tmp_path, WordAnalyzer())
+        sink = HtmlSink(again) if fmt == "html" else None
+        run_corpus(again, ("x",), output=str(out), fmt=fmt, sink=sink, resume=True, quiet=True)
     assert caught.value.diagnostics[0].code == "E406" and "cannot be resumed" in caught.value.diagnostics[0].message
 
 
