@@ -65,6 +65,14 @@ ACQUISITIONS = [
     ("한빛전자가 인수한 누리소프트는 흑자를 냈다.", {("asserted", "한빛전자", "누리소프트")}),
     ("누리소프트를 인수한 한빛전자는 흑자를 냈다.", {("asserted", "한빛전자", "누리소프트")}),
     ("한빛전자의 누리소프트 인수가 마무리됐다.", {("asserted", "한빛전자", "누리소프트")}),
+    ("누리소프트는 한빛전자에 인수된 뒤 실적이 좋아졌다.", {("asserted", "한빛전자", "누리소프트")}),
+    ("한빛전자에 인수된 누리소프트는 흑자로 돌아섰다.", {("asserted", "한빛전자", "누리소프트")}),
+    ("한빛전자가 누리소프트를 품었다.", {("asserted", "한빛전자", "누리소프트")}),
+    ("한빛전자는 누리소프트를 자회사로 편입했다.", {("asserted", "한빛전자", "누리소프트")}),
+    # headlines: the acquirer before the comma
+    ("가온제약, 새벽바이오 지분 30% 인수…신약 개발 속도", {("asserted", "가온제약", "새벽바이오")}),
+    ("한빛전자, 누리소프트 인수 추진…반도체 장비 강화", {("planned", "한빛전자", "누리소프트")}),
+    ('한결홀딩스, 미르전자 인수설 부인…"사실무근"', {("negated", "한결홀딩스", "미르전자")}),
     # the seller's view: the buyer is the acquirer, the seller is not
     (
         "누리건설이 누리익스프레스 지분 50%를 1200억원에 한결홀딩스에 매각했다.",
@@ -136,8 +144,11 @@ def test_deals_acquisition_amount_and_stake(deals_pack) -> None:
         "업계에서는 새벽바이오의 실적이 개선됐다고 본다.",
         # a byline and a product
         "[가람일보 윤하준 기자] 한빛전자가 신제품을 공개했다.",
-        # shares held are not bought
+        # shares held are not bought; partners and suppliers are not targets
         "가온제약은 새벽바이오 지분 5%를 보유하고 있다.",
+        "가온제약은 새벽바이오와 전략적 제휴를 맺었다.",
+        "가온제약은 새벽바이오에 원료를 공급하는 계약을 체결했다.",
+        "가온제약은 새벽바이오 인수를 위한 실사를 진행하고 있다.",
     ],
 )
 def test_deals_not_acquisitions(deals_pack, text: str) -> None:
@@ -149,6 +160,11 @@ INVESTMENTS = [
     ("라온캐피탈은 누리소프트에 50억원을 출자하기로 결정했다고 공시했다.", {("planned", "라온캐피탈", "누리소프트")}),
     ("라온캐피탈이 누리소프트에 1억 달러를 투자한다.", {("planned", "라온캐피탈", "누리소프트")}),
     ("누리소프트는 라온캐피탈로부터 50억원의 투자를 유치했다.", {("asserted", "라온캐피탈", "누리소프트")}),
+    (
+        "누리소프트는 한결벤처스와 라온캐피탈 등으로부터 100억원 규모의 투자를 유치했다.",
+        {("asserted", "한결벤처스", "누리소프트"), ("asserted", "라온캐피탈", "누리소프트")},
+    ),
+    ("한빛전자는 미국 스타트업 누리AI에 500만 달러를 투자했다.", {("asserted", "한빛전자", "누리AI")}),
     ("라온캐피탈은 누리소프트 유상증자에 참여했다.", {("asserted", "라온캐피탈", "누리소프트")}),
     # a fund is the investee of 출자
     (
@@ -188,8 +204,14 @@ def test_deals_investments(deals_pack, text: str, expected: set) -> None:
     [
         # a field, not a company
         "라온캐피탈은 AI 분야에 투자를 늘릴 계획이다.",
-        # an unnamed fund
+        # an unnamed fund, a local branch
         "라온캐피탈은 150억원 규모의 펀드에 50억원을 출자했다.",
+        "라온캐피탈은 베트남 현지 법인에 200억원을 출자했다.",
+        # places are not investees
+        "한빛전자는 텍사스에 1조원을 투자한다.",
+        "한빛전자는 평택에 20조원을 투자했다.",
+        # an analyst's rating
+        "라온증권은 한빛전자에 대해 투자의견 매수를 유지했다.",
     ],
 )
 def test_deals_not_investments(deals_pack, text: str) -> None:
@@ -224,6 +246,13 @@ APPOINTMENTS = [
     ("박지훈 부사장이 19일자로 누리에너지 신임사장에 부임했다.", {("asserted", "누리에너지", "박지훈")}),
     ("박지훈 전 가온제약 대표가 누리소프트 대표이사로 선임됐다.", {("asserted", "누리소프트", "박지훈")}),
     ("누리소프트 신임 대표이사에 박지훈 부사장이 선임됐다.", {("asserted", "누리소프트", "박지훈")}),
+    # the head of the company appoints; a successor; posts listed before one verb
+    ("박지훈 가온제약 사장은 이날 최유진 부사장을 신임 CFO로 선임했다고 밝혔다.", {("asserted", "가온제약", "최유진")}),
+    ("가온제약은 최유진 대표의 후임으로 박지훈 부사장을 선임했다.", {("asserted", "가온제약", "박지훈")}),
+    (
+        "가온제약은 사장에 박지훈 부사장을, 부사장에 최유진 전무를 각각 선임했다.",
+        {("asserted", "가온제약", "박지훈"), ("asserted", "가온제약", "최유진")},
+    ),
     # older news: posts glued to the company, 씨 after the name
     (
         "가온그룹은 13일 새벽물산사장에 박지훈씨, 가온정밀사장에 최유진씨를 선임했다.",
@@ -266,6 +295,8 @@ def test_deals_appointment_role(deals_pack) -> None:
         # not promoted
         "박지훈 한빛전자 전무는 부사장으로 승진하지 않았다.",
         "가온제약은 박지훈 전무를 부사장으로 승진시키지 않았다.",
+        # staying in post is no appointment
+        "가온제약은 박지훈 사장을 대표이사로 재선임했다.",
         # career history and a current title
         "박지훈 사장은 가온제약 부사장을 역임했다.",
         "박지훈 가온제약 사장은 기자간담회를 열었다.",
