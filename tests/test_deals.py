@@ -115,6 +115,15 @@ ACQUISITIONS = [
         '박지훈 한결홀딩스 회장이 "이사회를 열고 누리소프트 인수를 포기하기로 했다"고 밝혔다.',
         {("negated", "한결홀딩스", "누리소프트")},
     ),
+    # bought, then the largest holder; a contract with the company bought
+    ("가온제약이 새벽바이오 지분 51%를 취득해 최대주주가 됐다.", {("asserted", "가온제약", "새벽바이오")}),
+    ("가온제약은 지난달 새벽바이오와 인수 계약을 맺었다.", {("asserted", "가온제약", "새벽바이오")}),
+    # the preferred bidder named after the company for sale
+    ("누리건설 매각 우선협상대상자로 가온제약이 선정됐다.", {("planned", "가온제약", "누리건설")}),
+    # not being considered, never considered, out of the race
+    ("가온제약은 새벽바이오 인수를 검토하고 있지 않다고 밝혔다.", {("negated", "가온제약", "새벽바이오")}),
+    ('가온제약 측은 "새벽바이오 인수를 검토한 바 없다"고 말했다.', {("negated", "가온제약", "새벽바이오")}),
+    ("가온제약은 새벽바이오 인수전에서 발을 뺐다.", {("negated", "가온제약", "새벽바이오")}),
     # a plan given up later in the sentence is no plan
     (
         "한결홀딩스는 지난 7월 누리소프트 인수 우선협상대상자로 선정된 지 석 달 만에 인수를 포기했다.",
@@ -139,6 +148,8 @@ def test_deals_acquisition_amount_and_stake(deals_pack) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        # a contract that buys nothing
+        "가온제약은 새벽바이오와 공급 계약을 맺었다.",
         # speculation and rumours are not acquisitions
         "가온제약이 새벽바이오를 인수할 가능성이 거론된다.",
         "가온제약이 새벽바이오를 인수한다는 소문이 돌았다.",
@@ -189,6 +200,29 @@ INVESTMENTS = [
         "누리파트너스는 지난 2015년 한국대학교와 졸업생 기업들이 출자해 설립한 투자사이다.",
         {("asserted", "한국대학교", "누리파트너스")},
     ),
+    # joining a rights issue or a round, several investors
+    (
+        "라온캐피탈은 누리소프트의 제3자배정 유상증자에 참여해 80억원을 냈다.",
+        {("asserted", "라온캐피탈", "누리소프트")},
+    ),
+    (
+        "한결벤처스와 라온캐피탈 등이 누리소프트 투자에 참여했다.",
+        {("asserted", "한결벤처스", "누리소프트"), ("asserted", "라온캐피탈", "누리소프트")},
+    ),
+    # shares issued to a named investor (third-party allotment), decided, not yet paid in
+    (
+        "누리소프트는 라온캐피탈을 대상으로 200억원 규모의 제3자배정 유상증자를 실시한다고 공시했다.",
+        {("planned", "라온캐피탈", "누리소프트")},
+    ),
+    (
+        "누리소프트는 다음 달 라온캐피탈을 대상으로 보통주 100만주를 발행해 50억원을 조달한다.",
+        {("planned", "라온캐피탈", "누리소프트")},
+    ),
+    # a round led by one investor and joined by another
+    (
+        "새벽바이오는 시리즈B 투자를 유치했다. 이번 투자는 한결벤처스가 주도했고 가온인베스트먼트가 참여했다.",
+        {("asserted", "한결벤처스", "새벽바이오"), ("asserted", "가온인베스트먼트", "새벽바이오")},
+    ),
     # a round raised, then who took part
     (
         "새벽바이오는 시리즈B 투자를 유치했다고 밝혔다. 이번 투자에는 한결벤처스와 가온인베스트먼트 등이 참여했다.",
@@ -205,6 +239,8 @@ def test_deals_investments(deals_pack, text: str, expected: set) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        # a briefing for an investor is no investment
+        "누리소프트는 라온캐피탈을 대상으로 설명회를 열었다.",
         # a field, not a company
         "라온캐피탈은 AI 분야에 투자를 늘릴 계획이다.",
         # an unnamed fund, a local branch
@@ -277,6 +313,14 @@ APPOINTMENTS = [
         "가온제약은 오는 3월 주주총회에서 박지훈 부사장을 사내이사로 선임할 예정이다.",
         {("planned", "가온제약", "박지훈")},
     ),
+    # a former post at another company; a new post with its English gloss
+    ("한빛전자는 박지훈 전 누리소프트 사장을 신임 CEO로 영입했다.", {("asserted", "한빛전자", "박지훈")}),
+    ("한빛전자는 박지훈 상무를 최고재무책임자(CFO)로 임명했다.", {("asserted", "한빛전자", "박지훈")}),
+    # promoted from the title before the particle (부사장이 사장으로)
+    ("박지훈 한빛전자 부사장이 사장으로 승진했다.", {("asserted", "한빛전자", "박지훈")}),
+    # 새 대표, and 씨 after the name
+    ("한빛전자의 새 대표로 박지훈 부사장이 내정됐다.", {("designated", "한빛전자", "박지훈")}),
+    ("한빛전자 대표이사에 박지훈씨가 선임됐다.", {("asserted", "한빛전자", "박지훈")}),
 ]
 
 
