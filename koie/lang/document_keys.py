@@ -10,7 +10,7 @@ resolver (:mod:`koie.lang.resolve`), where the roles each rule fills are known.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Protocol
 
 import yaml
@@ -179,21 +179,29 @@ def read_relations(reader: KeyReader, node: yaml.Node) -> dict[str, RelationSpec
     return relations
 
 
+def _label_settings(
+    reader: KeyReader, node: yaml.Node, what: str, allowed: tuple[str, ...]
+) -> Iterator[tuple[str, yaml.Node, dict[str, tuple[yaml.Node, yaml.Node]]]]:
+    """Each ``LABEL: {key: value, ...}`` of a pack key (``mentions``, ``anaphora``): the label, its key's
+    node (for diagnostics) and its keys, checked."""
+    if not reader.expect(node, yaml.MappingNode, what):
+        return
+    assert isinstance(node, yaml.MappingNode)
+    for key, value in node.value:
+        label = reader.name_of(key, f"a label under {what}")
+        if label is None:
+            continue
+        reader.label_reference(key, label, what)
+        if not reader.expect(value, yaml.MappingNode, f"{what} of {label}"):
+            continue
+        assert isinstance(value, yaml.MappingNode)
+        yield label, key, reader.keys(value, allowed, what)
+
+
 def read_anaphora(reader: KeyReader, node: yaml.Node) -> dict[str, AnaphoraSpec]:
     """``anaphora: {LABEL: {refers_to: LABEL, from: [LABEL, ...], sentences: N}}``."""
     settings: dict[str, AnaphoraSpec] = {}
-    if not reader.expect(node, yaml.MappingNode, "anaphora"):
-        return settings
-    assert isinstance(node, yaml.MappingNode)
-    for key, value in node.value:
-        label = reader.name_of(key, "a label under anaphora")
-        if label is None:
-            continue
-        reader.label_reference(key, label, "anaphora")
-        if not reader.expect(value, yaml.MappingNode, f"anaphora of {label}"):
-            continue
-        assert isinstance(value, yaml.MappingNode)
-        keys = reader.keys(value, ANAPHORA_KEYS, "anaphora")
+    for label, key, keys in _label_settings(reader, node, "anaphora", ANAPHORA_KEYS):
         refers_to = None
         if "refers_to" in keys:
             refers_to = reader.scalar(keys["refers_to"][1], "refers_to")
@@ -273,18 +281,7 @@ def filled_roles(spec: PackSpec, captures: Mapping[str, tuple[str, ...]], label:
 def read_mentions(reader: KeyReader, node: yaml.Node) -> dict[str, MentionSettings]:
     """``mentions: {LABEL: {name: fullest, attach: {attribute: LABEL}, repeat: true}}``."""
     settings: dict[str, MentionSettings] = {}
-    if not reader.expect(node, yaml.MappingNode, "mentions"):
-        return settings
-    assert isinstance(node, yaml.MappingNode)
-    for key, value in node.value:
-        label = reader.name_of(key, "a label under mentions")
-        if label is None:
-            continue
-        reader.label_reference(key, label, "mentions")
-        if not reader.expect(value, yaml.MappingNode, f"mentions of {label}"):
-            continue
-        assert isinstance(value, yaml.MappingNode)
-        keys = reader.keys(value, MENTION_KEYS, "mentions")
+    for label, _key, keys in _label_settings(reader, node, "mentions", MENTION_KEYS):
         repeat = False
         if "repeat" in keys:
             given = scalar_value(keys["repeat"][1]) if isinstance(keys["repeat"][1], yaml.ScalarNode) else None
@@ -342,15 +339,11 @@ def read_carry(reader: KeyReader, node: yaml.Node, rule_id: str) -> tuple[CarryS
             continue
         assert isinstance(value, yaml.MappingNode)
         keys = reader.keys(value, CARRY_KEYS, "carry")
-        labels: list[str] = []
-        if "from" in keys:
-            source = keys["from"][1]
-            items = source.value if isinstance(source, yaml.SequenceNode) else [source]
-            for item in items:
-                label = reader.scalar(item, "a label to carry from")
-                if label:
-                    labels.append(label)
-                    reader.label_reference(item, label, f"carry: {role} of rule {rule_id}")
+        labels = (
+            _labels(reader, keys["from"][1], "a label to carry from", f"carry: {role} of rule {rule_id}")
+            if "from" in keys
+            else []
+        )
         if not labels:
             reader.out.append(
                 reader.place(value).diagnostic(
@@ -365,27 +358,7 @@ def read_carry(reader: KeyReader, node: yaml.Node, rule_id: str) -> tuple[CarryS
             continue
         sentences = 1
         if "sentences" in keys:
-            sentences_node = keys["sentences"][1]
-            given = reader.whole_number(sentences_node)
-            hint = "how many sentences back to look: 0 means the same sentence only"
-            if given is None:
-                reader.out.append(
-                    reader.place(sentences_node).diagnostic(
-                        "E004",
-                        "sentences must be a whole number",
-                        1,
-                        value=reader.shown(sentences_node),
-                        rule=rule_id,
-                        suggestion=hint,
-                    )
-                )
-            elif given < 0:
-                reader.out.append(
-                    reader.place(sentences_node).diagnostic(
-                        "E014", "sentences must be 0 or more", 1, value=str(given), rule=rule_id, suggestion=hint
-                    )
-                )
-            else:
-                sentences = given
+            given = _sentences(reader, keys["sentences"][1], rule_id)
+            sentences = sentences if given is None else given
         settings.append(CarrySpec(role, tuple(labels), sentences))
     return tuple(settings)
