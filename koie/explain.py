@@ -68,6 +68,11 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
         "pattern": rule.spec.pattern.text.strip(),
         "steps": steps,
     }
+    if record.match.sets:  # which {key=value} the match passed: the branch that set each attribute
+        explanation["sets"] = [
+            {"element": rule.elements[element].text, "where": rule.elements[element].where, "key": key, "value": value}
+            for element, key, value in record.match.sets
+        ]
     if record.suppressed_by is not None:
         winner = record.suppressed_by
         explanation["suppressed_by"] = {
@@ -247,6 +252,10 @@ def render_explanation(explanation: dict[str, Any]) -> str:
         if "filled_by" in step:
             line += f"  ({_filler_text(step['filled_by'])})"
         lines.append(line)
+    for attribute in explanation.get("sets", ()):
+        lines.append(
+            f"  {attribute['element']:<20} sets {attribute['key']}={attribute['value']} ({attribute['where']})"
+        )
     if "suppressed_by" in explanation:
         winner = explanation["suppressed_by"]
         lines.append(
