@@ -87,7 +87,7 @@ def test_resolve_overlap_per_names_roles_the_rules_capture(tmp_path) -> None:
     overlap = {"X": {"policy": "longest", "per": ["acquirer", "targt"]}}
     [error] = _diagnostics(tmp_path, {"overlap": overlap, "rules": rules})
     assert (error.code, error.value, error.suggestion) == ("E218", "targt", "Did you mean 'target'?")
-    assert error.line == 6  # the list of roles under per:
+    assert (error.line, error.col) == (7, 7)  # the misspelt role itself, in the list under per:
     [wrong] = _diagnostics(tmp_path, {"overlap": {"X": {"per": "roles"}}, "rules": rules})
     assert (wrong.code, wrong.value) == ("E004", "roles")
     [unknown] = _diagnostics(tmp_path, {"overlap": {"X": {"polcy": "all"}}, "rules": rules})
