@@ -69,9 +69,9 @@ CODES: dict[str, str] = {
     "E213": "unknown overlap policy",
     "E214": "unknown name resolution",
     "E215": "negated literal of more than one morpheme",
-    "E216": "unknown match mode",
-    "E217": "attribute set inside a look-around",
-    "E218": "overlap compares a role no rule of the label captures",
+    "E217": "unknown match mode",
+    "E218": "attribute set inside a look-around",
+    "E219": "overlap compares a role no rule of the label captures",
     # E3xx: examples and tests
     "E301": "example did not match",
     "E302": "example captured something else",
@@ -90,8 +90,8 @@ CODES: dict[str, str] = {
     "W102": "literal analysed differently out of context",
     "W103": "rule has no examples",
     "W104": "lexicon has no entries",
-    "W105": "a star after a whole tag repeats the test",
-    "W106": "overlapping matches the overlap policy drops",
+    "W106": "a star after a whole tag repeats the test",
+    "W107": "overlapping matches the overlap policy drops",
     "W401": "document had undecodable bytes, replaced (--lossy)",
 }
 

@@ -32,7 +32,7 @@ def _rule(pattern: str, **extra: Any) -> dict[str, Any]:
 
 def test_resolve_a_star_after_a_whole_tag_warns_how_it_reads(tmp_path) -> None:
     [warning] = _diagnostics(tmp_path, {"rules": [_rule("/NNP* 사장/NNG")]})
-    assert (warning.code, warning.line, warning.col, warning.value) == ("W105", 5, 12, "/NNP*")
+    assert (warning.code, warning.line, warning.col, warning.value) == ("W106", 5, 12, "/NNP*")
     assert "zero or more '/NNP'" in warning.message and "'/NNP *'" in (warning.suggestion or "")
     assert _diagnostics(tmp_path, {"rules": [_rule("/NNP * /N* !/J* /NN*")]}) == []  # spaced, or families
 
@@ -78,7 +78,7 @@ def test_resolve_a_capture_written_twice_collects_a_list(tmp_path) -> None:
 
 def test_resolve_an_attribute_set_in_a_lookaround_is_e217(tmp_path) -> None:
     [error] = _diagnostics(tmp_path, {"rules": [_rule("/NNP (?= 사장/NNG {status=planned})")]})
-    assert (error.code, error.line, error.col, error.value) == ("E217", 5, 28, "{status=planned}")
+    assert (error.code, error.line, error.col, error.value) == ("E218", 5, 28, "{status=planned}")
     assert "after it" in (error.suggestion or "")
 
 
@@ -86,7 +86,7 @@ def test_resolve_overlap_per_names_roles_the_rules_capture(tmp_path) -> None:
     rules = [_rule("[ORG:acquirer] ~2 [ORG:target]"), {"id": "o", "label": "ORG", "pattern": "/NNP"}]
     overlap = {"X": {"policy": "longest", "per": ["acquirer", "targt"]}}
     [error] = _diagnostics(tmp_path, {"overlap": overlap, "rules": rules})
-    assert (error.code, error.value, error.suggestion) == ("E218", "targt", "Did you mean 'target'?")
+    assert (error.code, error.value, error.suggestion) == ("E219", "targt", "Did you mean 'target'?")
     assert (error.line, error.col) == (7, 7)  # the misspelt role itself, in the list under per:
     [wrong] = _diagnostics(tmp_path, {"overlap": {"X": {"per": "roles"}}, "rules": rules})
     assert (wrong.code, wrong.value) == ("E004", "roles")
@@ -96,9 +96,9 @@ def test_resolve_overlap_per_names_roles_the_rules_capture(tmp_path) -> None:
 
 def test_resolve_match_modes(tmp_path) -> None:
     [error] = _diagnostics(tmp_path, {"rules": [_rule("/NNP", matches="al")]})
-    assert (error.code, error.value, error.suggestion) == ("E216", "al", "Did you mean 'all'?")
+    assert (error.code, error.value, error.suggestion) == ("E217", "al", "Did you mean 'all'?")
     [warning] = _diagnostics(tmp_path, {"rules": [_rule("/NNP+", matches="all")]})
-    assert warning.code == "W106" and "overlap: {X: all}" in (warning.suggestion or "")
+    assert warning.code == "W107" and "overlap: {X: all}" in (warning.suggestion or "")
     assert _diagnostics(tmp_path, {"overlap": {"X": "all"}, "rules": [_rule("/NNP+", matches="all")]}) == []
 
 
@@ -177,7 +177,7 @@ def test_resolve_every_new_construct_is_checked_with_a_place_and_a_fix(tmp_path)
         ],
     }
     found = _diagnostics(tmp_path, body)
-    assert sorted(d.code for d in found) == ["E212", "E216", "E217", "E218", "W105"]
+    assert sorted(d.code for d in found) == ["E212", "E217", "E218", "E219", "W106"]
     for diagnostic in found:
         assert diagnostic.file and diagnostic.line and diagnostic.col and diagnostic.suggestion, diagnostic
     with pytest.raises(KoieError):

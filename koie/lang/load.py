@@ -623,7 +623,7 @@ class _PackReader:
             elif mode is not None:
                 self.out.append(
                     matches_place.diagnostic(
-                        "E216",
+                        "E217",
                         f"unknown match mode {mode!r}",
                         len(mode or "?"),
                         value=mode,

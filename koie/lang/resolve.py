@@ -378,8 +378,8 @@ def _cycle_diagnostic(work: RuleWork, labels: list[str], producers: dict[str, li
 
 
 def check_overlap_settings(context: ResolveContext) -> None:
-    """Roles named by an overlap's ``per:`` that no rule of the label captures (E218), and rules with
-    ``matches: all`` whose overlapping matches the label's policy would drop again (W106)."""
+    """Roles named by an overlap's ``per:`` that no rule of the label captures (E219), and rules with
+    ``matches: all`` whose overlapping matches the label's policy would drop again (W107)."""
     overlap = context.spec.overlap
     by_label: dict[str, list[RuleWork]] = {}
     for work in context.rules:
@@ -393,7 +393,7 @@ def check_overlap_settings(context: ResolveContext) -> None:
             if role not in captured:
                 context.report(
                     place.diagnostic(
-                        "E218",
+                        "E219",
                         f"overlap of {label} compares role {role!r}, which no {label} rule captures",
                         place.length,
                         value=role,
@@ -409,7 +409,7 @@ def check_overlap_settings(context: ResolveContext) -> None:
         where = spec.matches_place or spec.place
         context.report(
             where.diagnostic(
-                "W106",
+                "W107",
                 f"rule {spec.id!r} finds overlapping matches (matches: all), but the {overlap.policy(label)!r} "
                 f"overlap policy of {label} keeps one record of each overlapping group",
                 where.length,
@@ -578,7 +578,7 @@ class _Converter:
             if self.look_depth:
                 self.report(
                     pattern,
-                    "E217",
+                    "E218",
                     "an attribute set inside a look-around never reaches the record: a look-around only tests",
                     node.span,
                     value=shown,
@@ -665,7 +665,7 @@ class _Converter:
         raise TypeError(f"unknown node {node!r}")
 
     def star_after_tag(self, node: ast.Repeat, pattern: PatternText) -> None:
-        """W105 on ``/NNP*``: a star right after a whole tag repeats the test (it is no tag family)."""
+        """W106 on ``/NNP*``: a star right after a whole tag repeats the test (it is no tag family)."""
         test = node.body.test if isinstance(node.body, ast.Negated) else node.body
         end = node.body.span[1]
         if not isinstance(test, ast.MorphTest) or not test.tags or test.tags[-1].endswith("*"):
@@ -675,7 +675,7 @@ class _Converter:
         written = pattern.text[node.body.span[0] : end + 1]
         self.report(
             pattern,
-            "W105",
+            "W106",
             f"{written!r} is zero or more {written[:-1]!r}, not a tag family: {test.tags[-1]} is a whole tag",
             (node.body.span[0], end + 1),
             value=written,
