@@ -73,6 +73,9 @@ CODES: dict[str, str] = {
     "E214": "unknown name resolution",
     "E215": "negated literal of more than one morpheme",
     "E216": "relation role that no rule of its label fills",
+    "E217": "unknown match mode",
+    "E218": "attribute set inside a look-around",
+    "E219": "overlap compares a role no rule of the label captures",
     # E3xx: examples and tests
     "E301": "example did not match",
     "E302": "example captured something else",
@@ -94,6 +97,8 @@ CODES: dict[str, str] = {
     "W103": "rule has no examples",
     "W104": "lexicon has no entries",
     "W105": "regular expression may take exponential time",
+    "W106": "a star after a whole tag repeats the test",
+    "W107": "overlapping matches the overlap policy drops",
     "W110": "compatibility jamo where Kiwi writes a final consonant",
     "W401": "document had undecodable bytes, replaced (--lossy)",
     "W402": "long line cut where no sentence ends",

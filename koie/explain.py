@@ -73,6 +73,11 @@ def explain_record(pack: CompiledPack, record: Record) -> dict[str, Any]:
     completed = completed_roles(record)  # roles filled after matching: carry, joins, anaphora
     if completed:
         explanation["completed"] = completed
+    if record.match.sets:  # which {key=value} the match passed: the branch that set each attribute
+        explanation["sets"] = [
+            {"element": rule.elements[element].text, "where": rule.elements[element].where, "key": key, "value": value}
+            for element, key, value in record.match.sets
+        ]
     if record.suppressed_by is not None:
         winner = record.suppressed_by
         explanation["suppressed_by"] = {
@@ -317,6 +322,10 @@ def render_explanation(explanation: dict[str, Any]) -> str:
         lines.append(line)
     for entry in explanation.get("completed", ()):
         lines.append(f"  {render_completed(entry)}")
+    for attribute in explanation.get("sets", ()):
+        lines.append(
+            f"  {attribute['element']:<20} sets {attribute['key']}={attribute['value']} ({attribute['where']})"
+        )
     if "suppressed_by" in explanation:
         winner = explanation["suppressed_by"]
         lines.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from koie.explain import render_explanation
 from tests.helpers import notation_pack, spans
 
 RULES = [
@@ -268,3 +269,79 @@ def test_engine_caches_go_with_their_packs(tmp_path) -> None:
         del pack, records
     assert _module_sizes() == sizes
     assert _live_native_objects() == before
+
+
+def test_engine_a_rule_whose_slots_are_only_in_a_negative_lookahead_runs_without_spans(tmp_path) -> None:
+    """(?! [PERSON]) /NNP matched nothing in a sentence with no PERSON at all: the rule was skipped there."""
+    pack = notation_pack(
+        tmp_path,
+        [
+            {"id": "person", "label": "PERSON", "pattern": "/NNP (?= 사장/NNG)", "output": False},
+            {"id": "other", "label": "NOT_PERSON", "pattern": "(?! [PERSON]) /NNP"},
+            {"id": "needs", "label": "NEEDS", "pattern": "(?= [PERSON]) /NNP"},
+        ],
+    )
+    assert pack.compiled.rule("other").rule.needs_spans is False
+    assert pack.compiled.rule("needs").rule.needs_spans is True
+    assert [r.text for r in pack.extract("한빛전자/NNP+가/JKS 오/VV+었/EP+다/EF")] == ["한빛전자"]
+    kept = pack.extract("박지훈/NNP 사장/NNG+과/JC 한빛전자/NNP")
+    assert [(r.rule, r.text) for r in kept] == [("needs", "박지훈"), ("other", "한빛전자")]
+
+
+ACQUISITION = (
+    "[ORG:acquirer] 이/JKS [ORG:target] 을/JKO"
+    " ( 인수/NNG 하/XSV 었/EP {status=asserted} | 인수/NNG 를/JKO 추진/NNG {status=planned} )"
+)
+
+
+def test_engine_attributes_come_from_the_branch_that_matched(tmp_path) -> None:
+    """{key=value} in an alternative sets the record's attrs; the rule's attrs are the defaults."""
+    pack = notation_pack(
+        tmp_path,
+        [
+            {"id": "org", "label": "ORG", "pattern": "/NNP", "output": False},
+            {"id": "acq", "label": "ACQ", "attrs": {"status": "unknown", "kind": "deal"}, "pattern": ACQUISITION},
+        ],
+    )
+    asserted, planned = pack.extract(
+        "A/NNP+이/JKS B/NNP+을/JKO 인수/NNG+하/XSV+었/EP+다/EF ./SF "
+        "A/NNP+이/JKS C/NNP+을/JKO 인수/NNG+를/JKO 추진/NNG+하/XSV+었/EP+다/EF ./SF"
+    )
+    assert (asserted.attrs, planned.attrs) == (
+        {"status": "asserted", "kind": "deal"},
+        {"status": "planned", "kind": "deal"},
+    )
+    explanation = pack.explain(planned)
+    assert explanation["sets"] == [
+        {"element": "{status=planned}", "where": explanation["sets"][0]["where"], "key": "status", "value": "planned"}
+    ]
+    assert "{status=planned}     sets status=planned" in render_explanation(explanation)
+
+
+def test_engine_overlap_per_args_lets_records_with_other_roles_stay(tmp_path) -> None:
+    """An asserted (A, B) is not suppressed by a longer planned (A, C) with per: args; a duplicate (A, B) is."""
+    rules = [
+        {"id": "org", "label": "ORG", "pattern": "/NNP", "output": False},
+        {"id": "asserted", "label": "ACQ", "pattern": "[ORG:acquirer] 이/JKS [ORG:target] 을/JKO 샀/VV"},
+        {
+            "id": "planned",
+            "label": "ACQ",
+            "pattern": "[ORG:acquirer] 이/JKS ~4 [ORG:target] 을/JKO 살/VV 계획/NNG",
+        },
+    ]
+    document = "A/NNP+이/JKS B/NNP+을/JKO 샀/VV+고/EC C/NNP+을/JKO 살/VV 계획/NNG+이/VCP+다/EF"
+    per_label = notation_pack(tmp_path, rules)
+    assert [r.rule for r in per_label.extract(document)] == ["planned"]
+    per_args = notation_pack(tmp_path, rules, overlap={"ACQ": {"policy": "longest", "per": "args"}})
+    kept = per_args.extract(document)
+    assert [(r.rule, r.args["target"].text) for r in kept] == [("asserted", "B"), ("planned", "C")]
+    roles = notation_pack(tmp_path, rules, overlap={"ACQ": {"per": ["acquirer"]}})
+    assert [r.rule for r in roles.extract(document)] == ["planned"]  # same acquirer: they compete
+
+
+def test_engine_matches_all_keeps_overlapping_records_of_one_rule(tmp_path) -> None:
+    rules = [{"id": "r", "label": "X", "pattern": "/NNP+ 사장/NNG", "matches": "all"}]
+    document = "A/NNP B/NNP 사장/NNG"
+    assert [r.text for r in notation_pack(tmp_path, rules).extract(document)] == ["A B 사장"]  # longest wins
+    everything = notation_pack(tmp_path, rules, overlap={"X": "all"})
+    assert [r.text for r in everything.extract(document)] == ["A B 사장", "B 사장"]

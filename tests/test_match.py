@@ -38,6 +38,32 @@ DOC = "이재용/NNP 삼성전자/NNP 회장/NNG+이/JKS 젠슨황/NNP 엔비디
         ("/NNP !_ /NNG", "한빛/NNP+전자/NNG 홍길동/NNP 사장/NNG", ["한빛전자"]),  # inside one eojeol
         ("/NNP _ /NNG", "한빛/NNP+전자/NNG 홍길동/NNP 사장/NNG", ["홍길동 사장"]),  # across a space
         ("/NNP (?! !_ /NNG)", "한빛/NNP+전자/NNG 홍길동/NNP 사장/NNG", ["홍길동"]),
+        # /NNP* is zero or more /NNP (NNP is a whole tag), not the tag family NNP*
+        ("/NNP* 사장/NNG", "박지훈/NNP 최유진/NNP 사장/NNG", ["박지훈 최유진 사장"]),
+        ("/NNP * 사장/NNG", "박지훈/NNP 최유진/NNP 사장/NNG", ["박지훈 최유진 사장"]),
+        # lazy quantifiers: as few as the rest allows, then the longest
+        ("/NNP .+? 사장/NNG", "A/NNP 사장/NNG 과/JC B/NNP 사장/NNG", ["A 사장 과 B 사장"]),
+        ("/NNP .*? 사장/NNG", "A/NNP 사장/NNG 과/JC B/NNP 사장/NNG", ["A 사장", "B 사장"]),
+        ("/NNP .* 사장/NNG", "A/NNP 사장/NNG 과/JC B/NNP 사장/NNG", ["A 사장 과 B 사장"]),
+        ("a/SL b/SL*?", "a/SL b/SL b/SL", ["a"]),
+        ("a/SL b/SL+?", "a/SL b/SL b/SL", ["a b"]),
+        ("a/SL b/SL??", "a/SL b/SL", ["a"]),
+        ("a/SL b/SL{1,3}? c/SL?", "a/SL b/SL b/SL c/SL", ["a b"]),
+        ("a/SL (b/SL | c/SL)*? d/SL", "a/SL b/SL c/SL d/SL", ["a b c d"]),
+        # a gap at the end takes nothing unless something after it needs it
+        ("a/SL ~3", "a/SL b/SL c/SL d/SL", ["a"]),
+        ("a/SL ~3 $", "a/SL b/SL c/SL d/SL", ["a b c d"]),
+        ("a/SL ~3 (?= d/SL)", "a/SL b/SL c/SL d/SL", ["a b c"]),
+        ("a/SL ~3 d/SL?", "a/SL b/SL c/SL d/SL", ["a"]),
+        ("a/SL ~3 d/SL", "a/SL b/SL c/SL d/SL", ["a b c d"]),
+        ("(a/SL ~3)+ d/SL", "a/SL b/SL a/SL d/SL", ["a b a d"]),
+        # ~Nw: morphemes of at most N eojeols
+        ("/NNP ~1w 와/JKB", "A/NNP 사장/NNG+와/JKB", ["A 사장와"]),
+        ("/NNP ~2w 와/JKB", "A/NNP 사장/NNG 겸/NNG CEO/SL+와/JKB", []),
+        ("/NNP ~3w 와/JKB", "A/NNP 사장/NNG 겸/NNG CEO/SL+와/JKB", ["A 사장 겸 CEO와"]),
+        ("/NNP ~1w 와/JKB", "A/NNP+의/JKG 사장/NNG+와/JKB", ["A의 사장와"]),
+        ("/NNP ~2w", "A/NNP 사장/NNG 겸/NNG", ["A"]),
+        ("/NNP ~2w $", "A/NNP 사장/NNG+님/XSN 겸/NNG", ["A 사장님 겸"]),
     ],
 )
 def test_match_constructs(tmp_path, pattern, document, expected) -> None:
@@ -126,3 +152,35 @@ def test_match_work_is_linear_in_sentence_length() -> None:
         find_matches(program, sentence)
         per_morpheme.append(sentence.steps / size)
     assert max(per_morpheme) <= 1.5 * min(per_morpheme)
+
+
+def test_match_all_matches_mode_finds_a_match_at_every_start(tmp_path) -> None:
+    """matches: all (spaCy's Matcher, TokensRegex FIND_ALL): the best match at every start, overlapping."""
+    rules = [{"id": "r", "label": "X", "pattern": "/NNP+ 사장/NNG", "matches": "all"}]
+    pack = notation_pack(tmp_path, rules, overlap={"X": "all"})
+    document = "A/NNP B/NNP C/NNP 사장/NNG"
+    assert [text for _, text in spans(pack, document)] == ["A B C 사장", "B C 사장", "C 사장"]
+    single = notation_pack(tmp_path, [{"id": "r", "label": "X", "pattern": "/NNP+ 사장/NNG"}])
+    assert [text for _, text in spans(single, document)] == ["A B C 사장"]
+
+
+def test_match_attribute_sets_are_in_the_match_in_order() -> None:
+    from koie.lang.ir import RAlt, RSet
+
+    doc = parse_notation("a/SL b/SL")
+    program = compile_pattern(
+        RSeq(
+            (
+                RMorph(MorphemeCheck(frozenset({"a"})), 0),
+                RAlt(
+                    (
+                        RSeq((RMorph(MorphemeCheck(frozenset({"c"})), 1), RSet((("s", "c"),), 2))),
+                        RSeq((RMorph(MorphemeCheck(frozenset({"b"})), 3), RSet((("s", "b"), ("t", "1")), 4))),
+                    )
+                ),
+                RSet((("t", "2"),), 5),
+            )
+        )
+    )
+    [match] = find_matches(program, MatchInput(doc.sentences[0].morphemes, doc.text))
+    assert match.sets == ((4, "s", "b"), (4, "t", "1"), (5, "t", "2"))

@@ -3,9 +3,10 @@
 koie.vm.match is the definition of matching; the native VM (koie/vm/_vm.pyx) is
 its speed. On generated patterns (every instruction kind: morpheme tests with
 regexes, negation and eojeol conditions, slots, lexicons, captures, anchors,
-spacing anchors, all four look-arounds, possessive tails) over generated
+spacing anchors, all four look-arounds, possessive tails, lazy repetitions,
+attribute sets, word gaps, matches at every start) over generated
 morpheme streams, both must return identical RawMatch values (spans, steps,
-fillers, captures) and count the same number of VM steps. The engine's
+fillers, captures, attribute sets) and count the same number of VM steps. The engine's
 compiled rule loop (koie/engine/_extract.pyx), the cache's encoder
 (koie/analysis/_convert.pyx) and the JSON Lines writer (koie/run/_jsonl.pyx)
 are held to their twins here too. No model needed.
@@ -24,9 +25,22 @@ from hypothesis import strategies as st
 
 from koie.analysis.morphemes import Morpheme
 from koie.lang.compile import compile_pattern
-from koie.lang.ir import MorphemeCheck, RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot
+from koie.lang.ir import (
+    MorphemeCheck,
+    RAlt,
+    RAnchor,
+    RGroup,
+    RLexicon,
+    RLook,
+    RMorph,
+    RNode,
+    RRepeat,
+    RSeq,
+    RSet,
+    RSlot,
+)
 from koie.lang.load import LexiconSpec
-from koie.lang.resolve import Lexicon
+from koie.lang.resolve import Lexicon, _word_gap
 from koie.vm import match as match_module
 from koie.vm.match import EntitySpan, MatchInput, find_matches, find_matches_in
 
@@ -74,6 +88,8 @@ def _patterns() -> st.SearchStrategy[RNode]:
         st.tuples(st.booleans(), st.sampled_from(["", "", "space", "join"])).map(
             lambda t: RAnchor(t[0], next(counter), t[1])
         ),
+        st.sampled_from(["a", "b"]).map(lambda value: RSet((("s", value),), next(counter))),
+        st.integers(1, 3).map(lambda words: _word_gap(words, next(counter))),
     )
 
     def extend(inner: st.SearchStrategy[RNode]) -> st.SearchStrategy[RNode]:
@@ -86,6 +102,9 @@ def _patterns() -> st.SearchStrategy[RNode]:
             inner.map(lambda body: RGroup(body, "g")),
             st.tuples(inner, st.booleans(), st.booleans()).map(lambda t: RLook(t[0], t[1], t[2], 4, next(counter))),
             _checks().map(lambda check: RRepeat(RMorph(check, next(counter)), 0, None, True, possessive=True)),
+            st.tuples(inner, st.sampled_from([(0, 1), (0, None), (1, None), (1, 2)])).map(
+                lambda t: RRepeat(t[0], t[1][0], t[1][1], False, lazy=True)
+            ),
         )
 
     return st.recursive(leaves, extend, max_leaves=7)
@@ -128,10 +147,10 @@ def _both(program: Any, morphemes: list[Morpheme], text: str, spans: list[Entity
 
 
 @settings(max_examples=400, deadline=None)
-@given(_patterns(), _streams())
-def test_native_vm_matches_python_vm(pattern: RNode, stream: Any) -> None:
+@given(_patterns(), _streams(), st.booleans())
+def test_native_vm_matches_python_vm(pattern: RNode, stream: Any, every_start: bool) -> None:
     morphemes, text, spans = stream
-    program = compile_pattern(pattern)
+    program = compile_pattern(pattern, all_matches=every_start)
     (native_matches, native_steps), (python_matches, python_steps) = _both(program, morphemes, text, spans)
     assert native_matches == python_matches
     assert native_steps == python_steps
@@ -205,9 +224,9 @@ rules:
         match_module._native = saved
     assert native_records == python_records
     [twice] = [r for r, *_ in native_records if r.rule == "twice"]
-    # a name captured twice outside a repetition keeps its last mention; one repeated no times is left out
-    assert (twice.args["a"].text, twice.args["t"].text, "b" in twice.args, twice.attrs) == (
-        "이영희",
+    # a name captured twice outside a repetition collects both; one repeated no times is left out
+    assert ([m.text for m in twice.args["a"]], twice.args["t"].text, "b" in twice.args, twice.attrs) == (
+        ["김철수", "이영희"],
         "대표 이사",
         False,
         {"kind": "both"},
@@ -348,9 +367,9 @@ def test_slot_filler_makes_the_objects_the_constructors_make() -> None:
     assert native_slots.SlotFiller(Step, ("element", "start", "end", "filler")).new(1, 2, 3, None) == Step(
         1, 2, 3, None
     )
-    assert native_slots.SlotFiller(RawMatch, ("start", "end", "steps", "captures")).new(0, 1, (), {}) == RawMatch(
-        0, 1, (), {}
-    )
+    assert native_slots.SlotFiller(RawMatch, ("start", "end", "steps", "captures", "sets")).new(
+        0, 1, (), {}, ((3, "status", "planned"),)
+    ) == RawMatch(0, 1, (), {}, ((3, "status", "planned"),))
     with pytest.raises(TypeError):
         native_slots.SlotFiller(Morpheme, fields[:-1])  # every slot must be named
     with pytest.raises(TypeError):
@@ -445,6 +464,12 @@ _RULE_SHAPES = (
     "([P:a] 의/JKG)* [P:a] ~1 {n}/NNG",
     "@T:t ~2 [P:a]",
     "[P:a] ~1 [P:a] {n}/NNG",
+    "{n}/NNG ~2",
+    "{n}/NNG .*? 만나/VV",
+    "(?! [P]) {n}/NNG",
+    "[P:a] ~1w {n}/NNG",
+    "({n}/NNG {{s=n}} | [P] {{s=p, t=1}}) ~1 (이/JKS {{t=2}})?",
+    "{n}/NNG+?",
 )
 
 
@@ -486,12 +511,14 @@ def test_compiled_rule_loop_gives_the_python_loops_records(
             "label": f"L{i % 3}",
             "pattern": shape.format(n=n, m=m),
             "priority": i % 4,
-            "attrs": {"shape": i} if i % 2 else {},
+            "attrs": {"shape": i, "s": "rule"} if i % 2 else {},
             "output": i % 5 != 4,
+            **({"matches": "all"} if i % 3 == 1 else {}),
         }
         for i, (shape, n, m) in enumerate(shapes)
     ]
-    body = {"lexicons": {"T": ["회장", "가 나"]}, "rules": rules}
+    overlap = {"L0": {"policy": "longest", "per": "args"}, "L1": "all", "L2": {"policy": "priority", "per": "args"}}
+    body = {"lexicons": {"T": ["회장", "가 나"]}, "overlap": overlap, "rules": rules}
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "pack.yaml"
         path.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")

@@ -19,6 +19,9 @@ from koie.lang.parse import SYNTAX_EXAMPLES, PatternError, format_pattern, parse
         "(?<= /NNP) /N* (?<! 씨)",
         '"젠슨 황" x{2,} y{3} z{0,4}',
         "/NNP !_ /NNG _ 회장",
+        "/NNP*? 사장 .+? x?? y{1,3}? z{2,}?",
+        "[PERSON] ~3w 와 ~1w",
+        '(만나 | 회동하) {status=asserted} | 만날 예정 {status=planned, source="보도 자료"}',
     ],
 )
 def test_parse_format_round_trip(pattern: str) -> None:
@@ -67,8 +70,18 @@ def test_parse_syntax_table(label: tuple[str, str, str], examples: list[str]) ->
         ("# only a comment", "E107", 0),
         ('"회장', "E102", 0),
         ("~0", "E104", 0),
+        ("~0w", "E104", 0),
+        ("~201w", "E211", 0),
         ("회장{500}", "E211", 2),
         ("^*", "E212", 1),
+        ("(^)+ a", "E212", 3),  # a group of anchors consumes nothing either
+        ("((?= a))? a", "E212", 8),
+        ("(^ $)* a", "E212", 5),
+        ("{status=planned}+ a", "E212", 16),
+        ("/NNP*+", "E103", 5),  # /NNP* is already repeated
+        ('a {s=""}', "E107", 5),
+        ("a {s=x, s=y}", "E101", 8),
+        ("a {s=x", "E102", 2),
     ],
 )
 def test_parse_errors_have_codes_and_offsets(pattern: str, code: str, offset: int) -> None:
@@ -84,6 +97,50 @@ def test_parse_format_keeps_a_starred_tag_test_apart_from_a_tag_family() -> None
     assert format_pattern(parse_pattern("/N*")) == "/N*"
     negated = parse_pattern("!/A *")  # a negated tag test, repeated: not the negated family A*
     assert parse_pattern(format_pattern(negated)) == negated
+
+
+@pytest.mark.parametrize(
+    "pattern, tags, repeated",
+    [
+        ("/NNP*", ("NNP",), True),  # NNP is a whole tag: the star repeats it
+        ("!/NNP*", ("NNP",), True),
+        ("/SS*", ("SS",), True),
+        ("/N*", ("N*",), False),  # N is no tag: a tag family
+        ("/NN*", ("NN*",), False),
+        ("/J*", ("J*",), False),
+        ("/E*", ("E*",), False),
+        ("/W_*", ("W_*",), False),
+        ("/NNP*,SL", ("NNP*", "SL"), False),  # inside a list a star can only be a family
+    ],
+)
+def test_parse_a_star_after_a_whole_tag_repeats_it(pattern: str, tags: tuple[str, ...], repeated: bool) -> None:
+    """/NNP* 사장/NNG is zero or more /NNP (as docs/patterns.md says), not the family of tags starting with NNP."""
+    tree = parse_pattern(pattern)
+    if repeated:
+        assert isinstance(tree, ast.Repeat) and (tree.min, tree.max, tree.lazy) == (0, None, False)
+        tree = tree.body
+    test = tree.test if isinstance(tree, ast.Negated) else tree
+    assert isinstance(test, ast.MorphTest) and test.tags == tags
+    assert parse_pattern(format_pattern(parse_pattern(pattern))) == parse_pattern(pattern)
+
+
+@pytest.mark.parametrize(
+    "pattern, low, high",
+    [("x*?", 0, None), ("x+?", 1, None), ("x??", 0, 1), ("x{1,3}?", 1, 3), ("x{2}?", 2, 2), ("/NNP*?", 0, None)],
+)
+def test_parse_lazy_quantifiers(pattern: str, low: int, high: int | None) -> None:
+    tree = parse_pattern(pattern)
+    assert isinstance(tree, ast.Repeat) and (tree.min, tree.max, tree.lazy) == (low, high, True)
+    greedy = parse_pattern(pattern[:-1])
+    assert isinstance(greedy, ast.Repeat) and not greedy.lazy and greedy.body == tree.body
+
+
+def test_parse_word_gap_and_attribute_sets() -> None:
+    tree = parse_pattern('[PERSON] ~3w 와 {status=planned, note="만날 예정"}')
+    assert isinstance(tree, ast.Sequence)
+    gap, attrs = tree.items[1], tree.items[3]
+    assert gap == ast.Gap(3, words=True) and gap != ast.Gap(3)
+    assert attrs == ast.SetAttrs((("status", "planned"), ("note", "만날 예정")))
 
 
 def test_parse_slot_capture_comes_from_the_grammar() -> None:

@@ -422,3 +422,25 @@ def test_testing_name_pools_belong_to_the_pack_properties(visits) -> None:
     assert properties.pools is pools and properties.generator is properties.generator
     words = PackProperties(koie.load(PACK, WordAnalyzer()))
     assert words.pools.names("person") == () and words.pools.names("company") == ()
+
+
+def test_testing_a_property_whose_every_case_is_inconclusive_says_why() -> None:
+    """When Kiwi misread every generated sentence, koie test showed hypothesis's own
+    "Unable to satisfy assumptions" error; it names the first doubtful sentence instead."""
+    from types import SimpleNamespace
+
+    from hypothesis import strategies as st
+
+    from koie.testing.checks import Inconclusive
+    from koie.testing.profiles import profile_settings
+    from koie.testing.properties import _run, _settings
+
+    def check(case: SimpleNamespace) -> str | None:
+        raise Inconclusive(f"Kiwi read {case.text!r} otherwise")
+
+    cases = st.builds(SimpleNamespace, text=st.sampled_from(["한빛전자가 왔다.", "누리소프트가 왔다."]))
+    failure = _run(cases, check, _settings(profile_settings("koie-ci"), 5), None)
+    assert failure is not None
+    text, message = failure
+    assert text in ("한빛전자가 왔다.", "누리소프트가 왔다.")
+    assert message.startswith("no case could be checked") and f"Kiwi read {text!r} otherwise" in message

@@ -35,6 +35,7 @@ cdef class RulePlan:
     cdef object first_gate_form  # the one form of its first gate, or None
     cdef tuple gates
     cdef object labels  # its slot labels (a frozenset, maybe empty)
+    cdef bint needs_spans  # every match fills a slot: a sentence without spans of its labels is skipped
     cdef object first_forms  # None where its gates already guarantee a first form
     cdef int64_t size
     # what its records carry (koie.engine.extract._record): read once, not per match
@@ -49,6 +50,7 @@ cdef RulePlan _plan(Runtime runtime, object compiled, tuple gates):
     plan.first_gate_form = next(iter(gates[0])) if len(gates) >= 1 and len(gates[0]) == 1 else None
     plan.single_form = plan.first_gate_form if len(gates) == 1 else None
     plan.labels = compiled.rule.slot_labels
+    plan.needs_spans = compiled.rule.needs_spans
     rule = compiled.rule
     plan.rule_id = rule.id
     plan.label = rule.label
@@ -259,6 +261,28 @@ cdef set _holding(frozenset forms, dict form_sentences, dict group_sentences):
     return <set>found
 
 
+cdef object _run_for(object key, object sentence_index, object labels, dict runs, dict inputs, object make_input,
+                     Runtime runtime):
+    """The Run of the input under ``key`` (made, and its input, on first use), or None: no spans of ``labels``."""
+    cdef Run r
+    held = runs.get(key, _MISSING)
+    if held is not _MISSING:
+        return held
+    sentence_input = inputs.get(key, _MISSING)
+    if sentence_input is _MISSING:
+        sentence_input = inputs[key] = make_input(sentence_index, labels)
+    if sentence_input is None:
+        runs[key] = None
+        return None
+    r = run_of(sentence_input, runtime)
+    r.input = sentence_input
+    r.steps = sentence_input.steps
+    r.next_check = sentence_input._next_check
+    r.deadline = sentence_input.deadline
+    runs[key] = r
+    return r
+
+
 cdef int _visit(NativePack native, int phase_index, list positions, dict form_sentences, dict group_sentences,
                 int sentence_count, dict inputs, object make_input, int64_t per_step, int64_t floor,
                 object check_deadline, Scratch scratch, dict runs, list found) except -1:
@@ -304,22 +328,12 @@ cdef int _visit(NativePack native, int phase_index, list positions, dict form_se
         size = plan.size
         for sentence_index in numbers:
             key = (sentence_index, labels) if labels else sentence_index
-            held = runs.get(key, _MISSING)
-            if held is _MISSING:
-                sentence_input = inputs.get(key, _MISSING)
-                if sentence_input is _MISSING:
-                    sentence_input = inputs[key] = make_input(sentence_index, labels)
-                if sentence_input is None:
-                    held = runs[key] = None
-                else:
-                    r = run_of(sentence_input, runtime)
-                    r.input = sentence_input
-                    r.steps = sentence_input.steps
-                    r.next_check = sentence_input._next_check
-                    r.deadline = sentence_input.deadline
-                    held = runs[key] = r
+            held = _run_for(key, sentence_index, labels, runs, inputs, make_input, runtime)
             if held is None:
-                continue  # the rule needs spans and the sentence has none
+                if plan.needs_spans:
+                    continue  # the rule needs spans and the sentence has none
+                # no span of its labels here, and the rule needs none ((?! [PERSON]) /NNP): the plain input
+                held = _run_for(sentence_index, sentence_index, frozenset(), runs, inputs, make_input, runtime)
             r = <Run>held
             # what koie.vm._vm.find_all_many does for each input, on the Run's copies of its fields
             if r.deadline is not None:
@@ -430,7 +444,10 @@ def add_records(object pack, int phase_index, list found, object document, str d
             record_slots.put(record, 4, end)
             record_slots.put(record, 5, text[start:end])
             record_slots.put(record, 6, args)
-            record_slots.put(record, 7, dict(plan.attrs))
+            attrs = dict(plan.attrs)
+            for element_key_value in match.sets:  # {key=value} the match passed, over the rule's attrs
+                attrs[element_key_value[1]] = element_key_value[2]
+            record_slots.put(record, 7, attrs)
             record_slots.put(record, 8, sentence_index)
             record_slots.put(record, 9, first)
             record_slots.put(record, 10, last)

@@ -8,9 +8,12 @@ run, the label's overlap policy picks which of its records stay:
 ``priority`` higher priority first, then longer span;
 ``all``      every record stays.
 
-Ties are broken by earlier start, then rule id, then the captures' offsets,
-so the same input always gives the same records in the same order. A record
-that loses is kept aside with ``suppressed_by`` naming the winner.
+With ``per: args`` (or ``per: [role, ...]``) only records with the same text
+in every role (in those roles) compete: an asserted (A, B) acquisition is not
+suppressed by a longer planned (A, C) one. Ties are broken by earlier start,
+then rule id, then the captures' offsets, so the same input always gives the
+same records in the same order. A record that loses is kept aside with
+``suppressed_by`` naming the winner.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from koie import native
 from koie.analysis.morphemes import AnalyzedDocument, Sentence
 from koie.lang.compile import Program, compile_pattern
 from koie.lang.resolve import ResolvedPack, ResolvedRule
+from koie.lang.spec import OverlapGrouping
 from koie.vm import match as match_module
 from koie.vm.limits import current_deadline
 from koie.vm.match import EntitySpan, MatchInput, RawMatch, SentenceIndex, Step, find_matches_in
@@ -220,7 +224,8 @@ def compile_pack(resolved: ResolvedPack) -> CompiledPack:
     """Compile every rule once; the result is reused for every document."""
     interned: dict[Program, Program] = {}  # the pack's look-around bodies: rules share their results
     compiled = tuple(
-        CompiledRule(rule, compile_pattern(rule.body, interned), order) for order, rule in enumerate(resolved.rules)
+        CompiledRule(rule, compile_pattern(rule.body, interned, rule.spec.matches == "all"), order)
+        for order, rule in enumerate(resolved.rules)
     )
     phase_count = max((c.rule.phase for c in compiled), default=-1) + 1
     phases = tuple(tuple(c for c in compiled if c.rule.phase == p) for p in range(phase_count))
@@ -410,7 +415,10 @@ def _extract(pack: CompiledPack, document: AnalyzedDocument, doc_id: str, costs:
         settling = pack.settling[phase_index]
         for label in [label for label in unsettled if label in settling]:
             winners, losers = apply_overlap_policy(
-                unsettled.pop(label), pack.resolved.overlap_policy(label), rule_order
+                unsettled.pop(label),
+                pack.resolved.overlap_policy(label),
+                rule_order,
+                pack.resolved.overlap_grouping(label),
             )
             settings = pack.resolved.spec.mentions.get(label)
             if settings is not None and settings.repeat and winners:
@@ -487,6 +495,7 @@ def _find_visits(
                 holding = _holding(group, form_sentences, group_sentences)
                 numbers = [number for number in numbers if number in holding]
         labels = compiled.rule.slot_labels
+        needs_spans = compiled.rule.needs_spans
         chosen: list[int] = []
         chosen_inputs: list[MatchInput] = []
         for sentence_index in numbers:
@@ -495,6 +504,12 @@ def _find_visits(
                 sentence_input = inputs[key]
             else:
                 sentence_input = inputs[key] = make_input(sentence_index, labels)
+            if sentence_input is None and not needs_spans:
+                # no span of its labels here, and the rule needs none ((?! [PERSON]) /NNP): the plain input
+                if sentence_index in inputs:
+                    sentence_input = inputs[sentence_index]
+                else:
+                    sentence_input = inputs[sentence_index] = make_input(sentence_index, frozenset())
             if sentence_input is not None:
                 chosen.append(sentence_index)
                 chosen_inputs.append(sentence_input)
@@ -656,6 +671,9 @@ def _record(
                 element_label = None
                 mentions.append(Mention(document.text[m_start:m_end], m_start, m_end, element_label))
         args[name] = tuple(mentions) if name in rule.list_captures else mentions[-1]
+    attrs = dict(rule.spec.attrs)
+    for _element, key, value in match.sets:  # {key=value} the match passed: over the rule's attrs, the last one wins
+        attrs[key] = value
     record: Record = _new_record(
         doc_id,
         rule.id,
@@ -664,7 +682,7 @@ def _record(
         end,
         document.text[start:end],
         args,
-        dict(rule.spec.attrs),
+        attrs,
         sentence_index,
         match.start,
         match.end,
@@ -695,9 +713,16 @@ def _capture_key(record: Record) -> tuple[Any, ...]:
 
 
 def apply_overlap_policy(
-    records: Iterable[Record], policy: str, rule_order: Mapping[str, int] | None = None
+    records: Iterable[Record],
+    policy: str,
+    rule_order: Mapping[str, int] | None = None,
+    grouping: OverlapGrouping | None = None,
 ) -> tuple[list[Record], list[Record]]:
-    """Split records of one label into (kept, suppressed) under ``policy``."""
+    """Split records of one label into (kept, suppressed) under ``policy``.
+
+    With ``grouping`` ("args", or the roles to compare), records compete only
+    with records whose roles hold the same texts.
+    """
     candidates = list(records)
     if policy == "all":
         return candidates, []
@@ -715,11 +740,12 @@ def apply_overlap_policy(
     suppressed: list[Record] = []
     # Records only compete within their sentence: indexing the winners by
     # sentence keeps a document of 100,000 sentences linear, not quadratic.
-    kept_in: dict[int, list[Record]] = {}
+    kept_in: dict[Any, list[Record]] = {}
     for record in order:
-        same_sentence = kept_in.get(record.sentence)
-        if same_sentence is None:  # the first record of its sentence: nothing to lose to
-            kept_in[record.sentence] = [record]
+        where: Any = record.sentence if grouping is None else (record.sentence, _role_texts(record, grouping))
+        same_sentence = kept_in.get(where)
+        if same_sentence is None:  # the first record of its sentence (and roles): nothing to lose to
+            kept_in[where] = [record]
             kept.append(record)
             continue
         winner = _first_overlapping(same_sentence, record)
@@ -729,6 +755,17 @@ def apply_overlap_policy(
         else:
             suppressed.append(record.but(suppressed_by=winner))
     return kept, suppressed
+
+
+def _role_texts(record: Record, grouping: OverlapGrouping) -> tuple[Any, ...]:
+    """What records must share to compete under ``per:``: each role's text(s), spaces ignored."""
+    roles = sorted(record.args) if grouping == "args" else grouping
+    key: list[Any] = []
+    for role in roles:
+        value = record.args.get(role)
+        mentions = value if isinstance(value, tuple) else (value,) if value is not None else ()
+        key.append((role, tuple("".join(m.text.split()) for m in mentions)))
+    return tuple(key)
 
 
 def _first_overlapping(winners: list[Record], record: Record) -> Record | None:

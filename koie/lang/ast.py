@@ -63,10 +63,11 @@ class AnyMorpheme:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """``~N``: skip at most N morphemes."""
+    """``~N``: skip at most N morphemes; ``~Nw`` (``words``): skip morphemes of at most N eojeols."""
 
     max: int
     span: Span = _span()
+    words: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +131,20 @@ class Anchor:
 
 @dataclass(frozen=True, slots=True)
 class Repeat:
-    """``x?``, ``x*``, ``x+``, ``x{n,m}``; ``max`` None means unbounded."""
+    """``x?``, ``x*``, ``x+``, ``x{n,m}``; ``max`` None means unbounded; ``lazy``: ``x*?``, ``x{n,m}?``…"""
 
     body: Node
     min: int
     max: int | None
+    span: Span = _span()
+    lazy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SetAttrs:
+    """``{status=planned}``: attributes of the record, set when a match passes this point."""
+
+    pairs: tuple[tuple[str, str], ...]
     span: Span = _span()
 
 
@@ -162,6 +172,7 @@ Node = (
     | Group
     | Lookaround
     | Anchor
+    | SetAttrs
     | Repeat
     | Sequence
     | Alternation
@@ -209,6 +220,7 @@ _NODE_TYPES: dict[str, type] = {
         Group,
         Lookaround,
         Anchor,
+        SetAttrs,
         Repeat,
         Sequence,
         Alternation,

@@ -26,6 +26,7 @@ from koie.lang.ir import (
     RNode,
     RRepeat,
     RSeq,
+    RSet,
     RSlot,
 )
 
@@ -34,12 +35,12 @@ from koie.lang.ir import (
 class Inst:
     """One instruction. Fields other than ``op`` are used by some ops only."""
 
-    op: str  # morph | slot | lexicon | split | jmp | open | close | anchor | look | match
+    op: str  # morph | slot | lexicon | tail | split | jmp | open | close | set | anchor | look | match
     next: int = -1
     alt: int = -1  # second branch of split
     check: MorphemeCheck | None = None
     labels: frozenset[str] = frozenset()
-    name: str | None = None  # capture name or lexicon name
+    name: str | None = None  # capture name, lexicon name, or the attribute a set sets
     capture: str | None = None
     element: int = field(default=-1, compare=False)  # not part of what a program does
     at_end: bool = False
@@ -47,6 +48,10 @@ class Inst:
     ahead: bool = True
     negative: bool = False
     max_length: int = 0
+    #: A consuming instruction inside lazy repetitions: each morpheme it consumes adds this
+    #: much (how many lazy repetitions it sits in) to the thread's count of lazily taken morphemes.
+    lazy: int = 0
+    value: str | None = None  # the value a set gives its attribute
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +92,26 @@ class Program:
     #: The native matcher's form of the program (koie/vm/_vm.pyx), made on first use and kept here,
     #: so it goes with the program; a cache, like MorphemeCheck._compiled (never pickled).
     native: Any = field(default=None, compare=False, repr=False)
+    #: Every match at each start position (``matches: all``), not only the leftmost-longest ones
+    #: that do not overlap.
+    all_matches: bool = False
+    #: Some instruction consumes lazily (``*?``, a gap at the end): matches are ranked by the
+    #: morphemes taken lazily, fewest first, before their length.
+    lazy: bool = False
 
     def __post_init__(self) -> None:
         if not self.closures and self.instructions:
             object.__setattr__(self, "closures", _closures(self.instructions))
+        if not self.lazy and any(inst.lazy for inst in self.instructions):
+            object.__setattr__(self, "lazy", True)
 
     def __len__(self) -> int:
         return len(self.instructions)
 
 
-#: (target instruction, ((open|close, capture name), …), (anchor or look instruction, …))
-Path = tuple[int, tuple[tuple[str, str], ...], tuple[int, ...]]
+#: (target instruction, events on the way, (anchor or look instruction, …)); an event is
+#: ("o" or "c", capture name) for a capture group's open and close, ("s", (element, attribute, value)) for a set.
+Path = tuple[int, tuple[tuple[str, Any], ...], tuple[int, ...]]
 
 #: Instructions a closure stops at: they consume morphemes, end the match, or
 #: (``tail``) decide at run time whether to consume.
@@ -116,7 +130,7 @@ def _closures(code: tuple[Inst, ...]) -> tuple[tuple[Path, ...], ...]:
         # Keyed by the conditions too: a route that bypasses a look-around
         # must survive when the look-around fails at run time.
         seen: set[tuple[int, tuple[int, ...]]] = set()
-        stack: list[tuple[int, tuple[tuple[str, str], ...], tuple[int, ...]]] = [(origin, (), ())]
+        stack: list[tuple[int, tuple[tuple[str, Any], ...], tuple[int, ...]]] = [(origin, (), ())]
         while stack:
             pc, events, conditions = stack.pop()
             if (pc, conditions) in seen:
@@ -134,6 +148,8 @@ def _closures(code: tuple[Inst, ...]) -> tuple[tuple[Path, ...], ...]:
                 stack.append((inst.next, events, conditions))
             elif op == "open" or op == "close":
                 stack.append((inst.next, events + ((op[0], inst.name or ""),), conditions))
+            elif op == "set":
+                stack.append((inst.next, events + (("s", (inst.element, inst.name, inst.value)),), conditions))
             else:  # anchor, look: conditions checked at run time (a set: a loop adds none twice)
                 stack.append((inst.next, events, conditions if pc in conditions else tuple(sorted(conditions + (pc,)))))
         out.append(tuple(paths))
@@ -144,6 +160,7 @@ class _Builder:
     def __init__(self, interned: dict[Program, Program]) -> None:
         self.code: list[Inst] = []
         self.interned = interned
+        self.lazy = 0  # lazy repetitions around the node being compiled
 
     def emit(self, inst: Inst) -> int:
         self.code.append(inst)
@@ -161,13 +178,32 @@ class _Builder:
     def node(self, node: RNode) -> None:
         """Emit code for ``node``; control falls through to the next instruction."""
         if isinstance(node, RMorph):
-            self.emit(Inst("morph", next=self.here() + 1, check=node.check, element=node.element))
+            self.emit(Inst("morph", next=self.here() + 1, check=node.check, element=node.element, lazy=self.lazy))
         elif isinstance(node, RSlot):
             self.emit(
-                Inst("slot", next=self.here() + 1, labels=node.labels, capture=node.capture, element=node.element)
+                Inst(
+                    "slot",
+                    next=self.here() + 1,
+                    labels=node.labels,
+                    capture=node.capture,
+                    element=node.element,
+                    lazy=self.lazy,
+                )
             )
         elif isinstance(node, RLexicon):
-            self.emit(Inst("lexicon", next=self.here() + 1, name=node.name, capture=node.capture, element=node.element))
+            self.emit(
+                Inst(
+                    "lexicon",
+                    next=self.here() + 1,
+                    name=node.name,
+                    capture=node.capture,
+                    element=node.element,
+                    lazy=self.lazy,
+                )
+            )
+        elif isinstance(node, RSet):
+            for key, value in node.pairs:
+                self.emit(Inst("set", next=self.here() + 1, name=key, value=value, element=node.element))
         elif isinstance(node, RAnchor):
             self.emit(
                 Inst(
@@ -218,8 +254,15 @@ class _Builder:
                     check=node.body.check,
                     element=node.body.element,
                     max_length=node.max or 0,
+                    lazy=self.lazy,
                 )
             )
+        elif isinstance(node, RRepeat) and node.lazy:
+            self.lazy += 1
+            try:
+                self.node(RRepeat(node.body, node.min, node.max, node.greedy, node.possessive))
+            finally:
+                self.lazy -= 1
         elif isinstance(node, RRepeat):
             for _ in range(node.min):
                 self.node(node.body)
@@ -251,7 +294,7 @@ def _first_forms(node: RNode) -> frozenset[str] | None:
     if isinstance(node, RMorph):
         check = node.check
         return check.forms if check.forms and not check.negated and check.regex is None else None
-    if isinstance(node, (RSlot, RLexicon, RLook, RAnchor)):
+    if isinstance(node, (RSlot, RLexicon, RLook, RAnchor, RSet)):
         return None
     if isinstance(node, RGroup):
         return _first_forms(node.body)
@@ -259,6 +302,8 @@ def _first_forms(node: RNode) -> frozenset[str] | None:
         return _first_forms(node.body) if node.min > 0 else None
     if isinstance(node, RSeq):
         for item in node.items:
+            if isinstance(item, RSet):
+                continue
             if isinstance(item, (RLook, RAnchor)):
                 return None
             return _first_forms(item)
@@ -286,6 +331,8 @@ def _start_filter(node: RNode) -> StartFilter | None:
         return StartFilter(at_end=node.at_end, at_start=not node.at_end)
     if isinstance(node, RLook):
         return None
+    if isinstance(node, RSet):
+        return None  # consumes nothing: in a sequence, the next item's filter counts
     if isinstance(node, RGroup):
         return _start_filter(node.body)
     if isinstance(node, RRepeat):
@@ -294,7 +341,7 @@ def _start_filter(node: RNode) -> StartFilter | None:
         for item in node.items:
             # Look-arounds and anchors consume nothing: the first consumed
             # morpheme is the next item's (they can only reject more starts).
-            if isinstance(item, (RLook, RAnchor)):
+            if isinstance(item, (RLook, RAnchor, RSet)):
                 continue
             return _start_filter(item)
         return None
@@ -342,16 +389,19 @@ def _required(node: RNode) -> list[frozenset[str]]:
     return []  # slots, lexicons, look-arounds and anchors require no form
 
 
-def compile_pattern(node: RNode, interned: dict[Program, Program] | None = None) -> Program:
+def compile_pattern(node: RNode, interned: dict[Program, Program] | None = None, all_matches: bool = False) -> Program:
     """Compile one resolved pattern into a :class:`Program`.
 
     ``interned`` holds the look-around bodies compiled so far, one object per
     distinct body: the patterns compiled with the same dict (a pack's) share a
     body's look-around results in every sentence. It lives as long as the
     caller keeps it; without one, the pattern's own bodies are shared.
+    ``all_matches``: the matcher finds a match at every start position (``matches: all``).
     """
     builder = _Builder({} if interned is None else interned)
     builder.node(node)
     builder.emit(Inst("match"))
     required = tuple(dict.fromkeys(_required(node)))
-    return Program(tuple(builder.code), _first_forms(node), _start_filter(node), required=required)
+    return Program(
+        tuple(builder.code), _first_forms(node), _start_filter(node), required=required, all_matches=all_matches
+    )

@@ -7,7 +7,8 @@ matched which morphemes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from koie.analysis.morphemes import Morpheme
@@ -227,6 +228,20 @@ class RRepeat:
     #: Take every repetition there is, never fewer (used for inflection tails
     #: before a look-ahead, so ``만나 (?! 예정)`` cannot stop short of 만날).
     possessive: bool = False
+    #: Lazy (``x*?``, a gap at the end of a pattern): among the matches that start
+    #: leftmost, the matcher keeps those whose lazy elements consume the fewest
+    #: morphemes, and of those the longest.
+    lazy: bool = False
+    #: A gap (``~N``, ``~Nw``): lazy when nothing but optional elements follows it.
+    gap: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RSet:
+    """``{key=value, …}``: attributes the record takes when its match passes here."""
+
+    pairs: tuple[tuple[str, str], ...]
+    element: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +254,7 @@ class RAlt:
     options: tuple[RNode, ...]
 
 
-RNode = RMorph | RSlot | RLexicon | RGroup | RLook | RAnchor | RRepeat | RSeq | RAlt
+RNode = RMorph | RSlot | RLexicon | RGroup | RLook | RAnchor | RSet | RRepeat | RSeq | RAlt
 
 
 def rchildren(node: RNode) -> tuple[RNode, ...]:
@@ -256,7 +271,7 @@ def nullable(node: RNode) -> bool:
     """Whether the node can match without consuming a morpheme."""
     if isinstance(node, (RMorph, RSlot, RLexicon)):
         return False
-    if isinstance(node, (RLook, RAnchor)):
+    if isinstance(node, (RLook, RAnchor, RSet)):
         return True
     if isinstance(node, RGroup):
         return nullable(node.body)
@@ -267,33 +282,66 @@ def nullable(node: RNode) -> bool:
     return any(nullable(option) for option in node.options)
 
 
-def max_length(node: RNode, slot_width: int = 16) -> int | None:
+def max_length(node: RNode, slot_width: int = 16, lexicon_widths: Mapping[str, int] | None = None) -> int | None:
     """Most morphemes the node can consume (None: unbounded). Slots and lexicon
     entries count as ``slot_width`` morphemes, a bound they may exceed; the
-    matcher checks the actual spans, this only bounds look-behind search."""
+    matcher checks the actual spans, this only bounds look-behind search.
+    ``lexicon_widths`` gives some lexicons a width of their own (their longest entry).
+
+    >>> entry = RLexicon("ROLE", None, 0)
+    >>> max_length(RSeq((entry, entry))), max_length(RSeq((entry, entry)), lexicon_widths={"ROLE": 2})
+    (32, 4)
+    """
     if isinstance(node, RMorph):
         return 1
+    if isinstance(node, RLexicon) and lexicon_widths is not None and node.name in lexicon_widths:
+        return lexicon_widths[node.name]
     if isinstance(node, (RSlot, RLexicon)):
         return slot_width
-    if isinstance(node, (RLook, RAnchor)):
+    if isinstance(node, (RLook, RAnchor, RSet)):
         return 0
     if isinstance(node, RGroup):
-        return max_length(node.body, slot_width)
+        return max_length(node.body, slot_width, lexicon_widths)
     if isinstance(node, RRepeat):
-        inner = max_length(node.body, slot_width)
+        inner = max_length(node.body, slot_width, lexicon_widths)
         if node.max is None or inner is None:
             return None if inner != 0 else 0
         return inner * node.max
     if isinstance(node, RSeq):
         total = 0
         for item in node.items:
-            size = max_length(item, slot_width)
+            size = max_length(item, slot_width, lexicon_widths)
             if size is None:
                 return None
             total += size
         return total
-    sizes = [max_length(option, slot_width) for option in node.options]
+    sizes = [max_length(option, slot_width, lexicon_widths) for option in node.options]
     return None if any(s is None for s in sizes) else max(s for s in sizes if s is not None)
+
+
+def needs_slot(node: RNode) -> bool:
+    """Whether every match of ``node`` fills a slot (a positive look-around's slots count, a negative one's do not).
+
+    A rule that needs no slot runs on sentences with no span of its slots' labels:
+    ``(?! [PERSON]) /NNP`` matches where there is no PERSON at all.
+
+    >>> slot = RSlot(frozenset({"PERSON"}), None, 0)
+    >>> needs_slot(RSeq((slot,))), needs_slot(RLook(slot, True, True, 16, 1)), needs_slot(RRepeat(slot, 0, 1))
+    (True, False, False)
+    """
+    if isinstance(node, RSlot):
+        return True
+    if isinstance(node, RSeq):
+        return any(needs_slot(item) for item in node.items)
+    if isinstance(node, RAlt):
+        return all(needs_slot(option) for option in node.options)
+    if isinstance(node, RGroup):
+        return needs_slot(node.body)
+    if isinstance(node, RRepeat):
+        return node.min > 0 and needs_slot(node.body)
+    if isinstance(node, RLook):
+        return not node.negative and needs_slot(node.body)
+    return False
 
 
 def unrolled_size(node: RNode) -> int:
@@ -308,7 +356,7 @@ def unrolled_size(node: RNode) -> int:
     >>> unrolled_size(RRepeat(RRepeat(body, 2, 3), 0, 2))  # (split inner) twice
     10
     """
-    if isinstance(node, (RMorph, RSlot, RLexicon, RAnchor)):
+    if isinstance(node, (RMorph, RSlot, RLexicon, RAnchor, RSet)):
         return 1
     if isinstance(node, RLook):
         return 1 + unrolled_size(node.body) + 1  # the instruction, and its own program with its match

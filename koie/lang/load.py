@@ -25,7 +25,9 @@ from koie.lang.spec import (
     FORMAT_VERSIONS,
     LEXICON_KEYS,
     MATCH_EXAMPLE_KEYS,
+    MATCH_MODES,
     MENTION_KEYS,
+    OVERLAP_KEYS,
     OVERLAP_POLICIES,
     PACK_KEYS,
     RULE_KEYS,
@@ -35,7 +37,9 @@ from koie.lang.spec import (
     LexiconSpec,
     MacroSpec,
     MatchExample,
+    MatchMode,
     MentionSettings,
+    OverlapGrouping,
     OverlapPolicy,
     OverlapSpec,
     PackSpec,
@@ -334,7 +338,8 @@ class _PackReader:
         )
 
     def overlap(self, node: yaml.Node) -> OverlapSpec:
-        """``overlap: POLICY`` or ``overlap: {LABEL: POLICY, default: POLICY}``."""
+        """``overlap: POLICY`` or ``overlap: {LABEL: POLICY, default: POLICY}``; a label's (or the default's)
+        policy may be a mapping ``{policy: POLICY, per: args}`` or ``{per: [role, ...]}``."""
         pairs: list[tuple[str, yaml.Node]] = []
         if isinstance(node, yaml.ScalarNode):
             pairs.append(("default", node))
@@ -343,7 +348,23 @@ class _PackReader:
             pairs.extend((name, v) for k, v in node.value if (name := self.name_of(k, "a label under overlap")))
         default: OverlapPolicy | None = None
         labels: dict[str, OverlapPolicy] = {}
+        per: dict[str, OverlapGrouping] = {}
+        per_places: dict[str, tuple[Place, ...]] = {}
         for label, value in pairs:
+            if isinstance(value, yaml.MappingNode):
+                keys = self.keys(value, OVERLAP_KEYS, "overlap")
+                if "per" in keys:
+                    per_node = keys["per"][1]
+                    grouping = self.overlap_grouping(per_node)
+                    if grouping is not None:
+                        per[label] = grouping
+                        if isinstance(per_node, yaml.SequenceNode):
+                            per_places[label] = tuple(
+                                self.place(item, len(self.shown(item))) for item in per_node.value
+                            )
+                if "policy" not in keys:
+                    continue
+                value = keys["policy"][1]
             given = self.scalar(value, "an overlap policy")
             if given is None:
                 continue
@@ -362,7 +383,23 @@ class _PackReader:
                 default = policy
             else:
                 labels[label] = policy
-        return OverlapSpec(default, labels)
+        return OverlapSpec(default, labels, per, per_places)
+
+    def overlap_grouping(self, node: yaml.Node) -> OverlapGrouping | None:
+        """``per: args`` or ``per: [role, ...]``."""
+        hint = "write 'per: args' (records compete when every role has the same text) or 'per: [role, ...]'"
+        if isinstance(node, yaml.SequenceNode):
+            roles = [self.scalar(item, "a role under per") for item in node.value]
+            if roles and all(roles):
+                return tuple(role for role in roles if role)
+        elif isinstance(node, yaml.ScalarNode) and scalar_value(node) == "args":
+            return "args"
+        self.out.append(
+            self.place(node).diagnostic(
+                "E004", "per must be 'args' or a list of roles", 1, value=self.shown(node), suggestion=hint
+            )
+        )
+        return None
 
     def lexicon(self, name: str, key: yaml.Node, node: yaml.Node) -> LexiconSpec | None:
         entries: list[str] = []
@@ -566,6 +603,27 @@ class _PackReader:
         description = self.scalar(keys["description"][1], "description") if "description" in keys else ""
         carry = read_carry(self, keys["carry"][1], rule_id) if "carry" in keys else ()
         joins = read_joins(self, keys["joins"][1], rule_id) if "joins" in keys else None
+        matches: MatchMode = "longest"
+        matches_place = None
+        if "matches" in keys:
+            matches_node = keys["matches"][1]
+            mode = self.scalar(matches_node, "matches")
+            found = next((m for m in MATCH_MODES if m == mode), None)
+            matches_place = self.place(matches_node, len(mode or "?"))
+            if found is not None:
+                matches = found
+            elif mode is not None:
+                self.out.append(
+                    matches_place.diagnostic(
+                        "E217",
+                        f"unknown match mode {mode!r}",
+                        len(mode or "?"),
+                        value=mode,
+                        rule=rule_id,
+                        suggestion=did_you_mean(mode, MATCH_MODES)
+                        or "write 'matches: all' for every match, overlapping, or leave it out",
+                    )
+                )
         return RuleSpec(
             rule_id,
             label,
@@ -579,6 +637,8 @@ class _PackReader:
             description or "",
             carry,
             joins,
+            matches,
+            matches_place,
         )
 
     def match_example(self, node: yaml.Node, rule_id: str) -> MatchExample | None:

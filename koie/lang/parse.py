@@ -29,13 +29,14 @@ from koie.lang import ast
 from koie.lang.ast import MAX_NESTING
 from koie.lang.grammar import pattern_parser
 from koie.lang.regexes import regex_error
+from koie.lang.ir import KNOWN_TAGS
 
 #: Repetition bounds above this are refused: {n,m} is unrolled into the program.
 MAX_REPEAT = 200
 
 #: Opening brackets as the parser holds them, and what closes each.
-_CLOSER_OF = {"[": "]", "(": ")", "(?<": ")", "(?=": ")", "(?!": ")", "(?<=": ")", "(?<!": ")"}
-_CLOSERS = {"]": "[", ")": "("}
+_CLOSER_OF = {"[": "]", "(": ")", "(?<": ")", "(?=": ")", "(?!": ")", "(?<=": ")", "(?<!": ")", "{": "}"}
+_CLOSERS = {"]": "[", ")": "(", "}": "{"}
 
 
 #: Known bad patterns and what to tell the rule writer (lark's match_examples).
@@ -49,8 +50,8 @@ SYNTAX_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "회장 | ?",
         "(? 회장)",
         "회장 ( + )",
-        "[PERSON] ??",
         "회장 ++",
+        "회장 *??",
     ],
     ("E101", "a slot is written [LABEL] or [LABEL:capture]", "write the slot as [PERSON] or [PERSON:subject]"): [
         "[]",
@@ -84,6 +85,14 @@ SYNTAX_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "회장:x",
         "만나/VV :x",
         "(회장):x",
+    ],
+    ("E101", "an attribute is written {key=value}", "write for example {status=planned}"): [
+        "회장 {status}",
+        "회장 {=planned}",
+        "회장 {status=}",
+        "회장 {status=planned,}",
+        "회장 {status planned}",
+        "회장 {status=planned status=asserted}",
     ],
     ("E107", "the pattern is empty", "write at least one element"): ["", "   ", "# only a comment"],
 }
@@ -196,6 +205,8 @@ def _translate(error: UnexpectedInput, text: str) -> PatternError:
 
 def _parse_quantifier(token: Token) -> tuple[int, int | None]:
     value = str(token)
+    if len(value) > 1 and value.endswith("?"):  # lazy: the bounds are those of the greedy form
+        value = value[:-1]
     if value == "?":
         return 0, 1
     if value == "*":
@@ -268,6 +279,38 @@ def _token_span(token: Token) -> ast.Span:
     return (start, start + len(token))
 
 
+def _starred_tag(node: ast.Node) -> ast.MorphTest | ast.Negated | None:
+    """``node`` without its final star, when it is written ``/TAG*`` with TAG a whole tag (``/NNP*``, ``!/SL*``).
+
+    The lexer reads ``/N*`` and ``/NNP*`` alike; a star after a whole tag is a
+    quantifier (zero or more), after a prefix of tags a tag family (``/N*``).
+    """
+    test = node.test if isinstance(node, ast.Negated) else node
+    if not isinstance(test, ast.MorphTest) or not test.tags or not test.tags[-1].endswith("*"):
+        return None
+    tag = test.tags[-1][:-1]
+    if tag not in KNOWN_TAGS:
+        return None
+    start, end = test.span
+    bare = replace(test, tags=test.tags[:-1] + (tag,), span=(start, max(start, end - 1)))
+    if isinstance(node, ast.Negated):
+        return replace(node, test=bare, span=(node.span[0], max(node.span[0], node.span[1] - 1)))
+    return bare
+
+
+def _zero_width(node: ast.Node) -> bool:
+    """Whether ``node`` can only ever consume nothing: an anchor, look-around or attribute set, or a group of them."""
+    if isinstance(node, (ast.Anchor, ast.Lookaround, ast.SetAttrs)):
+        return True
+    if isinstance(node, ast.Group):
+        return _zero_width(node.body)
+    if isinstance(node, ast.Sequence):
+        return all(_zero_width(item) for item in node.items)
+    if isinstance(node, ast.Alternation):
+        return all(_zero_width(option) for option in node.options)
+    return False
+
+
 #: Nodes that open a level of nesting: ( ), (?<name> ), (?= ) and the other look-arounds.
 _NESTING = (ast.Group, ast.Lookaround)
 #: Nodes with children whose nesting is recorded while the tree is built.
@@ -319,19 +362,36 @@ class _ToAst(Transformer_NonRecursive[Token, ast.Node]):
         return self._nested(ast.Sequence(tuple(glued_items), _span(meta)), *glued_items)
 
     def item(self, meta: Any, atom: ast.Node, quantifier: Token | None = None) -> ast.Node:
+        starred = _starred_tag(atom)
+        if starred is not None:
+            # /NNP* is /NNP repeated: NNP is a whole tag, so the star cannot make a tag family of it
+            atom = starred
+            if quantifier is None:
+                return self._nested(ast.Repeat(atom, 0, None, _span(meta)), atom)
+            if str(quantifier) != "?":
+                raise PatternError(
+                    "E103",
+                    "quantifier with nothing to repeat",
+                    quantifier.start_pos or 0,
+                    len(quantifier),
+                    str(quantifier),
+                    "put the quantifier after the element it repeats",
+                )
+            return self._nested(ast.Repeat(atom, 0, None, _span(meta), lazy=True), atom)
         if quantifier is None:
             return atom
         low, high = _parse_quantifier(quantifier)
-        if isinstance(atom, (ast.Anchor, ast.Lookaround)):
+        if _zero_width(atom):
             raise PatternError(
                 "E212",
-                "a quantifier cannot repeat an anchor or look-around",
+                "a quantifier cannot repeat an anchor, look-around or attribute set (they consume nothing)",
                 quantifier.start_pos or 0,
                 len(quantifier),
                 str(quantifier),
                 "remove the quantifier",
             )
-        return self._nested(ast.Repeat(atom, low, high, _span(meta)), atom)
+        lazy = len(quantifier) > 1 and str(quantifier).endswith("?")
+        return self._nested(ast.Repeat(atom, low, high, _span(meta), lazy=lazy), atom)
 
     def literal(self, meta: Any, token: Token) -> ast.Node:
         return ast.Literal(str(token), False, False, _span(meta))
@@ -378,7 +438,8 @@ class _ToAst(Transformer_NonRecursive[Token, ast.Node]):
         return ast.AnyMorpheme(_span(meta))
 
     def gap(self, meta: Any, token: Token) -> ast.Node:
-        size = int(str(token)[1:])
+        words = str(token).endswith("w")
+        size = int(str(token)[1:].rstrip("w"))
         if size > MAX_REPEAT:
             raise PatternError(
                 "E211",
@@ -391,13 +452,13 @@ class _ToAst(Transformer_NonRecursive[Token, ast.Node]):
         if size == 0:
             raise PatternError(
                 "E104",
-                "gap ~0 skips nothing",
+                f"gap {token} skips nothing",
                 token.start_pos or 0,
                 len(token),
                 str(token),
-                "remove it or write ~1 or more",
+                "remove it or write ~1 or more" + ("w" if words else ""),
             )
-        return ast.Gap(size, _span(meta))
+        return ast.Gap(size, _span(meta), words)
 
     def slot_labels(self, meta: Any, *names: Token) -> tuple[Token, ...]:
         return names
@@ -442,6 +503,34 @@ class _ToAst(Transformer_NonRecursive[Token, ast.Node]):
 
     def no_space(self, meta: Any, _token: Token) -> ast.Node:
         return ast.Anchor(False, _span(meta), "join")
+
+    def attr(self, meta: Any, name: Token, value: Token) -> tuple[str, str, Token]:
+        text = _unquote(str(value)) if value.type == "QUOTED" else str(value)
+        if not text.strip():
+            raise PatternError(
+                "E107",
+                f"attribute {str(name)!r} is set to nothing",
+                value.start_pos or 0,
+                len(value),
+                str(value),
+                f"write a value: {{{name}=planned}}",
+            )
+        return str(name), text, name
+
+    def set_attrs(self, meta: Any, *attrs: tuple[str, str, Token]) -> ast.Node:
+        seen: set[str] = set()
+        for key, _value, token in attrs:
+            if key in seen:
+                raise PatternError(
+                    "E101",
+                    f"attribute {key!r} is set twice in one {{...}}",
+                    token.start_pos or 0,
+                    len(key),
+                    key,
+                    f"set {key!r} once, or in different alternatives",
+                )
+            seen.add(key)
+        return ast.SetAttrs(tuple((key, value) for key, value, _token in attrs), _span(meta))
 
     def _too_deep(self, tree: ast.Node) -> PatternError | None:
         """E109 at the first group or look-around nested deeper than :data:`MAX_NESTING`, from the outside."""
@@ -512,7 +601,9 @@ def _format(node: ast.Node, top: bool = False) -> str:
     if isinstance(node, ast.AnyMorpheme):
         return "."
     if isinstance(node, ast.Gap):
-        return f"~{node.max}"
+        return f"~{node.max}" + ("w" if node.words else "")
+    if isinstance(node, ast.SetAttrs):
+        return "{" + ", ".join(f"{key}={_format_attr_value(value)}" for key, value in node.pairs) + "}"
     if isinstance(node, ast.Slot):
         return "[" + "|".join(node.labels) + (f":{node.capture}" if node.capture else "") + "]"
     if isinstance(node, ast.LexiconRef):
@@ -533,9 +624,10 @@ def _format(node: ast.Node, top: bool = False) -> str:
         inner = _format(node.body)
         if isinstance(node.body, (ast.Sequence, ast.Alternation, ast.Repeat)):
             inner = f"({_format(node.body, top=True)})"
-        elif _ends_in_tags(node.body) and _format_quantifier(node.min, node.max) == "*":
-            return inner + " *"  # /A* would read as the tag family A*
-        return inner + _format_quantifier(node.min, node.max)
+        quantifier = _format_quantifier(node.min, node.max) + ("?" if node.lazy else "")
+        if _ends_in_tags(node.body) and quantifier.startswith("*"):
+            return inner + " " + quantifier  # /A* would read as the tag family A*
+        return inner + quantifier
     if isinstance(node, ast.Sequence):
         parts: list[str] = []
         for item in node.items:
@@ -551,6 +643,18 @@ def _format(node: ast.Node, top: bool = False) -> str:
         body = " | ".join(_format(option, top=True) for option in node.options)
         return body if top else f"({body})"
     raise TypeError(f"not a pattern node: {node!r}")
+
+
+@functools.cache
+def _attr_value() -> re.Pattern[str]:
+    """What an attribute value may be without quotes: the grammar's ATTR_VALUE terminal."""
+    return re.compile(pattern_parser().get_terminal("ATTR_VALUE").pattern.to_regexp())
+
+
+def _format_attr_value(value: str) -> str:
+    if _attr_value().fullmatch(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _ends_in_tags(node: ast.Node) -> bool:

@@ -37,10 +37,12 @@ from koie.lang.ir import (
     RNode,
     RRepeat,
     RSeq,
+    RSet,
     RSlot,
     closure_size,
     expand_tag_pattern,
     max_length,
+    needs_slot,
     nullable,
     rchildren,
     unrolled_size,
@@ -54,7 +56,7 @@ from koie.lang.literals import (
     literal_check,
 )
 from koie.lang.regexes import HAZARD_HINTS, MAX_REGEX_SECONDS, regex_hazard
-from koie.lang.spec import LexiconSpec, OverlapPolicy, OverlapSpec, PackSpec, RuleSpec
+from koie.lang.spec import LexiconSpec, OverlapGrouping, OverlapPolicy, OverlapSpec, PackSpec, RuleSpec
 from koie.lang.yamlfile import PatternText
 
 #: Look-behind searches at most this many morphemes back.
@@ -106,6 +108,9 @@ class ResolvedRule:
     captures: tuple[str, ...]
     slot_labels: frozenset[str]
     phase: int
+    #: Every match fills a slot: the rule runs only on sentences with spans of its slots' labels
+    #: (``(?! [PERSON]) /NNP`` needs none, and runs everywhere).
+    needs_spans: bool = True
 
     @property
     def id(self) -> str:
@@ -133,6 +138,10 @@ class ResolvedPack:
     def overlap_policy(self, label: str) -> OverlapPolicy:
         return self.overlap.policy(label)
 
+    def overlap_grouping(self, label: str) -> OverlapGrouping | None:
+        """Which records of ``label`` compete under its policy (None: all of them)."""
+        return self.overlap.grouping(label)
+
 
 def user_words_of(spec: PackSpec) -> tuple[UserWord, ...]:
     """Words the pack's lexicons add to the analyser (``analyzer: NNP``)."""
@@ -158,6 +167,7 @@ class RuleWork:
     slot_labels: set[str] = field(default_factory=set)
     phase: int = 0
     failed: bool = False
+    needs_spans: bool = True
 
 
 @dataclass
@@ -169,6 +179,18 @@ class ResolveContext:
     macros: dict[str, tuple[ast.Node, PatternText]] = field(default_factory=dict)
     lexicons: dict[str, Lexicon] = field(default_factory=dict)
     literal_cache: dict[tuple[str, bool], LiteralReading] = field(default_factory=dict)
+    #: lexicon name -> morphemes in its longest entry, analysed alone (the bound of a look-around using it)
+    lexicon_morphemes: dict[str, int] = field(default_factory=dict)
+
+    def lexicon_width(self, name: str) -> int:
+        """Morphemes in the lexicon's longest entry, as the analyser reads each entry alone (at least 1)."""
+        width = self.lexicon_morphemes.get(name)
+        if width is None:
+            lexicon = next((spec for spec in self.spec.lexicons if spec.name == name), None)
+            entries = lexicon.entries if lexicon is not None else ()
+            width = max((len(self.analyzer.analyze_fragment(entry)) for entry in entries if entry.strip()), default=1)
+            width = self.lexicon_morphemes[name] = max(width, 1)
+        return width
 
     reported: set[Diagnostic] = field(default_factory=set)
 
@@ -269,7 +291,7 @@ def convert_patterns(context: ResolveContext) -> None:
         converter = _Converter(context, work, labels)
         pattern = work.spec.pattern
         try:
-            work.body = converter.convert(work.tree, pattern, ())
+            work.body = _lazy_trailing_gaps(converter.convert(work.tree, pattern, ()), True)
         except _TooManyElements:
             # a macro that uses a macro twice, which uses one twice, ...: 2**30 elements from 30 lines
             where = converter.outer_macro.span if converter.outer_macro is not None else (0, len(pattern.text))
@@ -284,6 +306,8 @@ def convert_patterns(context: ResolveContext) -> None:
             work.body = RSeq(())
             work.failed = True
             continue
+        work.list_captures = {name for name, count in _capture_counts(work.body).items() if count > 1}
+        work.needs_spans = needs_slot(work.body)
         size = unrolled_size(work.body)
         if size > MAX_PROGRAM_SIZE and not converter.errors:  # no one repetition is too large, all together are
             converter.report(
@@ -419,6 +443,50 @@ def _cycle_diagnostic(work: RuleWork, labels: list[str], producers: dict[str, li
     )
 
 
+def check_overlap_settings(context: ResolveContext) -> None:
+    """Roles named by an overlap's ``per:`` that no rule of the label captures (E219), and rules with
+    ``matches: all`` whose overlapping matches the label's policy would drop again (W107)."""
+    overlap = context.spec.overlap
+    by_label: dict[str, list[RuleWork]] = {}
+    for work in context.rules:
+        by_label.setdefault(work.spec.label, []).append(work)
+    for label, grouping in overlap.per.items():
+        places = overlap.per_places.get(label, ())
+        if not isinstance(grouping, tuple) or len(places) != len(grouping) or label not in by_label:
+            continue
+        captured = {name for work in by_label[label] for name in work.captures}
+        for role, place in zip(grouping, places):
+            if role not in captured:
+                context.report(
+                    place.diagnostic(
+                        "E219",
+                        f"overlap of {label} compares role {role!r}, which no {label} rule captures",
+                        place.length,
+                        value=role,
+                        suggestion=did_you_mean(role, captured)
+                        or f"name roles the rules capture: {', '.join(sorted(captured)) or '(none)'}",
+                    )
+                )
+    for work in context.rules:
+        spec = work.spec
+        label = spec.label
+        if spec.matches != "all" or overlap.policy(label) == "all" or overlap.grouping(label) is not None:
+            continue
+        where = spec.matches_place or spec.place
+        context.report(
+            where.diagnostic(
+                "W107",
+                f"rule {spec.id!r} finds overlapping matches (matches: all), but the {overlap.policy(label)!r} "
+                f"overlap policy of {label} keeps one record of each overlapping group",
+                where.length,
+                value="all",
+                rule=spec.id,
+                suggestion=f"keep them: overlap: {{{label}: all}}, or {{{label}: {{policy: longest, per: args}}}} "
+                "to keep those with other role values",
+            )
+        )
+
+
 def check_examples_present(context: ResolveContext) -> None:
     for work in context.rules:
         if not work.spec.match_examples and not work.spec.no_match_examples:
@@ -468,6 +536,7 @@ PASSES: tuple[Callable[[ResolveContext], None], ...] = (
     convert_patterns,
     check_shapes,
     order_phases,
+    check_overlap_settings,
     check_examples_present,
     check_relation_roles,
 )
@@ -482,9 +551,10 @@ class _Converter:
         self.work = work
         self.labels = labels
         self.errors = 0
-        self.repeat_depth = 0
         #: the macro reference of the rule's own pattern being expanded (for E211 on a macro bomb)
         self.outer_macro: ast.MacroRef | None = None
+        #: look-arounds the node being converted sits in (an attribute set there reaches no record)
+        self.look_depth = 0
         #: groups, look-arounds and macros the node being converted sits in (macros expanded)
         self.nesting = 0
 
@@ -506,12 +576,8 @@ class _Converter:
         return element.id
 
     def capture(self, name: str | None) -> None:
-        if name is None:
-            return
-        if name not in self.work.captures:
+        if name is not None and name not in self.work.captures:
             self.work.captures.append(name)
-        if self.repeat_depth:
-            self.work.list_captures.add(name)
 
     def convert(self, node: ast.Node, pattern: PatternText, macro_chain: tuple[str, ...]) -> RNode:
         if not isinstance(node, (ast.Group, ast.Lookaround, ast.MacroRef)):
@@ -537,12 +603,21 @@ class _Converter:
     def convert_node(self, node: ast.Node, pattern: PatternText, macro_chain: tuple[str, ...]) -> RNode:
         if isinstance(node, ast.Sequence):
             items: list[RNode] = []
-            for index, item in enumerate(node.items):
-                following = node.items[index + 1] if index + 1 < len(node.items) else None
-                if isinstance(item, ast.Literal) and isinstance(following, ast.Lookaround) and following.ahead:
-                    items.append(self.literal(item, pattern, possessive=True))
-                else:
-                    items.append(self.convert(item, pattern, macro_chain))
+            index = 0
+            while index < len(node.items):
+                item = node.items[index]
+                aheads: list[ast.Lookaround] = []  # the look-aheads written right after this item
+                while index + 1 + len(aheads) < len(node.items):
+                    following = node.items[index + 1 + len(aheads)]
+                    if not (isinstance(following, ast.Lookaround) and following.ahead):
+                        break
+                    aheads.append(following)
+                if isinstance(item, ast.Literal) and aheads:
+                    items.extend(self.literal_before_lookaheads(item, aheads, pattern, macro_chain))
+                    index += 1 + len(aheads)
+                    continue
+                items.append(self.convert(item, pattern, macro_chain))
+                index += 1
             return RSeq(tuple(items))
         if isinstance(node, ast.Alternation):
             return RAlt(tuple(self.convert(option, pattern, macro_chain) for option in node.options))
@@ -550,11 +625,21 @@ class _Converter:
             self.capture(node.capture)
             return RGroup(self.convert(node.body, pattern, macro_chain), node.capture)
         if isinstance(node, ast.Repeat):
-            repeats = node.max is None or node.max > 1
-            self.repeat_depth += repeats
+            errors = self.errors
+            self.star_after_tag(node, pattern)
             body = self.convert(node.body, pattern, macro_chain)
-            self.repeat_depth -= repeats
-            repeat = RRepeat(body, node.min, node.max)
+            if self.errors == errors and max_length(body) == 0:
+                # (^)+, ((?= a))?, $MACRO+ with a macro of anchors: the parser sees only what is written here
+                self.report(
+                    pattern,
+                    "E212",
+                    "a quantifier cannot repeat an anchor, look-around or attribute set (they consume nothing)",
+                    node.span,
+                    value=pattern.text[node.span[0] : node.span[1]][:60],
+                    suggestion="remove the quantifier",
+                )
+                return body
+            repeat = RRepeat(body, node.min, node.max, greedy=not node.lazy, lazy=node.lazy)
             size = unrolled_size(repeat)
             if size > MAX_PROGRAM_SIZE and not self.errors:
                 # Counted repetitions are unrolled: nested ones multiply ((x{200}){200}){200} is 8 million.
@@ -584,26 +669,34 @@ class _Converter:
             return repeat
         if isinstance(node, ast.Lookaround):
             element = self.element("lookaround", node, pattern)
-            body = self.convert(node.body, pattern, macro_chain)
-            bound = max_length(body)
-            if bound is None or bound > MAX_LOOKAROUND:
-                self.report(
-                    pattern,
-                    "E209",
-                    "a look-around must have a bounded length",
-                    node.span,
-                    value=pattern.text[node.span[0] : node.span[1]],
-                    suggestion="use {n,m} or ~N instead of * or + inside (?= ...) and (?<= ...)",
-                )
-                bound = MAX_LOOKAROUND
-            return RLook(body, node.ahead, node.negative, bound, element)
+            self.look_depth += 1
+            try:
+                body = self.convert(node.body, pattern, macro_chain)
+            finally:
+                self.look_depth -= 1
+            return RLook(body, node.ahead, node.negative, self.look_bound(node, body, pattern), element)
         if isinstance(node, ast.Anchor):
             return RAnchor(node.at_end, self.element("anchor", node, pattern), node.spacing)
         if isinstance(node, ast.AnyMorpheme):
             return RMorph(MorphemeCheck(description="."), self.element("any", node, pattern, "."))
+        if isinstance(node, ast.Gap) and node.words:
+            element = self.element("gap", node, pattern, f"morphemes of at most {node.max} more eojeols")
+            return _word_gap(node.max, element)
         if isinstance(node, ast.Gap):
             element = self.element("gap", node, pattern, f"at most {node.max} morphemes")
-            return RRepeat(RMorph(MorphemeCheck(description="."), element), 0, node.max, greedy=False)
+            return RRepeat(RMorph(MorphemeCheck(description="."), element), 0, node.max, greedy=False, gap=True)
+        if isinstance(node, ast.SetAttrs):
+            shown = pattern.text[node.span[0] : node.span[1]]
+            if self.look_depth:
+                self.report(
+                    pattern,
+                    "E218",
+                    "an attribute set inside a look-around never reaches the record: a look-around only tests",
+                    node.span,
+                    value=shown,
+                    suggestion="move the {...} out of the look-around, after it: (?= 예정) {status=planned}",
+                )
+            return RSet(node.pairs, self.element("attrs", node, pattern, shown))
         if isinstance(node, ast.Slot):
             for index, label in enumerate(node.labels):
                 if label not in self.labels:
@@ -684,6 +777,84 @@ class _Converter:
         if isinstance(node, ast.Literal):
             return self.literal(node, pattern)
         raise TypeError(f"unknown node {node!r}")
+
+    def star_after_tag(self, node: ast.Repeat, pattern: PatternText) -> None:
+        """W106 on ``/NNP*``: a star right after a whole tag repeats the test (it is no tag family)."""
+        test = node.body.test if isinstance(node.body, ast.Negated) else node.body
+        end = node.body.span[1]
+        if not isinstance(test, ast.MorphTest) or not test.tags or test.tags[-1].endswith("*"):
+            return
+        if pattern.text[end : end + 1] != "*":
+            return
+        written = pattern.text[node.body.span[0] : end + 1]
+        self.report(
+            pattern,
+            "W106",
+            f"{written!r} is zero or more {written[:-1]!r}, not a tag family: {test.tags[-1]} is a whole tag",
+            (node.body.span[0], end + 1),
+            value=written,
+            suggestion=f"write '{written[:-1]} *' to repeat it, or '{written[:-1]}' for exactly one morpheme",
+        )
+
+    def look_bound(self, node: ast.Lookaround, body: RNode, pattern: PatternText) -> int:
+        """The look-around's reach in morphemes; E209 if it has none within :data:`MAX_LOOKAROUND`.
+
+        Slots and lexicons count as 16 morphemes; a lexicon that makes the
+        look-around too long counts as its longest entry instead (in morphemes).
+        """
+        bound = max_length(body)
+        if bound is not None and bound <= MAX_LOOKAROUND:
+            return bound
+        if bound is not None:
+            names = {n.name for n in _rwalk(body) if isinstance(n, RLexicon) and n.name in self.context.lexicons}
+            widths = {name: self.context.lexicon_width(name) for name in names}
+            tight = max_length(body, lexicon_widths=widths)
+            if tight is not None and tight <= MAX_LOOKAROUND:
+                # the search behind reaches as far as the entries' characters could (no further than before)
+                reach = {name: min(16, max(widths[name], self.context.lexicons[name].longest)) for name in names}
+                return max(tight, max_length(body, lexicon_widths=reach) or 0)
+        words = any(isinstance(n, RRepeat) and n.gap and max_length(n) is None for n in _rwalk(body))
+        self.report(
+            pattern,
+            "E209",
+            "a look-around must have a bounded length",
+            node.span,
+            value=pattern.text[node.span[0] : node.span[1]],
+            suggestion="use ~N (morphemes) instead of ~Nw inside (?= ...) and (?<= ...)"
+            if words
+            else "use {n,m} or ~N instead of * or + inside (?= ...) and (?<= ...)",
+        )
+        return MAX_LOOKAROUND
+
+    def literal_before_lookaheads(
+        self, node: ast.Literal, aheads: list[ast.Lookaround], pattern: PatternText, macro_chain: tuple[str, ...]
+    ) -> list[RNode]:
+        """A literal and the look-aheads written right after it.
+
+        A literal that ends in a stem takes every ending of its eojeol, and each
+        look-ahead is tried where the stem ends and after each of the endings:
+        ``만나 (?! 예정)`` refuses 만날 예정 (after the ending ᆯ), ``투자하 (?! 기/ETN)``
+        refuses 투자하기로 (at the ending 기). A negative look-ahead fails if its body
+        matches at any of those places, a positive one holds if it matches at one.
+        """
+        readings, element = self.literal_readings(node, pattern)
+        looks = [self.convert(ahead, pattern, macro_chain) for ahead in aheads]
+        options: list[RNode] = []
+        for items, tail in readings:
+            if tail is None:
+                options.append(RSeq((*items, *looks)))
+                continue
+            endings = RRepeat(RMorph(tail, element), 0, MAX_ENDINGS, greedy=False)
+            tried = [
+                RLook(RSeq((endings, look.body)), look.ahead, look.negative, look.max_length, look.element)
+                if isinstance(look, RLook)
+                else look
+                for look in looks
+            ]
+            options.append(RSeq((*items, *tried, RRepeat(RMorph(tail, element), 0, MAX_ENDINGS, possessive=True))))
+        if not options:
+            return looks
+        return [options[0] if len(options) == 1 else RAlt(tuple(options))]
 
     def morph_check(self, node: ast.MorphTest, pattern: PatternText, negated: bool) -> MorphemeCheck:
         tags: set[str] = set()
@@ -767,27 +938,118 @@ class _Converter:
             )
         return morphemes
 
-    def literal(self, node: ast.Literal, pattern: PatternText, possessive: bool = False) -> RNode:
-        if not self.analyse(node, pattern):
+    def literal(self, node: ast.Literal, pattern: PatternText) -> RNode:
+        """A literal: each reading it has (alone, and in sentences: koie.lang.literals) is an alternative,
+        a reading that ends in a stem followed by the endings its eojeol takes."""
+        readings, element = self.literal_readings(node, pattern)
+        options: list[RNode] = []
+        for items, tail in readings:
+            if tail is not None:
+                # Bounded so literals may sit inside look-arounds; no eojeol stacks more endings than this.
+                items = [*items, RRepeat(RMorph(tail, element), 0, MAX_ENDINGS)]
+            options.append(items[0] if len(items) == 1 else RSeq(tuple(items)))
+        if not options:
             return RSeq(())
-        # Each reading the literal has (alone, and in sentences: koie.lang.literals) is an alternative.
-        reading = self.context.literal_cache[(node.text, node.glued)]
-        element = self.element("literal", node, pattern, describe_reading(reading))
-        options = [self.reading(morphemes, element, possessive) for morphemes in reading.readings]
         return options[0] if len(options) == 1 else RAlt(tuple(options))
 
-    def reading(self, morphemes: tuple[Morpheme, ...], element: int, possessive: bool) -> RNode:
-        checks = [literal_check(m, previous) for m, previous in zip(morphemes, (None, *morphemes))]
-        stem_final = morphemes[-1].tag in STEM_TAGS
-        items: list[RNode] = [RMorph(check, element) for check in checks]
-        if stem_final:
-            tail = MorphemeCheck(frozenset(), ENDING_TAGS, None, False, True, "ending")
-            # Bounded so literals may sit inside look-arounds; no eojeol
-            # stacks more endings than this.
-            # Before a look-ahead the tail takes every ending, so the look-ahead
-            # sees what follows the word (만나 (?! 예정) must not stop at 만나 in 만날).
-            items.append(RRepeat(RMorph(tail, element), 0, MAX_ENDINGS, possessive=possessive))
-        return items[0] if len(items) == 1 else RSeq(tuple(items))
+    def literal_readings(
+        self, node: ast.Literal, pattern: PatternText
+    ) -> tuple[list[tuple[list[RNode], MorphemeCheck | None]], int]:
+        """Each reading's morpheme tests and the test of the endings it takes (None: it takes none), and
+        the literal's element (none: the analyser found nothing, reported)."""
+        if not self.analyse(node, pattern):
+            return [], -1
+        reading = self.context.literal_cache[(node.text, node.glued)]
+        element = self.element("literal", node, pattern, describe_reading(reading))
+        out: list[tuple[list[RNode], MorphemeCheck | None]] = []
+        for morphemes in reading.readings:
+            checks = [literal_check(m, previous) for m, previous in zip(morphemes, (None, *morphemes))]
+            stem_final = morphemes[-1].tag in STEM_TAGS
+            tail = MorphemeCheck(frozenset(), ENDING_TAGS, None, False, True, "ending") if stem_final else None
+            out.append(([RMorph(check, element) for check in checks], tail))
+        return out, element
+
+
+
+def _rwalk(node: RNode) -> list[RNode]:
+    out: list[RNode] = [node]
+    for child in rchildren(node):
+        out.extend(_rwalk(child))
+    return out
+
+
+def _word_gap(words: int, element: int) -> RNode:
+    """``~Nw``: morphemes of at most N more eojeols, as few as the rest of the pattern allows.
+
+    What is left of the eojeol the gap starts in is free; each eojeol the gap
+    enters counts: ``(!_ .)* (_ . (!_ .)*){0,N}``.
+    """
+    same_word = RMorph(MorphemeCheck(same_eojeol=True, description="."), element)
+    next_word = RMorph(MorphemeCheck(negated=True, same_eojeol=True, description="."), element)
+    rest = RRepeat(same_word, 0, None, greedy=False)
+    entered = RRepeat(RSeq((next_word, rest)), 0, words, greedy=False)
+    return RRepeat(RSeq((rest, entered)), 0, 1, greedy=False, gap=True)
+
+
+def _lazy_trailing_gaps(node: RNode, at_end: bool) -> RNode:
+    """Gaps that only optional elements follow, made lazy: ``a ~3`` is ``a``, not ``a`` and three more morphemes.
+
+    A gap inside a repetition that may go on (``(a ~3)+``) is left as it is, and so
+    is everything inside look-arounds (they only test).
+    """
+    if isinstance(node, RRepeat):
+        if node.gap and at_end and not node.lazy:
+            return RRepeat(node.body, node.min, node.max, False, node.possessive, True, True)
+        body = _lazy_trailing_gaps(node.body, at_end and node.max == 1)
+        if body is node.body:
+            return node
+        return RRepeat(body, node.min, node.max, node.greedy, node.possessive, node.lazy, node.gap)
+    if isinstance(node, RSeq):
+        items = list(node.items)
+        follows_nullable = at_end
+        for index in range(len(items) - 1, -1, -1):
+            item = items[index]
+            items[index] = _lazy_trailing_gaps(item, follows_nullable)
+            follows_nullable = follows_nullable and nullable(item)
+        return node if all(a is b for a, b in zip(items, node.items)) else RSeq(tuple(items))
+    if isinstance(node, RAlt):
+        options = tuple(_lazy_trailing_gaps(option, at_end) for option in node.options)
+        return node if all(a is b for a, b in zip(options, node.options)) else RAlt(options)
+    if isinstance(node, RGroup):
+        body = _lazy_trailing_gaps(node.body, at_end)
+        return node if body is node.body else RGroup(body, node.capture)
+    return node
+
+
+def _capture_counts(node: RNode) -> dict[str, int]:
+    """How many values each capture name can take in one match (2 stands for "more than one").
+
+    A name that can take more than one value collects a list: inside a
+    repetition, or written twice where both can match (``(?<x> c) d (?<x> e)``).
+    Alternatives take the larger count; look-arounds capture nothing.
+    """
+    counts: dict[str, int] = {}
+    if isinstance(node, (RSlot, RLexicon)):
+        return {node.capture: 1} if node.capture else {}
+    if isinstance(node, RGroup):
+        counts = _capture_counts(node.body)
+        if node.capture:
+            counts[node.capture] = min(2, counts.get(node.capture, 0) + 1)
+        return counts
+    if isinstance(node, RSeq):
+        for item in node.items:
+            for name, count in _capture_counts(item).items():
+                counts[name] = min(2, counts.get(name, 0) + count)
+        return counts
+    if isinstance(node, RAlt):
+        for option in node.options:
+            for name, count in _capture_counts(option).items():
+                counts[name] = max(counts.get(name, 0), count)
+        return counts
+    if isinstance(node, RRepeat):
+        many = node.max is None or node.max > 1
+        return {name: 2 if many else count for name, count in _capture_counts(node.body).items()}
+    return counts
 
 
 # ------------------------------------------------------------------ entry
@@ -818,6 +1080,7 @@ def check_resolve(spec: PackSpec, analyzer: Analyzer) -> tuple[ResolvedPack | No
             tuple(work.captures),
             frozenset(work.slot_labels),
             work.phase,
+            work.needs_spans,
         )
         for work in context.rules
     )

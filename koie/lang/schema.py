@@ -18,8 +18,10 @@ from koie.lang.spec import (
     JOIN_KEYS,
     LEXICON_KEYS,
     MATCH_EXAMPLE_KEYS,
+    MATCH_MODES,
     MENTION_KEYS,
     NAME_RESOLUTIONS,
+    OVERLAP_KEYS,
     OVERLAP_POLICIES,
     PACK_KEYS,
     RELATION_KEYS,
@@ -32,7 +34,10 @@ _DESCRIPTIONS: dict[str, str] = {
     "version": "Version of the pack.",
     "description": "What the pack (or rule) is for.",
     "imports": "Other packs whose lexicons, macros and rules this pack uses (paths relative to this file).",
-    "overlap": "Overlap policy: one for all labels, or a mapping label -> policy with an optional 'default'.",
+    "overlap": "Overlap policy: one for all labels, or a mapping label -> policy with an optional 'default'; "
+    "a policy may be {policy: POLICY, per: args}: only records with the same role values compete.",
+    "matches": "'all': the rule's best match at every start position, overlapping "
+    "(default 'longest': leftmost-longest matches that do not overlap).",
     "lexicons": "Named word lists, referred to in patterns as @NAME.",
     "macros": "Named sub-patterns, referred to in patterns as $NAME.",
     "rules": "The rules, applied phase by phase (entity rules before the rules that use their labels).",
@@ -70,7 +75,11 @@ def _labels() -> dict[str, Any]:
 
 
 def _policy() -> dict[str, Any]:
-    return {"type": "string", "enum": list(OVERLAP_POLICIES)}
+    name: dict[str, Any] = {"type": "string", "enum": list(OVERLAP_POLICIES)}
+    per = {"oneOf": [{"type": "string", "enum": ["args"]}, {"type": "array", "items": {"type": "string"}}]}
+    properties: dict[str, Any] = {"policy": name, "per": per}
+    assert set(properties) == set(OVERLAP_KEYS)
+    return {"oneOf": [name, {"type": "object", "additionalProperties": False, "properties": properties}]}
 
 
 def pack_schema() -> dict[str, Any]:
@@ -103,6 +112,7 @@ def pack_schema() -> dict[str, Any]:
         "priority": {"type": "integer"},
         "output": {"type": "boolean"},
         "attrs": {"type": "object"},
+        "matches": {"type": "string", "enum": list(MATCH_MODES)},
         "description": {"type": "string"},
         "carry": {
             "type": "object",
@@ -147,7 +157,12 @@ def pack_schema() -> dict[str, Any]:
         "version": {"type": ["string", "number"]},
         "description": {"type": "string"},
         "imports": {"type": "array", "items": {"type": "string"}},
-        "overlap": {"oneOf": [_policy(), {"type": "object", "additionalProperties": _policy()}]},
+        "overlap": {
+            "oneOf": [
+                {"type": "string", "enum": list(OVERLAP_POLICIES)},
+                {"type": "object", "additionalProperties": _policy()},
+            ]
+        },
         "lexicons": {
             "type": "object",
             "additionalProperties": {

@@ -35,7 +35,19 @@ PACK_KEYS = (
     "relations",
     "anaphora",
 )
-RULE_KEYS = ("id", "label", "pattern", "priority", "output", "attrs", "examples", "description", "carry", "joins")
+RULE_KEYS = (
+    "id",
+    "label",
+    "pattern",
+    "priority",
+    "output",
+    "attrs",
+    "examples",
+    "description",
+    "carry",
+    "joins",
+    "matches",
+)
 #: Keys of one label under the pack's ``mentions:`` (:class:`MentionSettings`).
 MENTION_KEYS = ("name", "attach", "repeat")
 #: Keys of one role under a rule's ``carry:`` (:class:`CarrySpec`).
@@ -52,6 +64,15 @@ MATCH_EXAMPLE_KEYS = ("text", "captures", "match")
 
 OverlapPolicy = Literal["longest", "priority", "all"]
 OVERLAP_POLICIES: tuple[OverlapPolicy, ...] = ("longest", "priority", "all")
+#: Keys of one label's policy written as a mapping: ``{policy: longest, per: args}``.
+OVERLAP_KEYS = ("policy", "per")
+#: Which records of a label compete (``per:``): "args" (records with the same value in every
+#: role), or the roles to compare; a label without one: every record of the label.
+OverlapGrouping = Literal["args"] | tuple[str, ...]
+#: How a rule's matches are found (``matches:``): the leftmost-longest ones that do not
+#: overlap, or the best one at every start position.
+MatchMode = Literal["longest", "all"]
+MATCH_MODES: tuple[MatchMode, ...] = ("longest", "all")
 #: How ``mentions: {LABEL: {name: ...}}`` resolves a mention's name.
 NameResolution = Literal["fullest"]
 NAME_RESOLUTIONS: tuple[NameResolution, ...] = ("fullest",)
@@ -190,13 +211,26 @@ class OverlapSpec:
     #: the policy of labels not named (None: not given, ``longest``)
     default: OverlapPolicy | None = None
     labels: Mapping[str, OverlapPolicy] = field(default_factory=dict)
+    #: label (or "default") -> which of its records compete (``per: args``, ``per: [acquirer, target]``)
+    per: Mapping[str, OverlapGrouping] = field(default_factory=dict)
+    #: where each role of a ``per: [role, ...]`` is written (for diagnostics about its roles)
+    per_places: Mapping[str, tuple[Place, ...]] = field(default_factory=dict, compare=False)
 
     def policy(self, label: str) -> OverlapPolicy:
         return self.labels.get(label, self.default or "longest")
 
+    def grouping(self, label: str) -> OverlapGrouping | None:
+        """Which records of ``label`` compete: None for all of them (the default)."""
+        return self.per.get(label, self.per.get("default"))
+
     def then(self, later: OverlapSpec) -> OverlapSpec:
         """These settings with ``later``'s over them (an importing pack's over its imports')."""
-        return OverlapSpec(later.default or self.default, {**self.labels, **later.labels})
+        return OverlapSpec(
+            later.default or self.default,
+            {**self.labels, **later.labels},
+            {**self.per, **later.per},
+            {**self.per_places, **later.per_places},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +258,10 @@ class RuleSpec:
     description: str = ""
     carry: tuple[CarrySpec, ...] = ()
     joins: JoinSpec | None = None
+    #: ``matches: all``: the rule's best match at every start position, overlapping
+    matches: MatchMode = "longest"
+    #: where ``matches:`` is written (None: not written)
+    matches_place: Place | None = field(default=None, compare=False)
 
     @property
     def where(self) -> str:

@@ -337,6 +337,8 @@ class Generator:
             return [Group((term,), None, node.capture)] if node.capture else [term]
         if isinstance(node, ast.Gap):
             return [Term("gap", gap=node.max, sig=("gap",))]
+        if isinstance(node, ast.SetAttrs):
+            return []  # {status=planned} consumes nothing
         if isinstance(node, (ast.AnyMorpheme, ast.Negated)):
             words = [w for w in GAP_WORDS if not (isinstance(node, ast.Negated) and _negated_hits(node, w))]
             return [Term("text", draw(st.sampled_from(words)), sig=("tags", frozenset()))]

@@ -123,8 +123,14 @@ class PackProperties:
                 assert strategy is not None and check is not None  # a property that is not skipped has both
                 try:
                     failure = _run(strategy, check, config, seed)
-                except Unsatisfiable as error:
-                    failure = ("", f"could not generate a sentence the pattern allows: {error}")
+                except Unsatisfiable:
+                    failure = (
+                        "",
+                        "could not generate a sentence the pattern allows: every plan drawn from the pattern "
+                        "was one the generator cannot write out (an ending with no stem before it to inflect, or "
+                        "look-around context longer than the gap it stands in); "
+                        "add match examples the rule must pass",
+                    )
                 except FailedHealthCheck as error:  # pragma: no cover - health checks are suppressed
                     failure = ("", f"hypothesis health check failed: {error}")
                 except Unsupported as error:
@@ -179,11 +185,14 @@ def _run(
     strategy: st.SearchStrategy[Any], check: Callable[[Any], str | None], config: settings, seed: int | None
 ) -> tuple[str, str] | None:
     """Run one property; the shrunk failing (text, message), or None."""
+    doubts: list[tuple[str, str]] = []  # the first inconclusive case, to show if every case is
 
     def body(case: Any) -> None:
         try:
             problem = check(case)
-        except Inconclusive:
+        except Inconclusive as doubt:
+            if not doubts:
+                doubts.append((case.text, str(doubt)))
             assume(False)
             return
         if problem is not None:
@@ -196,6 +205,15 @@ def _run(
         test()
     except PropertyFailure as failure:
         return failure.text, failure.message
+    except Unsatisfiable:
+        if not doubts:
+            raise
+        text, doubt = doubts[0]
+        return text, (
+            "no case could be checked: in every sentence made from the pattern, Kiwi read a generated "
+            f"word otherwise than planned or the entity rules missed it (the first: {doubt}); "
+            "check the sentence with koie explain, or add match examples the rule must pass"
+        )
     return None
 
 

@@ -11,6 +11,7 @@ cdef struct Thread:
     int pc
     int start
     int trail
+    int lazy     # morphemes taken lazily so far (0 but in lazy programs)
 
 
 cdef struct Event:

@@ -11,7 +11,7 @@ cdef class NativeProgram:
     cdef readonly Runtime runtime
     cdef int size
     cdef vector[int] op, next_pc, element, check, capture, name, sub, ahead, negative, max_length, at_end
-    cdef vector[int] spacing, label_off, labels, look_key
+    cdef vector[int] spacing, label_off, labels, look_key, lazy
     cdef vector[int] clo_off, path_target, path_ev_off, path_cond_off, ev_kind, ev_name, conds
     cdef list names
     cdef vector[int] lexicon
@@ -19,7 +19,7 @@ cdef class NativeProgram:
     cdef dict look_keys
     cdef object first_forms
     cdef int depth
-    cdef bint has_start, start_at_begin, start_at_end
+    cdef bint has_start, start_at_begin, start_at_end, all_matches
     cdef vector[int] start_checks, start_labels
     cdef list start_lexicons
     cdef vector[int] start_lexicon_ids

@@ -56,12 +56,14 @@ cdef enum:
     EV_M = 0
     EV_OPEN = 1
     EV_CLOSE = 2
+    EV_SET = 3
 
 cdef struct Best:
     int found
     int start
     int end
     int trail
+    int lazy
 
 _OPS = {"morph": OP_MORPH, "slot": OP_SLOT, "lexicon": OP_LEXICON, "tail": OP_TAIL, "match": OP_MATCH,
         "anchor": OP_ANCHOR, "look": OP_LOOK}
@@ -76,7 +78,9 @@ cdef class NativeProgram:
     # cdef int size; vector[int] op, next_pc, element, ...: see _vm.pxd. Closure paths of
     # instruction pc: clo_off[pc] .. clo_off[pc + 1]; each path's capture events and conditions
     # are slices of ev_* and conds given by the *_off arrays (one entry more than paths).
-    # names: capture and lexicon names, by index; lexicon: each instruction's lexicon id or -1;
+    # lazy: each instruction's weight in the count of morphemes taken lazily (koie.lang.compile.Inst.lazy);
+    # all_matches: a match at every start position (matches: all).
+    # names: capture and lexicon names and the (element, attribute, value) of attribute sets, by index; lexicon: each instruction's lexicon id or -1;
     # subs: the NativeProgram of each look-around body; look_keys: (ahead, reach) -> the runtime's
     # look-around memo key of this program as a body; depth: 1 + the deepest nesting of bodies.
     # The start filter (koie.lang.compile.StartFilter): start_checks, start_labels, start_lexicons
@@ -104,6 +108,7 @@ cdef class NativeProgram:
         self.size = len(code)
         self.first_forms = program.first_forms
         self.has_start = program.start is not None
+        self.all_matches = program.all_matches
         self.start_lexicons = []
         self.start_check_forms = []
         self.start_kinds_at = -1
@@ -131,6 +136,7 @@ cdef class NativeProgram:
             push(self.ahead, 1 if inst.ahead else 0)
             push(self.negative, 1 if inst.negative else 0)
             push(self.max_length, inst.max_length)
+            push(self.lazy, inst.lazy)
             push(self.at_end, 1 if inst.at_end else 0)
             push(self.spacing, 0 if inst.op != "anchor" or inst.name is None
                   else (1 if inst.name == "space" else 2))
@@ -159,7 +165,7 @@ cdef class NativeProgram:
                 push(self.path_target, target)
                 push(self.path_ev_off, self.ev_kind.size())
                 for kind, capture_name in events:
-                    push(self.ev_kind, EV_OPEN if kind == "o" else EV_CLOSE)
+                    push(self.ev_kind, EV_OPEN if kind == "o" else (EV_CLOSE if kind == "c" else EV_SET))
                     push(self.ev_name, name_id(capture_name))
                 push(self.path_cond_off, self.conds.size())
                 for condition in conditions:
@@ -213,12 +219,18 @@ cdef inline int _event(Run r, int kind, int a, int first, int last, int filler, 
     return <int>r.scratch.events.size() - 1
 
 
-cdef inline void _push_thread(vector[Thread]& threads, int pc, int start, int trail):
+cdef inline void _push_thread(vector[Thread]& threads, int pc, int start, int trail, int lazy):
     cdef Thread thread
     thread.pc = pc
     thread.start = start
     thread.trail = trail
+    thread.lazy = lazy
     threads.push_back(thread)
+
+
+cdef inline bint _worse(int start, int lazy, Best* best):
+    """Whether a thread can no longer beat ``best`` (koie.vm.match._worse)."""
+    return start > best.start or (start == best.start and lazy > best.lazy)
 
 
 cdef inline int _accepts(Run r, int check, int position) except -1:
@@ -309,7 +321,7 @@ cdef int _may_start(Run r, NativeProgram p, int origin) except -1:
 
 
 cdef int _closure(Run r, NativeProgram p, int pc, int start, int trail, int position, vector[int64_t]& seen,
-                  int64_t stamp, vector[Thread]& runnable, Best* best, int must_end) except -1:
+                  int64_t stamp, vector[Thread]& runnable, Best* best, int must_end, int lazy) except -1:
     """Follow the precomputed non-consuming paths from ``pc`` (koie.vm.match._closure)."""
     cdef int i, c, e, target, condition, op, path_trail
     cdef bint holds
@@ -336,19 +348,22 @@ cdef int _closure(Run r, NativeProgram p, int pc, int start, int trail, int posi
         if op == OP_MATCH:
             if must_end >= 0 and position != must_end:
                 continue
-            if not best.found or start < best.start or (start == best.start and position > best.end):
+            if not best.found or start < best.start or (start == best.start and (
+                    lazy < best.lazy or (lazy == best.lazy and position > best.end))):
                 best.found = 1
                 best.start = start
                 best.end = position
                 best.trail = path_trail
+                best.lazy = lazy
         elif op == OP_TAIL:
             # A possessive run of endings: with none here, go straight on.
             if position < r.count and _accepts(r, p.check[target], position):
-                _push_thread(runnable, target, start, path_trail)
+                _push_thread(runnable, target, start, path_trail, lazy)
             else:
-                _closure(r, p, p.next_pc[target], start, path_trail, position, seen, stamp, runnable, best, must_end)
+                _closure(r, p, p.next_pc[target], start, path_trail, position, seen, stamp, runnable, best, must_end,
+                         lazy)
         else:
-            _push_thread(runnable, target, start, path_trail)
+            _push_thread(runnable, target, start, path_trail, lazy)
     return 0
 
 
@@ -422,7 +437,7 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                 start_here = p.first_forms is None or (
                     position < count and p.runtime.type_forms[r.sentence.types[position]] in p.first_forms)
             if start_here:
-                _push_thread(threads, 0, position, -1)
+                _push_thread(threads, 0, position, -1, 0)
         if threads.empty():
             if anchored or best.found:
                 if pending_total == 0:
@@ -437,24 +452,25 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                 continue
             position += 1
             continue
-        # Stable sort by start: earlier starts first, insertion order among equals.
+        # Stable sort by start, then by the morphemes taken lazily: insertion order among equals.
         for i in range(1, threads.size()):
             moving = threads[i]
             j = i
-            while j > 0 and threads[j - 1].start > moving.start:
+            while j > 0 and (threads[j - 1].start > moving.start or (
+                    threads[j - 1].start == moving.start and threads[j - 1].lazy > moving.lazy)):
                 threads[j] = threads[j - 1]
                 j -= 1
             threads[j] = moving
         runnable.clear()
         for i in range(threads.size()):
             thread = threads[i]
-            if best.found and thread.start > best.start:
+            if best.found and _worse(thread.start, thread.lazy, best):
                 continue
             _closure(r, p, thread.pc, thread.start, thread.trail, position, seen, stamp_base | position, runnable, best,
-                     must_end)
+                     must_end, thread.lazy)
         for i in range(runnable.size()):
             thread = runnable[i]
-            if best.found and thread.start > best.start:
+            if best.found and _worse(thread.start, thread.lazy, best):
                 continue
             pc = thread.pc
             op = p.op[pc]
@@ -462,7 +478,7 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
             if op == OP_MORPH:
                 if position < count and _accepts(r, p.check[pc], position):
                     event = _event(r, EV_M, p.element[pc], position, position + 1, -1, -1, thread.trail)
-                    _push_thread(pending[position + 1], p.next_pc[pc], thread.start, event)
+                    _push_thread(pending[position + 1], p.next_pc[pc], thread.start, event, thread.lazy + p.lazy[pc])
                     pending_total += 1
                     if position + 1 > pending_max:
                         pending_max = position + 1
@@ -475,7 +491,8 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                     for label_at in range(p.label_off[pc], p.label_off[pc + 1]):
                         if p.labels[label_at] == r.span_label[span]:
                             event = _event(r, EV_M, p.element[pc], position, end, span, p.capture[pc], thread.trail)
-                            _push_thread(pending[end], p.next_pc[pc], thread.start, event)
+                            _push_thread(pending[end], p.next_pc[pc], thread.start, event,
+                                         thread.lazy + p.lazy[pc] * (end - position))
                             pending_total += 1
                             if end > pending_max:
                                 pending_max = end
@@ -488,7 +505,8 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                 while end < limit and _accepts(r, p.check[pc], end):
                     end += 1
                 event = _event(r, EV_M, p.element[pc], position, end, -1, -1, thread.trail)
-                _push_thread(pending[end], p.next_pc[pc], thread.start, event)
+                _push_thread(pending[end], p.next_pc[pc], thread.start, event,
+                             thread.lazy + p.lazy[pc] * (end - position))
                 pending_total += 1
                 if end > pending_max:
                     pending_max = end
@@ -497,7 +515,8 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
                 for k in range(<int>ends.size()):
                     end = ends[0][k]
                     event = _event(r, EV_M, p.element[pc], position, end, -1, p.capture[pc], thread.trail)
-                    _push_thread(pending[end], p.next_pc[pc], thread.start, event)
+                    _push_thread(pending[end], p.next_pc[pc], thread.start, event,
+                                 thread.lazy + p.lazy[pc] * (end - position))
                     pending_total += 1
                     if end > pending_max:
                         pending_max = end
@@ -505,7 +524,7 @@ cdef int _search_loop(Run r, NativeProgram p, int origin, bint anchored, int mus
             waiting = False
             for k in range(position + 1, (pending_max if pending_total else position) + 1):
                 for i in range(pending[k].size()):
-                    if pending[k][i].start <= best.start:
+                    if not _worse(pending[k][i].start, pending[k][i].lazy, best):
                         waiting = True
                         break
                 if waiting:
@@ -625,6 +644,7 @@ cdef object _raw_match(Run r, NativeProgram p, Best* best):
     cdef dict captures = {}
     cdef dict open_groups = {}
     cdef list opened
+    cdef list sets = []
     for at in range(<int>chain.size() - 1, -1, -1):
         event = r.scratch.events[chain[at]]
         if event.kind == EV_M:
@@ -642,6 +662,8 @@ cdef object _raw_match(Run r, NativeProgram p, Best* best):
                     (event.first, event.last, r.span_refs[event.filler] if event.filler >= 0 else None))
         elif event.kind == EV_OPEN:
             open_groups.setdefault(p.names[event.a], []).append(event.first)
+        elif event.kind == EV_SET:
+            sets.append(p.names[event.a])
         else:
             opened = open_groups.get(p.names[event.a], [])
             begin = opened.pop() if opened else event.first
@@ -666,6 +688,7 @@ cdef object _raw_match(Run r, NativeProgram p, Best* best):
     match_filler.put(found, 1, best.end)
     match_filler.put(found, 2, steps)
     match_filler.put(found, 3, captures)
+    match_filler.put(found, 4, tuple(sets))
     return found
 
 
@@ -683,12 +706,13 @@ cdef tuple _match_fillers():
     from koie.vm.match import RawMatch, Step
 
     _step_filler = SlotFiller(Step, ("element", "start", "end", "filler"))
-    _match_filler = SlotFiller(RawMatch, ("start", "end", "steps", "captures"))
+    _match_filler = SlotFiller(RawMatch, ("start", "end", "steps", "captures", "sets"))
     return _step_filler, _match_filler
 
 
 def find_all(program, sentence):
-    """Every leftmost-longest, non-overlapping match (koie.vm.match.find_matches without "why not").
+    """Every leftmost-longest, non-overlapping match, or with ``matches: all`` the best at every start
+    (koie.vm.match.find_matches without "why not").
 
     ``sentence`` is a MatchInput whose step limit is already set.
     """
@@ -772,5 +796,5 @@ cdef list find_in(NativeProgram p, Run r, Scratch scratch):
         if not best.found:
             break
         matches.append(_raw_match(r, p, &best))
-        position = best.end if best.end > best.start else best.start + 1
+        position = best.end if best.end > best.start and not p.all_matches else best.start + 1
     return matches

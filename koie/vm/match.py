@@ -265,6 +265,8 @@ class RawMatch:
     end: int
     steps: tuple[Step, ...]
     captures: dict[str, list[tuple[int, int, Any]]]
+    #: The attribute sets ``{key=value}`` the match passed, in order: (element, key, value).
+    sets: tuple[tuple[int, str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -317,7 +319,9 @@ class Progress:
 def find_matches(program: Program, sentence: MatchInput, progress: Progress | None = None) -> list[RawMatch]:
     """Every leftmost-longest, non-overlapping match of ``program`` in the sentence.
 
-    Work is bounded: see :mod:`koie.vm.limits` for the step budget and the deadline.
+    With ``program.all_matches`` (``matches: all``), the best match at every
+    start position instead: matches may overlap. Work is bounded: see
+    :mod:`koie.vm.limits` for the step budget and the deadline.
     """
     limits.check_deadline(sentence.deadline)
     sentence._step_limit = sentence.steps + limits.step_budget(len(program.instructions), len(sentence.morphemes))
@@ -339,7 +343,7 @@ def find_matches(program: Program, sentence: MatchInput, progress: Progress | No
         if found is None:
             break
         matches.append(found)
-        position = found.end if found.end > found.start else found.start + 1
+        position = found.end if found.end > found.start and not program.all_matches else found.start + 1
     return matches
 
 
@@ -368,8 +372,10 @@ def _search(
     morphemes = sentence.morphemes
     count = len(morphemes)
     first_forms = program.first_forms
-    pending: dict[int, list[tuple[int, int, Trail]]] = {}
-    best: tuple[int, int, Trail] | None = None
+    # A thread is (instruction, start, trail, morphemes it took lazily); the best match so far is
+    # (start, end, trail, morphemes taken lazily). Lazy counts are 0 but in lazy programs.
+    pending: dict[int, list[tuple[int, int, Trail, int]]] = {}
+    best: tuple[int, int, Trail, int] | None = None
     position = origin
     # With ``starts`` (unanchored only), threads start at those positions
     # alone: a thread started elsewhere would die at its first consuming
@@ -384,9 +390,9 @@ def _search(
                 while next_start < len(starts) and starts[next_start] < position:
                     next_start += 1
                 if next_start < len(starts) and starts[next_start] == position:
-                    threads.append((0, position, None))
+                    threads.append((0, position, None, 0))
             elif first_forms is None or (position < count and morphemes[position].form in first_forms):
-                threads.append((0, position, None))
+                threads.append((0, position, None, 0))
         if not threads:
             if anchored or best is not None:
                 if not pending:
@@ -401,12 +407,14 @@ def _search(
                 continue
             position += 1
             continue
-        threads.sort(key=lambda thread: thread[1])
+        # Earlier starts first, and among equals fewer morphemes taken lazily (insertion order among equals):
+        # the first thread to claim an instruction here is the best one to go on from it.
+        threads.sort(key=lambda thread: (thread[1], thread[3]))
         seen: set[int] = set()
-        runnable: list[tuple[int, int, Trail]] = []
-        blocked: list[tuple[int, int, Trail]] = []  # threads stopped by a look-around or anchor
-        for pc, start, trail in threads:
-            if best is not None and start > best[0]:
+        runnable: list[tuple[int, int, Trail, int]] = []
+        blocked: list[tuple[int, int, Trail, int]] = []  # threads stopped by a look-around or anchor
+        for pc, start, trail, lazy in threads:
+            if best is not None and _worse(start, lazy, best):
                 continue
             best = _closure(
                 program,
@@ -420,12 +428,15 @@ def _search(
                 best,
                 must_end,
                 blocked if progress is not None else None,
+                lazy,
             )
         if progress is not None and (runnable or blocked):
-            _note_progress(progress, code, runnable, blocked, position, sentence)
+            _note_progress(
+                progress, code, [t[:3] for t in runnable], [t[:3] for t in blocked], position, sentence
+            )
             blocked.clear()
-        for pc, start, trail in runnable:
-            if best is not None and start > best[0]:
+        for pc, start, trail, lazy in runnable:
+            if best is not None and _worse(start, lazy, best):
                 continue
             inst = code[pc]
             sentence.steps += 1
@@ -433,12 +444,13 @@ def _search(
                 assert inst.check is not None
                 if position < count and inst.check.accepts(morphemes, position):
                     event: tuple[Any, ...] = ("m", inst.element, position, position + 1, None, None)
-                    pending.setdefault(position + 1, []).append((inst.next, start, (event, trail)))
+                    pending.setdefault(position + 1, []).append((inst.next, start, (event, trail), lazy + inst.lazy))
             elif inst.op == "slot":
                 for span in sentence.spans_at(position):
                     if span.label in inst.labels and span.end > position:
                         event = ("m", inst.element, position, span.end, span.ref, inst.capture)
-                        pending.setdefault(span.end, []).append((inst.next, start, (event, trail)))
+                        taken = lazy + inst.lazy * (span.end - position)
+                        pending.setdefault(span.end, []).append((inst.next, start, (event, trail), taken))
             elif inst.op == "tail":
                 assert inst.check is not None
                 end = position
@@ -446,18 +458,28 @@ def _search(
                 while end < limit and inst.check.accepts(morphemes, end):
                     end += 1
                 event = ("m", inst.element, position, end, None, None)
-                pending.setdefault(end, []).append((inst.next, start, (event, trail)))
+                taken = lazy + inst.lazy * (end - position)
+                pending.setdefault(end, []).append((inst.next, start, (event, trail), taken))
             elif inst.op == "lexicon":
                 assert inst.name is not None
                 for end in sentence.lexicon_ends(inst.name, position):
                     event = ("m", inst.element, position, end, None, inst.capture)
-                    pending.setdefault(end, []).append((inst.next, start, (event, trail)))
-        if best is not None and not any(t[1] <= best[0] for ts in pending.values() for t in ts):
+                    taken = lazy + inst.lazy * (end - position)
+                    pending.setdefault(end, []).append((inst.next, start, (event, trail), taken))
+        if best is not None and all(_worse(t[1], t[3], best) for ts in pending.values() for t in ts):
             break
         position += 1
     if best is None:
         return None
     return _build(best)
+
+
+def _worse(start: int, lazy: int, best: tuple[int, int, Trail, int]) -> bool:
+    """Whether a thread can no longer beat ``best``: it started later, or as early but took more lazily.
+
+    Lazy counts only grow, and a match is ranked by (start, lazy count, -end).
+    """
+    return start > best[0] or (start == best[0] and lazy > best[3])
 
 
 def _closure(
@@ -468,15 +490,17 @@ def _closure(
     position: int,
     sentence: MatchInput,
     seen: set[int],
-    runnable: list[tuple[int, int, Trail]],
-    best: tuple[int, int, Trail] | None,
+    runnable: list[tuple[int, int, Trail, int]],
+    best: tuple[int, int, Trail, int] | None,
     must_end: int | None,
-    blocked: list[tuple[int, int, Trail]] | None = None,
-) -> tuple[int, int, Trail] | None:
+    blocked: list[tuple[int, int, Trail, int]] | None = None,
+    lazy: int = 0,
+) -> tuple[int, int, Trail, int] | None:
     """Follow the precomputed non-consuming paths from ``pc``, in priority order.
 
     ``seen`` holds the targets already claimed at this position by threads of
     higher priority (Pike's rule: one thread per instruction and position).
+    ``lazy``: the morphemes the thread has taken lazily.
     """
     code = program.instructions
     morphemes = sentence.morphemes
@@ -496,7 +520,7 @@ def _closure(
                 break
         if failed >= 0:
             if blocked is not None:
-                blocked.append((failed, start, trail))
+                blocked.append((failed, start, trail, lazy))
             continue
         seen.add(target)
         path_trail = trail
@@ -507,19 +531,34 @@ def _closure(
         if op == "match":
             if must_end is not None and position != must_end:
                 continue
-            if best is None or start < best[0] or (start == best[0] and position > best[1]):
-                best = (start, position, path_trail)
+            if (
+                best is None
+                or start < best[0]
+                or (start == best[0] and (lazy < best[3] or (lazy == best[3] and position > best[1])))
+            ):
+                best = (start, position, path_trail, lazy)
         elif op == "tail":
             # A possessive run of endings: with none here, go straight on.
             assert inst.check is not None
             if position < len(morphemes) and inst.check.accepts(morphemes, position):
-                runnable.append((target, start, path_trail))
+                runnable.append((target, start, path_trail, lazy))
             else:
                 best = _closure(
-                    program, inst.next, start, path_trail, position, sentence, seen, runnable, best, must_end, blocked
+                    program,
+                    inst.next,
+                    start,
+                    path_trail,
+                    position,
+                    sentence,
+                    seen,
+                    runnable,
+                    best,
+                    must_end,
+                    blocked,
+                    lazy,
                 )
         else:
-            runnable.append((target, start, path_trail))
+            runnable.append((target, start, path_trail, lazy))
     return best
 
 
@@ -658,8 +697,8 @@ def _depth(trail: Trail, ignore: frozenset[int], runs: frozenset[int]) -> tuple[
     return len(elements), steps
 
 
-def _build(best: tuple[int, int, Trail]) -> RawMatch:
-    start, end, trail = best
+def _build(best: tuple[int, int, Trail, int]) -> RawMatch:
+    start, end, trail, _lazy = best
     events: list[Any] = []
     while trail is not None:
         event, trail = trail
@@ -668,6 +707,7 @@ def _build(best: tuple[int, int, Trail]) -> RawMatch:
     steps: list[Step] = []
     captures: dict[str, list[tuple[int, int, Any]]] = {}
     open_groups: dict[str, list[int]] = {}
+    sets: list[tuple[int, str, str]] = []
     for event in events:
         kind = event[0]
         if kind == "m":
@@ -693,4 +733,6 @@ def _build(best: tuple[int, int, Trail]) -> RawMatch:
             begin = opened.pop() if opened else event[2]
             if event[2] > begin:
                 captures.setdefault(event[1], []).append((begin, event[2], None))
-    return RawMatch(start, end, tuple(steps), captures)
+        elif kind == "s":
+            sets.append(event[1])
+    return RawMatch(start, end, tuple(steps), captures, tuple(sets))
