@@ -28,8 +28,8 @@ from koie.errors import PatternError
 from koie.lang import ast
 from koie.lang.ast import MAX_NESTING
 from koie.lang.grammar import pattern_parser
-from koie.lang.regexes import regex_error
 from koie.lang.ir import KNOWN_TAGS
+from koie.lang.regexes import regex_error
 
 #: Repetition bounds above this are refused: {n,m} is unrolled into the program.
 MAX_REPEAT = 200

@@ -970,7 +970,6 @@ class _Converter:
         return out, element
 
 
-
 def _rwalk(node: RNode) -> list[RNode]:
     out: list[RNode] = [node]
     for child in rchildren(node):

@@ -431,9 +431,7 @@ def _search(
                 lazy,
             )
         if progress is not None and (runnable or blocked):
-            _note_progress(
-                progress, code, [t[:3] for t in runnable], [t[:3] for t in blocked], position, sentence
-            )
+            _note_progress(progress, code, [t[:3] for t in runnable], [t[:3] for t in blocked], position, sentence)
             blocked.clear()
         for pc, start, trail, lazy in runnable:
             if best is not None and _worse(start, lazy, best):
