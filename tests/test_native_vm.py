@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from koie.analysis.morphemes import Morpheme
 from koie.lang.compile import compile_pattern
+from koie.lang.convert import word_gap
 from koie.lang.ir import (
     MorphemeCheck,
     RAlt,
@@ -40,7 +41,7 @@ from koie.lang.ir import (
     RSlot,
 )
 from koie.lang.load import LexiconSpec
-from koie.lang.resolve import Lexicon, _word_gap
+from koie.lang.resolve import Lexicon
 from koie.vm import match as match_module
 from koie.vm.match import EntitySpan, MatchInput, find_matches, find_matches_in
 
@@ -89,7 +90,7 @@ def _patterns() -> st.SearchStrategy[RNode]:
             lambda t: RAnchor(t[0], next(counter), t[1])
         ),
         st.sampled_from(["a", "b"]).map(lambda value: RSet((("s", value),), next(counter))),
-        st.integers(1, 3).map(lambda words: _word_gap(words, next(counter))),
+        st.integers(1, 3).map(lambda words: word_gap(words, next(counter))),
     )
 
     def extend(inner: st.SearchStrategy[RNode]) -> st.SearchStrategy[RNode]:

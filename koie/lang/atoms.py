@@ -65,7 +65,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from koie.analysis.kiwi import normalize_for_analysis
-from koie.lang.ir import RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSlot
+from koie.lang.ir import RAlt, RAnchor, RGroup, RLexicon, RLook, RMorph, RNode, RRepeat, RSeq, RSet, RSlot
 from koie.lang.resolve import Lexicon, ResolvedPack, ResolvedRule
 
 
@@ -477,7 +477,7 @@ class _Walk:
                     return []
             chosen = cheapest_union(options) or []
             return [Need(frozenset().union(*(need.atoms for need in chosen)), all(need.own for need in chosen))]
-        assert isinstance(node, RAnchor)
+        assert isinstance(node, (RAnchor, RSet))  # they consume nothing, so they need nothing
         return []
 
     def _element(self, element: int) -> str:

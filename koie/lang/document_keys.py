@@ -1,4 +1,5 @@
-"""Reading the document-level keys ``mentions``, ``relations``, ``anaphora`` (pack), ``carry`` and ``joins`` (rule).
+"""Reading the keys that say how records compete and are completed: ``overlap``, ``mentions``,
+``relations``, ``anaphora`` (pack), ``carry`` and ``joins`` (rule).
 
 :mod:`koie.lang.load` reads the rest of a pack and calls these where the keys
 are; they report their problems like every other key (file:line:col, the bad
@@ -15,18 +16,23 @@ from typing import Protocol
 
 import yaml
 
-from koie.errors import Diagnostic, SourceText
+from koie.errors import Diagnostic, SourceText, did_you_mean
 from koie.lang.spec import (
     ANAPHORA_KEYS,
     CARRY_KEYS,
     JOIN_KEYS,
     MENTION_KEYS,
     NAME_RESOLUTIONS,
+    OVERLAP_KEYS,
+    OVERLAP_POLICIES,
     RELATION_KEYS,
     AnaphoraSpec,
     CarrySpec,
     JoinSpec,
     MentionSettings,
+    OverlapGrouping,
+    OverlapPolicy,
+    OverlapSpec,
     PackSpec,
     RelationSpec,
     RoleName,
@@ -362,3 +368,69 @@ def read_carry(reader: KeyReader, node: yaml.Node, rule_id: str) -> tuple[CarryS
             sentences = sentences if given is None else given
         settings.append(CarrySpec(role, tuple(labels), sentences))
     return tuple(settings)
+
+
+def read_overlap(reader: KeyReader, node: yaml.Node) -> OverlapSpec:
+    """``overlap: POLICY`` or ``overlap: {LABEL: POLICY, default: POLICY}``; a label's (or the default's)
+    policy may be a mapping ``{policy: POLICY, per: args}`` or ``{per: [role, ...]}``."""
+    pairs: list[tuple[str, yaml.Node]] = []
+    if isinstance(node, yaml.ScalarNode):
+        pairs.append(("default", node))
+    elif reader.expect(node, yaml.MappingNode, "overlap"):
+        assert isinstance(node, yaml.MappingNode)
+        pairs.extend((name, v) for k, v in node.value if (name := reader.name_of(k, "a label under overlap")))
+    default: OverlapPolicy | None = None
+    labels: dict[str, OverlapPolicy] = {}
+    per: dict[str, OverlapGrouping] = {}
+    per_places: dict[str, tuple[Place, ...]] = {}
+    for label, value in pairs:
+        if isinstance(value, yaml.MappingNode):
+            keys = reader.keys(value, OVERLAP_KEYS, "overlap")
+            if "per" in keys:
+                per_node = keys["per"][1]
+                grouping = _overlap_grouping(reader, per_node)
+                if grouping is not None:
+                    per[label] = grouping
+                    if isinstance(per_node, yaml.SequenceNode):
+                        per_places[label] = tuple(
+                            reader.place(item, len(reader.shown(item))) for item in per_node.value
+                        )
+            if "policy" not in keys:
+                continue
+            value = keys["policy"][1]
+        given = reader.scalar(value, "an overlap policy")
+        if given is None:
+            continue
+        policy = next((p for p in OVERLAP_POLICIES if p == given), None)
+        if policy is None:
+            reader.out.append(
+                reader.place(value).diagnostic(
+                    "E213",
+                    f"unknown overlap policy {given!r}",
+                    len(given),
+                    value=given,
+                    suggestion=did_you_mean(given, OVERLAP_POLICIES) or f"use one of {', '.join(OVERLAP_POLICIES)}",
+                )
+            )
+        elif label == "default":
+            default = policy
+        else:
+            labels[label] = policy
+    return OverlapSpec(default, labels, per, per_places)
+
+
+def _overlap_grouping(reader: KeyReader, node: yaml.Node) -> OverlapGrouping | None:
+    """``per: args`` or ``per: [role, ...]``."""
+    hint = "write 'per: args' (records compete when every role has the same text) or 'per: [role, ...]'"
+    if isinstance(node, yaml.SequenceNode):
+        roles = [reader.scalar(item, "a role under per") for item in node.value]
+        if roles and all(roles):
+            return tuple(role for role in roles if role)
+    elif isinstance(node, yaml.ScalarNode) and scalar_value(node) == "args":
+        return "args"
+    reader.out.append(
+        reader.place(node).diagnostic(
+            "E004", "per must be 'args' or a list of roles", 1, value=reader.shown(node), suggestion=hint
+        )
+    )
+    return None

@@ -445,7 +445,8 @@ _TARGET = _Closures(targets=1, first=1, through=_NONE)
 def _closures_of(node: RNode) -> _Closures:
     if isinstance(node, (RMorph, RSlot, RLexicon)):
         return _TARGET
-    if isinstance(node, RAnchor):
+    if isinstance(node, (RAnchor, RSet)):
+        # one instruction that consumes nothing: a test, or the attributes the record takes here
         return _Closures(through=(0, 1), out=(0, 1))
     if isinstance(node, RLook):
         return _Closures(through=(0, 1), inside=closure_size(node.body), out=(0, 1))

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from koie.errors import Diagnostic, PackError, SourceText, did_you_mean
-from koie.lang.document_keys import read_carry, read_document_keys, read_joins, read_mentions
+from koie.lang.document_keys import read_carry, read_document_keys, read_joins, read_mentions, read_overlap
 from koie.lang.spec import (
     CARRY_KEYS,
     EXAMPLE_KEYS,
@@ -27,7 +27,6 @@ from koie.lang.spec import (
     MATCH_EXAMPLE_KEYS,
     MATCH_MODES,
     MENTION_KEYS,
-    OVERLAP_KEYS,
     OVERLAP_POLICIES,
     PACK_KEYS,
     RULE_KEYS,
@@ -39,8 +38,6 @@ from koie.lang.spec import (
     MatchExample,
     MatchMode,
     MentionSettings,
-    OverlapGrouping,
-    OverlapPolicy,
     OverlapSpec,
     PackSpec,
     RelationSpec,
@@ -283,7 +280,7 @@ class _PackReader:
                         span = item.end_mark.index - item.start_mark.index
                         parts.imports.append((value, self.place(item, span)))
         if "overlap" in keys:
-            parts.overlap = self.overlap(keys["overlap"][1])
+            parts.overlap = read_overlap(self, keys["overlap"][1])
         if "lexicons" in keys:
             node = keys["lexicons"][1]
             if self.expect(node, yaml.MappingNode, "lexicons"):
@@ -336,70 +333,6 @@ class _PackReader:
                 suggestion="write 'koie: 1' or leave the key out",
             )
         )
-
-    def overlap(self, node: yaml.Node) -> OverlapSpec:
-        """``overlap: POLICY`` or ``overlap: {LABEL: POLICY, default: POLICY}``; a label's (or the default's)
-        policy may be a mapping ``{policy: POLICY, per: args}`` or ``{per: [role, ...]}``."""
-        pairs: list[tuple[str, yaml.Node]] = []
-        if isinstance(node, yaml.ScalarNode):
-            pairs.append(("default", node))
-        elif self.expect(node, yaml.MappingNode, "overlap"):
-            assert isinstance(node, yaml.MappingNode)
-            pairs.extend((name, v) for k, v in node.value if (name := self.name_of(k, "a label under overlap")))
-        default: OverlapPolicy | None = None
-        labels: dict[str, OverlapPolicy] = {}
-        per: dict[str, OverlapGrouping] = {}
-        per_places: dict[str, tuple[Place, ...]] = {}
-        for label, value in pairs:
-            if isinstance(value, yaml.MappingNode):
-                keys = self.keys(value, OVERLAP_KEYS, "overlap")
-                if "per" in keys:
-                    per_node = keys["per"][1]
-                    grouping = self.overlap_grouping(per_node)
-                    if grouping is not None:
-                        per[label] = grouping
-                        if isinstance(per_node, yaml.SequenceNode):
-                            per_places[label] = tuple(
-                                self.place(item, len(self.shown(item))) for item in per_node.value
-                            )
-                if "policy" not in keys:
-                    continue
-                value = keys["policy"][1]
-            given = self.scalar(value, "an overlap policy")
-            if given is None:
-                continue
-            policy = next((p for p in OVERLAP_POLICIES if p == given), None)
-            if policy is None:
-                self.out.append(
-                    self.place(value).diagnostic(
-                        "E213",
-                        f"unknown overlap policy {given!r}",
-                        len(given),
-                        value=given,
-                        suggestion=did_you_mean(given, OVERLAP_POLICIES) or f"use one of {', '.join(OVERLAP_POLICIES)}",
-                    )
-                )
-            elif label == "default":
-                default = policy
-            else:
-                labels[label] = policy
-        return OverlapSpec(default, labels, per, per_places)
-
-    def overlap_grouping(self, node: yaml.Node) -> OverlapGrouping | None:
-        """``per: args`` or ``per: [role, ...]``."""
-        hint = "write 'per: args' (records compete when every role has the same text) or 'per: [role, ...]'"
-        if isinstance(node, yaml.SequenceNode):
-            roles = [self.scalar(item, "a role under per") for item in node.value]
-            if roles and all(roles):
-                return tuple(role for role in roles if role)
-        elif isinstance(node, yaml.ScalarNode) and scalar_value(node) == "args":
-            return "args"
-        self.out.append(
-            self.place(node).diagnostic(
-                "E004", "per must be 'args' or a list of roles", 1, value=self.shown(node), suggestion=hint
-            )
-        )
-        return None
 
     def lexicon(self, name: str, key: yaml.Node, node: yaml.Node) -> LexiconSpec | None:
         entries: list[str] = []
