@@ -40,6 +40,14 @@ def test_evaluate_names_fold_spaces_and_aliases() -> None:
     assert key("저커버그") != key("젠슨 황")
 
 
+def test_evaluate_names_listed_under_each_other_are_one_person() -> None:
+    # a transliteration given under both spellings; a short alias both share joins nothing else
+    names = {"하산 빈 라시드": ["하산 빈 라쉬드", "하산"], "하산 빈 라쉬드": ["하산 빈 라시드", "하산"]}
+    key = NameKey({**names, "하산 알리": ["하산"]})
+    assert key("하산 빈 라쉬드") == key("하산 빈 라시드") == key("하산")
+    assert key("하산 알리") != key("하산 빈 라시드")
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

@@ -6,18 +6,22 @@ import pytest
 
 from koie.engine.extract import Origin
 from koie.engine.mentions import mention_name
+from koie.engine.relations import record_relation_pairs
 
 
 def _pairs(pack, text: str, status: str = "asserted") -> set[frozenset[str]]:
+    """The pairs of people the pack's MEETING records stand for (its ``relations:``), as koie eval counts them."""
+    spec = pack.compiled.resolved.spec
+    relation = spec.relation("MEETING")
+    anaphors = set(spec.anaphora)
     pairs = set()
     for record in pack.extract(text):
         if record.label != "MEETING" or record.attrs.get("status") != status:
             continue
-        subjects = record.args.get("subject")
-        objects = record.args.get("object")
-        for s in subjects if isinstance(subjects, tuple) else (subjects,) if subjects else ():
-            for o in objects if isinstance(objects, tuple) else (objects,) if objects else ():
-                pairs.add(frozenset((mention_name(s).replace(" ", ""), mention_name(o).replace(" ", ""))))
+        for first, second, _ in record_relation_pairs(record, relation, anaphors):
+            names = (mention_name(first).replace(" ", ""), mention_name(second).replace(" ", ""))
+            if names[0] != names[1]:
+                pairs.add(frozenset(names))
     return pairs
 
 
@@ -234,6 +238,11 @@ ASSERTED = [
     (
         "한도윤 서울시장이 2일 시청 집무실에서 데이비드 워커 스페인 왕립 축구 협회(RFEF) 회장을 접견하고 있다.",
         {P("한도윤", "데이비드 워커")},
+    ),
+    # names joined with · share one title: each is a person of the list
+    (
+        "권태오 대통령은 4일 일본 경제단체 대표단을 접견했다. 이날 접견에는 일본 측에서 타나베 유키오 경제연합회 회장과 모리타 겐지·사토 다로 부회장 등이 참석했다.",
+        {P("권태오", "타나베 유키오"), P("권태오", "모리타 겐지"), P("권태오", "사토 다로")},
     ),
     # A와 B의 (place) 회동 that took place
     (
