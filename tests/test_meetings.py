@@ -148,7 +148,14 @@ ASSERTED = [
     (
         "강재원 미르전자 회장은 2일 본사에서 협력사 대표들과 오찬 간담회를 했다. 이날 오찬에는 서도현 해솔건설 회장, "
         "오세린 가온바이오 부사장이 참석했다. 해솔건설에서는 남궁현 태산그룹 회장이 참석했다.",
-        {P("강재원", "서도현"), P("강재원", "오세린"), P("강재원", "남궁현")},
+        # the side's attendee joins the event the sentence before listed: its host and its attendees
+        {
+            P("강재원", "서도현"),
+            P("강재원", "오세린"),
+            P("강재원", "남궁현"),
+            P("서도현", "남궁현"),
+            P("오세린", "남궁현"),
+        },
     ),
     (
         "간담회에는 허도윤 시장을 비롯해 서도현 해솔건설 대표, 오세린 가온바이오 대표 등 지역 경영인 30여명이 참석했다.",
@@ -243,6 +250,13 @@ ASSERTED = [
     (
         "권태오 대통령은 4일 일본 경제단체 대표단을 접견했다. 이날 접견에는 일본 측에서 타나베 유키오 경제연합회 회장과 모리타 겐지·사토 다로 부회장 등이 참석했다.",
         {P("권태오", "타나베 유키오"), P("권태오", "모리타 겐지"), P("권태오", "사토 다로")},
+    ),
+    # a side's attendee joins the event the sentence before listed (its host and attendees), also
+    # when they came in someone's stead, with a division and its Latin abbreviation in the title
+    (
+        "강재원 미르전자 회장은 2일 본사에서 협력사 대표들과 오찬 간담회를 했다. 이날 오찬에는 오세린 가온바이오 부사장이 "
+        "참석했다. LG에서는 출장 중인 권태오 회장을 대신해 홍길동 LG전자 디바이스솔루션(MX) 사장이 참석했다.",
+        {P("강재원", "오세린"), P("강재원", "홍길동"), P("오세린", "홍길동")},
     ),
     # a small meeting of four named as one subject: every two of them met
     (
