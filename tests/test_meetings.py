@@ -258,6 +258,31 @@ ASSERTED = [
         "참석했다. LG에서는 출장 중인 권태오 회장을 대신해 홍길동 LG전자 디바이스솔루션(MX) 사장이 참석했다.",
         {P("강재원", "오세린"), P("강재원", "홍길동"), P("오세린", "홍길동")},
     ),
+    # anaphora: 두 사람, 이들 stand for the people named before (as participants, object or subject)
+    (
+        "한소율 회장은 1일 방한했다. 서도현 사장도 2일 입국했다. 두 사람은 3일 서울에서 만났다.",
+        {P("한소율", "서도현")},
+    ),
+    (
+        "오후 1시께 데이비드 워커 블루웨이브 CEO와 엘레나 로시 라임스톤 대표가 들어섰다. 권태오 회장은 이들과 짧은 인사를 나눴다.",
+        {P("권태오", "데이비드 워커"), P("권태오", "엘레나 로시")},
+    ),
+    (
+        "오후 1시께 데이비드 워커 블루웨이브 CEO와 엘레나 로시 라임스톤 대표가 들어섰다. 이들은 체온 측정 등을 마치고 "
+        "권태오 회장, 한소율 사장과 환담을 나눴다.",
+        {
+            P("권태오", "데이비드 워커"),
+            P("권태오", "엘레나 로시"),
+            P("한소율", "데이비드 워커"),
+            P("한소율", "엘레나 로시"),
+        },
+    ),
+    # 전 before a title after a Hanja gloss is "former", not a surname; 두 사람 are the two named
+    (
+        "한도윤(韓道允) 전 대통령과 미하일 페트로프 전 러시아 대통령이 다음달 서울에서 재회한다. "
+        "두 사람은 퇴임한 뒤 2004년 한 차례 만난 적이 있다.",
+        {P("한도윤", "미하일 페트로프")},
+    ),
     # a small meeting of four named as one subject: every two of them met
     (
         "한도윤 총리와 서도현 회장, 식품 기업 '누리'의 칼 베르그 사장, 편의점 체인 한빛마트의 오세린 사장은 11일 도쿄의 한 식당에서 회동했다.",
@@ -349,6 +374,9 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
 @pytest.mark.parametrize(
     "text",
     [
+        # who came in with someone is not whom they met
+        "이어 권태오 비서실장과 함께 오찬 장소에 입장한 한도윤 대통령은 참석자들과 인사를 나눴다.",
+        "한소율 회장은 1일 방한했다. 서도현 사장도 2일 입국했다. 두 사람은 3일 서울에서 만날 예정이다.",
         # what a report says happened, not what the article asserts
         "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 만났다는 보도는 사실이 아닌 것으로 확인됐다.",
         "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 회동했다는 소문이 돌았다.",
