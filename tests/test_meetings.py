@@ -258,6 +258,17 @@ ASSERTED = [
         "참석했다. LG에서는 출장 중인 권태오 회장을 대신해 홍길동 LG전자 디바이스솔루션(MX) 사장이 참석했다.",
         {P("강재원", "오세린"), P("강재원", "홍길동"), P("오세린", "홍길동")},
     ),
+    # a meeting that "was held" names its host (A와 B들의 간담회가 열렸다); who arrived for it met the host
+    (
+        "28일 본사에서 강재원 회장과 협력사 대표들의 첫 간담회가 열렸다. 이날 간담회에는 서도현 해솔건설 회장을 비롯해, "
+        "오세린 가온바이오 부사장 등이 차례로 본사에 도착했다.",
+        {P("강재원", "서도현"), P("강재원", "오세린")},
+    ),
+    # a host who received a second group too (B도 함께 접견했다)
+    (
+        "강재원 미르전자 회장은 현직 자문위원들도 함께 접견했다. 이날 접견에는 서도현 해솔건설 회장이 참석했다.",
+        {P("강재원", "서도현")},
+    ),
     # anaphora: 두 사람, 이들 stand for the people named before (as participants, object or subject)
     (
         "한소율 회장은 1일 방한했다. 서도현 사장도 2일 입국했다. 두 사람은 3일 서울에서 만났다.",
