@@ -269,6 +269,8 @@ ASSERTED = [
         "강재원 미르전자 회장은 현직 자문위원들도 함께 접견했다. 이날 접견에는 서도현 해솔건설 회장이 참석했다.",
         {P("강재원", "서도현")},
     ),
+    # a foreign name Kiwi cut into odd pieces, before a country and its office
+    ("권태오 대통령은 방한 중인 응우옌 떤 푹 베트남 국가주석과 국빈만찬을 했다.", {P("권태오", "응우옌 떤 푹")}),
     # anaphora: 두 사람, 이들 stand for the people named before (as participants, object or subject)
     (
         "한소율 회장은 1일 방한했다. 서도현 사장도 2일 입국했다. 두 사람은 3일 서울에서 만났다.",
