@@ -271,6 +271,24 @@ ASSERTED = [
     ),
     # a foreign name Kiwi cut into odd pieces, before a country and its office
     ("권태오 대통령은 방한 중인 응우옌 떤 푹 베트남 국가주석과 국빈만찬을 했다.", {P("권태오", "응우옌 떤 푹")}),
+    # attendees listed after a copula, then by their capacity (X로는 B가 참석했다): they join the event
+    (
+        "강재원 미르전자 회장은 2일 신임 자문대사들을 접견했다. 이날 참석한 자문대사는 권태오 통상협력대사, "
+        "데이비드 워커 금융협력대사다. 현직 자문대사로는 홍길동 투자협력대사가 참석했다.",
+        {
+            P("강재원", "권태오"),
+            P("강재원", "데이비드 워커"),
+            P("강재원", "홍길동"),
+            P("권태오", "홍길동"),
+            P("데이비드 워커", "홍길동"),
+        },
+    ),
+    # 참석한 가운데: an item that is no person (코치진) is skipped, a person's item may start with a noun
+    (
+        "강재원 미르전자 회장은 8일 저녁 본사로 축구 대표팀을 초대해 환영 만찬을 열었다. 데이비드 워커 감독을 비롯한 코치진, "
+        "주장 홍길동 선수 등 선수 21명, 지원 인력 등이 참석한 가운데 다양한 행사가 진행됐다.",
+        {P("강재원", "데이비드 워커"), P("강재원", "홍길동")},
+    ),
     # anaphora: 두 사람, 이들 stand for the people named before (as participants, object or subject)
     (
         "한소율 회장은 1일 방한했다. 서도현 사장도 2일 입국했다. 두 사람은 3일 서울에서 만났다.",
@@ -387,6 +405,8 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
 @pytest.mark.parametrize(
     "text",
     [
+        # the attendees of a large event did not all meet
+        "강재원 회장은 2일 포럼을 열었다. 이날 포럼에 참석한 인사는 홍길동 통상협력대사, 권태오 금융협력대사 등 300여명이다.",
         # who came in with someone is not whom they met
         "이어 권태오 비서실장과 함께 오찬 장소에 입장한 한도윤 대통령은 참석자들과 인사를 나눴다.",
         "한소율 회장은 1일 방한했다. 서도현 사장도 2일 입국했다. 두 사람은 3일 서울에서 만날 예정이다.",
