@@ -316,7 +316,7 @@ def test_evaluate_scheme_key_the_pack_cannot_fill_is_a_note(tmp_path: Path) -> N
             "Invalid value for --label: no rule of the pack has the label 'MEETNG'. Did you mean 'MEETING'?",
         ),
         (["--roles", "subjct,object"], "no rule of label 'MEETING' fills role 'subjct'. Did you mean 'subject'?"),
-        (["--roles", "participant"], "fills role 'participant'. roles of MEETING: date, object, subject"),
+        (["--roles", "guest"], "fills role 'guest'. roles of MEETING: date, object, participants, subject"),
         (["--gold-key", "meeting"], "no document of the gold file has the field 'meeting'. Did you mean 'meetings'?"),
         (["--status", "asserte"], "no rule of label 'MEETING' sets status 'asserte'. Did you mean 'asserted'?"),
         (["--roles", "a,b,c"], "give two roles separated by a comma"),
