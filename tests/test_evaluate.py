@@ -40,6 +40,14 @@ def test_evaluate_names_fold_spaces_and_aliases() -> None:
     assert key("저커버그") != key("젠슨 황")
 
 
+def test_evaluate_names_listed_under_each_other_are_one_person() -> None:
+    # a transliteration given under both spellings; a short alias both share joins nothing else
+    names = {"하산 빈 라시드": ["하산 빈 라쉬드", "하산"], "하산 빈 라쉬드": ["하산 빈 라시드", "하산"]}
+    key = NameKey({**names, "하산 알리": ["하산"]})
+    assert key("하산 빈 라쉬드") == key("하산 빈 라시드") == key("하산")
+    assert key("하산 알리") != key("하산 빈 라시드")
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -308,7 +316,7 @@ def test_evaluate_scheme_key_the_pack_cannot_fill_is_a_note(tmp_path: Path) -> N
             "Invalid value for --label: no rule of the pack has the label 'MEETNG'. Did you mean 'MEETING'?",
         ),
         (["--roles", "subjct,object"], "no rule of label 'MEETING' fills role 'subjct'. Did you mean 'subject'?"),
-        (["--roles", "participant"], "fills role 'participant'. roles of MEETING: date, object, subject"),
+        (["--roles", "guest"], "fills role 'guest'. roles of MEETING: date, object, participants, subject"),
         (["--gold-key", "meeting"], "no document of the gold file has the field 'meeting'. Did you mean 'meetings'?"),
         (["--status", "asserte"], "no rule of label 'MEETING' sets status 'asserte'. Did you mean 'asserted'?"),
         (["--roles", "a,b,c"], "give two roles separated by a comma"),

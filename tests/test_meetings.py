@@ -5,18 +5,22 @@ from __future__ import annotations
 import pytest
 
 from koie.engine.extract import Origin, mention_name
+from koie.engine.relations import record_relation_pairs
 
 
 def _pairs(pack, text: str, status: str = "asserted") -> set[frozenset[str]]:
+    """The pairs of people the pack's MEETING records stand for (its ``relations:``), as koie eval counts them."""
+    spec = pack.compiled.resolved.spec
+    relation = spec.relation("MEETING")
+    anaphors = set(spec.anaphora)
     pairs = set()
     for record in pack.extract(text):
         if record.label != "MEETING" or record.attrs.get("status") != status:
             continue
-        subjects = record.args.get("subject")
-        objects = record.args.get("object")
-        for s in subjects if isinstance(subjects, tuple) else (subjects,) if subjects else ():
-            for o in objects if isinstance(objects, tuple) else (objects,) if objects else ():
-                pairs.add(frozenset((mention_name(s).replace(" ", ""), mention_name(o).replace(" ", ""))))
+        for first, second, _ in record_relation_pairs(record, relation, anaphors):
+            names = (mention_name(first).replace(" ", ""), mention_name(second).replace(" ", ""))
+            if names[0] != names[1]:
+                pairs.add(frozenset(names))
     return pairs
 
 
@@ -143,7 +147,14 @@ ASSERTED = [
     (
         "강재원 미르전자 회장은 2일 본사에서 협력사 대표들과 오찬 간담회를 했다. 이날 오찬에는 서도현 해솔건설 회장, "
         "오세린 가온바이오 부사장이 참석했다. 해솔건설에서는 남궁현 태산그룹 회장이 참석했다.",
-        {P("강재원", "서도현"), P("강재원", "오세린"), P("강재원", "남궁현")},
+        # the side's attendee joins the event the sentence before listed: its host and its attendees
+        {
+            P("강재원", "서도현"),
+            P("강재원", "오세린"),
+            P("강재원", "남궁현"),
+            P("서도현", "남궁현"),
+            P("오세린", "남궁현"),
+        },
     ),
     (
         "간담회에는 허도윤 시장을 비롯해 서도현 해솔건설 대표, 오세린 가온바이오 대표 등 지역 경영인 30여명이 참석했다.",
@@ -234,6 +245,100 @@ ASSERTED = [
         "한도윤 서울시장이 2일 시청 집무실에서 데이비드 워커 스페인 왕립 축구 협회(RFEF) 회장을 접견하고 있다.",
         {P("한도윤", "데이비드 워커")},
     ),
+    # names joined with · share one title: each is a person of the list
+    (
+        "권태오 대통령은 4일 일본 경제단체 대표단을 접견했다. 이날 접견에는 일본 측에서 타나베 유키오 경제연합회 회장과 모리타 겐지·사토 다로 부회장 등이 참석했다.",
+        {P("권태오", "타나베 유키오"), P("권태오", "모리타 겐지"), P("권태오", "사토 다로")},
+    ),
+    # a side's attendee joins the event the sentence before listed (its host and attendees), also
+    # when they came in someone's stead, with a division and its Latin abbreviation in the title
+    (
+        "강재원 미르전자 회장은 2일 본사에서 협력사 대표들과 오찬 간담회를 했다. 이날 오찬에는 오세린 가온바이오 부사장이 "
+        "참석했다. LG에서는 출장 중인 권태오 회장을 대신해 홍길동 LG전자 디바이스솔루션(MX) 사장이 참석했다.",
+        {P("강재원", "오세린"), P("강재원", "홍길동"), P("오세린", "홍길동")},
+    ),
+    # a meeting that "was held" names its host (A와 B들의 간담회가 열렸다); who arrived for it met the host
+    (
+        "28일 본사에서 강재원 회장과 협력사 대표들의 첫 간담회가 열렸다. 이날 간담회에는 서도현 해솔건설 회장을 비롯해, "
+        "오세린 가온바이오 부사장 등이 차례로 본사에 도착했다.",
+        {P("강재원", "서도현"), P("강재원", "오세린")},
+    ),
+    # a host who received a second group too (B도 함께 접견했다)
+    (
+        "강재원 미르전자 회장은 현직 자문위원들도 함께 접견했다. 이날 접견에는 서도현 해솔건설 회장이 참석했다.",
+        {P("강재원", "서도현")},
+    ),
+    # a foreign name Kiwi cut into odd pieces, before a country and its office
+    ("권태오 대통령은 방한 중인 응우옌 떤 푹 베트남 국가주석과 국빈만찬을 했다.", {P("권태오", "응우옌 떤 푹")}),
+    # attendees listed after a copula, then by their capacity (X로는 B가 참석했다): they join the event
+    (
+        "강재원 미르전자 회장은 2일 신임 자문대사들을 접견했다. 이날 참석한 자문대사는 권태오 통상협력대사, "
+        "데이비드 워커 금융협력대사다. 현직 자문대사로는 홍길동 투자협력대사가 참석했다.",
+        {
+            P("강재원", "권태오"),
+            P("강재원", "데이비드 워커"),
+            P("강재원", "홍길동"),
+            P("권태오", "홍길동"),
+            P("데이비드 워커", "홍길동"),
+        },
+    ),
+    # 참석한 가운데: an item that is no person (코치진) is skipped, a person's item may start with a noun
+    (
+        "강재원 미르전자 회장은 8일 저녁 본사로 축구 대표팀을 초대해 환영 만찬을 열었다. 데이비드 워커 감독을 비롯한 코치진, "
+        "주장 홍길동 선수 등 선수 21명, 지원 인력 등이 참석한 가운데 다양한 행사가 진행됐다.",
+        {P("강재원", "데이비드 워커"), P("강재원", "홍길동")},
+    ),
+    # people who attended one small meeting, its principal named next, and more attendees (이 외에도)
+    (
+        "13일 홍길동 미르전자 회장과 권태오 해솔건설 회장 등 기업인들은 본사에서 진행하는 '경제계 간담회'에 참석했다. "
+        "이날 간담회는 한소율 총리가 경제계 의견을 직접 듣기 위한 취지에서 마련됐다. "
+        "이 외에도 데이비드 워커 블루웨이브 CEO 등 기업인들이 자리를 함께했다.",
+        {
+            P("홍길동", "권태오"),
+            P("한소율", "홍길동"),
+            P("한소율", "권태오"),
+            P("데이비드 워커", "한소율"),
+            P("데이비드 워커", "홍길동"),
+            P("데이비드 워커", "권태오"),
+        },
+    ),
+    # anaphora: 두 사람, 이들 stand for the people named before (as participants, object or subject)
+    (
+        "한소율 회장은 1일 방한했다. 서도현 사장도 2일 입국했다. 두 사람은 3일 서울에서 만났다.",
+        {P("한소율", "서도현")},
+    ),
+    (
+        "오후 1시께 데이비드 워커 블루웨이브 CEO와 엘레나 로시 라임스톤 대표가 들어섰다. 권태오 회장은 이들과 짧은 인사를 나눴다.",
+        {P("권태오", "데이비드 워커"), P("권태오", "엘레나 로시")},
+    ),
+    (
+        "오후 1시께 데이비드 워커 블루웨이브 CEO와 엘레나 로시 라임스톤 대표가 들어섰다. 이들은 체온 측정 등을 마치고 "
+        "권태오 회장, 한소율 사장과 환담을 나눴다.",
+        {
+            P("권태오", "데이비드 워커"),
+            P("권태오", "엘레나 로시"),
+            P("한소율", "데이비드 워커"),
+            P("한소율", "엘레나 로시"),
+        },
+    ),
+    # 전 before a title after a Hanja gloss is "former", not a surname; 두 사람 are the two named
+    (
+        "한도윤(韓道允) 전 대통령과 미하일 페트로프 전 러시아 대통령이 다음달 서울에서 재회한다. "
+        "두 사람은 퇴임한 뒤 2004년 한 차례 만난 적이 있다.",
+        {P("한도윤", "미하일 페트로프")},
+    ),
+    # a small meeting of four named as one subject: every two of them met
+    (
+        "한도윤 총리와 서도현 회장, 식품 기업 '누리'의 칼 베르그 사장, 편의점 체인 한빛마트의 오세린 사장은 11일 도쿄의 한 식당에서 회동했다.",
+        {
+            P("한도윤", "서도현"),
+            P("한도윤", "칼 베르그"),
+            P("한도윤", "오세린"),
+            P("서도현", "칼 베르그"),
+            P("서도현", "오세린"),
+            P("칼 베르그", "오세린"),
+        },
+    ),
     # A와 B의 (place) 회동 that took place
     (
         "그는 2019년 권태오 미르전자 회장과 로버트 하트 노스팩 CEO의 판문점 회동이 성사된 것을 돌이켜봤다.",
@@ -313,6 +418,11 @@ def test_meetings_plans_and_denials_are_not_asserted(meetings_pack, text: str, s
 @pytest.mark.parametrize(
     "text",
     [
+        # the attendees of a large event did not all meet
+        "강재원 회장은 2일 포럼을 열었다. 이날 포럼에 참석한 인사는 홍길동 통상협력대사, 권태오 금융협력대사 등 300여명이다.",
+        # who came in with someone is not whom they met
+        "이어 권태오 비서실장과 함께 오찬 장소에 입장한 한도윤 대통령은 참석자들과 인사를 나눴다.",
+        "한소율 회장은 1일 방한했다. 서도현 사장도 2일 입국했다. 두 사람은 3일 서울에서 만날 예정이다.",
         # what a report says happened, not what the article asserts
         "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 만났다는 보도는 사실이 아닌 것으로 확인됐다.",
         "박서준 누리소프트 대표가 데이비드 워커 블루웨이브 CEO와 회동했다는 소문이 돌았다.",

@@ -65,13 +65,31 @@ class NameKey:
     def __init__(self, names: Mapping[str, Any] | None = None, ignore_parentheses: bool = False) -> None:
         self.ignore_parentheses = ignore_parentheses
         self.aliases: dict[str, str] = {}
-        for canonical, aliases in (names or {}).items():
-            if canonical.startswith("_"):
-                continue
-            key = self._squash(canonical)
-            self.aliases[key] = key
-            for alias in aliases if isinstance(aliases, list) else []:
-                self.aliases.setdefault(self._squash(str(alias)), key)
+        entries = {
+            self._squash(canonical): [self._squash(str(a)) for a in (aliases if isinstance(aliases, list) else [])]
+            for canonical, aliases in (names or {}).items()
+            if not canonical.startswith("_")
+        }
+        # Two entries whose canonical names list each other (a transliteration under both spellings)
+        # are one person: the first of them in the file is the key of both. A short alias two entries
+        # share (무함마드) joins nothing.
+        root: dict[str, str] = {key: key for key in entries}
+
+        def find(key: str) -> str:
+            while root[key] != key:
+                key = root[key]
+            return key
+
+        for key, aliases in entries.items():
+            for alias in aliases:
+                if alias in entries and find(alias) != find(key):
+                    first, second = sorted((find(alias), find(key)), key=list(entries).index)
+                    root[second] = first
+        for key in entries:
+            self.aliases[key] = find(key)
+        for key, aliases in entries.items():
+            for alias in aliases:
+                self.aliases.setdefault(alias, find(key))
 
     def _squash(self, name: str) -> str:
         if self.ignore_parentheses:
