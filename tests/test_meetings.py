@@ -460,11 +460,11 @@ def test_meetings_not_meetings(meetings_pack, text: str) -> None:
 
 def test_meetings_a_company_with_a_latin_head_is_no_person(meetings_pack) -> None:
     """HS+효성 부회장: the Hangul part of a company written without a space after its Latin head is
-    no name after a company (대만 TSMC 웨이저자 의장 has the space)."""
+    no name after a company (대만 TSMC 린웨이하오 의장 has the space)."""
     people = [r.text for r in meetings_pack.extract("조현석 HS효성 부회장이 말했다.") if r.label == "PERSON"]
     assert people == ["조현석"]
-    people = [r.text for r in meetings_pack.extract("대만 TSMC 웨이저자 의장이 왔다.") if r.label == "PERSON"]
-    assert people == ["웨이저자"]
+    people = [r.text for r in meetings_pack.extract("대만 TSMC 린웨이하오 의장이 왔다.") if r.label == "PERSON"]
+    assert people == ["린웨이하오"]
 
 
 def test_meetings_spaced_name_is_one_person(meetings_pack) -> None:
