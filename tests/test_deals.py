@@ -383,13 +383,13 @@ def test_deals_example_texts_give_records(deals_pack, path: Path) -> None:
 
 
 def test_deals_scheme_grades_the_example_texts() -> None:
-    """rules/deals.scheme.yaml maps the gold keys to labels and statuses: the examples score 1.000."""
+    """eval/deals.scheme.yaml maps the gold keys to labels and statuses: the examples score 1.000."""
     from click.testing import CliRunner
 
     from koie.cli import main
 
-    args = ["eval", "rules/deals.yaml", "--scheme", "rules/deals.scheme.yaml"]
-    args += ["--gold", "rules/deals.examples.gold.jsonl", "examples/deals"]
+    args = ["eval", "rules/deals.yaml", "--scheme", "eval/deals.scheme.yaml"]
+    args += ["--gold", "eval/deals.examples.gold.jsonl", "examples/deals"]
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
         result = CliRunner().invoke(main, args, catch_exceptions=False)
@@ -400,5 +400,5 @@ def test_deals_scheme_grades_the_example_texts() -> None:
 
 
 def test_deals_scheme_is_the_one_docs_show() -> None:
-    scheme = (ROOT / "rules" / "deals.scheme.yaml").read_text(encoding="utf-8")
+    scheme = (ROOT / "eval" / "deals.scheme.yaml").read_text(encoding="utf-8")
     assert f"```yaml\n{scheme}```" in (ROOT / "docs" / "eval.md").read_text(encoding="utf-8")

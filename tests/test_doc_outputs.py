@@ -53,7 +53,7 @@ PAGES = (
     "docs/eval.md",
 )
 #: What the commands may see of the repository.
-SHARED_FOLDERS = ("docs", "examples", "rules")
+SHARED_FOLDERS = ("docs", "eval", "examples", "rules")
 
 #: Transcripts koie does not print yet, by page and command, with the reason. Strict: once koie
 #: prints them, the test fails until the entry goes.
