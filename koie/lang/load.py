@@ -92,6 +92,18 @@ class _PackParts:
     rule_nodes: int = 0  # rules written, whether or not they were read without error
     lexicon_files: list[str] = field(default_factory=list)
 
+    def take(self, other: PackSpec | _PackParts) -> None:
+        """Add what ``other`` holds (an imported pack, or a file's own parts after its imports)."""
+        self.lexicons.extend(other.lexicons)
+        self.macros.extend(other.macros)
+        self.rules.extend(other.rules)
+        self.overlap = self.overlap.then(other.overlap)
+        self.mentions.update(other.mentions)
+        self.dates.extend(other.dates)
+        self.relations.update(other.relations)
+        self.anaphora.update(other.anaphora)
+        self.label_references.extend(other.label_references)
+
 
 def _json_key(key: PlainValue) -> str:
     """A mapping key as the JSON output writes it (``true``, ``1.5``, ``null``), so records are typed by str keys."""
@@ -712,40 +724,17 @@ def _load(path: Path, loading: _Loading, chain: tuple[Path, ...], imported_at: P
     if source is None or root is None:
         return None
     parts = _PackReader(source, loading).read(root)
-    lexicons: list[LexiconSpec] = []
-    macros: list[MacroSpec] = []
-    rules: list[RuleSpec] = []
-    overlap = OverlapSpec()
-    mentions: dict[str, MentionSettings] = {}
-    dates: list[str] = []
-    relations: dict[str, RelationSpec] = {}
-    anaphora: dict[str, AnaphoraSpec] = {}
+    merged = _PackParts()  # the imports' specs, then this file's own
     files: list[str] = []
-    label_references: list[LabelReference] = []
     for relative, import_place in parts.imports:
         imported = _load(path.parent / relative, loading, chain + (resolved,), import_place)
         if imported is not None:
-            lexicons.extend(imported.lexicons)
-            macros.extend(imported.macros)
-            rules.extend(imported.rules)
-            overlap = overlap.then(imported.overlap)
-            mentions.update(imported.mentions)
-            dates.extend(imported.dates)
-            relations.update(imported.relations)
-            anaphora.update(imported.anaphora)
+            merged.take(imported)
             files.extend(imported.files)
-            label_references.extend(imported.label_references)
-    lexicons.extend(parts.lexicons)
-    macros.extend(parts.macros)
-    rules.extend(parts.rules)
-    overlap = overlap.then(parts.overlap)
-    mentions.update(parts.mentions)
-    dates.extend(parts.dates)
-    relations.update(parts.relations)
-    anaphora.update(parts.anaphora)
-    label_references.extend(parts.label_references)
+    merged.take(parts)
     files.extend(parts.lexicon_files)
     files.append(str(path))
+    rules = merged.rules
     if not rules and not chain and not parts.rule_nodes:
         out.append(
             Diagnostic(
@@ -760,22 +749,22 @@ def _load(path: Path, loading: _Loading, chain: tuple[Path, ...], imported_at: P
         )
     if not chain:
         rules = _unique_rules(rules, out)
-        _check_label_references(label_references, {rule.label for rule in rules}, out)
+        _check_label_references(merged.label_references, {rule.label for rule in rules}, out)
     return PackSpec(
         parts.name or path.stem,
         parts.version or "0",
         parts.description,
         str(path),
-        tuple(lexicons),
-        tuple(macros),
+        tuple(merged.lexicons),
+        tuple(merged.macros),
         tuple(rules),
-        overlap,
+        merged.overlap,
         tuple(dict.fromkeys(files)),
-        mentions,
-        tuple(dict.fromkeys(dates)),
-        tuple(label_references),
-        relations=relations,
-        anaphora=anaphora,
+        merged.mentions,
+        tuple(dict.fromkeys(merged.dates)),
+        tuple(merged.label_references),
+        relations=merged.relations,
+        anaphora=merged.anaphora,
     )
 
 
