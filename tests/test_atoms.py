@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 import koie
 from koie.analysis.morphemes import NotationAnalyzer
-from koie.lang.atoms import Atom, check_atom, fold, required_atoms, surface_atom
-from koie.lang.ir import ENDING_TAGS, STEM_TAGS, RMorph, rchildren
+from koie.lang.atoms import required_atoms
+from koie.lang.ir import ENDING_TAGS, STEM_TAGS, MorphemeCheck, RMorph, RSeq, rchildren
 from koie.lang.load import load_pack
 from koie.lang.resolve import resolve_pack
+from koie.lang.spellings import spellings
+from koie.lang.surface import Atom, check_atom, fold, surface_atom
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -234,6 +236,65 @@ def test_atoms_every_morpheme_of_the_corpora_holds_its_atom(kiwi) -> None:
                 assert atom.found_in(fold(text[start:end])), (morpheme, text[start:end], str(atom))
                 checked += 1
     assert checked > 1000
+
+
+def _literal(form: str, tag: str) -> RMorph:
+    return RMorph(MorphemeCheck(frozenset({form}), frozenset({tag})), 0)
+
+
+@pytest.mark.kiwi
+def test_atoms_every_run_of_morphemes_of_the_corpora_holds_one_of_its_spellings(kiwi) -> None:
+    """Every two and three morphemes next to each other that Kiwi reads in the examples and the
+    shared corpora (where present), as literals in a row, have a spelling (koie.lang.spellings)
+    whose joined atoms are all in the text they stand in: the seams join only where Kiwi's
+    surfaces really touch (인사+를, 회동+하+었, 나+의 내, 생각+하 지)."""
+    checked = joined = 0
+    for document in kiwi.analyze_many(_corpus_texts()):
+        text = document.text
+        for sentence in document.sentences:
+            morphemes = sentence.morphemes
+            for size in (2, 3):
+                for first in range(len(morphemes) - size + 1):
+                    run = morphemes[first : first + size]
+                    written = spellings(RSeq(tuple(_literal(m.form, m.tag) for m in run)))
+                    if written is None:
+                        continue
+                    start, end = min(m.start for m in run), max(m.end for m in run)
+                    while start > 0 and not text[start - 1].isspace():
+                        start -= 1
+                    while end < len(text) and not text[end].isspace():
+                        end += 1
+                    place = fold(text[start:end])
+                    assert any(all(atom.found_in(place) for atom in spelling.atoms) for spelling in written), (
+                        [(m.form, m.tag) for m in run],
+                        text[start:end],
+                        [[str(atom) for atom in spelling.atoms] for spelling in written],
+                    )
+                    checked += 1
+                    joined += any(len(spelling.atoms) < size for spelling in written)
+    assert checked > 10000 and joined > 1000
+
+
+@pytest.mark.parametrize(
+    ("run", "written", "elsewhere"),
+    [
+        ([("인사", "NNG"), ("를", "JKO"), ("나누", "VV")], "인사를 나눴다", "인상을 두고 나눴다"),
+        ([("일", "NNG"), ("자리", "NNG")], "일자리", "자리에 일이"),
+        ([("회동", "NNG"), ("하", "XSV")], "회동했다", "회동 이후 하루"),
+        ([("자리", "NNG"), ("하", "XSV")], "자리했다", "일자리 확대"),
+        ([("예방", "NNG"), ("을", "JKO"), ("받", "VV")], "예방을 받았다", "예방 접종을 받았다"),
+    ],
+)
+def test_atoms_spellings_join_neighbours(run: list[tuple[str, str]], written: str, elsewhere: str) -> None:
+    """Literals in a row need their joined spelling: found where they are written together, not in
+    a text that only holds each of them apart."""
+    found = spellings(RSeq(tuple(_literal(form, tag) for form, tag in run)))
+    assert found is not None
+
+    def holds(text: str) -> bool:
+        return any(all(atom.found_in(fold(text)) for atom in spelling.atoms) for spelling in found or ())
+
+    assert holds(written) and not holds(elsewhere), [[str(atom) for atom in spelling.atoms] for spelling in found]
 
 
 # -------------------------------------------------------------------------- rules and labels

@@ -17,7 +17,7 @@ import koie
 from koie.analysis.morphemes import AnalyzedDocument
 from koie.cli import main
 from koie.errors import KoieError
-from koie.lang.atoms import fold
+from koie.lang.surface import fold
 from koie.run.runner import run_corpus
 from koie.testing.generate import Unsupported, sentences_for
 

@@ -31,7 +31,8 @@ from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
-from koie.lang.atoms import Prefilter, atoms_pattern
+from koie.lang.atoms import Prefilter
+from koie.lang.surface import atoms_pattern
 from koie.run.inputs import InputDocument
 
 
