@@ -81,27 +81,38 @@ _LIKELY_ATOM = 0.9
 _LINE = 150
 
 
-def _likelihood(formula: Formula) -> float:
-    """A rough chance that a line of news holds ``formula``."""
-    if isinstance(formula, Atom):
-        return min(1.0, formula.chance * _LINE)
-    if isinstance(formula, AllOf):
-        return min((_likelihood(part) for part in formula.parts), default=1.0)
-    return min(1.0, sum(_likelihood(part) for part in formula.parts))
+def _likelihood(formula: Formula, known: dict[int, float]) -> float:
+    """A rough chance that a line of news holds ``formula`` (``known``: by the id of each part rated)."""
+    found = known.get(id(formula))
+    if found is None:
+        if isinstance(formula, Atom):
+            found = min(1.0, formula.chance * _LINE)
+        elif isinstance(formula, AllOf):
+            found = min((_likelihood(part, known) for part in formula.parts), default=1.0)
+        else:
+            found = min(1.0, sum(_likelihood(part, known) for part in formula.parts))
+        known[id(formula)] = found
+    return found
 
 
-def _quick(formula: Formula) -> Formula:
+def _quick(formula: Formula, known: dict[int, Formula], likely: dict[int, float]) -> Formula:
     """``formula`` with the atoms nearly every line holds taken as held (a weaker need is still a need)."""
-    if isinstance(formula, Atom):
-        return TRUE if _likelihood(formula) >= _LIKELY_ATOM else formula
-    if isinstance(formula, AllOf):
-        return all_of(_quick(part) for part in formula.parts)
-    return any_of(_quick(part) for part in formula.parts)
+    found = known.get(id(formula))
+    if found is None:
+        if isinstance(formula, Atom):
+            found = TRUE if _likelihood(formula, likely) >= _LIKELY_ATOM else formula
+        elif isinstance(formula, AllOf):
+            found = all_of(_quick(part, known, likely) for part in formula.parts)
+        else:
+            found = any_of(_quick(part, known, likely) for part in formula.parts)
+        known[id(formula)] = found
+    return found
 
 
 class CompiledFormula:
-    """A formula made quick to test on many texts: shared parts become one node each, an
-    alternation of atoms one regular expression, and a test looks at each node once.
+    """A formula made quick to test on many texts: shared parts become one node each, the atoms
+    among alternatives one node, and a test looks at each node and each atom once; an atom is
+    searched for only when the text has a character for each of its places.
 
     >>> meet, lunch = Atom.exact("만남"), Atom.exact("오찬")
     >>> formula = CompiledFormula(any_of([meet, all_of([lunch, Atom.exact("함께")])]))
@@ -109,65 +120,81 @@ class CompiledFormula:
     (True, False)
     """
 
-    _ATOM, _ALL, _ANY = 0, 1, 2
+    _ATOMS, _ALL, _ANY = 0, 1, 2
 
     def __init__(self, formula: Formula) -> None:
         self.kinds: list[int] = []
+        #: an all or one-of node's parts; an atoms node's atoms (numbers into the lists below)
         self.children: list[tuple[int, ...]] = []
-        #: an atom node's regular expression, compiled when a text first needs it
+        #: each atom's regular expression, compiled when a text first needs it
         self.patterns: list[re.Pattern[str] | str] = []
-        #: a pattern's characters it cannot be without (one place each: the characters it may be)
+        #: each atom's places: the characters each may be (a text without one cannot hold the atom)
         self.places: list[tuple[frozenset[str], ...]] = []
-        self.root = self._add(_quick(formula), {})
+        self._atoms: dict[Atom, int] = {}
+        # ids of parts stay valid while ``formula`` (which holds them all) is alive
+        self._likely: dict[int, float] = {}
+        self.root = self._add(_quick(formula, {}, self._likely), {})
+        del self._likely, self._atoms
+
+    def _atom(self, atom: Atom) -> int:
+        number = self._atoms.get(atom)
+        if number is None:
+            number = self._atoms[atom] = len(self.patterns)
+            self.patterns.append(atom.pattern())
+            self.places.append(tuple(frozenset(unit) for unit in atom.units))
+        return number
 
     def _add(self, formula: Formula, made: dict[Formula, int]) -> int:
         found = made.get(formula)
         if found is not None:
             return found
-        if isinstance(formula, Atom) or (
-            isinstance(formula, AnyOf) and formula.parts and all(isinstance(part, Atom) for part in formula.parts)
-        ):
-            atoms = (
-                [formula] if isinstance(formula, Atom) else [part for part in formula.parts if isinstance(part, Atom)]
-            )
-            places = tuple(frozenset(unit) for unit in atoms[0].units) if len(atoms) == 1 else ()
-            node = self._node(self._ATOM, (), "|".join(sorted({atom.pattern() for atom in atoms})), places)
+        if isinstance(formula, Atom):
+            node = self._node(self._ATOMS, (self._atom(formula),))
+        elif isinstance(formula, AnyOf):
+            # the likeliest first: the test stops at the first that holds
+            parts = sorted(formula.parts, key=lambda part: _likelihood(part, self._likely), reverse=True)
+            atoms = tuple(self._atom(part) for part in parts if isinstance(part, Atom))
+            children = [self._node(self._ATOMS, atoms)] if atoms else []
+            children += [self._add(part, made) for part in parts if not isinstance(part, Atom)]
+            node = children[0] if len(children) == 1 else self._node(self._ANY, tuple(children))
         else:
-            kind = self._ALL if isinstance(formula, AllOf) else self._ANY
-            # all: the part least likely to hold first (the test stops there); one of: the likeliest
-            parts = sorted(formula.parts, key=_likelihood, reverse=kind == self._ANY)
-            node = self._node(kind, tuple(self._add(part, made) for part in parts), "", ())
+            # the part least likely to hold first: the test stops there
+            parts = sorted(formula.parts, key=lambda part: _likelihood(part, self._likely))
+            node = self._node(self._ALL, tuple(self._add(part, made) for part in parts))
         made[formula] = node
         return node
 
-    def _node(
-        self, kind: int, children: tuple[int, ...], pattern: re.Pattern[str] | str, places: tuple[frozenset[str], ...]
-    ) -> int:
+    def _node(self, kind: int, children: tuple[int, ...]) -> int:
         self.kinds.append(kind)
         self.children.append(children)
-        self.patterns.append(pattern)
-        self.places.append(places)
         return len(self.kinds) - 1
 
-    def _pattern(self, node: int) -> re.Pattern[str]:
-        pattern = self.patterns[node]
+    def _pattern(self, atom: int) -> re.Pattern[str]:
+        pattern = self.patterns[atom]
         if isinstance(pattern, str):
-            pattern = self.patterns[node] = re.compile(pattern)
+            pattern = self.patterns[atom] = re.compile(pattern)
         return pattern
 
     def holds(self, folded: str) -> bool:
         """Whether the folded text holds the formula."""
         characters = set(folded)
         known: list[bool | None] = [None] * len(self.kinds)
+        present: list[bool | None] = [None] * len(self.patterns)
+
+        def has(atom: int) -> bool:
+            found = present[atom]
+            if found is None:
+                found = present[atom] = all(not characters.isdisjoint(place) for place in self.places[atom]) and (
+                    self._pattern(atom).search(folded) is not None
+                )
+            return found
 
         def value(node: int) -> bool:
             found = known[node]
             if found is None:
                 kind = self.kinds[node]
-                if kind == self._ATOM:
-                    found = all(not characters.isdisjoint(place) for place in self.places[node]) and (
-                        self._pattern(node).search(folded) is not None
-                    )
+                if kind == self._ATOMS:
+                    found = any(has(atom) for atom in self.children[node])
                 elif kind == self._ALL:
                     found = all(value(child) for child in self.children[node])
                 else:

@@ -196,7 +196,7 @@ class Atom:
         """A rough chance that the atom occurs at a given place of Korean text (lower: more selective)."""
         chance = 1.0
         for unit in self.units:
-            chance *= min(1.0, sum(_char_chance(char) for char in unit))
+            chance *= _unit_chance(unit)
         return chance
 
     def __str__(self) -> str:
@@ -214,6 +214,11 @@ _FREQUENT_SYLLABLES = frozenset(
 @functools.lru_cache(maxsize=65536)
 def _units_pattern(units: tuple[str, ...]) -> str:
     return "".join(re.escape(unit) if len(unit) == 1 else "[" + _ranges(unit, escape=True) + "]" for unit in units)
+
+
+@functools.lru_cache(maxsize=65536)
+def _unit_chance(unit: str) -> float:
+    return min(1.0, sum(_char_chance(char) for char in unit))
 
 
 def _char_chance(char: str) -> float:
