@@ -307,6 +307,67 @@ def test_cache_concurrent_writers(tmp_path: Path) -> None:
     assert info["integrity"] == "ok" and info["entries"] == 3 * 30 + 30
 
 
+#: Another process using the cache: ``store TEXT…`` analyses the texts (and keeps them), ``holds TEXT…``
+#: prints whether the cache holds them all; then it ends, closing the cache.
+_ANOTHER_PROCESS = (
+    "import sys; sys.path.insert(0, 'tests'); from test_cache import CountingAnalyzer\n"
+    "from koie.analysis.cache import CachedAnalyzer\n"
+    "cached = CachedAnalyzer(CountingAnalyzer(), sys.argv[1])\n"
+    "texts = sys.argv[3:]\n"
+    "print(cached.analyze_many(texts) and 'stored' if sys.argv[2] == 'store' else cached.covers(texts))\n"
+    "cached.cache.close()\n"
+)
+
+
+def test_cache_opened_twice_in_one_process_keeps_its_lock(tmp_path: Path) -> None:
+    """A cache opened a second time in a process (a test runner's commands, the Python API called again) read
+    the file's header with open() and close(); the close dropped the lock of the connection already open there
+    (a process holds one set of POSIX locks on a file, and closing any descriptor of it releases them all).
+    Another process closing the cache then counted itself its last user and deleted the WAL and -shm under
+    that connection: what the connection wrote next was lost, and the test suite's shared cache came out
+    malformed, or without SQLite's header ("is not a koie analysis cache" on every later command)."""
+    import subprocess
+
+    path = tmp_path / "c.sqlite"
+    first = CachedAnalyzer(CountingAnalyzer(), path)
+    first.analyze_many([DOC])
+    second = CachedAnalyzer(CountingAnalyzer(), path)
+    assert second.analyze_many([DOC]) == [parse_notation(DOC)] and second.stats.hits == 1
+
+    def another(*args: str) -> str:
+        command = [sys.executable, "-c", _ANOTHER_PROCESS, str(path), *args]
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        return done.stdout.strip()
+
+    assert another("store", "가/NNG") == "stored"
+    # the connections of this process are open: the other process left the WAL and -shm to them
+    assert (tmp_path / "c.sqlite-wal").exists() and (tmp_path / "c.sqlite-shm").exists()
+    first.analyze_many(["나/NNG"])
+    second.analyze_many(["다/NNG"])
+    assert another("holds", DOC, "가/NNG", "나/NNG", "다/NNG") == "True"
+    first.cache.close()
+    second.cache.close()  # the last connection: the WAL goes into the file, and the WAL and -shm go
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.sqlite"]
+    assert AnalysisCache(path).info()["integrity"] == "ok"
+
+
+@pytest.mark.parametrize("journal", [None, b"", bytes(512)], ids=["no-journal", "empty-journal", "journal-header"])
+def test_cache_killed_while_it_was_made_is_made_again_quietly(tmp_path: Path, capsys, journal: bytes | None) -> None:
+    """What a kill leaves while SQLite makes the file (an empty file, with the journal it had begun or not) is a
+    new cache to the next command: no warning, and it is koie's from then on."""
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(b"")
+    if journal is not None:
+        (tmp_path / "c.sqlite-journal").write_bytes(journal)
+    cached = CachedAnalyzer(CountingAnalyzer(), path)
+    assert cached.analyze(DOC) == parse_notation(DOC) and cached.analyze(DOC) == parse_notation(DOC)
+    assert (cached.inner.calls, cached.stats.hits) == (1, 1)
+    assert capsys.readouterr().err == ""
+    cached.cache.close()
+    assert AnalysisCache(path).info()["integrity"] == "ok"
+
+
 def test_cache_cli_info_and_clear(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite"
     CachedAnalyzer(CountingAnalyzer(), path).analyze_many([DOC, "가/NNG"])

@@ -9,7 +9,9 @@ not check out is reported, deleted and recomputed, never trusted. A koie cache
 that SQLite finds malformed is reported, moved aside (the latest few kept) and
 rebuilt; a file that is not a koie cache (no SQLite header and koie's mark) is
 never written, renamed or removed. A cache this user cannot write is read and
-never written.
+never written. koie reads the file's own bytes (its header, its mark) without
+taking the locks of this process's connections off it (:func:`_read_start`), so
+opening the cache again in one process is as safe as in another.
 """
 
 from __future__ import annotations
@@ -71,6 +73,108 @@ KEPT_CORRUPT = 3
 _CORRUPT_NAME = re.compile(r"\.corrupt-(\d{8}-\d{6}(?:-\d+)?)(-wal|-shm)?$")
 
 
+class _Connection(sqlite3.Connection):
+    """An SQLite connection counted open on its file until SQLite has closed it (see :func:`_read_start`)."""
+
+    #: (process, device, inode) while open.
+    file: tuple[int, int, int] | None = None
+
+    def count_open(self, path: Path) -> None:
+        status = os.stat(path)
+        self.file = (os.getpid(), status.st_dev, status.st_ino)
+        with _FILES_LOCK:
+            _OPEN[self.file] = _OPEN.get(self.file, 0) + 1
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            file, self.file = self.file, None
+            if file is not None:
+                with _FILES_LOCK:
+                    left = _OPEN.get(file, 1) - 1
+                    if left:
+                        _OPEN[file] = left
+                    else:
+                        _OPEN.pop(file, None)
+
+    def __del__(self) -> None:
+        # A connection holds a cycle (its statement cache), so the garbage collector frees it: closed here,
+        # it stops counting only once SQLite has let go of the file.
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+#: How many connections of a process are open on a file, by (process, device, inode).
+_OPEN: dict[tuple[int, int, int], int] = {}
+#: Descriptors the bytes of a cache file were read through while a connection of this process was open on
+#: it, by (device, inode): (the process that opened it, the descriptor). Closed once no such connection is.
+_KEPT: dict[tuple[int, int], tuple[int, int]] = {}
+#: Re-entrant: the garbage collector may close a connection (and count it) in a thread that holds it.
+_FILES_LOCK = threading.RLock()
+
+
+def _connected(file: tuple[int, int]) -> bool:
+    """Whether this process has an SQLite connection open on the file."""
+    return _OPEN.get((os.getpid(), *file), 0) > 0
+
+
+def _close_unused() -> None:
+    """Close the kept descriptors of files this process has no connection open on any more (holding _FILES_LOCK)."""
+    pid = os.getpid()
+    for file, (owner, descriptor) in list(_KEPT.items()):
+        if owner != pid:
+            del _KEPT[file]  # inherited over a fork: closing it here could drop this process's own locks
+        elif not _connected(file):
+            del _KEPT[file]
+            os.close(descriptor)
+
+
+def _read_start(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a cache file, read without taking this process's SQLite locks off it.
+
+    A process holds one set of POSIX locks on a file, and closing any of its
+    descriptors of the file releases them all. A header read with open() and
+    close() while a connection of this process was open on the cache (a cache
+    opened again: a test runner's commands, the Python API called twice) took
+    that connection's lock away; another process closing the cache then counted
+    itself the last user, checkpointed it and deleted its WAL and -shm under the
+    open connection, whose next writes went to deleted files, and the cache came
+    out malformed or without SQLite's header. So, as SQLite does with its own
+    descriptors, one read while such a connection is open is kept open, reused,
+    and closed once no connection of this process is open on the file.
+    """
+    if os.name != "posix":  # no POSIX locks to lose
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    with _FILES_LOCK:
+        _close_unused()
+        status = os.stat(path)
+        kept = _KEPT.get((status.st_dev, status.st_ino))
+        if kept is not None:
+            return _read_at_start(kept[1], size)
+        descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        file: tuple[int, int] | None = None
+        try:
+            opened = os.fstat(descriptor)
+            file = (opened.st_dev, opened.st_ino)
+            return _read_at_start(descriptor, size)
+        finally:
+            if file is not None and _connected(file):
+                _KEPT[file] = (os.getpid(), descriptor)
+            else:
+                os.close(descriptor)
+
+
+def _read_at_start(descriptor: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    done = 0
+    while done < size and (chunk := os.pread(descriptor, size - done, done)):
+        chunks.append(chunk)
+        done += len(chunk)
+    return b"".join(chunks)
+
+
 def _readonly_error(error: BaseException) -> bool:
     """SQLite's "attempt to write a readonly database" (SQLITE_READONLY): the file or its folder is not ours."""
     return isinstance(error, sqlite3.OperationalError) and "readonly" in str(error)
@@ -123,13 +227,25 @@ class AnalysisCache:
 
     # -- opening, checking, rebuilding ------------------------------------
 
-    def _connect(self, read_only: bool, immutable: bool = False) -> sqlite3.Connection:
+    def _connect(self, read_only: bool, immutable: bool = False) -> _Connection:
         if not read_only:
-            return sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None, check_same_thread=False)
-        # mode=ro writes nothing; immutable=1 also takes no lock and reads no WAL, for a WAL file whose
-        # folder this user cannot write (SQLite cannot make the -shm file there)
-        uri = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + ("?immutable=1" if immutable else "?mode=ro")
-        return sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+            connection = sqlite3.connect(
+                str(self.path), timeout=self.timeout, isolation_level=None, check_same_thread=False, factory=_Connection
+            )
+        else:
+            # mode=ro writes nothing; immutable=1 also takes no lock and reads no WAL, for a WAL file whose
+            # folder this user cannot write (SQLite cannot make the -shm file there)
+            uri = "file:" + urllib.parse.quote(os.path.abspath(self.path))
+            uri += "?immutable=1" if immutable else "?mode=ro"
+            connection = sqlite3.connect(
+                uri, uri=True, timeout=self.timeout, isolation_level=None, check_same_thread=False, factory=_Connection
+            )
+        try:
+            connection.count_open(self.path)
+        except OSError:
+            connection.close()
+            raise
+        return connection
 
     def _open(self, read_only: bool = False, immutable: bool = False) -> sqlite3.Connection:
         if not read_only:
@@ -213,8 +329,7 @@ class AnalysisCache:
         if status.st_size == 0:
             return None  # SQLite's own view: an empty file is a new database
         try:
-            with open(self.path, "rb") as handle:
-                header = handle.read(len(_SQLITE_HEADER))
+            header = _read_start(self.path, len(_SQLITE_HEADER))
         except OSError as error:
             return f"cannot be read ({error.strerror})"
         if header != _SQLITE_HEADER:
@@ -234,8 +349,7 @@ class AnalysisCache:
         """Whether the file is a koie cache by its bytes: SQLite's header and koie's mark (in the file or its WAL)."""
         mark = _MAGIC.encode("ascii")
         try:
-            with open(self.path, "rb") as handle:
-                data = handle.read(_MARK_SEARCH)
+            data = _read_start(self.path, _MARK_SEARCH)
             if not data.startswith(_SQLITE_HEADER):
                 return False
             if mark in data:
@@ -463,6 +577,8 @@ class AnalysisCache:
         if self._connection is not None and self._pid == os.getpid():
             self._connection.close()
         self._connection = None
+        with _FILES_LOCK:
+            _close_unused()
 
 
 class _transaction:
