@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from koie.errors import Diagnostic
 from koie.lang.atoms import PackAtoms, required_atoms
+from koie.lang.formula import formula_text
 from koie.lang.load import load_pack_lenient
 from koie.lang.resolve import check_resolve, user_words_of
 
@@ -46,7 +48,17 @@ def check_pack_atoms(
         diagnostics = diagnostics + more
         if resolved is not None:
             atoms = required_atoms(resolved)
-    return sorted(diagnostics, key=lambda d: (d.file or "", d.line or 0, d.col or 0, d.code)), atoms
+    # a macro used by many rules gets the same warning from each of them, at the macro: said once
+    unique = {_said(d): d for d in reversed(diagnostics)}
+    ordered = sorted(unique.values(), key=lambda d: (d.file or "", d.line or 0, d.col or 0, d.code))
+    return ordered, atoms
+
+
+def _said(diagnostic: Diagnostic) -> str:
+    """What a diagnostic says and where, whichever rule it came through."""
+    said = diagnostic.to_json()
+    said.pop("rule", None)
+    return json.dumps(said, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +97,8 @@ def atom_notes(atoms: PackAtoms) -> list[Note]:
 
 
 def render_atoms(atoms: PackAtoms) -> str:
-    """``koie check --atoms``: each label's atoms (what --labels looks for), and each rule's share."""
+    """``koie check --atoms``: each label's atoms (what --labels looks for first), each rule's share,
+    and what each rule's matches need (``&``: all of them, ``|``: one of them; koie.lang.atoms)."""
     lines: list[str] = []
     for label in atoms.labels.values():
         if label.atoms is None:
@@ -98,4 +111,5 @@ def render_atoms(atoms: PackAtoms) -> str:
             else:
                 source = "" if rule.own else " (from its slots)"
                 lines.append(f"  {rule.rule}{source}: {' '.join(sorted(map(str, rule.atoms)))}")
+                lines.append(f"    needs: {formula_text(rule.formula)}")
     return "\n".join(lines)
