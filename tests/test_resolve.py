@@ -445,3 +445,21 @@ def test_resolve_warnings_of_many_rules_are_not_compared_pairwise(tmp_path, monk
     pack = notation_pack(tmp_path, rules)
     assert len([w for w in pack.warnings if w.code == "W103"]) == 3000
     assert comparisons < 3000  # a list searched for each would compare about 4.5 million times
+
+
+def test_check_says_a_warning_a_macro_earns_through_many_rules_once(tmp_path, kiwi) -> None:
+    """A literal Kiwi reads two ways, in a macro two rules use: one warning at the macro, not one per rule."""
+    from koie.lang.check import check_pack
+
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(
+        "version: 1\n"
+        "macros:\n"
+        "  TEA: (티타임 | 만나)\n"
+        "rules:\n"
+        "  - {id: one, label: M, pattern: '/NNP 와 $TEA'}\n"
+        "  - {id: two, label: M, pattern: '/NNP 이 $TEA'}\n",
+        encoding="utf-8",
+    )
+    warnings = [d for d in check_pack(pack) if d.code == "W101"]
+    assert len(warnings) == 1 and warnings[0].line == 3, [d.to_json() for d in warnings]
