@@ -35,23 +35,23 @@ FALSE: Formula = AnyOf(())
 
 
 def all_of(parts: Iterable[Formula]) -> Formula:
-    kept: dict[Formula, None] = {}
-    for part in parts:
-        for piece in part.parts if isinstance(part, AllOf) else (part,):
-            if piece == FALSE:
-                return FALSE
-            kept[piece] = None
-    return next(iter(kept)) if len(kept) == 1 else AllOf(tuple(kept))
+    """All of ``parts``, flattened (an inner all is spread out, a false part makes it false)."""
+    return _flattened(parts, AllOf, FALSE)
 
 
 def any_of(parts: Iterable[Formula]) -> Formula:
+    """One of ``parts``, flattened (an inner one-of is spread out, a true part makes it true)."""
+    return _flattened(parts, AnyOf, TRUE)
+
+
+def _flattened(parts: Iterable[Formula], kind: type[AllOf] | type[AnyOf], absorbing: Formula) -> Formula:
     kept: dict[Formula, None] = {}
     for part in parts:
-        for piece in part.parts if isinstance(part, AnyOf) else (part,):
-            if piece == TRUE:
-                return TRUE
+        for piece in part.parts if isinstance(part, kind) else (part,):
+            if piece == absorbing:
+                return absorbing
             kept[piece] = None
-    return next(iter(kept)) if len(kept) == 1 else AnyOf(tuple(kept))
+    return next(iter(kept)) if len(kept) == 1 else kind(tuple(kept))
 
 
 def formula_atoms(formula: Formula) -> Iterator[Atom]:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -186,18 +187,12 @@ class Atom:
     @property
     def count(self) -> int:
         """How many strings the atom stands for."""
-        total = 1
-        for unit in self.units:
-            total *= len(unit)
-        return total
+        return math.prod(len(unit) for unit in self.units)
 
     @property
     def chance(self) -> float:
         """A rough chance that the atom occurs at a given place of Korean text (lower: more selective)."""
-        chance = 1.0
-        for unit in self.units:
-            chance *= _unit_chance(unit)
-        return chance
+        return math.prod(_unit_chance(unit) for unit in self.units)
 
     def __str__(self) -> str:
         return "".join(_describe(unit) for unit in self.units)
