@@ -2,10 +2,11 @@
 
 ``koie run RULES INPUT --labels MEETING`` outputs only MEETING records. Every
 such record comes from a match of a MEETING rule, and every match holds one
-of the label's required atoms (:mod:`koie.lang.atoms`): a document whose raw
-text holds none of them has no MEETING record, whatever the analysis would
-say. One search of the folded text (:func:`koie.lang.atoms.fold`) for any of
-the atoms decides it, before the analyser sees the document.
+of the label's required atoms and what its rule needs (:mod:`koie.lang.atoms`):
+a document whose raw text does not has no MEETING record, whatever the
+analysis would say. One search of the folded text (:func:`koie.lang.surface.fold`)
+for any of the atoms, then the label's formula, decide it before the analyser
+sees the document.
 
 The skip is per document, so everything koie does at the level of a document
 (names resolved across sentences, carried subjects, repeated mentions) sees
@@ -14,10 +15,10 @@ anyway: the records of an admitted document are exactly those of a run
 without the pre-filter.
 
 The atoms are found with one compiled regular expression, their alternation
-(:class:`koie.lang.atoms.Prefilter`, which the pack makes):
-``bench/prefilter.py`` measured it against an Aho-Corasick automaton
-(pyahocorasick) over every string the atoms stand for, on its corpus; see
-docs/performance.md.
+(:class:`koie.lang.atoms.Prefilter`, which the pack makes), and the formula
+is tested with :class:`koie.lang.formula.CompiledFormula`: ``bench/prefilter.py``
+measures both, and the regular expression against an Aho-Corasick automaton
+(pyahocorasick) over every string the atoms stand for; see docs/performance.md.
 
 >>> import koie
 >>> prefilter = koie.load("examples/hello.yaml").prefilter(["MEETING"])
