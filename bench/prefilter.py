@@ -41,8 +41,7 @@ TARGETS = {"cold": 0.30, "off": 1.15, "warm": 0.20}
 def scan_figures(documents: list[str], rules: str, label: str, repeats: int = 5) -> dict[str, Any]:
     """The pre-filter's scan alone, in-process: a regular expression against Aho-Corasick over the same atoms."""
     import koie
-    from koie.lang.surface import fold
-    from koie.run.prefilter import atoms_pattern
+    from koie.lang.surface import atoms_pattern, fold
 
     pack = koie.load(ROOT / rules)
     atoms = pack.atoms.atoms_for([label])

@@ -115,8 +115,7 @@ class _Walk:
     def needs(self, node: RNode, record: bool = True) -> list[Need]:
         """Needs every match of ``node`` has (each one is necessary); ``record``: say in gaps what needs none."""
         if isinstance(node, RMorph):
-            check = node.check
-            atoms = None if check.negated or not check.forms else check_atom(check.forms, check.tags)
+            atoms = _literal_atoms(node)
             if atoms is None:
                 if record:
                     self.gaps.append(self._element(node.element) + self._why(node))
@@ -162,8 +161,7 @@ class _Walk:
         """What every match of ``node`` needs, as a formula: alternatives kept apart (an alternation
         needs all of one alternative's needs), neighbouring literals joined into one atom."""
         if isinstance(node, RMorph):
-            check = node.check
-            atoms = None if check.negated or not check.forms else check_atom(check.forms, check.tags)
+            atoms = _literal_atoms(node)
             return TRUE if atoms is None else any_of(sorted(atoms))
         if isinstance(node, RLexicon):
             lexicon = self.lexicons.get(node.name)
@@ -229,6 +227,12 @@ class _Walk:
         return " (Kiwi may write it as part of the word before, or as nothing)"
 
 
+def _literal_atoms(node: RMorph) -> frozenset[Atom] | None:
+    """One of these is where a literal test matches (None: it may match where nothing is written)."""
+    check = node.check
+    return None if check.negated or not check.forms else check_atom(check.forms, check.tags)
+
+
 def _leaves(node: RNode) -> Iterator[RMorph | RSlot | RLexicon]:
     if isinstance(node, (RMorph, RSlot, RLexicon)):
         yield node
@@ -276,13 +280,17 @@ class LabelAtoms:
     label: str
     atoms: frozenset[Atom] | None
     rules: tuple[RuleAtoms, ...]
+    #: what every document with a record of the label holds: one of its atoms, and one of its rules'
+    #: formulas (true when the label is unfilterable); see :meth:`of`
+    condition: Formula = TRUE
 
-    @property
-    def condition(self) -> Formula:
-        """What every document with a record of the label holds: one of its atoms, and one of its rules' formulas."""
-        if self.atoms is None:
-            return TRUE
-        return all_of([any_of(sorted(self.atoms)), any_of(rule.formula for rule in self.rules)])
+    @staticmethod
+    def of(label: str, rules: tuple[RuleAtoms, ...]) -> LabelAtoms:
+        if any(rule.atoms is None for rule in rules):
+            return LabelAtoms(label, None, rules)
+        atoms = frozenset().union(*(rule.atoms for rule in rules if rule.atoms is not None))
+        condition = all_of([any_of(sorted(atoms)), any_of(rule.formula for rule in rules)])
+        return LabelAtoms(label, atoms, rules, condition)
 
     @property
     def unfilterable(self) -> tuple[RuleAtoms, ...]:
@@ -366,10 +374,7 @@ def required_atoms(pack: ResolvedPack) -> PackAtoms:
                     if need is not None
                     else RuleAtoms(rule.id, rule.label, rule.spec.where, None, reason=reason)
                 )
-            atoms: frozenset[Atom] | None = None
-            if all(rule.atoms is not None for rule in made):
-                atoms = frozenset().union(*(rule.atoms for rule in made if rule.atoms is not None))
-            labels[label] = LabelAtoms(label, atoms, tuple(made))
+            labels[label] = LabelAtoms.of(label, tuple(made))
     return PackAtoms(labels)
 
 
@@ -387,8 +392,12 @@ class Prefilter:
     unfilterable: tuple[RuleAtoms, ...] = ()
     #: what a document holds when it may have a record of a label (its atoms, one of its rules' formulas)
     formula: Formula = TRUE
-    _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
-    _formula: CompiledFormula | None = field(default=None, compare=False, repr=False)
+    _pattern: re.Pattern[str] | None = field(init=False, compare=False, repr=False)
+    _formula: CompiledFormula = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_pattern", None if self.atoms is None else atoms_pattern(self.atoms))
+        object.__setattr__(self, "_formula", CompiledFormula(self.formula))
 
     @staticmethod
     def of(atoms: PackAtoms, labels: Iterable[str]) -> Prefilter:
@@ -398,7 +407,7 @@ class Prefilter:
         if found is None:
             return Prefilter(wanted, None, unfilterable)
         formula = any_of(atoms.labels[label].condition for label in sorted(wanted))
-        return Prefilter(wanted, found, unfilterable, formula, atoms_pattern(found), CompiledFormula(formula))
+        return Prefilter(wanted, found, unfilterable, formula)
 
     @property
     def filters(self) -> bool:
@@ -411,4 +420,4 @@ class Prefilter:
         if self._pattern is None:
             return True
         folded = fold(text)
-        return self._pattern.search(folded) is not None and (self._formula is None or self._formula.holds(folded))
+        return self._pattern.search(folded) is not None and self._formula.holds(folded)

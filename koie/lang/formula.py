@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from koie.lang.surface import Atom
 
@@ -109,6 +109,16 @@ def _quick(formula: Formula, known: dict[int, Formula], likely: dict[int, float]
     return found
 
 
+@dataclass
+class _Building:
+    """What :class:`CompiledFormula` keeps while it is made: the node of each part and the number of
+    each atom made so far, and each part's rated likelihood by its id (the parts stay alive meanwhile)."""
+
+    nodes: dict[Formula, int] = field(default_factory=dict)
+    atoms: dict[Atom, int] = field(default_factory=dict)
+    likely: dict[int, float] = field(default_factory=dict)
+
+
 class CompiledFormula:
     """A formula made quick to test on many texts: shared parts become one node each, the atoms
     among alternatives one node, and a test looks at each node and each atom once; an atom is
@@ -130,38 +140,35 @@ class CompiledFormula:
         self.patterns: list[re.Pattern[str] | str] = []
         #: each atom's places: the characters each may be (a text without one cannot hold the atom)
         self.places: list[tuple[frozenset[str], ...]] = []
-        self._atoms: dict[Atom, int] = {}
-        # ids of parts stay valid while ``formula`` (which holds them all) is alive
-        self._likely: dict[int, float] = {}
-        self.root = self._add(_quick(formula, {}, self._likely), {})
-        del self._likely, self._atoms
+        building = _Building()
+        self.root = self._add(_quick(formula, {}, building.likely), building)
 
-    def _atom(self, atom: Atom) -> int:
-        number = self._atoms.get(atom)
+    def _atom(self, atom: Atom, building: _Building) -> int:
+        number = building.atoms.get(atom)
         if number is None:
-            number = self._atoms[atom] = len(self.patterns)
+            number = building.atoms[atom] = len(self.patterns)
             self.patterns.append(atom.pattern())
             self.places.append(tuple(frozenset(unit) for unit in atom.units))
         return number
 
-    def _add(self, formula: Formula, made: dict[Formula, int]) -> int:
-        found = made.get(formula)
+    def _add(self, formula: Formula, building: _Building) -> int:
+        found = building.nodes.get(formula)
         if found is not None:
             return found
         if isinstance(formula, Atom):
-            node = self._node(self._ATOMS, (self._atom(formula),))
+            node = self._node(self._ATOMS, (self._atom(formula, building),))
         elif isinstance(formula, AnyOf):
             # the likeliest first: the test stops at the first that holds
-            parts = sorted(formula.parts, key=lambda part: _likelihood(part, self._likely), reverse=True)
-            atoms = tuple(self._atom(part) for part in parts if isinstance(part, Atom))
+            parts = sorted(formula.parts, key=lambda part: _likelihood(part, building.likely), reverse=True)
+            atoms = tuple(self._atom(part, building) for part in parts if isinstance(part, Atom))
             children = [self._node(self._ATOMS, atoms)] if atoms else []
-            children += [self._add(part, made) for part in parts if not isinstance(part, Atom)]
+            children += [self._add(part, building) for part in parts if not isinstance(part, Atom)]
             node = children[0] if len(children) == 1 else self._node(self._ANY, tuple(children))
         else:
             # the part least likely to hold first: the test stops there
-            parts = sorted(formula.parts, key=lambda part: _likelihood(part, self._likely))
-            node = self._node(self._ALL, tuple(self._add(part, made) for part in parts))
-        made[formula] = node
+            parts = sorted(formula.parts, key=lambda part: _likelihood(part, building.likely))
+            node = self._node(self._ALL, tuple(self._add(part, building) for part in parts))
+        building.nodes[formula] = node
         return node
 
     def _node(self, kind: int, children: tuple[int, ...]) -> int:

@@ -32,6 +32,7 @@ from koie.lang.surface import (
     _SILENT,
     _STEM,
     _WORD,
+    ANY_TAG_WRITINGS,
     Atom,
     _kind,
     _split,
@@ -157,7 +158,7 @@ def spellings(node: RNode) -> list[Spelling] | None:
         return None
     made: dict[Spelling, None] = {}
     for form in sorted(node.check.forms):
-        for tag in sorted(node.check.tags) or ["VV", "NNG", "EC", "JKB", "SL"]:
+        for tag in sorted(node.check.tags) or ANY_TAG_WRITINGS:
             atom = surface_atom(form, tag)
             kind = _kind(tag, form)
             if atom is None:

@@ -342,6 +342,10 @@ def surface_atom(form: str, tag: str) -> Atom | None:
     return Atom.of(units)
 
 
+#: A literal test without tags matches its form under any tag: one tag of each way of writing it.
+ANY_TAG_WRITINGS = ("VV", "NNG", "EC", "JKB", "SL")
+
+
 def check_atom(forms: Iterable[str], tags: Iterable[str]) -> frozenset[Atom] | None:
     """What a literal test (one of ``forms``, one of ``tags``) needs: one of these atoms; None: nothing.
 
@@ -350,7 +354,7 @@ def check_atom(forms: Iterable[str], tags: Iterable[str]) -> frozenset[Atom] | N
     >>> sorted(map(str, check_atom({"와", "과"}, {"JKB"}) or ())), sorted(map(str, check_atom({"회동"}, {"NNG"})))
     ([], ['회동'])
     """
-    tags = list(tags) or ["VV", "NNG", "EC", "JKB", "SL"]
+    tags = list(tags) or ANY_TAG_WRITINGS
     atoms: set[Atom] = set()
     for form in forms:
         for tag in tags:

@@ -33,7 +33,6 @@ from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
 from koie.lang.atoms import Prefilter
-from koie.lang.surface import atoms_pattern
 from koie.run.inputs import InputDocument
 
 
@@ -72,4 +71,4 @@ class Skipping:
             computed.close()  # the analysis stops (koie.run.runner._streamed) when the run does
 
 
-__all__ = ["Prefilter", "Skipping", "atoms_pattern"]  # Prefilter and atoms_pattern live in koie.lang.atoms
+__all__ = ["Prefilter", "Skipping"]  # Prefilter lives in koie.lang.atoms
